@@ -1,0 +1,82 @@
+import { type JobError, WorkMessage } from "../contracts";
+import { coordinatorFor } from "../worker/services/coordinator";
+import { resultKey } from "../worker/services/job-service";
+import { retryDelaySeconds } from "./retry-policy";
+import { runOnRunner, WorkError } from "./runner-client";
+
+const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ ts: new Date().toISOString(), level, service: "consumer", msg, ...fields }));
+
+/**
+ * Runs one OCR or A/V job from its queue message: claims it in its coordinator, streams the
+ * source to the media runner, stores the results in R2 and ends the job. Transient failures go
+ * back to the queue with backoff (exhausted retries land in the dead-letter queue); input errors
+ * fail the job at once.
+ */
+export async function handleExtraction(message: Message<unknown>, env: Env, runnerUrl: string): Promise<void> {
+  const parsed = WorkMessage.safeParse(message.body);
+  if (!parsed.success) {
+    log("error", "malformed work message dropped", { message_id: message.id, issues: parsed.error.issues });
+    message.ack();
+    return;
+  }
+  const work = parsed.data;
+  const fields = { job_id: work.job_id, request_id: work.request_id, attempt: message.attempts, kind: work.kind };
+  const coordinator = coordinatorFor(env, work.job_id);
+  const claim = await coordinator.transition("processing");
+  // A redelivery of a job already processing (its worker died) takes it over; anything else is done.
+  if (!claim.ok && claim.job?.status !== "processing") {
+    log("info", "message for a finished job acknowledged", { ...fields, status: claim.job?.status ?? null });
+    message.ack();
+    return;
+  }
+  const started = Date.now();
+  try {
+    const source = await env.FILES.get(work.object_key);
+    if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", false);
+    const { result, pdf } = await runOnRunner(
+      runnerUrl,
+      {
+        kind: work.kind,
+        body: source.body,
+        mime: work.mime,
+        language: work.options.language,
+        requestId: work.request_id,
+      },
+      async (event) => {
+        if (event.type === "probe") await coordinator.report({ pages: event.pages, duration_s: event.duration_s });
+        else
+          await coordinator.report({
+            progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage },
+          });
+      },
+    );
+    await env.FILES.put(resultKey(work.job_id, "json"), JSON.stringify(result), {
+      httpMetadata: { contentType: "application/json" },
+    });
+    if (pdf)
+      await env.FILES.put(resultKey(work.job_id, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
+    const done = await coordinator.transition("succeeded");
+    log("info", done.ok ? "job succeeded" : "result discarded: job ended meanwhile", {
+      ...fields,
+      duration_ms: Date.now() - started,
+    });
+    message.ack();
+  } catch (err) {
+    const failure =
+      err instanceof WorkError
+        ? err
+        : new WorkError("engine_failed", err instanceof Error ? err.message : String(err), true);
+    const error: JobError = { code: failure.code, message: failure.message };
+    if (failure.retryable) {
+      const delaySeconds = retryDelaySeconds(message.attempts);
+      await coordinator.transition("queued", { error });
+      log("warn", "job will be retried", { ...fields, error_code: failure.code, error: failure.message, delaySeconds });
+      message.retry({ delaySeconds });
+    } else {
+      await coordinator.transition("failed", { error });
+      log("info", "job failed", { ...fields, error_code: failure.code, error: failure.message });
+      message.ack();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { type ErrorCode, type ExtractionResult, type JobKind, RunnerEvent } from "../contracts";
+
+/** A failure while running a job, with the code the job fails with and whether trying again may help. */
+export class WorkError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "WorkError";
+  }
+}
+
+export type RunnerProgress = Extract<RunnerEvent, { type: "probe" | "progress" }>;
+
+const ROUTES: Record<JobKind, string> = { ocr: "/v1/ocr", av: "/v1/transcribe" };
+
+/**
+ * Sends one file to the media runner and follows its NDJSON stream: facts and progress go to
+ * `onProgress` as they come; the result (and the searchable PDF of OCR jobs) is returned.
+ */
+export async function runOnRunner(
+  runnerUrl: string,
+  input: { kind: JobKind; body: ReadableStream; mime: string; language: string; requestId: string },
+  onProgress: (event: RunnerProgress) => Promise<void>,
+): Promise<{ result: ExtractionResult; pdf: Uint8Array | null }> {
+  const url = new URL(ROUTES[input.kind], runnerUrl);
+  url.searchParams.set("language", input.language);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      body: input.body,
+      headers: { "content-type": input.mime, "x-request-id": input.requestId },
+    });
+  } catch (err) {
+    throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, true);
+  }
+  if (!res.ok || !res.body) {
+    const detail = await res.text().catch(() => "");
+    const retryable = res.status >= 500 || res.status === 429;
+    const code: ErrorCode = res.status === 400 || res.status === 422 ? "validation_failed" : "runner_unavailable";
+    throw new WorkError(code, `runner answered ${res.status}: ${detail.slice(0, 500)}`, retryable);
+  }
+  let buffered = "";
+  for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let newline = buffered.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf("\n");
+      if (!line) continue;
+      const event = RunnerEvent.parse(JSON.parse(line));
+      if (event.type === "error") throw new WorkError(event.code, event.message, event.retryable);
+      if (event.type === "result") {
+        const pdf = event.pdf_base64 ? Uint8Array.from(atob(event.pdf_base64), (ch) => ch.charCodeAt(0)) : null;
+        return { result: event.result, pdf };
+      }
+      await onProgress(event);
+    }
+  }
+  throw new WorkError("engine_failed", "the runner's stream ended without a result", true);
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/**
+ * The one catalog of error codes. Every API error and every job failure carries one of these codes;
+ * each maps to exactly one HTTP status. Codes are stable: clients may switch on them.
+ */
+export const ERRORS = {
+  // request errors
+  unauthorized: { status: 401, title: "Missing or invalid credentials" },
+  not_found: { status: 404, title: "Not found" },
+  validation_failed: { status: 422, title: "The request is not valid" },
+  file_missing: { status: 400, title: "No file in the multipart field `file`" },
+  file_empty: { status: 400, title: "The file is empty" },
+  payload_too_large: { status: 413, title: "The file is larger than allowed" },
+  unsupported_media_type: { status: 415, title: "This kind of file is not supported" },
+  websocket_required: { status: 426, title: "This route needs a WebSocket upgrade" },
+  invalid_transition: { status: 409, title: "The job cannot move to that status from its current one" },
+  result_not_ready: { status: 409, title: "The job has no result yet" },
+  format_not_available: { status: 400, title: "This result format is not available for this kind of job" },
+  internal_error: { status: 500, title: "Internal error" },
+  not_ready: { status: 503, title: "A dependency is not reachable" },
+  // job failures (reported in job.error; the status is what a result request for such a job answers)
+  media_corrupt: { status: 422, title: "The file could not be decoded" },
+  media_no_content: { status: 422, title: "The file holds no pages or no audio stream" },
+  engine_failed: { status: 500, title: "The extraction engine failed" },
+  runner_unavailable: { status: 503, title: "The media runner could not be reached" },
+  retries_exhausted: { status: 503, title: "The job failed after all retries" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export const ErrorCode = z.enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...(keyof typeof ERRORS)[]]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** RFC 9457 problem details, as every error response body. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: ErrorCode,
+  detail: z.string().optional(),
+  request_id: z.string(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+export const problemType = (code: ErrorCode) => `urn:verbatim:error:${code}`;

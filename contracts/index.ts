@@ -1,0 +1,6 @@
+export * from "./errors";
+export * from "./job";
+export * from "./job-state-machine";
+export * from "./queue";
+export * from "./results";
+export * from "./runner";

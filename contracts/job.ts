@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { ErrorCode } from "./errors";
+
+export const JobKind = z.enum(["ocr", "av"]);
+export type JobKind = z.infer<typeof JobKind>;
+
+/** `queued` → `processing` → one of the terminal statuses. */
+export const JobStatus = z.enum(["queued", "processing", "succeeded", "failed", "canceled"]);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const TERMINAL_STATUSES = ["succeeded", "failed", "canceled"] as const satisfies readonly JobStatus[];
+export const isTerminal = (s: JobStatus): boolean => (TERMINAL_STATUSES as readonly JobStatus[]).includes(s);
+
+export const OUTPUT_FORMATS = {
+  ocr: ["txt", "json", "pdf"],
+  av: ["txt", "json", "srt", "vtt"],
+} as const satisfies Record<JobKind, readonly string[]>;
+export const ResultFormat = z.enum(["txt", "json", "pdf", "srt", "vtt"]);
+export type ResultFormat = z.infer<typeof ResultFormat>;
+
+/** Languages are Tesseract/ISO 639-2 style codes; the runner says which ones it has. */
+export const JobOptions = z
+  .object({
+    language: z
+      .string()
+      .regex(/^[a-z]{3}(\+[a-z]{3})*$/, "a language code such as `eng`, or several joined by `+`")
+      .default("eng"),
+  })
+  .strict();
+export type JobOptions = z.infer<typeof JobOptions>;
+
+export const JobProgress = z.object({
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  unit: z.enum(["pages", "chunks"]),
+  stage: z.string(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const JobError = z.object({ code: ErrorCode, message: z.string() });
+export type JobError = z.infer<typeof JobError>;
+
+export const JobFile = z.object({
+  name: z.string(),
+  size: z.number().int().nonnegative(),
+  mime: z.string(),
+  pages: z.number().int().positive().nullable(),
+  duration_s: z.number().nonnegative().nullable(),
+});
+export type JobFile = z.infer<typeof JobFile>;
+
+/** The job as the coordinator keeps it and as the API returns it (plus `links`). */
+export const Job = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  kind: JobKind,
+  status: JobStatus,
+  file: JobFile,
+  options: JobOptions,
+  progress: JobProgress.nullable(),
+  error: JobError.nullable(),
+  attempts: z.number().int().nonnegative(),
+  request_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobLinks = z.object({
+  self: z.string(),
+  events: z.string(),
+  results: z.record(z.string(), z.string()),
+});
+
+export const JobResource = Job.omit({ user_id: true }).extend({ links: JobLinks });
+export type JobResource = z.infer<typeof JobResource>;
+
+export const JobList = z.object({ data: z.array(JobResource), next_cursor: z.string().nullable() });
+
+/** What the job's WebSocket sends: the state at once, then one message per change. */
+export const JobEvent = z.object({
+  seq: z.number().int().nonnegative(),
+  type: z.enum(["snapshot", "status", "progress"]),
+  at: z.string(),
+  from: JobStatus.nullable(),
+  job: JobResource,
+});
+export type JobEvent = z.infer<typeof JobEvent>;

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/** [x0, y0, x1, y1], in the page's `unit`, origin top-left. */
+export const BBox = z.tuple([z.number(), z.number(), z.number(), z.number()]);
+
+export const OcrWord = z.object({ text: z.string(), bbox: BBox, confidence: z.number().min(0).max(1) });
+export const OcrLine = z.object({
+  text: z.string(),
+  bbox: BBox,
+  confidence: z.number().min(0).max(1),
+  words: z.array(OcrWord),
+});
+export const OcrBlock = z.object({ bbox: BBox, lines: z.array(OcrLine) });
+export const OcrPage = z.object({
+  page: z.number().int().positive(),
+  width: z.number(),
+  height: z.number(),
+  unit: z.enum(["px", "pt"]),
+  /** `ocr`: recognized from pixels; `text-layer`: taken from the PDF's own text. */
+  source: z.enum(["ocr", "text-layer"]),
+  text: z.string(),
+  blocks: z.array(OcrBlock),
+});
+export const OcrResult = z.object({
+  kind: z.literal("ocr"),
+  engine: z.string(),
+  language: z.string(),
+  pages: z.array(OcrPage),
+});
+export type OcrResult = z.infer<typeof OcrResult>;
+export type OcrPage = z.infer<typeof OcrPage>;
+
+export const AvWord = z.object({
+  text: z.string(),
+  start: z.number(),
+  end: z.number(),
+  confidence: z.number().min(0).max(1),
+});
+export const AvSegment = z.object({ start: z.number(), end: z.number(), text: z.string(), words: z.array(AvWord) });
+export const AvResult = z.object({
+  kind: z.literal("av"),
+  engine: z.string(),
+  language: z.string(),
+  duration_s: z.number(),
+  segments: z.array(AvSegment),
+});
+export type AvResult = z.infer<typeof AvResult>;
+export type AvSegment = z.infer<typeof AvSegment>;
+
+export const ExtractionResult = z.discriminatedUnion("kind", [OcrResult, AvResult]);
+export type ExtractionResult = z.infer<typeof ExtractionResult>;

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { ErrorCode } from "./errors";
+import { AvResult, OcrResult } from "./results";
+
+/**
+ * The media runner's HTTP contract.
+ *
+ *   POST /v1/ocr?language=eng         body: the file (PDF or image), Content-Type: its sniffed MIME type
+ *   POST /v1/transcribe?language=eng  body: the audio or video file, Content-Type: its sniffed MIME type
+ *   GET  /healthz                     RunnerHealth
+ *
+ * Work routes answer 200 with `application/x-ndjson`: one RunnerEvent per line, `probe` first,
+ * then `progress` lines, and last either `result` or `error`. Requests the runner refuses before
+ * starting (too busy, bad query) answer a non-200 status with a problem+json body.
+ */
+export const RunnerEvent = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("probe"),
+    pages: z.number().int().positive().nullable(),
+    duration_s: z.number().nonnegative().nullable(),
+  }),
+  z.object({
+    type: z.literal("progress"),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    unit: z.enum(["pages", "chunks"]),
+    stage: z.string(),
+  }),
+  z.object({
+    type: z.literal("result"),
+    result: z.union([OcrResult, AvResult]),
+    /** The searchable PDF of an OCR job, base64. */
+    pdf_base64: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("error"),
+    code: ErrorCode,
+    message: z.string(),
+    /** true when trying again may succeed (engine crash, resource limits), false for bad input. */
+    retryable: z.boolean(),
+  }),
+]);
+export type RunnerEvent = z.infer<typeof RunnerEvent>;
+
+export const RunnerHealth = z.object({
+  ok: z.boolean(),
+  concurrency: z.number().int().positive(),
+  busy: z.number().int().nonnegative(),
+  engines: z.record(z.string(), z.string()),
+  languages: z.array(z.string()),
+});
+export type RunnerHealth = z.infer<typeof RunnerHealth>;

@@ -1,0 +1,15 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+describe("loadConfig", () => {
+  it("accepts the local configuration", () => {
+    expect(loadConfig(env)).toMatchObject({ ENVIRONMENT: "development", MAX_UPLOAD_BYTES: 104857600 });
+  });
+
+  it("names every missing binding and bad variable", () => {
+    const broken = { ...env, DB: undefined, RUNNER_URL: "not a url" } as unknown as Env;
+    expect(() => loadConfig(broken)).toThrow(ConfigError);
+    expect(() => loadConfig(broken)).toThrow(/binding DB is missing.*RUNNER_URL/);
+  });
+});

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
+const Vars = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]),
+  RUNNER_URL: z.url(),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
+});
+export type Config = z.infer<typeof Vars>;
+
+const BINDINGS = ["DB", "FILES", "OCR_QUEUE", "AV_QUEUE", "JOB_COORDINATOR"] as const;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const cache = new WeakMap<object, Config>();
+
+export function loadConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const problems: string[] = BINDINGS.filter((b) => !(env as unknown as Record<string, unknown>)[b]).map(
+    (b) => `binding ${b} is missing (see wrangler.toml)`,
+  );
+  const vars = Vars.safeParse(env);
+  if (!vars.success) {
+    for (const issue of vars.error.issues) problems.push(`variable ${issue.path.join(".")}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !vars.success) {
+    throw new ConfigError(`Invalid worker configuration: ${problems.join("; ")}`);
+  }
+  cache.set(env, vars.data);
+  return vars.data;
+}

@@ -1,0 +1,53 @@
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  created_at: text("created_at").notNull(),
+});
+
+/** Keys are stored as SHA-256 hashes only; `prefix` is the first characters, for display. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    key_hash: text("key_hash").notNull().unique(),
+    prefix: text("prefix").notNull(),
+    name: text("name").notNull(),
+    created_at: text("created_at").notNull(),
+    last_used_at: text("last_used_at"),
+    revoked_at: text("revoked_at"),
+  },
+  (t) => [index("api_keys_user_idx").on(t.user_id)],
+);
+
+/**
+ * The queryable mirror of each job. The job's Durable Object is the source of truth and the only
+ * writer of `status` and everything after it; this row exists for listing and counting.
+ * Ids are ULIDs, so ordering by id is ordering by creation time.
+ */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind", { enum: ["ocr", "av"] }).notNull(),
+    status: text("status", { enum: ["queued", "processing", "succeeded", "failed", "canceled"] }).notNull(),
+    file_name: text("file_name").notNull(),
+    file_size: integer("file_size").notNull(),
+    file_mime: text("file_mime").notNull(),
+    pages: integer("pages"),
+    duration_s: real("duration_s"),
+    error_code: text("error_code"),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+    /** The full job document as the coordinator last wrote it (JSON of the `Job` contract). */
+    snapshot: text("snapshot").notNull(),
+  },
+  (t) => [index("jobs_user_id_idx").on(t.user_id, t.id), index("jobs_user_status_idx").on(t.user_id, t.status)],
+);

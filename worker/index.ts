@@ -1,0 +1,24 @@
+import { handleQueue } from "../consumers";
+import { newApp, withBaseMiddleware } from "./app";
+import { apiKeyAuth } from "./middleware/auth";
+import { health } from "./routes/health";
+import { jobRoutes, publicJobRoutes } from "./routes/jobs";
+
+export { JobCoordinator } from "./durable/job-coordinator";
+
+const app = withBaseMiddleware(newApp());
+app.route("/", health);
+app.route("/", publicJobRoutes);
+// Hono runs handlers in registration order: everything above the API-key middleware is public
+// (health, the OpenAPI document, the events socket which authenticates itself).
+app.doc31("/v1/openapi.json", {
+  openapi: "3.1.0",
+  info: { title: "Verbatim API", version: "1.0.0", description: "Text from documents, images, audio and video." },
+});
+app.use("/v1/*", apiKeyAuth());
+app.route("/", jobRoutes);
+
+export default {
+  fetch: app.fetch,
+  queue: handleQueue,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,76 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { newApp } from "../../app";
+import type { AppEnv } from "../../app-env";
+import { ApiError } from "../../errors";
+import { authenticate } from "../../middleware/auth";
+import { coordinatorFor } from "../../services/coordinator";
+import { ownedJob } from "../../services/ownership";
+import { JobIdParam, problem } from "./schemas";
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}/events",
+  summary: "WebSocket: the job's state at once, then every status change and progress update",
+  description:
+    "Authenticate with `Authorization: Bearer <key>`, or (browsers) with `?ticket=` from POST /v1/jobs/{id}/events/ticket.",
+  request: {
+    params: JobIdParam,
+    query: z.object({ ticket: z.string().max(64).optional() }),
+  },
+  responses: {
+    101: { description: "switching to WebSocket" },
+    401: problem("no credentials or ticket"),
+    403: problem("ticket unknown, used or expired"),
+    404: problem("no such job for this caller"),
+    426: problem("not a WebSocket upgrade"),
+  },
+});
+
+const ticketRoute = createRoute({
+  method: "post",
+  path: "/v1/jobs/{id}/events/ticket",
+  summary: "A single-use ticket (60 s) to open the job's WebSocket from a browser",
+  request: { params: JobIdParam },
+  responses: {
+    200: {
+      description: "the ticket",
+      content: {
+        "application/json": { schema: z.object({ ticket: z.string(), expires_at: z.string(), url: z.string() }) },
+      },
+    },
+    404: problem("no such job for this caller"),
+  },
+});
+
+/** Forwards the upgrade to the job's coordinator with only the headers it needs. */
+function forwardUpgrade(c: Context<AppEnv>, jobId: string, auth: { owner: true } | { ticket: string }) {
+  const url = new URL(`https://coordinator/${jobId}/events`);
+  const headers = new Headers({ upgrade: "websocket" });
+  if ("ticket" in auth) url.searchParams.set("ticket", auth.ticket);
+  else headers.set("x-verbatim-authorized", "owner");
+  return coordinatorFor(c.env, jobId).fetch(url, { headers });
+}
+
+/** Registered before the API-key middleware: a ticket stands in for the Authorization header. */
+export const jobEventsRoute = newApp().openapi(eventsRoute, async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("websocket_required");
+  const { id } = c.req.valid("param");
+  const { ticket } = c.req.valid("query");
+  if (ticket) {
+    const res = await forwardUpgrade(c, id, { ticket });
+    if (res.status === 403) throw new ApiError("unauthorized", "the ticket is unknown, used or expired");
+    if (res.status === 404) throw new ApiError("not_found", `no job ${id}`);
+    return res;
+  }
+  const user = await authenticate(c);
+  await ownedJob(c.env, user.id, id);
+  return forwardUpgrade(c, id, { owner: true });
+});
+
+export const jobEventsTicketRoute = newApp().openapi(ticketRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  await ownedJob(c.env, c.get("user").id, id);
+  const { ticket, expires_at } = await coordinatorFor(c.env, id).issueTicket();
+  return c.json({ ticket, expires_at, url: `/v1/jobs/${id}/events?ticket=${ticket}` }, 200);
+});

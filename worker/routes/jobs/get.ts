@@ -1,0 +1,22 @@
+import { createRoute } from "@hono/zod-openapi";
+import { JobResource } from "../../../contracts";
+import { newApp } from "../../app";
+import { toResource } from "../../services/job-resource";
+import { ownedJob } from "../../services/ownership";
+import { JobIdParam, problem } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  summary: "The job's current state",
+  request: { params: JobIdParam },
+  responses: {
+    200: { description: "the job", content: { "application/json": { schema: JobResource } } },
+    404: problem("no such job for this caller"),
+  },
+});
+
+export const getJobRoute = newApp().openapi(route, async (c) => {
+  const job = await ownedJob(c.env, c.get("user").id, c.req.valid("param").id);
+  return c.json(toResource(job), 200);
+});

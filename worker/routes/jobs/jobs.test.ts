@@ -1,0 +1,132 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { JobList, JobResource, Problem } from "../../../contracts";
+import { createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
+
+const post = (auth: Record<string, string>, form: FormData, headers: Record<string, string> = {}) =>
+  SELF.fetch("https://api.test/v1/jobs", { method: "POST", body: form, headers: { ...auth, ...headers } });
+
+describe("POST /v1/jobs", () => {
+  it("accepts an image, decides the kind from its bytes and answers 202 with the job", async () => {
+    const { auth } = await createUserWithKey();
+    const res = await post(auth, uploadForm(TINY_PNG, "scan.mp3"), { "x-request-id": "req-create-1" });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("x-request-id")).toBe("req-create-1");
+    const job = JobResource.parse(await res.json());
+    expect(job).toMatchObject({ kind: "ocr", status: "queued", request_id: "req-create-1" });
+    expect(job.file).toMatchObject({ name: "scan.mp3", size: TINY_PNG.length, mime: "image/png" });
+    expect(job.links.results).toHaveProperty("pdf");
+    expect(res.headers.get("location")).toBe(`/v1/jobs/${job.id}`);
+  });
+
+  it.each([
+    ["no file", () => new FormData(), 400, "file_missing"],
+    ["an empty file", () => uploadForm(new Uint8Array(), "a.png"), 400, "file_empty"],
+    [
+      "text content",
+      () => uploadForm(new TextEncoder().encode("just some text, not a document"), "a.pdf"),
+      415,
+      "unsupported_media_type",
+    ],
+    ["options that are not JSON", () => uploadForm(TINY_PNG, "a.png", "{nope"), 422, "validation_failed"],
+    ["an unknown option", () => uploadForm(TINY_PNG, "a.png", { colour: "red" }), 422, "validation_failed"],
+    ["a malformed language", () => uploadForm(TINY_PNG, "a.png", { language: "english" }), 422, "validation_failed"],
+  ])("refuses %s with a problem+json", async (_, form, status, code) => {
+    const { auth } = await createUserWithKey();
+    const res = await post(auth, form());
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const problem = Problem.parse(await res.json());
+    expect({ status: res.status, code: problem.code }, problem.detail).toEqual({ status, code });
+    expect(problem.request_id).toBe(res.headers.get("x-request-id"));
+  });
+
+  it("refuses a body larger than the configured limit before reading it", async () => {
+    const { auth } = await createUserWithKey();
+    const res = await post(auth, uploadForm(TINY_PNG, "a.png"), { "content-length": String(200 * 1024 * 1024) });
+    expect(res.status).toBe(413);
+    expect(Problem.parse(await res.json()).code).toBe("payload_too_large");
+  });
+});
+
+describe("authentication", () => {
+  it.each([
+    ["no header", {}],
+    ["a key that does not exist", { authorization: "Bearer vb_doesnotexist" }],
+    ["another scheme", { authorization: "Basic dXNlcjpwYXNz" }],
+  ])("answers 401 to %s", async (_, headers) => {
+    const res = await SELF.fetch("https://api.test/v1/jobs", { headers });
+    expect(res.status).toBe(401);
+    expect(Problem.parse(await res.json()).code).toBe("unauthorized");
+  });
+
+  it("stops a revoked key at once", async () => {
+    const { auth, userId } = await createUserWithKey();
+    expect((await SELF.fetch("https://api.test/v1/jobs", { headers: auth })).status).toBe(200);
+    const { env } = await import("cloudflare:test");
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE user_id = ?")
+      .bind(new Date().toISOString(), userId)
+      .run();
+    expect((await SELF.fetch("https://api.test/v1/jobs", { headers: auth })).status).toBe(401);
+  });
+});
+
+describe("GET /v1/jobs and /v1/jobs/{id}", () => {
+  it("lists the caller's jobs newest first with a cursor, and nobody else's", async () => {
+    const alice = await createUserWithKey();
+    const bob = await createUserWithKey();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await post(alice.auth, uploadForm(TINY_PNG, `page-${i}.png`));
+      ids.push(JobResource.parse(await res.json()).id);
+    }
+    await post(bob.auth, uploadForm(TINY_PNG, "bob.png"));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url = `https://api.test/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = JobList.parse(await (await SELF.fetch(url, { headers: alice.auth })).json());
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((j) => j.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const own = await SELF.fetch(`https://api.test/v1/jobs/${ids[0]}`, { headers: alice.auth });
+    expect(own.status).toBe(200);
+    expect(JobResource.parse(await own.json()).id).toBe(ids[0]);
+    const other = await SELF.fetch(`https://api.test/v1/jobs/${ids[0]}`, { headers: bob.auth });
+    expect(other.status).toBe(404);
+    expect(Problem.parse(await other.json()).code).toBe("not_found");
+  });
+
+  it("answers 422 to a malformed id or cursor", async () => {
+    const { auth } = await createUserWithKey();
+    expect((await SELF.fetch("https://api.test/v1/jobs/nope", { headers: auth })).status).toBe(422);
+    expect((await SELF.fetch("https://api.test/v1/jobs?cursor=zzz", { headers: auth })).status).toBe(422);
+  });
+});
+
+describe("health", () => {
+  it("answers /healthz without credentials", async () => {
+    const res = await SELF.fetch("https://api.test/healthz");
+    expect(res.status).toBe(200);
+  });
+
+  it("reports not ready, naming the runner, when the runner is down", async () => {
+    const res = await SELF.fetch("https://api.test/readyz");
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(body.checks.d1?.ok).toBe(true);
+    expect(body.checks.r2?.ok).toBe(true);
+    expect(body.checks.ocr_queue?.ok).toBe(true);
+    expect(body.checks.runner?.ok).toBe(false);
+  });
+
+  it("serves the OpenAPI document", async () => {
+    const res = await SELF.fetch("https://api.test/v1/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toContain("/v1/jobs/{id}/events");
+  });
+});

@@ -1,0 +1,57 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { AvResult, OcrResult, OUTPUT_FORMATS, ResultFormat } from "../../../contracts";
+import { newApp } from "../../app";
+import { ApiError } from "../../errors";
+import { resultKey } from "../../services/job-service";
+import { ownedJob } from "../../services/ownership";
+import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";
+import { JobIdParam, problem } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}/result",
+  summary: "The result of a succeeded job in one format",
+  description: "OCR: txt, json, pdf (searchable). A/V: txt, json, srt, vtt.",
+  request: { params: JobIdParam, query: z.object({ format: ResultFormat.default("txt") }) },
+  responses: {
+    200: { description: "the result in the asked format" },
+    400: problem("format not available for this kind of job"),
+    404: problem("no such job for this caller"),
+    409: problem("the job has not succeeded"),
+  },
+});
+
+const TYPES = {
+  txt: "text/plain; charset=utf-8",
+  json: "application/json",
+  pdf: "application/pdf",
+  srt: "application/x-subrip; charset=utf-8",
+  vtt: "text/vtt; charset=utf-8",
+} as const;
+
+export const jobResultRoute = newApp().openapi(route, async (c) => {
+  const { id } = c.req.valid("param");
+  const { format } = c.req.valid("query");
+  const job = await ownedJob(c.env, c.get("user").id, id);
+  const formats: readonly string[] = OUTPUT_FORMATS[job.kind];
+  if (!formats.includes(format)) {
+    throw new ApiError("format_not_available", `${job.kind} jobs offer: ${formats.join(", ")}`);
+  }
+  if (job.status !== "succeeded") {
+    const why = job.status === "failed" ? `the job failed (${job.error?.code})` : `the job is ${job.status}`;
+    throw new ApiError("result_not_ready", why);
+  }
+  const name = `${job.file.name.replace(/\.[^.]*$/, "") || job.id}.${format}`;
+  const headers = {
+    "content-type": TYPES[format],
+    "content-disposition": `inline; filename="${name.replace(/["\\]/g, "_")}"`,
+  };
+  const object = await c.env.FILES.get(resultKey(id, format === "pdf" ? "pdf" : "json"));
+  if (!object) throw new ApiError("internal_error", "the stored result is missing");
+  if (format === "pdf" || format === "json") return c.body(object.body, 200, headers);
+  const raw = await object.json();
+  if (job.kind === "ocr") return c.body(ocrText(OcrResult.parse(raw)), 200, headers);
+  const av = AvResult.parse(raw);
+  const text = format === "srt" ? toSrt(av) : format === "vtt" ? toVtt(av) : transcriptText(av);
+  return c.body(text, 200, headers);
+});

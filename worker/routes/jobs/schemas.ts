@@ -1,0 +1,15 @@
+import { z } from "@hono/zod-openapi";
+import { Problem } from "../../../contracts";
+import { JOB_ID_PATTERN } from "../../services/job-service";
+
+export const JobIdParam = z.object({
+  id: z
+    .string()
+    .regex(JOB_ID_PATTERN, "a job id such as job_01JD…")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: Problem } },
+});

@@ -1,0 +1,83 @@
+import { ulid } from "ulid";
+import type { Job, JobOptions, WorkMessage } from "../../contracts";
+import { ApiError } from "../errors";
+import { coordinatorFor } from "./coordinator";
+import { detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
+
+export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export const sourceKey = (jobId: string) => `uploads/${jobId}/source`;
+export const resultKey = (jobId: string, ext: "json" | "pdf") => `results/${jobId}/result.${ext}`;
+
+/** Keeps the name readable and harmless: no paths, no control characters, bounded length. */
+export function sanitizeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const clean = base
+    .replace(/\p{Cc}/gu, "")
+    .trim()
+    .slice(0, 200);
+  return clean || "upload";
+}
+
+/**
+ * Accepts an upload: decides its kind from the bytes, stores it in R2, creates the job in its
+ * coordinator (which writes the D1 row) and queues the work on the queue of its kind.
+ */
+export async function createJob(
+  env: Env,
+  input: { userId: string; file: File; options: JobOptions; requestId: string },
+): Promise<Job> {
+  const { file } = input;
+  if (file.size === 0) throw new ApiError("file_empty");
+  const detected = await detectFileKind(file);
+  if (!detected) {
+    throw new ApiError(
+      "unsupported_media_type",
+      `the content is not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
+    );
+  }
+  const id = `job_${ulid()}`;
+  const now = new Date().toISOString();
+  await env.FILES.put(sourceKey(id), file.stream(), {
+    httpMetadata: { contentType: detected.mime },
+    customMetadata: { user_id: input.userId, file_name: sanitizeFileName(file.name) },
+  });
+  const job: Job = {
+    id,
+    user_id: input.userId,
+    kind: detected.kind,
+    status: "queued",
+    file: { name: sanitizeFileName(file.name), size: file.size, mime: detected.mime, pages: null, duration_s: null },
+    options: input.options,
+    progress: null,
+    error: null,
+    attempts: 0,
+    request_id: input.requestId,
+    created_at: now,
+    updated_at: now,
+    started_at: null,
+    finished_at: null,
+  };
+  const coordinator = coordinatorFor(env, id);
+  const created = await coordinator.create(job);
+  const message: WorkMessage = {
+    v: 1,
+    job_id: id,
+    user_id: input.userId,
+    kind: detected.kind,
+    object_key: sourceKey(id),
+    mime: detected.mime,
+    options: input.options,
+    request_id: input.requestId,
+    enqueued_at: now,
+  };
+  try {
+    await (detected.kind === "ocr" ? env.OCR_QUEUE : env.AV_QUEUE).send(message, { contentType: "json" });
+  } catch (err) {
+    await coordinator.transition("failed", {
+      error: { code: "internal_error", message: "the job could not be queued" },
+    });
+    throw new ApiError("not_ready", `the work queue is not reachable: ${String(err)}`);
+  }
+  return created;
+}

@@ -1,0 +1,59 @@
+import type { AvResult, AvSegment, OcrResult } from "../../contracts";
+
+export function ocrText(result: OcrResult): string {
+  return `${result.pages.map((p) => p.text.trimEnd()).join("\n\n")}\n`;
+}
+
+export function transcriptText(result: AvResult): string {
+  return `${result.segments.map((s) => s.text).join("\n")}\n`;
+}
+
+type Cue = { start: number; end: number; text: string };
+
+/**
+ * Subtitle cues: a segment longer than a comfortable reading unit is split at word boundaries
+ * (by the engine's word timings) into cues of at most `maxChars` characters and `maxSeconds`.
+ */
+export function toCues(segments: AvSegment[], maxChars = 84, maxSeconds = 6): Cue[] {
+  const cues: Cue[] = [];
+  for (const segment of segments) {
+    if (segment.words.length === 0) {
+      if (segment.text) cues.push({ start: segment.start, end: segment.end, text: segment.text });
+      continue;
+    }
+    let current = null as Cue | null;
+    for (const word of segment.words) {
+      if (current && (current.text.length + 1 + word.text.length > maxChars || word.end - current.start > maxSeconds)) {
+        cues.push(current);
+        current = null;
+      }
+      current = current
+        ? { ...current, end: word.end, text: `${current.text} ${word.text}` }
+        : { start: word.start, end: word.end, text: word.text };
+    }
+    if (current) cues.push(current);
+  }
+  return cues;
+}
+
+function timestamp(seconds: number, separator: "," | "."): string {
+  const ms = Math.max(0, Math.round(seconds * 1000));
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.floor((ms % 60_000) / 1000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
+}
+
+export function toSrt(result: AvResult): string {
+  return toCues(result.segments)
+    .map((cue, i) => `${i + 1}\n${timestamp(cue.start, ",")} --> ${timestamp(cue.end, ",")}\n${cue.text}\n`)
+    .join("\n");
+}
+
+export function toVtt(result: AvResult): string {
+  const body = toCues(result.segments)
+    .map((cue) => `${timestamp(cue.start, ".")} --> ${timestamp(cue.end, ".")}\n${cue.text}\n`)
+    .join("\n");
+  return `WEBVTT\n\n${body}`;
+}
