@@ -1,0 +1,103 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { ulid } from "ulid";
+import { describe, expect, it } from "vitest";
+import type { Job, WorkMessage } from "../contracts";
+import worker from "../worker/index";
+import { coordinatorFor } from "../worker/services/coordinator";
+import { sourceKey } from "../worker/services/job-service";
+import { createUserWithKey, TINY_PNG } from "../worker/test/helpers";
+
+async function queuedJob(): Promise<{ job: Job; message: WorkMessage }> {
+  const { userId } = await createUserWithKey();
+  const id = `job_${ulid()}`;
+  const now = new Date().toISOString();
+  const job: Job = {
+    id,
+    user_id: userId,
+    kind: "ocr",
+    status: "queued",
+    file: { name: "a.png", size: TINY_PNG.length, mime: "image/png", pages: null, duration_s: null },
+    options: { language: "eng" },
+    progress: null,
+    error: null,
+    attempts: 0,
+    request_id: "req-consumer",
+    created_at: now,
+    updated_at: now,
+    started_at: null,
+    finished_at: null,
+  };
+  await env.FILES.put(sourceKey(id), TINY_PNG);
+  await coordinatorFor(env, id).create(job);
+  const message: WorkMessage = {
+    v: 1,
+    job_id: id,
+    user_id: userId,
+    kind: "ocr",
+    object_key: sourceKey(id),
+    mime: "image/png",
+    options: { language: "eng" },
+    request_id: "req-consumer",
+    enqueued_at: now,
+  };
+  return { job, message };
+}
+
+async function deliver(queue: string, body: unknown, attempts = 1) {
+  const batch = createMessageBatch(queue, [{ id: `msg-${ulid()}`, timestamp: Date.now(), attempts, body }]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env);
+  return getQueueResult(batch, ctx);
+}
+
+describe("extraction consumer", () => {
+  it("puts the job back in the queue with a delay when the runner is unreachable", async () => {
+    const { job, message } = await queuedJob();
+    const result = await deliver("verbatim-ocr", message);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(result.retryMessages[0]?.delaySeconds ?? 0).toBeLessThanOrEqual(5);
+    const after = await coordinatorFor(env, job.id).get();
+    expect(after).toMatchObject({ status: "queued", attempts: 1, error: { code: "runner_unavailable" } });
+  });
+
+  it("acknowledges a message for a canceled job without touching it", async () => {
+    const { job, message } = await queuedJob();
+    await coordinatorFor(env, job.id).transition("canceled");
+    const result = await deliver("verbatim-ocr", message);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect((await coordinatorFor(env, job.id).get())?.status).toBe("canceled");
+  });
+
+  it("drops a malformed message (acknowledged, nothing retried)", async () => {
+    const result = await deliver("verbatim-av", { hello: "world" });
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+  });
+
+  it("fails the job when its source file is gone", async () => {
+    const { job, message } = await queuedJob();
+    await env.FILES.delete(message.object_key);
+    const result = await deliver("verbatim-ocr", message);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await coordinatorFor(env, job.id).get()).toMatchObject({
+      status: "failed",
+      error: { code: "internal_error" },
+    });
+  });
+});
+
+describe("dead-letter consumer", () => {
+  it("fails the job with retries_exhausted, naming the last error, and keeps the message", async () => {
+    const { job, message } = await queuedJob();
+    await deliver("verbatim-ocr", message);
+    const result = await deliver("verbatim-dlq", message, 6);
+    expect(result.explicitAcks).toHaveLength(1);
+    const after = await coordinatorFor(env, job.id).get();
+    expect(after?.status).toBe("failed");
+    expect(after?.error?.code).toBe("retries_exhausted");
+    expect(after?.error?.message).toContain("runner_unavailable");
+    const kept = await env.FILES.list({ prefix: `dead-letters/${job.id}/` });
+    expect(kept.objects).toHaveLength(1);
+  });
+});
