@@ -1,0 +1,39 @@
+import { spawnSync } from "node:child_process";
+import { applyMigrations, startStack, waitUntilReady } from "./local-stack";
+
+/**
+ * `npm run dev`: installs missing system tools, applies D1 migrations, starts the media runner and
+ * the API worker (queues, Durable Objects, D1 and R2 in wrangler's local simulators), and says
+ * "ready" only once /readyz answers 200.
+ */
+const apiPort = Number(process.env.PORT ?? 8787);
+const runnerPort = Number(process.env.RUNNER_PORT ?? 8788);
+
+const setup = spawnSync("bash", ["scripts/setup-system.sh"], { stdio: "inherit" });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+
+console.log("dev: applying D1 migrations");
+applyMigrations();
+
+const stack = startStack({ apiPort, runnerPort, log: (line) => console.log(line) });
+const shutdown = (code: number) => {
+  stack.stop();
+  process.exit(code);
+};
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));
+for (const child of [stack.api, stack.runner]) {
+  child.on("exit", (code) => {
+    console.error(`dev: a process exited (${code}); stopping the stack`);
+    shutdown(code ?? 1);
+  });
+}
+
+try {
+  await waitUntilReady(stack.url);
+  console.log(`\nVerbatim is ready at ${stack.url}  (API docs: ${stack.url}/v1/openapi.json)`);
+  console.log("Create an API key: npm run keys:create -- --email you@example.com\n");
+} catch (err) {
+  console.error(`dev: ${err instanceof Error ? err.message : err}`);
+  shutdown(1);
+}

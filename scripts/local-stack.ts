@@ -1,0 +1,79 @@
+import { spawn, spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+/** Where `npm run dev`, `npm run keys:create` and the end-to-end tests keep local D1/R2/queue state. */
+export const stateDir = () => resolve(process.env.VERBATIM_STATE_DIR ?? ".wrangler/state");
+
+const bin = (name: string) => resolve("node_modules/.bin", name);
+
+/** Runs wrangler to completion (for one-shot commands such as migrations), failing loudly. */
+export function wrangler(args: string[]): string {
+  const run = spawnSync(bin("wrangler"), [...args, "--persist-to", stateDir()], {
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+  });
+  if (run.status !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+  }
+  return run.stdout;
+}
+
+export const applyMigrations = () => wrangler(["d1", "migrations", "apply", "DB", "--local"]);
+
+export type StackOptions = { apiPort: number; runnerPort: number; log: (line: string) => void };
+
+/** Starts the media runner and the API worker (with its queue consumers and Durable Objects). */
+export function startStack({ apiPort, runnerPort, log }: StackOptions) {
+  const runner = spawn(bin("tsx"), ["container/server.ts"], {
+    env: { ...process.env, PORT: String(runnerPort), HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const api = spawn(
+    bin("wrangler"),
+    [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(apiPort),
+      "--persist-to",
+      stateDir(),
+      "--var",
+      `RUNNER_URL:http://127.0.0.1:${runnerPort}`,
+      "--show-interactive-dev-session=false",
+    ],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  for (const [name, child] of [
+    ["runner", runner],
+    ["api", api],
+  ] as const) {
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        for (const line of chunk.split("\n")) if (line.trim()) log(`[${name}] ${line}`);
+      });
+    }
+  }
+  const stop = () => {
+    for (const child of [api, runner]) if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  return { runner, api, stop, url: `http://127.0.0.1:${apiPort}` };
+}
+
+/** Polls /readyz until every dependency answers, or throws after `timeoutMs`. */
+export async function waitUntilReady(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the stack did not become ready within ${timeoutMs / 1000}s: ${last}`);
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes sure the media runner's system tools are installed (Debian/Ubuntu packages).
+# Usage: scripts/setup-system.sh [--test]   (--test adds what the test suite uses to make inputs)
+# Installs missing packages with apt-get when running as root (or with passwordless sudo);
+# otherwise prints the exact command to run and exits non-zero.
+set -euo pipefail
+
+RUNNER_PACKAGES=(ffmpeg tesseract-ocr tesseract-ocr-eng poppler-utils pocketsphinx pocketsphinx-en-us libtiff-tools)
+TEST_PACKAGES=(flite imagemagick img2pdf fonts-dejavu-core)
+
+packages=("${RUNNER_PACKAGES[@]}")
+if [[ "${1:-}" == "--test" ]]; then packages+=("${TEST_PACKAGES[@]}"); fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then missing+=("$pkg"); fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: system tools present (${packages[*]})"
+  exit 0
+fi
+
+echo "setup: installing missing packages: ${missing[*]}"
+if ! command -v apt-get >/dev/null; then
+  echo "setup: apt-get not found. Install these packages with your system's package manager: ${missing[*]}" >&2
+  exit 1
+fi
+if [[ $(id -u) -eq 0 ]]; then
+  SUDO=()
+elif sudo -n true 2>/dev/null; then
+  SUDO=(sudo -n)
+else
+  echo "setup: need root to install packages. Run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: installed ${missing[*]}"
