@@ -8,7 +8,7 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
-          include: ["contracts/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["contracts/**/*.test.ts", "scripts/**/*.test.ts", "test/support/**/*.test.ts"],
         },
       },
       {

@@ -79,12 +79,25 @@ export type JobResource = z.infer<typeof JobResource>;
 
 export const JobList = z.object({ data: z.array(JobResource), next_cursor: z.string().nullable() });
 
-/** What the job's WebSocket sends: the state at once, then one message per change. */
+/** One recorded status change of a job. */
+export const StatusChange = z.object({
+  seq: z.number().int().positive(),
+  at: z.string(),
+  from: JobStatus.nullable(),
+  to: JobStatus,
+});
+export type StatusChange = z.infer<typeof StatusChange>;
+
+/**
+ * What the job's WebSocket sends: a `snapshot` at once (with every status change so far in
+ * `history`), then one `status` or `progress` message per change.
+ */
 export const JobEvent = z.object({
   seq: z.number().int().nonnegative(),
   type: z.enum(["snapshot", "status", "progress"]),
   at: z.string(),
   from: JobStatus.nullable(),
   job: JobResource,
+  history: z.array(StatusChange).optional(),
 });
 export type JobEvent = z.infer<typeof JobEvent>;

@@ -7,11 +7,10 @@ import {
   type JobEvent,
   type JobProgress,
   type JobStatus,
+  type StatusChange,
 } from "../../contracts";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
-
-export type StatusChange = { seq: number; at: string; from: JobStatus | null; to: JobStatus };
 
 export type TransitionResult =
   | { ok: true; job: Job }
@@ -150,7 +149,7 @@ export class JobCoordinator extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     const seq = (await this.ctx.storage.get<number>("seq")) ?? 0;
-    const snapshot: JobEvent & { history: StatusChange[] } = {
+    const snapshot: JobEvent = {
       seq,
       type: "snapshot",
       at: new Date().toISOString(),
