@@ -195,3 +195,54 @@ describe("a file in, text out", () => {
     expect(Problem.parse(await refused.json()).code).toBe("unsupported_media_type");
   });
 });
+
+describe("every supported input format", () => {
+  const SHORT = "we went to the market this morning and bought some fresh bread and milk";
+  const LINES = ["Every format is welcome here", "including tagged image files"];
+
+  const TIFF_PAGE_2 = ["The second page follows", "right after the first"];
+  const images: Array<[string, () => string]> = [
+    ["PNG", () => textImage(work, "fmt.png", LINES)],
+    ["WebP", () => encode(textImage(work, "fmt-webp.png", LINES), join(work, "fmt.webp"))],
+    [
+      "multi-page TIFF",
+      () => {
+        const a = textImage(work, "fmt-tiff-1.png", LINES);
+        const b = textImage(work, "fmt-tiff-2.png", TIFF_PAGE_2);
+        execFileSync("convert", [a, b, "-compress", "lzw", join(work, "fmt.tif")]);
+        return join(work, "fmt.tif");
+      },
+    ],
+  ];
+
+  it.each(images)("OCRs a %s", async (label, make) => {
+    const { job } = await runToEnd(make(), `upload-${label}`);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.kind).toBe("ocr");
+    const text = await (await result(job.id, "txt")).text();
+    const tiff = label === "multi-page TIFF";
+    expect(job.file.pages).toBe(tiff ? 2 : 1);
+    const expected = tiff ? [...LINES, ...TIFF_PAGE_2] : LINES;
+    expect(characterErrorRate(expected.join("\n"), text), text).toBeLessThan(0.05);
+  });
+
+  const media: Array<[string, { video?: boolean; args?: string[] }]> = [
+    ["wav", {}],
+    ["m4a", { args: ["-c:a", "aac"] }],
+    ["aac", { args: ["-c:a", "aac", "-f", "adts"] }],
+    ["ogg", { args: ["-c:a", "libopus"] }],
+    ["flac", {}],
+    ["mov", { video: true }],
+    ["mkv", { video: true }],
+    ["webm", { video: true, args: ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"] }],
+  ];
+
+  it.each(media)("transcribes .%s", async (ext, opts) => {
+    const wav = speechWav(work, `fmt-${ext}.wav`, SHORT);
+    const file = ext === "wav" ? wav : encode(wav, join(work, `fmt.${ext}`), opts);
+    const { job } = await runToEnd(file, `upload.${ext}`);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.kind).toBe("av");
+    expect(wordErrorRate(SHORT, await (await result(job.id, "txt")).text())).toBeLessThan(0.4);
+  });
+});
