@@ -15,7 +15,7 @@ import {
   Problem,
 } from "../../contracts";
 import { applyMigrations, startStack, waitUntilReady } from "../../scripts/local-stack";
-import { encode, scannedPdf, speechWav, textImage, textPdf } from "../support/media";
+import { MediaFixtures } from "../support/media-fixtures";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
 
 /**
@@ -23,6 +23,7 @@ import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
  * Queues and Durable Objects), driven over HTTP and WebSocket as a user would.
  */
 const work = mkdtempSync(join(tmpdir(), "verbatim-e2e-"));
+const fixtures = new MediaFixtures(work);
 process.env.VERBATIM_STATE_DIR = join(work, "state");
 const apiPort = 18787 + Math.floor(Math.random() * 500);
 const logs: string[] = [];
@@ -57,8 +58,8 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function submit(file: string | Uint8Array, name: string): Promise<Response> {
-  const bytes = typeof file === "string" ? readFileSync(file) : file;
+async function submit(file: string, name: string): Promise<Response> {
+  const bytes = readFileSync(file);
   const form = new FormData();
   form.append("file", new File([bytes], name));
   return fetch(`${stack.url}/v1/jobs`, { method: "POST", body: form, headers: auth });
@@ -94,7 +95,7 @@ async function result(jobId: string, format: string): Promise<Response> {
 }
 
 /** Submits, follows to the end, and checks the transitions arrived in a legal order. */
-async function runToEnd(file: string | Uint8Array, name: string) {
+async function runToEnd(file: string, name: string) {
   const res = await submit(file, name);
   expect(res.status, await res.clone().text()).toBe(202);
   const job = JobResource.parse(await res.json());
@@ -111,7 +112,7 @@ async function runToEnd(file: string | Uint8Array, name: string) {
 }
 
 const pdftotext = (pdf: Uint8Array) => {
-  const file = join(work, `out-${Math.random()}.pdf`);
+  const file = join(work, `out-${crypto.randomUUID()}.pdf`);
   writeFileSync(file, pdf);
   // -raw: content-stream order, which is the order Tesseract wrote the words in.
   return execFileSync("pdftotext", ["-raw", file, "-"], { encoding: "utf8" });
@@ -119,7 +120,8 @@ const pdftotext = (pdf: Uint8Array) => {
 
 describe("a file in, text out", () => {
   it("OCRs a scanned two-page PDF: text, JSON with boxes, searchable PDF; live events in order", async () => {
-    const pdf = scannedPdf(work, "scan.pdf", [PAGE_1, PAGE_2]);
+    const pages = [await fixtures.textImage("scan-1.png", PAGE_1), await fixtures.textImage("scan-2.png", PAGE_2)];
+    const pdf = await fixtures.scannedPdf("scan.pdf", pages);
     const { job, events } = await runToEnd(pdf, "scan.pdf");
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(job.kind).toBe("ocr");
@@ -148,7 +150,7 @@ describe("a file in, text out", () => {
   });
 
   it("takes a born-digital PDF's text layer without OCR", async () => {
-    const { job } = await runToEnd(textPdf([BORN_DIGITAL]), "typed.pdf");
+    const { job } = await runToEnd(await fixtures.textPdf("typed.pdf", [BORN_DIGITAL]), "typed.pdf");
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     const json = OcrResult.parse(await (await result(job.id, "json")).json());
     expect(json.pages[0]?.source).toBe("text-layer");
@@ -156,19 +158,20 @@ describe("a file in, text out", () => {
   });
 
   it("OCRs a JPEG image", async () => {
-    const png = textImage(work, "photo.png", IMAGE_TEXT);
-    const jpg = encode(png, join(work, "photo.jpg"));
+    const jpg = await fixtures.convertImage(await fixtures.textImage("photo.png", IMAGE_TEXT), "photo.jpg");
     const { job } = await runToEnd(jpg, "photo.jpg");
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(characterErrorRate(IMAGE_TEXT.join("\n"), await (await result(job.id, "txt")).text())).toBeLessThan(0.05);
   });
 
   it.each([
-    ["an MP3", "speech.mp3", {}],
-    ["an MP4 with a video track", "speech.mp4", { video: true }],
-  ])("transcribes %s: text, timed JSON, SRT and VTT", async (_, name, opts) => {
-    const wav = speechWav(work, `${name}.wav`, SPOKEN);
-    const media = encode(wav, join(work, name), opts);
+    ["an MP3", "speech.mp3"],
+    ["an MP4 with a video track", "speech.mp4"],
+  ])("transcribes %s: text, timed JSON, SRT and VTT", async (_, name) => {
+    const wav = await fixtures.speech(`${name}.wav`, SPOKEN);
+    const media = name.endsWith(".mp4")
+      ? await fixtures.videoWithAudio(wav, name)
+      : await fixtures.encodeAudio(wav, name);
     const { job } = await runToEnd(media, name);
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(job.kind).toBe("av");
@@ -183,14 +186,17 @@ describe("a file in, text out", () => {
   });
 
   it("fails a corrupt PDF with media_corrupt and refuses an unsupported file at upload", async () => {
-    const corrupt = new Uint8Array([
-      ...new TextEncoder().encode("%PDF-1.7\n"),
-      ...crypto.getRandomValues(new Uint8Array(4000)),
-    ]);
+    const corrupt = join(work, "broken.pdf");
+    writeFileSync(
+      corrupt,
+      Buffer.concat([Buffer.from("%PDF-1.7\n"), readFileSync(await fixtures.garbage("g.bin", 4000))]),
+    );
     const { job } = await runToEnd(corrupt, "broken.pdf");
     expect(job.status).toBe("failed");
     expect(job.error?.code).toBe("media_corrupt");
-    const refused = await submit(new TextEncoder().encode("plain text is not a document"), "notes.pdf");
+    const notes = join(work, "notes.pdf");
+    writeFileSync(notes, "plain text is not a document");
+    const refused = await submit(notes, "notes.pdf");
     expect(refused.status).toBe(415);
     expect(Problem.parse(await refused.json()).code).toBe("unsupported_media_type");
   });
@@ -199,24 +205,23 @@ describe("a file in, text out", () => {
 describe("every supported input format", () => {
   const SHORT = "we went to the market this morning and bought some fresh bread and milk";
   const LINES = ["Every format is welcome here", "including tagged image files"];
-
   const TIFF_PAGE_2 = ["The second page follows", "right after the first"];
-  const images: Array<[string, () => string]> = [
-    ["PNG", () => textImage(work, "fmt.png", LINES)],
-    ["WebP", () => encode(textImage(work, "fmt-webp.png", LINES), join(work, "fmt.webp"))],
+
+  const images: Array<[string, () => Promise<string>]> = [
+    ["PNG", () => fixtures.textImage("fmt.png", LINES)],
+    ["WebP", async () => fixtures.convertImage(await fixtures.textImage("fmt-webp.png", LINES), "fmt.webp")],
     [
       "multi-page TIFF",
-      () => {
-        const a = textImage(work, "fmt-tiff-1.png", LINES);
-        const b = textImage(work, "fmt-tiff-2.png", TIFF_PAGE_2);
-        execFileSync("convert", [a, b, "-compress", "lzw", join(work, "fmt.tif")]);
-        return join(work, "fmt.tif");
-      },
+      async () =>
+        fixtures.multiPageTiff("fmt.tif", [
+          await fixtures.textImage("fmt-tiff-1.png", LINES),
+          await fixtures.textImage("fmt-tiff-2.png", TIFF_PAGE_2),
+        ]),
     ],
   ];
 
   it.each(images)("OCRs a %s", async (label, make) => {
-    const { job } = await runToEnd(make(), `upload-${label}`);
+    const { job } = await runToEnd(await make(), `upload-${label}`);
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(job.kind).toBe("ocr");
     const text = await (await result(job.id, "txt")).text();
@@ -226,20 +231,15 @@ describe("every supported input format", () => {
     expect(characterErrorRate(expected.join("\n"), text), text).toBeLessThan(0.05);
   });
 
-  const media: Array<[string, { video?: boolean; args?: string[] }]> = [
-    ["wav", {}],
-    ["m4a", { args: ["-c:a", "aac"] }],
-    ["aac", { args: ["-c:a", "aac", "-f", "adts"] }],
-    ["ogg", { args: ["-c:a", "libopus"] }],
-    ["flac", {}],
-    ["mov", { video: true }],
-    ["mkv", { video: true }],
-    ["webm", { video: true, args: ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"] }],
-  ];
-
-  it.each(media)("transcribes .%s", async (ext, opts) => {
-    const wav = speechWav(work, `fmt-${ext}.wav`, SHORT);
-    const file = ext === "wav" ? wav : encode(wav, join(work, `fmt.${ext}`), opts);
+  it.each(["wav", "m4a", "aac", "opus", "flac", "mov", "mkv", "webm"])("transcribes .%s", async (ext) => {
+    const wav = await fixtures.speech(`fmt-${ext}.wav`, SHORT);
+    const name = `fmt.${ext}`;
+    const file =
+      ext === "wav"
+        ? wav
+        : ["mov", "mkv", "webm"].includes(ext)
+          ? await fixtures.videoWithAudio(wav, name)
+          : await fixtures.encodeAudio(wav, name);
     const { job } = await runToEnd(file, `upload.${ext}`);
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(job.kind).toBe("av");

@@ -1,5 +1,5 @@
-/** Edit distance between two sequences (Levenshtein), O(n·m) time, O(m) memory. */
-function editDistance<T>(a: readonly T[], b: readonly T[]): number {
+/** Edit distance between two sequences (insertions, deletions, substitutions all cost 1). */
+function levenshtein<T>(a: readonly T[], b: readonly T[]): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -12,22 +12,21 @@ function editDistance<T>(a: readonly T[], b: readonly T[]): number {
   return previous[b.length] ?? 0;
 }
 
-const normalize = (text: string) =>
-  text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-
-/** Character error rate of `hypothesis` against `reference`, ignoring case, punctuation and spacing. */
+/** Character error rate of `hypothesis` against `reference`; case and punctuation count, whitespace runs are one space. */
 export function characterErrorRate(reference: string, hypothesis: string): number {
-  const ref = [...normalize(reference)];
-  return editDistance(ref, [...normalize(hypothesis)]) / Math.max(1, ref.length);
+  const squash = (text: string) => [...text.replace(/\s+/g, " ").trim()];
+  const ref = squash(reference);
+  return levenshtein(ref, squash(hypothesis)) / Math.max(ref.length, 1);
 }
 
-/** Word error rate of `hypothesis` against `reference`, ignoring case and punctuation. */
+/** Word error rate, ignoring case and punctuation (speech recognizers produce neither). */
 export function wordErrorRate(reference: string, hypothesis: string): number {
-  const words = (text: string) => normalize(text).split(" ").filter(Boolean);
+  const words = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9' ]+/g, " ")
+      .split(" ")
+      .filter(Boolean);
   const ref = words(reference);
-  return editDistance(ref, words(hypothesis)) / Math.max(1, ref.length);
+  return levenshtein(ref, words(hypothesis)) / Math.max(ref.length, 1);
 }

@@ -1,0 +1,48 @@
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+
+/** Unset and empty variables both mean "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema);
+
+const EnvSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65_535).default(8788)),
+  HOST: optional(z.string().default("127.0.0.1")),
+  RUNNER_CONCURRENCY: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(() => availableParallelism()),
+  ),
+  ENGINE_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(600)),
+  CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
+});
+
+export interface RunnerConfig {
+  port: number;
+  host: string;
+  /** Most engine processes running at once, across all requests. */
+  concurrency: number;
+  engineTimeoutMs: number;
+  /** Target length of the audio chunks recognized in parallel. */
+  chunkSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the runner's settings from environment variables; throws a ConfigError naming each bad one. */
+export function loadConfig(env: Record<string, string | undefined>): RunnerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid runner configuration:\n${z.prettifyError(parsed.error)}`);
+  const { PORT, HOST, RUNNER_CONCURRENCY, ENGINE_TIMEOUT_SECONDS, CHUNK_SECONDS } = parsed.data;
+  return {
+    port: PORT,
+    host: HOST,
+    concurrency: RUNNER_CONCURRENCY,
+    engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
+    chunkSeconds: CHUNK_SECONDS,
+  };
+}

@@ -1,0 +1,106 @@
+import type { Run } from "../exec";
+
+export interface MediaProbe {
+  /** From the container; null when it does not say (e.g. streamed WebM recordings). */
+  durationS: number | null;
+  hasAudio: boolean;
+}
+
+/** A stretch of near-silence, in seconds from the start. */
+export interface Silence {
+  start: number;
+  end: number;
+}
+
+/**
+ * Demuxers ffmpeg may use on uploads. Without this list an upload could be a playlist or concat script that
+ * makes ffmpeg open other local files; with it only real audio/video containers are parsed.
+ */
+const UPLOAD_DEMUXERS = [
+  "wav,w64,aiff,caf,mp3,aac,flac,ogg,amr",
+  "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,asf,mpeg,mpegts",
+].join(",");
+const UPLOAD_INPUT_GUARDS = ["-protocol_whitelist", "file,pipe", "-format_whitelist", UPLOAD_DEMUXERS];
+
+/** The format speech recognizers expect: 16 kHz, mono, signed 16-bit little-endian samples. */
+const SPEECH_PCM = ["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"];
+
+/** Adapter for ffmpeg and ffprobe. */
+export const ffmpeg = {
+  async version(run: Run): Promise<string> {
+    const { stdout } = await run("ffmpeg", ["-hide_banner", "-version"]);
+    return /ffmpeg version (\S+)/.exec(stdout.toString())?.[1] ?? "unknown";
+  },
+
+  async probe(run: Run, inputPath: string): Promise<MediaProbe> {
+    const { stdout } = await run("ffprobe", [
+      ...["-v", "error", ...UPLOAD_INPUT_GUARDS],
+      ...["-show_entries", "format=duration:stream=codec_type", "-of", "json", inputPath],
+    ]);
+    return parseProbe(stdout.toString());
+  },
+
+  /** Decodes the audio of `inputPath` (ffmpeg picks the main audio stream) into a speech-format WAV file. */
+  async extractSpeechAudio(run: Run, inputPath: string, wavPath: string): Promise<void> {
+    await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", ...UPLOAD_INPUT_GUARDS, "-i", inputPath],
+      ...["-vn", ...SPEECH_PCM, "-y", wavPath],
+    ]);
+  },
+
+  /** Silences of at least `minSeconds` below `noiseDb`. */
+  async detectSilences(
+    run: Run,
+    wavPath: string,
+    { noiseDb, minSeconds, durationS }: { noiseDb: number; minSeconds: number; durationS: number },
+  ): Promise<Silence[]> {
+    // `ametadata` prints the detector's marks to stdout, so they need not be scraped from the log.
+    const filter = `silencedetect=noise=${noiseDb}dB:d=${minSeconds},ametadata=mode=print:file=-`;
+    const { stdout } = await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-i", wavPath],
+      ...["-af", filter, "-f", "null", "-"],
+    ]);
+    return parseSilences(stdout.toString(), durationS);
+  },
+
+  /** Re-encodes one still image as 8-bit RGB PNG: for images the OCR engine cannot read as they are. */
+  async toEightBitPng(run: Run, imagePath: string, pngPath: string): Promise<void> {
+    await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", imagePath],
+      ...["-frames:v", "1", "-pix_fmt", "rgb24", "-y", pngPath],
+    ]);
+  },
+
+  /** Cuts `[startS, startS + lengthS)` of a speech WAV into headerless PCM (see the speech engine). */
+  async cutRawPcm(run: Run, wavPath: string, startS: number, lengthS: number, rawPath: string): Promise<void> {
+    await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-ss", startS.toFixed(3), "-t", lengthS.toFixed(3), "-i", wavPath],
+      ...[...SPEECH_PCM, "-f", "s16le", "-y", rawPath],
+    ]);
+  },
+};
+
+export function parseProbe(json: string): MediaProbe {
+  const probe = JSON.parse(json) as { format?: { duration?: string }; streams?: { codec_type?: string }[] };
+  const duration = Number(probe.format?.duration);
+  return {
+    durationS: Number.isFinite(duration) && duration >= 0 ? duration : null,
+    hasAudio: (probe.streams ?? []).some((stream) => stream.codec_type === "audio"),
+  };
+}
+
+/** Reads `lavfi.silence_start=` / `lavfi.silence_end=` marks; a silence still open at the end lasts to the end. */
+export function parseSilences(metadata: string, durationS: number): Silence[] {
+  const silences: Silence[] = [];
+  let openStart: number | undefined;
+  for (const [, mark, value] of metadata.matchAll(/lavfi\.silence_(start|end)=(-?[\d.]+)/g)) {
+    const at = Math.max(Number(value), 0);
+    if (mark === "start") openStart = at;
+    else if (openStart !== undefined) {
+      silences.push({ start: openStart, end: at });
+      openStart = undefined;
+    }
+  }
+  if (openStart !== undefined && openStart < durationS) silences.push({ start: openStart, end: durationS });
+  return silences;
+}

@@ -1,0 +1,26 @@
+import type { Run } from "../exec";
+import type { PageLayout } from "./layout";
+
+export interface RecognizeOptions {
+  /** Engine language spec, e.g. `eng` or `eng+deu`. */
+  language: string;
+  /** Output files are `${outputBase}.*`. */
+  outputBase: string;
+  /** Resolution to assume, for images whose own resolution is missing or wrong (pages we rendered). */
+  dpi?: number;
+}
+
+export interface Recognized {
+  layout: PageLayout;
+  /** A one-page PDF of the image with the recognized text as an invisible layer. */
+  pdfPath: string;
+}
+
+/** An OCR engine: recognizes one page image into words with pixel boxes plus a searchable PDF page. */
+export interface OcrEngine {
+  readonly name: string;
+  version(run: Run): Promise<string>;
+  /** Installed recognition languages. */
+  languages(run: Run): Promise<string[]>;
+  recognize(run: Run, imagePath: string, options: RecognizeOptions): Promise<Recognized>;
+}

@@ -1,0 +1,36 @@
+import { parsePocketsphinxTimes } from "./pocketsphinx-output";
+import type { SpeechEngine } from "./speech-engine";
+
+/** The Debian `pocketsphinx-en-us` model; passed explicitly so the runner does not depend on build defaults. */
+const EN_US_MODEL = "/usr/share/pocketsphinx/model/en-us";
+
+export const pocketsphinx: SpeechEngine = {
+  name: "pocketsphinx",
+  languages: ["eng"],
+
+  async version(run) {
+    // The 5prealpha binaries have no version flag; the Debian package records it.
+    // `dpkg-query --show` prints "name<TAB>version".
+    const { stdout } = await run("dpkg-query", ["--show", "pocketsphinx"]);
+    return stdout.toString().trim().split("\t")[1] || "unknown";
+  },
+
+  async transcribe(run, rawPcmPath) {
+    // Raw PCM rather than WAV: for `.wav` names pocketsphinx reads a fixed 44-byte header, and ffmpeg's WAV
+    // headers are longer (the rest would be decoded as noise); any other name is read as raw samples.
+    const { stdout } = await run("pocketsphinx_continuous", [
+      ...["-infile", rawPcmPath, "-time", "yes"],
+      ...[
+        "-hmm",
+        `${EN_US_MODEL}/en-us`,
+        "-lm",
+        `${EN_US_MODEL}/en-us.lm.bin`,
+        "-dict",
+        `${EN_US_MODEL}/cmudict-en-us.dict`,
+      ],
+      // The log goes to stdout unless sent elsewhere, and stdout must hold only the results.
+      ...["-logfn", "/dev/null"],
+    ]);
+    return parsePocketsphinxTimes(stdout.toString());
+  },
+};

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { ExecError, execFile } from "./exec";
+
+async function failureOf(promise: Promise<unknown>): Promise<ExecError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof ExecError)) throw new Error(`expected an ExecError, got ${String(error)}`);
+  return error;
+}
+
+describe("execFile", () => {
+  it("returns stdout and passes arguments verbatim, with no shell in between", async () => {
+    const { stdout } = await execFile("printf", ["%s|%s", "$(echo injected)", "a b; c"]);
+    expect(stdout.toString()).toBe("$(echo injected)|a b; c");
+  });
+
+  it("adds env entries to the environment", async () => {
+    const { stdout } = await execFile("sh", ["-c", 'printf %s "$VERBATIM_TEST:$PATH"'], {
+      env: { VERBATIM_TEST: "x" },
+    });
+    expect(stdout.toString()).toBe(`x:${process.env.PATH}`);
+  });
+
+  it("reports a non-zero exit with the tail of stderr", async () => {
+    const error = await failureOf(execFile("sh", ["-c", "echo first >&2; echo last words >&2; exit 3"]));
+    expect(error.failure).toBe("exit");
+    expect(error.stderrTail).toBe("first\nlast words");
+    expect(error.message).toContain("exited with code 3");
+  });
+
+  it("keeps only the end of a long stderr", async () => {
+    const error = await failureOf(execFile("sh", ["-c", "yes noise | head -c 100000 >&2; echo END >&2; exit 1"]));
+    expect(error.stderrTail.length).toBeLessThanOrEqual(2000);
+    expect(error.stderrTail.endsWith("END")).toBe(true);
+  });
+
+  it("kills a process that outlives its timeout", async () => {
+    const started = Date.now();
+    const error = await failureOf(execFile("sleep", ["10"], { timeoutMs: 100 }));
+    expect(error.failure).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("kills the process when the signal fires, and does not start one on an aborted signal", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    expect((await failureOf(execFile("sleep", ["10"], { signal: controller.signal }))).failure).toBe("aborted");
+    expect((await failureOf(execFile("sleep", ["10"], { signal: controller.signal }))).failure).toBe("aborted");
+  });
+
+  it("reports a missing program as a spawn failure", async () => {
+    expect((await failureOf(execFile("verbatim-no-such-program", []))).failure).toBe("spawn");
+  });
+
+  it("reports a process killed from outside", async () => {
+    const error = await failureOf(execFile("sh", ["-c", "kill -KILL $$"]));
+    expect(error.failure).toBe("signal");
+  });
+});

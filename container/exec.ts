@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+
+export interface ExecOptions {
+  /** Kills the process (SIGKILL) when it fires. */
+  signal?: AbortSignal;
+  /** Kills the process (SIGKILL) after this long. */
+  timeoutMs?: number;
+  /** Added to the runner's own environment. */
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs one program; the signature every engine adapter receives, so callers decide pooling and limits. */
+export type Run = (command: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+/**
+ * Why a process did not succeed. `exit` means the program ran and refused (for decoders: usually bad input);
+ * the others mean it never finished on its own.
+ */
+export type ExecFailure = "exit" | "signal" | "timeout" | "aborted" | "spawn" | "output_limit";
+
+export class ExecError extends Error {
+  constructor(
+    readonly failure: ExecFailure,
+    readonly command: string,
+    readonly stderrTail: string,
+    detail: string,
+  ) {
+    super(`${command} ${detail}${stderrTail ? `: ${stderrTail}` : ""}`);
+    this.name = "ExecError";
+  }
+}
+
+/** Enough stderr to explain a failure without keeping a chatty tool's whole log in memory. */
+const STDERR_TAIL_CHARS = 2000;
+/** Engine outputs we read (TSV, bbox XHTML, JSON, word lists) are far below this; more means something is wrong. */
+const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
+
+/** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
+export const execFile: Run = (command, args, options = {}) =>
+  new Promise((resolve, reject) => {
+    const { signal, timeoutMs, env } = options;
+    if (signal?.aborted) {
+      reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
+      return;
+    }
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: env ? { ...process.env, ...env } : process.env,
+    });
+
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = "";
+    let stopReason: ExecFailure | undefined;
+    const stop = (reason: ExecFailure) => {
+      stopReason ??= reason;
+      child.kill("SIGKILL");
+    };
+
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > MAX_STDOUT_BYTES) stop("output_limit");
+      else stdout.push(chunk);
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+
+    const onAbort = () => stop("aborted");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
+    const cleanUp = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+
+    child.on("error", (error) => {
+      cleanUp();
+      reject(new ExecError("spawn", command, "", `could not be started (${error.message})`));
+    });
+    child.on("close", (code, killedBy) => {
+      cleanUp();
+      const tail = stderr.trim();
+      if (stopReason === "timeout") reject(new ExecError("timeout", command, tail, `timed out after ${timeoutMs} ms`));
+      else if (stopReason === "aborted")
+        reject(new ExecError("aborted", command, tail, "was killed: the job was aborted"));
+      else if (stopReason === "output_limit")
+        reject(new ExecError("output_limit", command, "", "wrote too much output"));
+      else if (killedBy) reject(new ExecError("signal", command, tail, `was killed by ${killedBy}`));
+      else if (code !== 0) reject(new ExecError("exit", command, tail, `exited with code ${code}`));
+      else resolve({ stdout: Buffer.concat(stdout), stderr: tail });
+    });
+  });

@@ -1,0 +1,71 @@
+import type { RunnerEvent } from "../contracts/runner";
+import { JobScope } from "./job-scope";
+import { ndjsonResponse } from "./ndjson";
+import { toErrorEvent } from "./pipelines/failures";
+import type { Job } from "./pipelines/job";
+import type { ProcessPool } from "./pool";
+import { problemResponse } from "./problem";
+import { saveBody } from "./upload";
+
+type ResultEvent = Extract<RunnerEvent, { type: "result" }>;
+
+export interface JobStreamOptions {
+  pool: ProcessPool;
+  engineTimeoutMs: number;
+  language: string;
+  requestId: string;
+}
+
+/**
+ * Runs one job for a request: saves the upload into a fresh temp directory, then answers 200 with an NDJSON
+ * stream carrying the pipeline's events and finally its result or error. The directory and every process the
+ * job started are gone when the stream ends, fails, or the client disconnects.
+ */
+export async function streamJob(
+  request: Request,
+  { pool, engineTimeoutMs, language, requestId }: JobStreamOptions,
+  work: (job: Job) => Promise<ResultEvent>,
+): Promise<Response> {
+  const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
+  const inputPath = scope.path("input");
+  let size: number;
+  try {
+    size = await saveBody(request.body, inputPath, scope.signal);
+  } catch (error) {
+    const clientLeft = scope.signal.aborted;
+    await scope.close();
+    // A client that hangs up mid-upload is not a runner error. Nobody receives this answer; 499 is nginx's
+    // "client closed request", for access logs.
+    if (clientLeft) return new Response(null, { status: 499 });
+    throw error;
+  }
+  if (size === 0) {
+    await scope.close();
+    return problemResponse("file_empty", "The request body is empty", requestId);
+  }
+
+  const produce = async (emit: (event: RunnerEvent) => void) => {
+    const job: Job = {
+      inputPath,
+      language,
+      run: scope.run,
+      path: (name) => scope.path(name),
+      emit,
+      parallelism: pool.size,
+    };
+    try {
+      emit(await work(job));
+    } catch (error) {
+      // After a disconnect the failures are just the killed processes, and nobody is listening.
+      if (scope.signal.aborted) return;
+      // Tool messages name files by their temp path; the client knows them by nothing of the sort.
+      const event = toErrorEvent(error);
+      event.message = event.message.replaceAll(`${scope.dir}/`, "");
+      if (event.retryable) console.error(`[${requestId}] ${event.code}: ${event.message}`);
+      emit(event);
+    } finally {
+      await scope.close();
+    }
+  };
+  return ndjsonResponse(produce, () => scope.abort());
+}

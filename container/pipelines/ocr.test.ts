@@ -1,0 +1,232 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OcrPage, OcrResult } from "../../contracts/results";
+import { MediaFixtures, pdfPageCount, pdfText } from "../../test/support/media-fixtures";
+import { characterErrorRate } from "../../test/support/text-metrics";
+import type { OcrEngine } from "../engines/ocr-engine";
+import { tesseract } from "../engines/tesseract";
+import { finalEvent, postFile, progressEvents, type RunnerReply } from "../testing/ndjson-client";
+import { type RunningRunner, startRunner } from "../testing/runner-harness";
+
+const PAGE_ONE = ["Verbatim extracts text from scanned pages.", "The quick brown fox jumps over the lazy dog."];
+const PAGE_TWO = ["Invoices, receipts and letters arrive daily.", "Numbers such as 42 and 1984 must survive."];
+const PAGE_THREE = ["The third page closes the document politely."];
+const BORN_DIGITAL = ["This page was typeset, not scanned.", "Its text layer is taken as it is."];
+
+/** Budget for character errors on clean synthetic text; tesseract typically makes none here. */
+const MAX_CER = 0.05;
+
+let fixtures: MediaFixtures;
+let runner: RunningRunner;
+/** Images the OCR engine was asked to recognize, to tell OCR'd pages from text-layer pages. */
+const recognizedImages: string[] = [];
+const files: Record<string, string> = {};
+
+beforeAll(async () => {
+  fixtures = new MediaFixtures(await mkdtemp(join(tmpdir(), "verbatim-ocr-test-")));
+  const countingTesseract: OcrEngine = {
+    ...tesseract,
+    recognize: (run, imagePath, options) => {
+      recognizedImages.push(imagePath);
+      return tesseract.recognize(run, imagePath, options);
+    },
+  };
+  runner = await startRunner({ ocr: countingTesseract });
+
+  const [one, two, three] = await Promise.all([
+    fixtures.textImage("one.png", PAGE_ONE),
+    fixtures.textImage("two.png", PAGE_TWO),
+    fixtures.textImage("three.png", PAGE_THREE),
+  ]);
+  Object.assign(files, { one, two, three });
+  const [jpeg, webp, tiff, scan, bornDigital] = await Promise.all([
+    fixtures.convertImage(one, "one.jpg"),
+    fixtures.convertImage(one, "one.webp"),
+    fixtures.multiPageTiff("three-pages.tif", [one, two, three]),
+    fixtures.scannedPdf("scan.pdf", [one, two]),
+    fixtures.textPdf("born-digital.pdf", [BORN_DIGITAL]),
+  ]);
+  Object.assign(files, { jpeg, webp, tiff, scan, bornDigital });
+  files.mixed = await fixtures.concatPdfs("mixed.pdf", [bornDigital, files.scan as string]);
+});
+
+afterAll(async () => {
+  await runner?.close();
+  await rm(fixtures.dir, { recursive: true, force: true });
+});
+
+const ocr = (file: string, contentType: string, language = "eng") =>
+  postFile(`${runner.baseUrl}/v1/ocr?language=${encodeURIComponent(language)}`, file, contentType);
+
+function resultOf(reply: RunnerReply): { result: OcrResult; pdf: Buffer } {
+  const last = finalEvent(reply);
+  if (last.type !== "result") throw new Error(`expected a result, got ${JSON.stringify(last)}`);
+  if (last.result.kind !== "ocr" || last.pdf_base64 === undefined) throw new Error("expected an OCR result with a PDF");
+  return { result: last.result, pdf: Buffer.from(last.pdf_base64, "base64") };
+}
+
+/** Writes the returned searchable PDF to disk and reads it back with poppler. */
+async function inspectPdf(pdf: Buffer): Promise<{ pages: number; text: string }> {
+  const path = fixtures.path(`returned-${Math.random().toString(36).slice(2)}.pdf`);
+  await writeFile(path, pdf);
+  return { pages: await pdfPageCount(path), text: await pdfText(path) };
+}
+
+function expectWellFormedWords(page: OcrPage) {
+  const words = page.blocks.flatMap((block) => block.lines.flatMap((line) => line.words));
+  expect(words.length).toBeGreaterThan(5);
+  for (const { bbox, confidence } of words) {
+    const [x0, y0, x1, y1] = bbox;
+    expect(x0).toBeGreaterThanOrEqual(0);
+    expect(y0).toBeGreaterThanOrEqual(0);
+    expect(x1).toBeGreaterThan(x0);
+    expect(y1).toBeGreaterThan(y0);
+    expect(x1).toBeLessThanOrEqual(page.width);
+    expect(y1).toBeLessThanOrEqual(page.height);
+    expect(confidence).toBeGreaterThan(0);
+    expect(confidence).toBeLessThanOrEqual(1);
+  }
+}
+
+describe("POST /v1/ocr", () => {
+  it("recognizes a PNG: probe, progress, then the text with word boxes and a searchable PDF", async () => {
+    const reply = await ocr(files.one as string, "image/png");
+    expect(reply.events[0]?.event).toEqual({ type: "probe", pages: 1, duration_s: null });
+    expect(progressEvents(reply).map(({ done, total }) => `${done}/${total}`)).toEqual(["0/1", "1/1"]);
+
+    const { result, pdf } = resultOf(reply);
+    expect(result).toMatchObject({ kind: "ocr", engine: "tesseract", language: "eng" });
+    const [page] = result.pages;
+    expect(page).toMatchObject({ page: 1, unit: "px", source: "ocr", width: 1240, height: 480 });
+    expect(characterErrorRate(PAGE_ONE.join("\n"), page?.text ?? "")).toBeLessThan(MAX_CER);
+    expectWellFormedWords(page as OcrPage);
+    const quick = page?.blocks.flatMap((b) => b.lines.flatMap((l) => l.words)).find((w) => w.text === "quick");
+    // Line 2 is drawn with its baseline at y = 150 px, 60 px from the left edge.
+    expect(quick?.bbox[1]).toBeGreaterThan(110);
+    expect(quick?.bbox[3]).toBeLessThan(165);
+
+    const returned = await inspectPdf(pdf);
+    expect(returned.pages).toBe(1);
+    expect(returned.text).toContain("quick brown fox");
+  });
+
+  it.each([
+    ["jpeg", "image/jpeg"],
+    ["webp", "image/webp"],
+  ])("recognizes a %s image", async (file, contentType) => {
+    const { result } = resultOf(await ocr(files[file] as string, contentType));
+    expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+  });
+
+  it("recognizes every page of a multi-page TIFF, in page order", async () => {
+    const reply = await ocr(files.tiff as string, "image/tiff");
+    expect(reply.events[0]?.event).toEqual({ type: "probe", pages: 3, duration_s: null });
+    expect(progressEvents(reply).map(({ done }) => done)).toEqual([0, 1, 2, 3]);
+    const { result, pdf } = resultOf(reply);
+    expect(result.pages.map((page) => page.page)).toEqual([1, 2, 3]);
+    for (const [index, expected] of [PAGE_ONE, PAGE_TWO, PAGE_THREE].entries()) {
+      expect(characterErrorRate(expected.join("\n"), result.pages[index]?.text ?? "")).toBeLessThan(MAX_CER);
+    }
+    expect((await inspectPdf(pdf)).pages).toBe(3);
+  });
+
+  it("reads TIFF pages with 16 bits per sample (converted to 8-bit before OCR)", async () => {
+    const deep = fixtures.path("deep.tif");
+    await promisify(execFile)("convert", [files.one as string, "-depth", "16", deep]);
+    const { stdout } = await promisify(execFile)("tiffinfo", [deep]);
+    expect(stdout).toMatch(/Bits\/Sample: 16/);
+    const { result } = resultOf(await ocr(deep, "image/tiff"));
+    expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+  });
+
+  it("renders and recognizes the pages of a scanned PDF", async () => {
+    const { result, pdf } = resultOf(await ocr(files.scan as string, "application/pdf"));
+    expect(result.pages.map(({ page, unit, source }) => ({ page, unit, source }))).toEqual([
+      { page: 1, unit: "px", source: "ocr" },
+      { page: 2, unit: "px", source: "ocr" },
+    ]);
+    expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+    expect(characterErrorRate(PAGE_TWO.join("\n"), result.pages[1]?.text ?? "")).toBeLessThan(MAX_CER);
+    // A4 rendered at 300 dpi.
+    expect([result.pages[0]?.width, result.pages[0]?.height]).toEqual([2481, 3508]);
+    expectWellFormedWords(result.pages[1] as OcrPage);
+
+    const returned = await inspectPdf(pdf);
+    expect(returned.pages).toBe(2);
+    expect(returned.text).toContain("receipts and letters");
+  });
+
+  it("takes a page's own text layer instead of running OCR on it", async () => {
+    recognizedImages.length = 0;
+    const { result, pdf } = resultOf(await ocr(files.mixed as string, "application/pdf"));
+    const [typeset, ...scanned] = result.pages;
+    expect(typeset).toMatchObject({ page: 1, unit: "pt", source: "text-layer", width: 595, height: 842 });
+    expect(typeset?.text).toBe(BORN_DIGITAL.join("\n"));
+    expect(typeset?.blocks[0]?.lines[0]?.words[0]).toMatchObject({ text: "This", confidence: 1 });
+    expect(scanned.map(({ page, source }) => ({ page, source }))).toEqual([
+      { page: 2, source: "ocr" },
+      { page: 3, source: "ocr" },
+    ]);
+    // Only the two scanned pages went through the OCR engine.
+    expect(recognizedImages).toHaveLength(2);
+
+    const returned = await inspectPdf(pdf);
+    expect(returned.pages).toBe(3);
+    expect(returned.text).toContain("typeset, not scanned");
+    expect(returned.text).toContain("quick brown fox");
+  });
+
+  it.each([
+    ["random bytes labeled as a PDF", "garbage.pdf", "application/pdf"],
+    ["random bytes labeled as a TIFF", "garbage.tif", "image/tiff"],
+  ])("answers %s with media_corrupt", async (_, name, contentType) => {
+    const reply = await ocr(await fixtures.garbage(name, 20_000), contentType);
+    expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    expect(reply.events).toHaveLength(1);
+  });
+
+  it("answers a truncated PNG with media_corrupt", async () => {
+    const truncated = fixtures.path("truncated.png");
+    await writeFile(truncated, (await readFile(files.one as string)).subarray(0, 3000));
+    expect(finalEvent(await ocr(truncated, "image/png"))).toMatchObject({ type: "error", code: "media_corrupt" });
+  });
+
+  it("never lets tesseract read a non-image upload as a list of server files to OCR", async () => {
+    // Tesseract treats an input it cannot decode as a list of image paths.
+    const list = fixtures.path("list.png");
+    await writeFile(list, `${files.one}\n`);
+    recognizedImages.length = 0;
+    const last = finalEvent(await ocr(list, "image/png"));
+    expect(last).toMatchObject({ type: "error", code: "media_corrupt" });
+    expect(JSON.stringify(last)).not.toContain("quick");
+    expect(recognizedImages).toEqual([]);
+  });
+
+  it("refuses an unknown language before reading the file", async () => {
+    const reply = await ocr(files.one as string, "image/png", "klingon");
+    expect(reply.status).toBe(422);
+    expect(reply.contentType).toBe("application/problem+json");
+    expect(JSON.parse(reply.body)).toMatchObject({ code: "validation_failed", status: 422 });
+  });
+
+  it("accepts combined languages when all are installed", async () => {
+    const { result } = resultOf(await ocr(files.one as string, "image/png", "eng+eng"));
+    expect(result.language).toBe("eng+eng");
+    expect((await ocr(files.one as string, "image/png", "eng+xyz")).status).toBe(422);
+  });
+
+  it("reads an unencoded + in the query (which URL decoding turns into a space) as a language separator", async () => {
+    const reply = await postFile(`${runner.baseUrl}/v1/ocr?language=eng+eng`, files.one as string, "image/png");
+    expect(resultOf(reply).result.language).toBe("eng+eng");
+  });
+
+  it("refuses media types it cannot OCR", async () => {
+    const reply = await ocr(files.one as string, "text/plain");
+    expect(reply.status).toBe(415);
+    expect(JSON.parse(reply.body)).toMatchObject({ code: "unsupported_media_type" });
+  });
+});

@@ -1,0 +1,137 @@
+import { mkdir, readFile, rm } from "node:fs/promises";
+import type { OcrPage, OcrResult } from "../../contracts/results";
+import { ffmpeg } from "../engines/ffmpeg";
+import type { PageLayout } from "../engines/layout";
+import { libtiff } from "../engines/libtiff";
+import type { OcrEngine } from "../engines/ocr-engine";
+import { poppler } from "../engines/poppler";
+import { mapConcurrent } from "../map-concurrent";
+import { decoding, mediaCorrupt, mediaNoContent } from "./failures";
+import { hasImageSignature } from "./image-signature";
+import type { Job } from "./job";
+import { type ImageType, type OcrMediaType, PDF } from "./media-types";
+
+/** Resolution PDF pages are rendered at: tesseract's sweet spot for body text. */
+const RENDER_DPI = 300;
+/** A page with fewer non-space characters in its text layer is treated as a scan (stray page numbers, etc.). */
+const MIN_TEXT_LAYER_CHARS = 10;
+
+export interface OcrOutput {
+  result: OcrResult;
+  /** All pages as one searchable PDF. */
+  pdf: Buffer;
+}
+
+interface PageOutput {
+  page: OcrPage;
+  /** This page as a one-page PDF, to be merged into the searchable PDF. */
+  pdfPath: string;
+}
+
+type PageTask = (pageNumber: number) => Promise<PageOutput>;
+
+/**
+ * Turns a PDF or image into text with word boxes plus a searchable PDF. Pages are independent, so they are
+ * worked on in parallel; the `probe` event gives the page count and a `progress` event follows each page.
+ */
+export async function recognizeDocument(job: Job, mediaType: OcrMediaType, ocr: OcrEngine): Promise<OcrOutput> {
+  const { pageCount, recognizePage } =
+    mediaType === PDF ? await planPdf(job, ocr) : await planImage(job, mediaType, ocr);
+  if (pageCount === 0) throw mediaNoContent("The file has no pages");
+  job.emit({ type: "probe", pages: pageCount, duration_s: null });
+
+  const pageNumbers = Array.from({ length: pageCount }, (_, index) => index + 1);
+  let done = 0;
+  job.emit({ type: "progress", done, total: pageCount, unit: "pages", stage: "ocr" });
+  const pages = await mapConcurrent(pageNumbers, job.parallelism, async (pageNumber) => {
+    const output = await recognizePage(pageNumber);
+    job.emit({ type: "progress", done: ++done, total: pageCount, unit: "pages", stage: "ocr" });
+    return output;
+  });
+
+  const merged = await poppler.merge(
+    job.run,
+    pages.map((page) => page.pdfPath),
+    job.path("searchable.pdf"),
+  );
+  return {
+    result: { kind: "ocr", engine: ocr.name, language: job.language, pages: pages.map((output) => output.page) },
+    pdf: await readFile(merged),
+  };
+}
+
+async function planPdf(job: Job, ocr: OcrEngine): Promise<{ pageCount: number; recognizePage: PageTask }> {
+  const { run, inputPath } = job;
+  const pageCount = await decoding("The PDF could not be read", poppler.pageCount(run, inputPath));
+
+  const recognizePage: PageTask = async (pageNumber) => {
+    const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
+    if (hasRealText(textLayer)) {
+      const pdfPath = await decoding(
+        "The PDF page could not be copied",
+        poppler.extractPage(run, inputPath, pageNumber, job.path(`page-${pageNumber}.pdf`)),
+      );
+      return { page: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer }, pdfPath };
+    }
+    const png = await decoding(
+      "The PDF page could not be rendered",
+      poppler.renderPng(run, inputPath, pageNumber, RENDER_DPI, job.path(`page-${pageNumber}`)),
+    );
+    // The page image is our own rendering, so a tesseract failure here is the engine's, not the file's.
+    const { layout, pdfPath } = await ocr.recognize(run, png, {
+      language: job.language,
+      outputBase: job.path(`ocr-${pageNumber}`),
+      dpi: RENDER_DPI,
+    });
+    await rm(png); // 300 dpi renders add up over long documents.
+    return { page: { page: pageNumber, unit: "px", source: "ocr", ...layout }, pdfPath };
+  };
+  return { pageCount, recognizePage };
+}
+
+async function planImage(
+  job: Job,
+  mediaType: ImageType,
+  ocr: OcrEngine,
+): Promise<{ pageCount: number; recognizePage: PageTask }> {
+  if (!(await hasImageSignature(job.inputPath, mediaType))) {
+    throw mediaCorrupt(`The file is not a valid ${mediaType} image`);
+  }
+  const imagePaths = mediaType === "image/tiff" ? await splitTiff(job) : [job.inputPath];
+
+  const recognizePage: PageTask = async (pageNumber) => {
+    const imagePath = await readableByOcr(job, mediaType, imagePaths[pageNumber - 1] as string, pageNumber);
+    const { layout, pdfPath } = await decoding(
+      "The image could not be read",
+      ocr.recognize(job.run, imagePath, { language: job.language, outputBase: job.path(`ocr-${pageNumber}`) }),
+    );
+    // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
+    if (layout.width === 0 || layout.height === 0) throw mediaCorrupt(`Page ${pageNumber} could not be decoded`);
+    return { page: { page: pageNumber, unit: "px", source: "ocr", ...layout }, pdfPath };
+  };
+  return { pageCount: imagePaths.length, recognizePage };
+}
+
+/**
+ * The OCR engine's image library reads TIFF pages of at most 8 bits per sample; deeper ones (16-bit scans)
+ * are converted to 8-bit PNG first.
+ */
+async function readableByOcr(job: Job, mediaType: ImageType, imagePath: string, pageNumber: number): Promise<string> {
+  if (mediaType !== "image/tiff") return imagePath;
+  const bits = await decoding("The TIFF page could not be read", libtiff.bitsPerSample(job.run, imagePath));
+  if (bits <= 8) return imagePath;
+  const png = job.path(`tiff-page-${pageNumber}.png`);
+  await decoding("The TIFF page could not be converted", ffmpeg.toEightBitPng(job.run, imagePath, png));
+  return png;
+}
+
+/** One file per TIFF page, so pages can be recognized in parallel. */
+async function splitTiff(job: Job): Promise<string[]> {
+  const pagesDir = job.path("tiff-pages");
+  await mkdir(pagesDir);
+  return decoding("The TIFF could not be read", libtiff.splitPages(job.run, job.inputPath, pagesDir));
+}
+
+function hasRealText(layout: PageLayout): boolean {
+  return layout.text.replace(/\s/g, "").length >= MIN_TEXT_LAYER_CHARS;
+}

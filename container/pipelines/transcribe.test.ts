@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AvResult } from "../../contracts/results";
+import { MediaFixtures } from "../../test/support/media-fixtures";
+import { wordErrorRate } from "../../test/support/text-metrics";
+import { finalEvent, postFile, progressEvents, type RunnerReply } from "../testing/ndjson-client";
+import { type RunningRunner, startRunner } from "../testing/runner-harness";
+
+/** Sentences flite speaks clearly enough for pocketsphinx's general English model. */
+const SENTENCES = [
+  "Good morning everyone. Today we will talk about the weather in the city.",
+  "Please send me the report by the end of the week.",
+  "The children played in the park all afternoon.",
+  "The train to New York leaves from the main station.",
+  "I would like a cup of coffee with milk and sugar.",
+  "We need more time to finish the project.",
+  "The company plans to open a new office next month.",
+  "He reads the newspaper every morning before breakfast.",
+  "The meeting starts at nine and ends before lunch.",
+  "She bought a new car last year and drove it to work every day.",
+];
+const SHORT_TALK = SENTENCES.slice(0, 5);
+/** Every sentence twice: about 70 s, so the default 60 s chunking cuts it in two. */
+const LONG_TALK = [...SENTENCES, ...SENTENCES];
+/** Word error budget for flite speech; pocketsphinx gets these sentences nearly right. */
+const MAX_WER = 0.35;
+
+let fixtures: MediaFixtures;
+let runner: RunningRunner;
+const files: Record<string, string> = {};
+
+beforeAll(async () => {
+  fixtures = new MediaFixtures(await mkdtemp(join(tmpdir(), "verbatim-av-test-")));
+  runner = await startRunner();
+  const spoken = await Promise.all(SENTENCES.map((sentence, index) => fixtures.speech(`s${index}.wav`, sentence)));
+  const short = await fixtures.joinAudio("short.wav", spoken.slice(0, SHORT_TALK.length), 0.6);
+  const longInputs = LONG_TALK.map((sentence) => spoken[SENTENCES.indexOf(sentence)] as string);
+  const [mp3, mp4, long, noAudio, silence] = await Promise.all([
+    fixtures.encodeAudio(short, "short.mp3"),
+    fixtures.videoWithAudio(short, "short.mp4"),
+    fixtures.joinAudio("long.wav", longInputs, 0.5),
+    fixtures.silentVideo("no-audio.mp4", 2),
+    fixtures.silence("silence.wav", 3),
+  ]);
+  Object.assign(files, { mp3, mp4, long, noAudio, silence });
+});
+
+afterAll(async () => {
+  await runner?.close();
+  await rm(fixtures.dir, { recursive: true, force: true });
+});
+
+const transcribe = (file: string, contentType: string, language = "eng") =>
+  postFile(`${runner.baseUrl}/v1/transcribe?language=${language}`, file, contentType);
+
+function resultOf(reply: RunnerReply): AvResult {
+  const last = finalEvent(reply);
+  if (last.type !== "result" || last.result.kind !== "av")
+    throw new Error(`expected an A/V result: ${JSON.stringify(last)}`);
+  return last.result;
+}
+
+/** Segments in order, each within itself and within the file. */
+function expectConsistentTimes(result: AvResult) {
+  let previousEnd = 0;
+  for (const segment of result.segments) {
+    expect(segment.start).toBeGreaterThanOrEqual(previousEnd);
+    expect(segment.end).toBeGreaterThan(segment.start);
+    expect(segment.end).toBeLessThanOrEqual(result.duration_s);
+    for (const word of segment.words) {
+      expect(word.start).toBeGreaterThanOrEqual(segment.start);
+      expect(word.end).toBeLessThanOrEqual(segment.end);
+      expect(word.confidence).toBeGreaterThanOrEqual(0);
+      expect(word.confidence).toBeLessThanOrEqual(1);
+    }
+    expect(segment.text).toBe(segment.words.map((word) => word.text).join(" "));
+    previousEnd = segment.end;
+  }
+}
+
+const transcript = (result: AvResult) => result.segments.map((segment) => segment.text).join(" ");
+
+describe("POST /v1/transcribe", () => {
+  it.each([
+    ["an MP3", "mp3", "audio/mpeg"],
+    ["an MP4 video", "mp4", "video/mp4"],
+  ])("transcribes %s", async (_, file, contentType) => {
+    const reply = await transcribe(files[file] as string, contentType);
+    const probe = reply.events[0]?.event;
+    expect(probe).toMatchObject({ type: "probe", pages: null });
+    expect(probe?.type === "probe" && probe.duration_s).toBeGreaterThan(14);
+    expect(progressEvents(reply).map(({ done, total, unit }) => `${done}/${total} ${unit}`)).toEqual([
+      "0/1 chunks",
+      "1/1 chunks",
+    ]);
+
+    const result = resultOf(reply);
+    expect(result).toMatchObject({ kind: "av", engine: "pocketsphinx", language: "eng" });
+    expect(result.duration_s).toBeGreaterThan(14);
+    expect(result.duration_s).toBeLessThan(20);
+    expect(result.segments.length).toBeGreaterThanOrEqual(2);
+    expect(wordErrorRate(SHORT_TALK.join(" "), transcript(result))).toBeLessThan(MAX_WER);
+    expectConsistentTimes(result);
+  });
+
+  it("cuts long audio into chunks at pauses, transcribes them in parallel and streams progress", async () => {
+    const reply = await transcribe(files.long as string, "audio/wav");
+    const progress = progressEvents(reply);
+    expect(progress[0]).toEqual({ type: "progress", done: 0, total: 2, unit: "chunks", stage: "transcribe" });
+    expect(progress.map(({ done }) => done)).toEqual([0, 1, 2]);
+
+    const result = resultOf(reply);
+    expect(result.duration_s).toBeGreaterThan(65);
+    expect(wordErrorRate(LONG_TALK.join(" "), transcript(result))).toBeLessThan(MAX_WER);
+    expectConsistentTimes(result);
+    // Words from the second chunk are placed on the file's timeline, not the chunk's.
+    expect(result.segments.at(-1)?.end).toBeGreaterThan(60);
+
+    // Lines are sent as work happens, not all at the end.
+    const probeAt = reply.events[0]?.atMs ?? 0;
+    const resultAt = reply.events.at(-1)?.atMs ?? 0;
+    expect(resultAt - probeAt).toBeGreaterThan(1000);
+  });
+
+  it("answers silence with a result holding no segments", async () => {
+    const result = resultOf(await transcribe(files.silence as string, "audio/wav"));
+    expect(result.segments).toEqual([]);
+    expect(result.duration_s).toBeCloseTo(3, 1);
+  });
+
+  it("answers a video without an audio stream with media_no_content", async () => {
+    const reply = await transcribe(files.noAudio as string, "video/mp4");
+    expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_no_content", retryable: false });
+  });
+
+  it("answers random bytes labeled as MP3 with media_corrupt", async () => {
+    const reply = await transcribe(await fixtures.garbage("garbage.mp3", 20_000), "audio/mpeg");
+    expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    expect(reply.events).toHaveLength(1);
+  });
+
+  it("refuses languages the speech engine does not have", async () => {
+    const reply = await transcribe(files.mp3 as string, "audio/mpeg", "deu");
+    expect(reply.status).toBe(422);
+    expect(JSON.parse(reply.body)).toMatchObject({ code: "validation_failed" });
+  });
+
+  it("refuses media types that are not audio or video", async () => {
+    const reply = await transcribe(files.mp3 as string, "application/pdf");
+    expect(reply.status).toBe(415);
+  });
+});

@@ -1,0 +1,75 @@
+import { rm } from "node:fs/promises";
+import type { AvResult, AvSegment } from "../../contracts/results";
+import { ffmpeg } from "../engines/ffmpeg";
+import type { SpeechEngine } from "../engines/speech-engine";
+import { mapConcurrent } from "../map-concurrent";
+import { planChunks } from "./chunk-plan";
+import { decoding, mediaNoContent } from "./failures";
+import type { Job } from "./job";
+
+/** Quieter than this counts as silence; speech pauses in ordinary recordings sit well below it. */
+const SILENCE_NOISE_DB = -35;
+/** Shorter dips are gaps inside words or between syllables, not places to cut. */
+const SILENCE_MIN_S = 0.3;
+
+export interface TranscribeOptions {
+  speech: SpeechEngine;
+  /** Target chunk length; chunks are recognized in parallel. */
+  chunkSeconds: number;
+}
+
+/**
+ * Transcribes the audio of an audio or video file: probe, decode to speech-format audio, cut into chunks at
+ * pauses, recognize the chunks in parallel, and put the segments back on the file's timeline. A `progress`
+ * event follows each chunk. No speech at all is a valid, empty result.
+ */
+export async function transcribeMedia(job: Job, { speech, chunkSeconds }: TranscribeOptions): Promise<AvResult> {
+  const { run } = job;
+  const probe = await decoding("The file could not be read", ffmpeg.probe(run, job.inputPath));
+  if (!probe.hasAudio) throw mediaNoContent("The file has no audio stream");
+  job.emit({ type: "probe", pages: null, duration_s: probe.durationS });
+
+  const wavPath = job.path("speech.wav");
+  await decoding("The audio could not be decoded", ffmpeg.extractSpeechAudio(run, job.inputPath, wavPath));
+  // The decoded audio's length is exact even when the container's header is missing or wrong.
+  const durationS = (await ffmpeg.probe(run, wavPath)).durationS ?? 0;
+  const silences = await ffmpeg.detectSilences(run, wavPath, {
+    noiseDb: SILENCE_NOISE_DB,
+    minSeconds: SILENCE_MIN_S,
+    durationS,
+  });
+  const chunks = planChunks(durationS, silences, { targetS: chunkSeconds, windowS: chunkSeconds / 4 });
+
+  let done = 0;
+  job.emit({ type: "progress", done, total: chunks.length, unit: "chunks", stage: "transcribe" });
+  const segmentsPerChunk = await mapConcurrent(chunks, job.parallelism, async (chunk, index) => {
+    const rawPath = job.path(`chunk-${index}.pcm`);
+    await ffmpeg.cutRawPcm(run, wavPath, chunk.start, chunk.end - chunk.start, rawPath);
+    const segments = await speech.transcribe(run, rawPath, job.language);
+    await rm(rawPath); // Chunks of a long recording add up to another copy of it.
+    job.emit({ type: "progress", done: ++done, total: chunks.length, unit: "chunks", stage: "transcribe" });
+    return segments.map((segment) => shift(segment, chunk.start));
+  });
+
+  return {
+    kind: "av",
+    engine: speech.name,
+    language: job.language,
+    duration_s: toMs(durationS),
+    segments: segmentsPerChunk.flat().sort((a, b) => a.start - b.start),
+  };
+}
+
+/** Moves a chunk-relative segment onto the file's timeline. */
+function shift(segment: AvSegment, offsetS: number): AvSegment {
+  return {
+    start: toMs(segment.start + offsetS),
+    end: toMs(segment.end + offsetS),
+    text: segment.text,
+    words: segment.words.map((word) => ({ ...word, start: toMs(word.start + offsetS), end: toMs(word.end + offsetS) })),
+  };
+}
+
+function toMs(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}

@@ -1,0 +1,36 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import { ConfigError, loadConfig } from "./config";
+import { EngineInventory } from "./engine-inventory";
+import { pocketsphinx } from "./engines/pocketsphinx";
+import { tesseract } from "./engines/tesseract";
+import { ProcessPool } from "./pool";
+
+function main(): void {
+  const config = loadConfig(process.env);
+  const app = createApp({
+    pool: new ProcessPool(config.concurrency),
+    engineTimeoutMs: config.engineTimeoutMs,
+    chunkSeconds: config.chunkSeconds,
+    ocr: tesseract,
+    speech: pocketsphinx,
+    inventory: new EngineInventory(tesseract, pocketsphinx),
+  });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
+    console.log(
+      `media runner listening on http://${address.address}:${address.port} (concurrency ${config.concurrency})`,
+    );
+  });
+  // Containers are stopped with SIGTERM: stop accepting, let running jobs finish their streams.
+  const shutDown = () => server.close(() => process.exit(0));
+  process.once("SIGTERM", shutDown);
+  process.once("SIGINT", shutDown);
+}
+
+try {
+  main();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}

@@ -1,0 +1,153 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { textPdf } from "./minimal-pdf";
+
+const exec = promisify(execFile);
+
+/** Builds test inputs with the same system tools the runner's image has. */
+export class MediaFixtures {
+  constructor(readonly dir: string) {}
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** A white page with black DejaVu Sans text, one line per entry (36 px type: 12 pt text scanned at ~200 dpi). */
+  async textImage(name: string, lines: readonly string[]): Promise<string> {
+    const out = this.path(name);
+    const annotations = lines.flatMap((line, index) => ["-annotate", `+60+${90 + index * 60}`, line]);
+    await exec("convert", [
+      ...["-size", "1240x480", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-fill", "black"],
+      ...annotations,
+      out,
+    ]);
+    return out;
+  }
+
+  /** Re-encodes an image (the format follows the extension of `name`). */
+  async convertImage(source: string, name: string): Promise<string> {
+    const out = this.path(name);
+    await exec("convert", [source, out]);
+    return out;
+  }
+
+  async multiPageTiff(name: string, pages: readonly string[]): Promise<string> {
+    const out = this.path(name);
+    await exec("convert", [...pages, out]);
+    return out;
+  }
+
+  /** A scan: each image becomes an A4 page with no text layer. */
+  async scannedPdf(name: string, images: readonly string[]): Promise<string> {
+    const out = this.path(name);
+    await exec("img2pdf", ["--pagesize", "A4", ...images, "-o", out]);
+    return out;
+  }
+
+  async textPdf(name: string, pages: readonly (readonly string[])[]): Promise<string> {
+    const out = this.path(name);
+    await writeFile(out, textPdf(pages));
+    return out;
+  }
+
+  async concatPdfs(name: string, pdfs: readonly string[]): Promise<string> {
+    const out = this.path(name);
+    await exec("pdfunite", [...pdfs, out]);
+    return out;
+  }
+
+  /** Speech by flite's `slt` voice, which pocketsphinx recognizes well. */
+  async speech(name: string, text: string): Promise<string> {
+    const out = this.path(name);
+    await exec("flite", ["-voice", "slt", "-t", text, "-o", out]);
+    return out;
+  }
+
+  /** The inputs one after another, each followed by `pauseS` of silence, as 16 kHz mono WAV. */
+  async joinAudio(name: string, inputs: readonly string[], pauseS: number): Promise<string> {
+    const out = this.path(name);
+    const pauses = inputs.flatMap(() => ["-f", "lavfi", "-t", String(pauseS), "-i", "anullsrc=r=16000:cl=mono"]);
+    const pads = inputs.map((_, index) => `[${index}:a][${inputs.length + index}:a]`).join("");
+    await exec("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-y"],
+      ...inputs.flatMap((input) => ["-i", input]),
+      ...pauses,
+      ...["-filter_complex", `${pads}concat=n=${inputs.length * 2}:v=0:a=1`, "-ac", "1", "-ar", "16000", out],
+    ]);
+    return out;
+  }
+
+  /** Re-encodes audio (the format follows the extension of `name`). */
+  async encodeAudio(source: string, name: string): Promise<string> {
+    const out = this.path(name);
+    await exec("ffmpeg", ["-nostdin", "-v", "error", "-y", "-i", source, out]);
+    return out;
+  }
+
+  /** A black video track under the audio: VP8 + Opus for .webm, H.264 + AAC otherwise (MP4, MOV, MKV). */
+  async videoWithAudio(source: string, name: string): Promise<string> {
+    const out = this.path(name);
+    const codecs = name.endsWith(".webm")
+      ? ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"]
+      : ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"];
+    await exec("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=320x240:r=10", "-i", source],
+      ...["-shortest", ...codecs, out],
+    ]);
+    return out;
+  }
+
+  /** A video with no audio stream at all. */
+  async silentVideo(name: string, seconds: number): Promise<string> {
+    const out = this.path(name);
+    await exec("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", `color=c=black:s=320x240:r=10:d=${seconds}`],
+      ...["-c:v", "libx264", "-preset", "ultrafast", out],
+    ]);
+    return out;
+  }
+
+  /** Digital silence: an audio stream with nothing to recognize. */
+  async silence(name: string, seconds: number): Promise<string> {
+    const out = this.path(name);
+    await exec("ffmpeg", [
+      "-nostdin",
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-t",
+      String(seconds),
+      "-i",
+      "anullsrc=r=16000:cl=mono",
+      out,
+    ]);
+    return out;
+  }
+
+  /** Bytes that are no known format; deterministic, so a test cannot pass or fail by chance. */
+  async garbage(name: string, size: number): Promise<string> {
+    const out = this.path(name);
+    const blocks: Buffer[] = [];
+    for (let block = createHash("sha256").update(name).digest(); blocks.length * 32 < size; ) {
+      blocks.push(block);
+      block = createHash("sha256").update(block).digest();
+    }
+    await writeFile(out, Buffer.concat(blocks).subarray(0, size));
+    return out;
+  }
+}
+
+export async function pdfPageCount(pdf: string): Promise<number> {
+  const { stdout } = await exec("pdfinfo", [pdf]);
+  return Number(/^Pages:\s+(\d+)/m.exec(stdout)?.[1]);
+}
+
+export async function pdfText(pdf: string): Promise<string> {
+  const { stdout } = await exec("pdftotext", [pdf, "-"]);
+  return stdout;
+}
