@@ -1,8 +1,11 @@
 import { type JobError, WorkMessage } from "../contracts";
+import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { resultKey } from "../worker/services/job-service";
 import { retryDelaySeconds } from "./retry-policy";
-import { runOnRunner, WorkError } from "./runner-client";
+import { type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
+import { runnerEndpoint } from "./runner-endpoint";
+import { transcribeWithWorkersAi } from "./workers-ai-whisper";
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ ts: new Date().toISOString(), level, service: "consumer", msg, ...fields }));
@@ -13,7 +16,7 @@ const log = (level: "info" | "warn" | "error", msg: string, fields: Record<strin
  * back to the queue with backoff (exhausted retries land in the dead-letter queue); input errors
  * fail the job at once.
  */
-export async function handleExtraction(message: Message<unknown>, env: Env, runnerUrl: string): Promise<void> {
+export async function handleExtraction(message: Message<unknown>, env: Env, config: Config): Promise<void> {
   const parsed = WorkMessage.safeParse(message.body);
   if (!parsed.success) {
     log("error", "malformed work message dropped", { message_id: message.id, issues: parsed.error.issues });
@@ -34,23 +37,19 @@ export async function handleExtraction(message: Message<unknown>, env: Env, runn
   try {
     const source = await env.FILES.get(work.object_key);
     if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", false);
-    const { result, pdf } = await runOnRunner(
-      runnerUrl,
-      {
-        kind: work.kind,
-        body: source.body,
-        mime: work.mime,
-        language: work.options.language,
-        requestId: work.request_id,
-      },
-      async (event) => {
-        if (event.type === "probe") await coordinator.report({ pages: event.pages, duration_s: event.duration_s });
-        else
-          await coordinator.report({
-            progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage },
-          });
-      },
-    );
+    const endpoint = await runnerEndpoint(env, config);
+    const input = { body: source.body, mime: work.mime, language: work.options.language, requestId: work.request_id };
+    const onProgress = async (event: RunnerProgress) => {
+      if (event.type === "probe") await coordinator.report({ pages: event.pages, duration_s: event.duration_s });
+      else
+        await coordinator.report({
+          progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage },
+        });
+    };
+    const { result, pdf } =
+      work.kind === "av" && config.SPEECH_ENGINE === "workers-ai" && env.AI
+        ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
+        : await runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
     await env.FILES.put(resultKey(work.job_id, "json"), JSON.stringify(result), {
       httpMetadata: { contentType: "application/json" },
     });

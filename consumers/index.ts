@@ -7,6 +7,6 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
   const config = loadConfig(env);
   for (const message of batch.messages) {
     if (batch.queue.endsWith("-dlq")) await handleDeadLetter(message, env);
-    else await handleExtraction(message, env, config.RUNNER_URL);
+    else await handleExtraction(message, env, config);
   }
 }

@@ -1,4 +1,5 @@
 import { type ErrorCode, type ExtractionResult, type JobKind, RunnerEvent } from "../contracts";
+import type { RunnerEndpoint } from "./runner-endpoint";
 
 /** A failure while running a job, with the code the job fails with and whether trying again may help. */
 export class WorkError extends Error {
@@ -14,22 +15,22 @@ export class WorkError extends Error {
 
 export type RunnerProgress = Extract<RunnerEvent, { type: "probe" | "progress" }>;
 
-const ROUTES: Record<JobKind, string> = { ocr: "/v1/ocr", av: "/v1/transcribe" };
+type RunnerInput = { body: ReadableStream; mime: string; requestId: string; language?: string };
 
 /**
- * Sends one file to the media runner and follows its NDJSON stream: facts and progress go to
- * `onProgress` as they come; the result (and the searchable PDF of OCR jobs) is returned.
+ * POSTs a file to a runner route and yields its NDJSON events as they arrive (checked against the
+ * contract). An `error` event, a refusal or an unreachable runner is thrown as a WorkError.
  */
-export async function runOnRunner(
-  runnerUrl: string,
-  input: { kind: JobKind; body: ReadableStream; mime: string; language: string; requestId: string },
-  onProgress: (event: RunnerProgress) => Promise<void>,
-): Promise<{ result: ExtractionResult; pdf: Uint8Array | null }> {
-  const url = new URL(ROUTES[input.kind], runnerUrl);
-  url.searchParams.set("language", input.language);
+export async function* runnerEvents(
+  endpoint: RunnerEndpoint,
+  path: string,
+  input: RunnerInput,
+): AsyncGenerator<Exclude<RunnerEvent, { type: "error" }>> {
+  const url = new URL(endpoint.url(path));
+  if (input.language) url.searchParams.set("language", input.language);
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await endpoint.fetch(url.toString(), {
       method: "POST",
       body: input.body,
       headers: { "content-type": input.mime, "x-request-id": input.requestId },
@@ -54,12 +55,28 @@ export async function runOnRunner(
       if (!line) continue;
       const event = RunnerEvent.parse(JSON.parse(line));
       if (event.type === "error") throw new WorkError(event.code, event.message, event.retryable);
-      if (event.type === "result") {
-        const pdf = event.pdf_base64 ? Uint8Array.from(atob(event.pdf_base64), (ch) => ch.charCodeAt(0)) : null;
-        return { result: event.result, pdf };
-      }
-      await onProgress(event);
+      yield event;
     }
+  }
+}
+
+const ROUTES: Record<JobKind, string> = { ocr: "/v1/ocr", av: "/v1/transcribe" };
+
+/**
+ * Runs OCR or transcription on the runner: facts and progress go to `onProgress` as they come; the
+ * result (and the searchable PDF of OCR jobs) is returned.
+ */
+export async function runOnRunner(
+  endpoint: RunnerEndpoint,
+  input: RunnerInput & { kind: JobKind },
+  onProgress: (event: RunnerProgress) => Promise<void>,
+): Promise<{ result: ExtractionResult; pdf: Uint8Array | null }> {
+  for await (const event of runnerEvents(endpoint, ROUTES[input.kind], input)) {
+    if (event.type === "result") {
+      const pdf = event.pdf_base64 ? Uint8Array.from(atob(event.pdf_base64), (ch) => ch.charCodeAt(0)) : null;
+      return { result: event.result, pdf };
+    }
+    if (event.type === "probe" || event.type === "progress") await onProgress(event);
   }
   throw new WorkError("engine_failed", "the runner's stream ended without a result", true);
 }

@@ -7,7 +7,7 @@ import type { SpeechEngine } from "./engines/speech-engine";
 import { streamJob } from "./job-stream";
 import { isAvMediaType, isOcrMediaType, mediaTypeOf } from "./pipelines/media-types";
 import { recognizeDocument } from "./pipelines/ocr";
-import { transcribeMedia } from "./pipelines/transcribe";
+import { streamSpeechChunks, transcribeMedia } from "./pipelines/transcribe";
 import type { ProcessPool } from "./pool";
 import { problemResponse } from "./problem";
 
@@ -71,6 +71,18 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       const result = await transcribeMedia(job, { speech: deps.speech, chunkSeconds: deps.chunkSeconds });
       return { type: "result", result };
     });
+  });
+
+  app.post("/v1/audio-chunks", async (c) => {
+    const id = c.get("requestId");
+    const mediaType = mediaTypeOf(c.req.header("content-type"));
+    if (!isAvMediaType(mediaType)) {
+      return problemResponse("unsupported_media_type", `Audio chunks come from audio or video, not "${mediaType}"`, id);
+    }
+    // The recognizer is elsewhere, so the language is its business, not the runner's.
+    return streamJob(c.req.raw, { pool, engineTimeoutMs, language: "", requestId: id }, (job) =>
+      streamSpeechChunks(job, deps.chunkSeconds),
+    );
   });
 
   app.notFound((c) => problemResponse("not_found", `No route ${c.req.method} ${c.req.path}`, c.get("requestId")));

@@ -7,7 +7,8 @@ import type { ProcessPool } from "./pool";
 import { problemResponse } from "./problem";
 import { saveBody } from "./upload";
 
-type ResultEvent = Extract<RunnerEvent, { type: "result" }>;
+/** The last line of a successful stream. */
+type FinalEvent = Extract<RunnerEvent, { type: "result" | "audio_end" }>;
 
 export interface JobStreamOptions {
   pool: ProcessPool;
@@ -24,7 +25,7 @@ export interface JobStreamOptions {
 export async function streamJob(
   request: Request,
   { pool, engineTimeoutMs, language, requestId }: JobStreamOptions,
-  work: (job: Job) => Promise<ResultEvent>,
+  work: (job: Job) => Promise<FinalEvent>,
 ): Promise<Response> {
   const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
   const inputPath = scope.path("input");

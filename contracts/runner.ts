@@ -7,11 +7,14 @@ import { AvResult, OcrResult } from "./results";
  *
  *   POST /v1/ocr?language=eng         body: the file (PDF or image), Content-Type: its sniffed MIME type
  *   POST /v1/transcribe?language=eng  body: the audio or video file, Content-Type: its sniffed MIME type
+ *   POST /v1/audio-chunks             body: the audio or video file; for a speech engine outside the runner
  *   GET  /healthz                     RunnerHealth
  *
  * Work routes answer 200 with `application/x-ndjson`: one RunnerEvent per line, `probe` first,
- * then `progress` lines, and last either `result` or `error`. Requests the runner refuses before
- * starting (too busy, bad query) answer a non-200 status with a problem+json body.
+ * then `progress` lines, and last either `result` or `error`. `/v1/audio-chunks` sends the speech
+ * audio cut at pauses instead: `audio_chunk` lines in time order, then `audio_end` (or `error`).
+ * Requests the runner refuses before starting (bad type, bad query) answer a non-200 status with a
+ * problem+json body.
  */
 export const RunnerEvent = z.discriminatedUnion("type", [
   z.object({
@@ -32,6 +35,16 @@ export const RunnerEvent = z.discriminatedUnion("type", [
     /** The searchable PDF of an OCR job, base64. */
     pdf_base64: z.string().optional(),
   }),
+  z.object({
+    type: z.literal("audio_chunk"),
+    index: z.number().int().nonnegative(),
+    total: z.number().int().positive(),
+    start_s: z.number().nonnegative(),
+    end_s: z.number().nonnegative(),
+    /** 16 kHz mono 16-bit WAV, base64. */
+    wav_base64: z.string(),
+  }),
+  z.object({ type: z.literal("audio_end"), duration_s: z.number().nonnegative(), chunks: z.number().int() }),
   z.object({
     type: z.literal("error"),
     code: ErrorCode,

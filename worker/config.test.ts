@@ -12,4 +12,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig(broken)).toThrow(ConfigError);
     expect(() => loadConfig(broken)).toThrow(/binding DB is missing.*RUNNER_URL/);
   });
+
+  it("needs a runner (URL or container) and the AI binding for Workers AI speech", () => {
+    const noRunner = { ...env, RUNNER_URL: undefined } as unknown as Env;
+    expect(() => loadConfig(noRunner)).toThrow(/set RUNNER_URL or bind the MEDIA_RUNNER container/);
+    const whisper = { ...env, SPEECH_ENGINE: "workers-ai" } as unknown as Env;
+    expect(() => loadConfig(whisper)).toThrow(/needs the AI binding/);
+  });
 });

@@ -3,8 +3,11 @@ import { z } from "zod";
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]),
-  RUNNER_URL: z.url(),
+  /** The runner as a URL (local process); unused when the MEDIA_RUNNER container binding exists. */
+  RUNNER_URL: z.url().optional(),
+  RUNNER_INSTANCES: z.coerce.number().int().positive().default(2),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
+  SPEECH_ENGINE: z.enum(["runner", "workers-ai"]).default("runner"),
 });
 export type Config = z.infer<typeof Vars>;
 
@@ -25,6 +28,10 @@ export function loadConfig(env: Env): Config {
   const vars = Vars.safeParse(env);
   if (!vars.success) {
     for (const issue of vars.error.issues) problems.push(`variable ${issue.path.join(".")}: ${issue.message}`);
+  } else {
+    if (!vars.data.RUNNER_URL && !env.MEDIA_RUNNER) problems.push("set RUNNER_URL or bind the MEDIA_RUNNER container");
+    if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI)
+      problems.push("SPEECH_ENGINE=workers-ai needs the AI binding");
   }
   if (problems.length > 0 || !vars.success) {
     throw new ConfigError(`Invalid worker configuration: ${problems.join("; ")}`);

@@ -5,6 +5,7 @@ import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 
 export { JobCoordinator } from "./durable/job-coordinator";
+export { MediaRunner } from "./durable/media-runner";
 
 const app = withBaseMiddleware(newApp());
 app.route("/", health);

@@ -71,6 +71,14 @@ export const ffmpeg = {
     ]);
   },
 
+  /** Cuts `[startS, startS + lengthS)` of a speech WAV into a WAV file of its own. */
+  async cutWav(run: Run, wavPath: string, startS: number, lengthS: number, outPath: string): Promise<void> {
+    await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-ss", startS.toFixed(3), "-t", lengthS.toFixed(3), "-i", wavPath],
+      ...[...SPEECH_PCM, "-f", "wav", "-y", outPath],
+    ]);
+  },
+
   /** Cuts `[startS, startS + lengthS)` of a speech WAV into headerless PCM (see the speech engine). */
   async cutRawPcm(run: Run, wavPath: string, startS: number, lengthS: number, rawPath: string): Promise<void> {
     await run("ffmpeg", [

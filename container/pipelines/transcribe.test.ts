@@ -1,6 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AvResult } from "../../contracts/results";
 import { MediaFixtures } from "../../test/support/media-fixtures";
@@ -150,5 +152,48 @@ describe("POST /v1/transcribe", () => {
   it("refuses media types that are not audio or video", async () => {
     const reply = await transcribe(files.mp3 as string, "application/pdf");
     expect(reply.status).toBe(415);
+  });
+});
+
+describe("POST /v1/audio-chunks", () => {
+  it("sends the speech audio as WAV chunks cut at pauses, covering the whole file in order", async () => {
+    const reply = await postFile(`${runner.baseUrl}/v1/audio-chunks`, files.long as string, "audio/wav");
+    expect(reply.status).toBe(200);
+    const types = reply.events.map(({ event }) => event.type).join(" ");
+    expect(types).toBe("probe audio_chunk audio_chunk audio_end");
+    const chunks = reply.events.flatMap(({ event }) => (event.type === "audio_chunk" ? [event] : []));
+    const end = reply.events.at(-1)?.event;
+    if (end?.type !== "audio_end") throw new Error(types);
+    expect(end.chunks).toBe(2);
+    expect(chunks[0]?.start_s).toBe(0);
+    expect(chunks[1]?.start_s).toBe(chunks[0]?.end_s);
+    expect(chunks[1]?.end_s).toBeCloseTo(end.duration_s, 1);
+
+    // Each chunk is a WAV file that itself holds that stretch of speech.
+    const dir = await mkdtemp(join(tmpdir(), "verbatim-chunks-"));
+    let heard = "";
+    for (const chunk of chunks) {
+      const wav = join(dir, `c${chunk.index}.wav`);
+      await writeFile(wav, Buffer.from(chunk.wav_base64, "base64"));
+      const { stdout } = await promisify(execFile)("ffprobe", [
+        "-v",
+        "error",
+        "-show_entries",
+        "stream=sample_rate,channels",
+        "-of",
+        "csv=p=0",
+        wav,
+      ]);
+      expect(stdout.trim()).toBe("16000,1");
+      const transcribed = await postFile(`${runner.baseUrl}/v1/transcribe?language=eng`, wav, "audio/wav");
+      heard += ` ${transcript(resultOf(transcribed))}`;
+    }
+    expect(wordErrorRate(LONG_TALK.join(" "), heard)).toBeLessThan(MAX_WER);
+  });
+
+  it("answers a file without audio with media_no_content", async () => {
+    const reply = await postFile(`${runner.baseUrl}/v1/audio-chunks`, files.noAudio as string, "video/mp4");
+    expect(reply.events.map(({ event }) => event.type)).toEqual(["error"]);
+    expect(reply.events[0]?.event).toMatchObject({ code: "media_no_content" });
   });
 });

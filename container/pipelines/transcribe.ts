@@ -1,5 +1,6 @@
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import type { AvResult, AvSegment } from "../../contracts/results";
+import type { RunnerEvent } from "../../contracts/runner";
 import { ffmpeg } from "../engines/ffmpeg";
 import type { SpeechEngine } from "../engines/speech-engine";
 import { mapConcurrent } from "../map-concurrent";
@@ -25,20 +26,7 @@ export interface TranscribeOptions {
  */
 export async function transcribeMedia(job: Job, { speech, chunkSeconds }: TranscribeOptions): Promise<AvResult> {
   const { run } = job;
-  const probe = await decoding("The file could not be read", ffmpeg.probe(run, job.inputPath));
-  if (!probe.hasAudio) throw mediaNoContent("The file has no audio stream");
-  job.emit({ type: "probe", pages: null, duration_s: probe.durationS });
-
-  const wavPath = job.path("speech.wav");
-  await decoding("The audio could not be decoded", ffmpeg.extractSpeechAudio(run, job.inputPath, wavPath));
-  // The decoded audio's length is exact even when the container's header is missing or wrong.
-  const durationS = (await ffmpeg.probe(run, wavPath)).durationS ?? 0;
-  const silences = await ffmpeg.detectSilences(run, wavPath, {
-    noiseDb: SILENCE_NOISE_DB,
-    minSeconds: SILENCE_MIN_S,
-    durationS,
-  });
-  const chunks = planChunks(durationS, silences, { targetS: chunkSeconds, windowS: chunkSeconds / 4 });
+  const { wavPath, durationS, chunks } = await prepareSpeech(job, chunkSeconds);
 
   let done = 0;
   job.emit({ type: "progress", done, total: chunks.length, unit: "chunks", stage: "transcribe" });
@@ -58,6 +46,52 @@ export async function transcribeMedia(job: Job, { speech, chunkSeconds }: Transc
     duration_s: toMs(durationS),
     segments: segmentsPerChunk.flat().sort((a, b) => a.start - b.start),
   };
+}
+
+/**
+ * For a speech engine outside the runner (Workers AI): the same decoding and pause-aligned cutting, with
+ * each chunk sent as a WAV file in time order. The consumer recognizes them and puts the timeline together.
+ */
+export async function streamSpeechChunks(
+  job: Job,
+  chunkSeconds: number,
+): Promise<Extract<RunnerEvent, { type: "audio_end" }>> {
+  const { wavPath, durationS, chunks } = await prepareSpeech(job, chunkSeconds);
+  for (const [index, chunk] of chunks.entries()) {
+    const chunkPath = job.path(`chunk-${index}.wav`);
+    await ffmpeg.cutWav(job.run, wavPath, chunk.start, chunk.end - chunk.start, chunkPath);
+    const wav = await readFile(chunkPath);
+    await rm(chunkPath);
+    job.emit({
+      type: "audio_chunk",
+      index,
+      total: chunks.length,
+      start_s: toMs(chunk.start),
+      end_s: toMs(chunk.end),
+      wav_base64: wav.toString("base64"),
+    });
+  }
+  return { type: "audio_end", duration_s: toMs(durationS), chunks: chunks.length };
+}
+
+/** Probe, decode to speech-format audio, and plan chunks cut at pauses. */
+async function prepareSpeech(job: Job, chunkSeconds: number) {
+  const { run } = job;
+  const probe = await decoding("The file could not be read", ffmpeg.probe(run, job.inputPath));
+  if (!probe.hasAudio) throw mediaNoContent("The file has no audio stream");
+  job.emit({ type: "probe", pages: null, duration_s: probe.durationS });
+
+  const wavPath = job.path("speech.wav");
+  await decoding("The audio could not be decoded", ffmpeg.extractSpeechAudio(run, job.inputPath, wavPath));
+  // The decoded audio's length is exact even when the container's header is missing or wrong.
+  const durationS = (await ffmpeg.probe(run, wavPath)).durationS ?? 0;
+  const silences = await ffmpeg.detectSilences(run, wavPath, {
+    noiseDb: SILENCE_NOISE_DB,
+    minSeconds: SILENCE_MIN_S,
+    durationS,
+  });
+  const chunks = planChunks(durationS, silences, { targetS: chunkSeconds, windowS: chunkSeconds / 4 });
+  return { wavPath, durationS, chunks };
 }
 
 /** Moves a chunk-relative segment onto the file's timeline. */

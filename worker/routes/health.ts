@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { runnerEndpoint } from "../../consumers/runner-endpoint";
 import { RunnerHealth } from "../../contracts";
 import { newApp } from "../app";
 
@@ -44,9 +45,8 @@ export const health = newApp()
         timed(() => c.env.OCR_QUEUE.metrics()),
         timed(() => c.env.AV_QUEUE.metrics()),
         timed(async () => {
-          const res = await fetch(new URL("/healthz", c.get("config").RUNNER_URL), {
-            signal: AbortSignal.timeout(3000),
-          });
+          const runner = await runnerEndpoint(c.env, c.get("config"));
+          const res = await runner.fetch(runner.url("/healthz"), { signal: AbortSignal.timeout(3000) });
           if (!res.ok) throw new Error(`runner answered ${res.status}`);
           RunnerHealth.parse(await res.json());
         }),
