@@ -1,4 +1,4 @@
-import { type JobError, WorkMessage } from "../contracts";
+import { isTerminal, type JobError, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { resultKey } from "../worker/services/job-service";
@@ -34,34 +34,57 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     return;
   }
   const started = Date.now();
+  // Aborted when the job ends elsewhere (canceled): the runner sees the disconnect and stops its engines.
+  const stop = new AbortController();
   try {
     const source = await env.FILES.get(work.object_key);
     if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", false);
     const endpoint = await runnerEndpoint(env, config);
-    const input = { body: source.body, mime: work.mime, language: work.options.language, requestId: work.request_id };
+    const input = {
+      body: source.body,
+      mime: work.mime,
+      language: work.options.language,
+      requestId: work.request_id,
+      signal: stop.signal,
+    };
     const onProgress = async (event: RunnerProgress) => {
-      if (event.type === "probe") await coordinator.report({ pages: event.pages, duration_s: event.duration_s });
-      else
-        await coordinator.report({
-          progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage },
-        });
+      const reported =
+        event.type === "probe"
+          ? await coordinator.report({ pages: event.pages, duration_s: event.duration_s })
+          : await coordinator.report({
+              progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage },
+            });
+      if (!reported.ok) stop.abort();
     };
     const { result, pdf } =
       work.kind === "av" && config.SPEECH_ENGINE === "workers-ai" && env.AI
         ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
         : await runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
+    if ((await coordinator.get())?.status !== "processing") {
+      log("info", "result discarded: the job ended meanwhile", fields);
+      message.ack();
+      return;
+    }
     await env.FILES.put(resultKey(work.job_id, "json"), JSON.stringify(result), {
       httpMetadata: { contentType: "application/json" },
     });
-    if (pdf)
+    if (pdf) {
       await env.FILES.put(resultKey(work.job_id, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
+    }
     const done = await coordinator.transition("succeeded");
-    log("info", done.ok ? "job succeeded" : "result discarded: job ended meanwhile", {
+    if (!done.ok) await env.FILES.delete([resultKey(work.job_id, "json"), resultKey(work.job_id, "pdf")]);
+    log("info", done.ok ? "job succeeded" : "result discarded: the job ended meanwhile", {
       ...fields,
       duration_ms: Date.now() - started,
     });
     message.ack();
   } catch (err) {
+    const current = await coordinator.get();
+    if (stop.signal.aborted || (current && isTerminal(current.status))) {
+      log("info", "work stopped: the job ended meanwhile", { ...fields, status: current?.status ?? null });
+      message.ack();
+      return;
+    }
     const failure =
       err instanceof WorkError
         ? err

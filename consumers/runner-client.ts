@@ -15,7 +15,7 @@ export class WorkError extends Error {
 
 export type RunnerProgress = Extract<RunnerEvent, { type: "probe" | "progress" }>;
 
-type RunnerInput = { body: ReadableStream; mime: string; requestId: string; language?: string };
+type RunnerInput = { body: ReadableStream; mime: string; requestId: string; language?: string; signal?: AbortSignal };
 
 /**
  * POSTs a file to a runner route and yields its NDJSON events as they arrive (checked against the
@@ -34,6 +34,7 @@ export async function* runnerEvents(
       method: "POST",
       body: input.body,
       headers: { "content-type": input.mime, "x-request-id": input.requestId },
+      signal: input.signal,
     });
   } catch (err) {
     throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, true);

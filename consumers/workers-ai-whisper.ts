@@ -64,7 +64,7 @@ export function whisperSegments(output: WhisperOutput, offsetS: number): AvSegme
 export async function transcribeWithWorkersAi(
   ai: Ai,
   endpoint: RunnerEndpoint,
-  input: { body: ReadableStream; mime: string; requestId: string; language: string },
+  input: { body: ReadableStream; mime: string; requestId: string; language: string; signal?: AbortSignal },
   onProgress: (event: RunnerProgress) => Promise<void>,
 ): Promise<AvResult> {
   const language = WHISPER_LANGUAGES[input.language.split("+")[0] ?? ""];

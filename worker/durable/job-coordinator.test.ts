@@ -170,3 +170,38 @@ describe("GET /v1/jobs/{id}/events", () => {
     expect(ticket.status).toBe(404);
   });
 });
+
+describe("POST /v1/jobs/{id}/cancel", () => {
+  const cancel = (id: string, auth: Record<string, string>) =>
+    SELF.fetch(`https://api.test/v1/jobs/${id}/cancel`, { method: "POST", headers: auth });
+
+  it("cancels a queued or running job, and a second cancel changes nothing", async () => {
+    const { userId, auth } = await createUserWithKey();
+    const queued = await newJob(userId);
+    const first = await cancel(queued.id, auth);
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as Job).status).toBe("canceled");
+    const again = await cancel(queued.id, auth);
+    expect(again.status).toBe(200);
+    expect((await coordinatorFor(env, queued.id).history()).length).toBe(2);
+
+    const running = await newJob(userId);
+    await coordinatorFor(env, running.id).transition("processing");
+    expect((await cancel(running.id, auth)).status).toBe(200);
+    expect(await d1Status(running.id)).toEqual({ status: "canceled", error_code: null });
+    // A late result cannot land on a canceled job.
+    expect(await coordinatorFor(env, running.id).transition("succeeded")).toMatchObject({ ok: false });
+  });
+
+  it("refuses to cancel a finished job, and hides other users' jobs", async () => {
+    const { userId, auth } = await createUserWithKey();
+    const stranger = await createUserWithKey();
+    const job = await newJob(userId);
+    expect((await cancel(job.id, stranger.auth)).status).toBe(404);
+    await coordinatorFor(env, job.id).transition("processing");
+    await coordinatorFor(env, job.id).transition("succeeded");
+    const res = await cancel(job.id, auth);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { code: string }).code).toBe("invalid_transition");
+  });
+});

@@ -1,4 +1,5 @@
 import { newApp } from "../../app";
+import { cancelJobRoute } from "./cancel";
 import { createJobRoute } from "./create";
 import { jobEventsRoute, jobEventsTicketRoute } from "./events";
 import { getJobRoute } from "./get";
@@ -14,4 +15,5 @@ export const jobRoutes = newApp()
   .route("/", listJobsRoute)
   .route("/", getJobRoute)
   .route("/", jobResultRoute)
+  .route("/", cancelJobRoute)
   .route("/", jobEventsTicketRoute);

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JobResource, Problem, RunnerHealth } from "../../contracts";
+import { type E2eStack, startE2eStack } from "./stack";
+
+let stack: E2eStack;
+beforeAll(async () => {
+  stack = await startE2eStack();
+});
+afterAll(() => stack?.stop());
+
+const SENTENCES = [
+  "Good morning everyone. Today we will talk about the weather in the city.",
+  "Please send me the report by the end of the week.",
+  "The children played in the park all afternoon.",
+  "The train to New York leaves from the main station.",
+];
+
+const runnerBusy = async () => RunnerHealth.parse(await (await fetch(`${stack.runnerUrl}/healthz`)).json()).busy;
+
+describe("job lifecycle", () => {
+  it("cancels a job while the engines run: the runner stops, the job ends canceled, no result appears", async () => {
+    // About two minutes of speech: several chunks, so the job is still running when it is canceled.
+    const spoken = await Promise.all(SENTENCES.map((s, i) => stack.fixtures.speech(`s${i}.wav`, s)));
+    const once = await stack.fixtures.joinAudio("once.wav", spoken, 0.5);
+    const long = await stack.fixtures.joinAudio("long.wav", Array(8).fill(once), 0.5);
+    const mp3 = await stack.fixtures.encodeAudio(long, "long.mp3");
+
+    let canceled: Promise<Response> | null = null;
+    const { job, events } = await stack.runToEnd(mp3, "long.mp3", (event, jobId) => {
+      if (!canceled && event.job.status === "processing" && event.job.progress?.stage === "transcribe") {
+        canceled = fetch(`${stack.url}/v1/jobs/${jobId}/cancel`, { method: "POST", headers: stack.auth });
+      }
+    });
+    expect(canceled, "the job never reached transcription").not.toBeNull();
+    const answer = await (canceled as unknown as Promise<Response>);
+    expect(answer.status).toBe(200);
+    expect(JobResource.parse(await answer.json()).status).toBe("canceled");
+    expect(job.status).toBe("canceled");
+    expect(events.at(-1)?.job.status).toBe("canceled");
+    const done = job.progress?.done ?? 0;
+    expect(done).toBeLessThan(job.progress?.total ?? 0);
+
+    // The consumer hung up on the runner, which killed its engine processes.
+    await expect.poll(runnerBusy, { timeout: 10_000, interval: 200 }).toBe(0);
+    const res = await fetch(`${stack.url}/v1/jobs/${job.id}/result?format=txt`, { headers: stack.auth });
+    expect(res.status).toBe(409);
+    expect(Problem.parse(await res.json()).code).toBe("result_not_ready");
+    // Nothing arrives later either.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await stack.getJob(job.id)).status).toBe("canceled");
+  });
+});

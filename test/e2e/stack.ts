@@ -1,0 +1,112 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expect } from "vitest";
+import WebSocket from "ws";
+import { canTransition, isTerminal, type JobEvent, JobEvent as JobEventSchema, JobResource } from "../../contracts";
+import { applyMigrations, startStack, waitUntilReady } from "../../scripts/local-stack";
+import { MediaFixtures } from "../support/media-fixtures";
+
+/**
+ * The whole platform as `npm run dev` starts it (media runner + wrangler dev with local D1, R2,
+ * Queues and Durable Objects) in a fresh state directory, and a client that drives it over HTTP and
+ * WebSocket as a user would.
+ */
+export async function startE2eStack() {
+  const work = mkdtempSync(join(tmpdir(), "verbatim-e2e-"));
+  process.env.VERBATIM_STATE_DIR = join(work, "state");
+  const apiPort = 18787 + Math.floor(Math.random() * 500);
+  const runnerPort = apiPort + 1000;
+  const logs: string[] = [];
+  applyMigrations();
+  const stack = startStack({ apiPort, runnerPort, log: (line) => logs.push(line) });
+  await waitUntilReady(stack.url, 180_000);
+  const out = execFileSync(
+    resolve("node_modules/.bin/tsx"),
+    ["scripts/keys-create.ts", "--email", "e2e@example.test"],
+    {
+      encoding: "utf8",
+    },
+  );
+  const key = out.trim().split("\n").at(-1) ?? "";
+  expect(key).toMatch(/^vb_/);
+  const auth = { authorization: `Bearer ${key}` };
+
+  const submit = (file: string, name: string): Promise<Response> => {
+    const form = new FormData();
+    form.append("file", new File([readFileSync(file)], name));
+    return fetch(`${stack.url}/v1/jobs`, { method: "POST", body: form, headers: auth });
+  };
+
+  /**
+   * Follows a job over its WebSocket until the server closes it after the terminal event. The close
+   * frame is what counts: the local dev proxy holds the TCP connection open for a while afterwards.
+   */
+  const follow = (jobId: string, onEvent: (event: JobEvent) => void = () => {}): Promise<JobEvent[]> =>
+    new Promise((resolvePromise, reject) => {
+      const events: JobEvent[] = [];
+      const ws = new WebSocket(`${stack.url.replace("http", "ws")}/v1/jobs/${jobId}/events`, { headers: auth });
+      const timer = setInterval(() => {
+        if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) {
+          clearInterval(timer);
+          ws.terminate();
+          resolvePromise(events);
+        }
+      }, 50);
+      ws.on("message", (data) => {
+        const event = JobEventSchema.parse(JSON.parse(String(data)));
+        events.push(event);
+        onEvent(event);
+      });
+      ws.on("error", (err) => {
+        clearInterval(timer);
+        reject(err);
+      });
+    });
+
+  const getJob = async (jobId: string) =>
+    JobResource.parse(await (await fetch(`${stack.url}/v1/jobs/${jobId}`, { headers: auth })).json());
+
+  const result = async (jobId: string, format: string): Promise<Response> => {
+    const res = await fetch(`${stack.url}/v1/jobs/${jobId}/result?format=${format}`, { headers: auth });
+    expect(res.status, `${format}: ${res.status}`).toBe(200);
+    return res;
+  };
+
+  /** Submits, follows to the end, and checks the transitions arrived in a legal order. */
+  const runToEnd = async (file: string, name: string, onEvent?: (event: JobEvent, jobId: string) => void) => {
+    const res = await submit(file, name);
+    expect(res.status, await res.clone().text()).toBe(202);
+    const job = JobResource.parse(await res.json());
+    const events = await follow(job.id, (event) => onEvent?.(event, job.id));
+    expect(events[0]?.type).toBe("snapshot");
+    const statuses = events.map((e) => e.job.status);
+    statuses.forEach((status, i) => {
+      const before = statuses[i - 1];
+      if (before && before !== status) expect(canTransition(before, status), statuses.join(" → ")).toBe(true);
+    });
+    expect(isTerminal(statuses.at(-1) ?? "queued"), statuses.join(" → ")).toBe(true);
+    return { job: await getJob(job.id), events };
+  };
+
+  return {
+    url: stack.url,
+    runnerUrl: `http://127.0.0.1:${runnerPort}`,
+    auth,
+    work,
+    fixtures: new MediaFixtures(work),
+    logs,
+    submit,
+    follow,
+    getJob,
+    result,
+    runToEnd,
+    stop: () => {
+      stack.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export type E2eStack = Awaited<ReturnType<typeof startE2eStack>>;
