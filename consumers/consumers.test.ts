@@ -5,30 +5,14 @@ import type { Job, WorkMessage } from "../contracts";
 import worker from "../worker/index";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { sourceKey } from "../worker/services/job-service";
-import { createUserWithKey, TINY_PNG } from "../worker/test/helpers";
+import { createQueuedJob, createUserWithKey, TINY_PNG } from "../worker/test/helpers";
 
 async function queuedJob(): Promise<{ job: Job; message: WorkMessage }> {
   const { userId } = await createUserWithKey();
-  const id = `job_${ulid()}`;
-  const now = new Date().toISOString();
-  const job: Job = {
-    id,
-    user_id: userId,
-    kind: "ocr",
-    status: "queued",
-    file: { name: "a.png", size: TINY_PNG.length, mime: "image/png", pages: null, duration_s: null },
-    options: { language: "eng" },
-    progress: null,
-    error: null,
-    attempts: 0,
-    request_id: "req-consumer",
-    created_at: now,
-    updated_at: now,
-    started_at: null,
-    finished_at: null,
-  };
+  const job = await createQueuedJob(userId);
+  const id = job.id;
+  const now = job.created_at;
   await env.FILES.put(sourceKey(id), TINY_PNG);
-  await coordinatorFor(env, id).create(job);
   const message: WorkMessage = {
     v: 1,
     job_id: id,

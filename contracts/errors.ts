@@ -14,6 +14,8 @@ export const ERRORS = {
   payload_too_large: { status: 413, title: "The file is larger than allowed" },
   unsupported_media_type: { status: 415, title: "This kind of file is not supported" },
   websocket_required: { status: 426, title: "This route needs a WebSocket upgrade" },
+  idempotency_key_reused: { status: 422, title: "This Idempotency-Key was used for a different request" },
+  idempotency_in_progress: { status: 409, title: "A request with this Idempotency-Key is still being processed" },
   invalid_transition: { status: 409, title: "The job cannot move to that status from its current one" },
   result_not_ready: { status: 409, title: "The job has no result yet" },
   format_not_available: { status: 400, title: "This result format is not available for this kind of job" },

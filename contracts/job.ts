@@ -44,6 +44,8 @@ export const JobFile = z.object({
   name: z.string(),
   size: z.number().int().nonnegative(),
   mime: z.string(),
+  /** SHA-256 of the uploaded bytes, hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
   pages: z.number().int().positive().nullable(),
   duration_s: z.number().nonnegative().nullable(),
 });

@@ -3,6 +3,7 @@ import { newApp, withBaseMiddleware } from "./app";
 import { apiKeyAuth } from "./middleware/auth";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
+import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
 
 export { JobCoordinator } from "./durable/job-coordinator";
 export { MediaRunner } from "./durable/media-runner";
@@ -22,4 +23,8 @@ app.route("/", jobRoutes);
 export default {
   fetch: app.fetch,
   queue: handleQueue,
+  async scheduled(_controller, env) {
+    const purged = await purgeExpiredIdempotencyKeys(env.DB);
+    console.log(JSON.stringify({ level: "info", service: "api", msg: "upkeep", idempotency_keys_purged: purged }));
+  },
 } satisfies ExportedHandler<Env>;

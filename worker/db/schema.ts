@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -41,6 +41,8 @@ export const jobs = sqliteTable(
     file_name: text("file_name").notNull(),
     file_size: integer("file_size").notNull(),
     file_mime: text("file_mime").notNull(),
+    /** SHA-256 of the uploaded bytes, hex: finds an identical earlier upload. */
+    file_sha256: text("file_sha256").notNull().default(""),
     pages: integer("pages"),
     duration_s: real("duration_s"),
     error_code: text("error_code"),
@@ -49,5 +51,29 @@ export const jobs = sqliteTable(
     /** The full job document as the coordinator last wrote it (JSON of the `Job` contract). */
     snapshot: text("snapshot").notNull(),
   },
-  (t) => [index("jobs_user_id_idx").on(t.user_id, t.id), index("jobs_user_status_idx").on(t.user_id, t.status)],
+  (t) => [
+    index("jobs_user_id_idx").on(t.user_id, t.id),
+    index("jobs_user_status_idx").on(t.user_id, t.status),
+    index("jobs_user_sha256_idx").on(t.user_id, t.file_sha256),
+  ],
+);
+
+/**
+ * `Idempotency-Key` records: the first request with a key claims it (`pending`), then stores its
+ * response (`done`) for replay. A key is per user and expires after `expires_at`.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    user_id: text("user_id").notNull(),
+    key: text("key").notNull(),
+    /** SHA-256 over what the request asked for (file bytes, name, options). */
+    request_hash: text("request_hash").notNull(),
+    state: text("state", { enum: ["pending", "done"] }).notNull(),
+    response_status: integer("response_status"),
+    response_body: text("response_body"),
+    created_at: text("created_at").notNull(),
+    expires_at: text("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.key] }), index("idempotency_keys_expiry_idx").on(t.expires_at)],
 );

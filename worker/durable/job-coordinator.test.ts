@@ -1,31 +1,10 @@
 import { env, SELF } from "cloudflare:test";
-import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
 import { type Job, JobEvent } from "../../contracts";
 import { coordinatorFor } from "../services/coordinator";
-import { createUserWithKey } from "../test/helpers";
+import { createQueuedJob, createUserWithKey } from "../test/helpers";
 
-async function newJob(userId: string): Promise<Job> {
-  const now = new Date().toISOString();
-  const job: Job = {
-    id: `job_${ulid()}`,
-    user_id: userId,
-    kind: "ocr",
-    status: "queued",
-    file: { name: "a.png", size: 10, mime: "image/png", pages: null, duration_s: null },
-    options: { language: "eng" },
-    progress: null,
-    error: null,
-    attempts: 0,
-    request_id: "req-test",
-    created_at: now,
-    updated_at: now,
-    started_at: null,
-    finished_at: null,
-  };
-  await coordinatorFor(env, job.id).create(job);
-  return job;
-}
+const newJob = (userId: string) => createQueuedJob(userId);
 
 const d1Status = async (id: string) =>
   (await env.DB.prepare("SELECT status, error_code FROM jobs WHERE id = ?").bind(id).first()) as {

@@ -45,8 +45,8 @@ export class JobCoordinator extends DurableObject<Env> {
     const existing = await this.load();
     if (existing) return existing;
     await this.env.DB.prepare(
-      `INSERT INTO jobs (id, user_id, kind, status, file_name, file_size, file_mime, pages, duration_s,
-        error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO jobs (id, user_id, kind, status, file_name, file_size, file_mime, file_sha256, pages, duration_s,
+        error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
       .bind(
         job.id,
@@ -56,6 +56,7 @@ export class JobCoordinator extends DurableObject<Env> {
         job.file.name,
         job.file.size,
         job.file.mime,
+        job.file.sha256,
         job.file.pages,
         job.file.duration_s,
         null,

@@ -1,5 +1,5 @@
 import { ulid } from "ulid";
-import type { Job, JobOptions, WorkMessage } from "../../contracts";
+import { type Job, type JobOptions, Job as JobSchema, type WorkMessage } from "../../contracts";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
 import { detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
@@ -25,10 +25,9 @@ export function sanitizeFileName(name: string): string {
  */
 export async function createJob(
   env: Env,
-  input: { userId: string; file: File; options: JobOptions; requestId: string },
+  input: { userId: string; file: File; sha256: string; options: JobOptions; requestId: string },
 ): Promise<Job> {
   const { file } = input;
-  if (file.size === 0) throw new ApiError("file_empty");
   const detected = await detectFileKind(file);
   if (!detected) {
     throw new ApiError(
@@ -39,6 +38,7 @@ export async function createJob(
   const id = `job_${ulid()}`;
   const now = new Date().toISOString();
   await env.FILES.put(sourceKey(id), file.stream(), {
+    sha256: input.sha256, // R2 refuses the write if the stored bytes differ
     httpMetadata: { contentType: detected.mime },
     customMetadata: { user_id: input.userId, file_name: sanitizeFileName(file.name) },
   });
@@ -47,7 +47,14 @@ export async function createJob(
     user_id: input.userId,
     kind: detected.kind,
     status: "queued",
-    file: { name: sanitizeFileName(file.name), size: file.size, mime: detected.mime, pages: null, duration_s: null },
+    file: {
+      name: sanitizeFileName(file.name),
+      size: file.size,
+      mime: detected.mime,
+      sha256: input.sha256,
+      pages: null,
+      duration_s: null,
+    },
     options: input.options,
     progress: null,
     error: null,
@@ -80,4 +87,24 @@ export async function createJob(
     throw new ApiError("not_ready", `the work queue is not reachable: ${String(err)}`);
   }
   return created;
+}
+
+/** The caller's newest succeeded job for byte-identical content with the same options, if any. */
+export async function findIdenticalJob(
+  env: Env,
+  userId: string,
+  sha256: string,
+  options: JobOptions,
+): Promise<Job | null> {
+  const rows = await env.DB.prepare(
+    "SELECT snapshot FROM jobs WHERE user_id = ? AND file_sha256 = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 20",
+  )
+    .bind(userId, sha256)
+    .all<{ snapshot: string }>();
+  const wanted = JSON.stringify(options);
+  for (const row of rows.results) {
+    const job = JobSchema.parse(JSON.parse(row.snapshot));
+    if (JSON.stringify(job.options) === wanted) return job;
+  }
+  return null;
 }

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { ulid } from "ulid";
+import type { Job } from "../../contracts";
 import { newApiKey } from "../services/api-keys";
+import { coordinatorFor } from "../services/coordinator";
 
 /** A user with a fresh API key, written straight to D1 as `npm run keys:create` does. */
 export async function createUserWithKey(email = `${ulid().toLowerCase()}@example.test`) {
@@ -27,4 +29,35 @@ export function uploadForm(bytes: Uint8Array, name: string, options?: unknown): 
   form.append("file", new File([bytes], name));
   if (options !== undefined) form.append("options", typeof options === "string" ? options : JSON.stringify(options));
   return form;
+}
+
+/** A queued OCR job created in its coordinator (and so in D1), as POST /v1/jobs would leave it. */
+export async function createQueuedJob(userId: string, overrides: Partial<Job> = {}): Promise<Job> {
+  const now = new Date().toISOString();
+  const job: Job = {
+    id: `job_${ulid()}`,
+    user_id: userId,
+    kind: "ocr",
+    status: "queued",
+    file: {
+      name: "a.png",
+      size: TINY_PNG.length,
+      mime: "image/png",
+      sha256: "0".repeat(64),
+      pages: null,
+      duration_s: null,
+    },
+    options: { language: "eng" },
+    progress: null,
+    error: null,
+    attempts: 0,
+    request_id: "req-test",
+    created_at: now,
+    updated_at: now,
+    started_at: null,
+    finished_at: null,
+    ...overrides,
+  };
+  await coordinatorFor(env, job.id).create(job);
+  return job;
 }

@@ -2,15 +2,34 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { JobOptions, JobResource } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
+import { sha256Hex } from "../../lib/crypto";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  IDEMPOTENCY_KEY_PATTERN,
+  releaseIdempotencyKey,
+} from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
-import { createJob } from "../../services/job-service";
+import { createJob, findIdenticalJob } from "../../services/job-service";
 import { problem } from "./schemas";
 
 const route = createRoute({
   method: "post",
   path: "/v1/jobs",
   summary: "Submit a file; the kind of work (OCR or A/V) is decided from its content",
+  description:
+    "Send `Idempotency-Key` to make retries safe: the same key with the same request returns the first answer " +
+    "(header `Idempotent-Replayed: true`) for 24 hours. `?reuse=identical` returns the caller's finished job " +
+    "for byte-identical content with the same options (200) instead of starting a new one.",
   request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .regex(IDEMPOTENCY_KEY_PATTERN, "1 to 255 printable ASCII characters")
+        .optional()
+        .openapi({ param: { name: "idempotency-key", in: "header" } }),
+    }),
+    query: z.object({ reuse: z.enum(["identical"]).optional() }),
     body: {
       required: true,
       content: {
@@ -24,7 +43,12 @@ const route = createRoute({
     },
   },
   responses: {
+    200: {
+      description: "an earlier job for identical content (with ?reuse=identical)",
+      content: { "application/json": { schema: JobResource } },
+    },
     202: { description: "accepted and queued", content: { "application/json": { schema: JobResource } } },
+    409: problem("a request with this Idempotency-Key is still running"),
     400: problem("no file, or an empty one"),
     401: problem("missing or bad API key"),
     413: problem("file too large"),
@@ -40,6 +64,7 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
   const form = c.req.valid("form");
   const file = form.file;
   if (!(file instanceof File)) throw new ApiError("file_missing");
+  if (file.size === 0) throw new ApiError("file_empty");
   if (file.size > max) throw new ApiError("payload_too_large", `uploads are limited to ${max} bytes`);
   let rawOptions: unknown = {};
   if (typeof form.options === "string" && form.options.trim() !== "") {
@@ -56,11 +81,31 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
       options.error.issues.map((i) => `options.${i.path.join(".") || ""}: ${i.message}`).join("; "),
     );
   }
-  const job = await createJob(c.env, {
-    userId: c.get("user").id,
-    file,
-    options: options.data,
-    requestId: c.get("requestId"),
-  });
-  return c.json(toResource(job), 202, { location: `/v1/jobs/${job.id}` });
+  const userId = c.get("user").id;
+  const reuse = c.req.valid("query").reuse === "identical";
+  const idempotencyKey = c.req.valid("header")["idempotency-key"];
+  const sha256 = await sha256Hex(await file.arrayBuffer());
+  if (idempotencyKey) {
+    const fingerprint = await sha256Hex(JSON.stringify([sha256, file.name, options.data, reuse]));
+    const replay = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint);
+    if (replay) return respond(replay.status as 200 | 202, JSON.parse(replay.body), { "idempotent-replayed": "true" });
+  }
+  try {
+    const earlier = reuse ? await findIdenticalJob(c.env, userId, sha256, options.data) : null;
+    const job =
+      earlier ??
+      (await createJob(c.env, { userId, file, sha256, options: options.data, requestId: c.get("requestId") }));
+    const status = earlier ? 200 : 202;
+    if (idempotencyKey) {
+      await completeIdempotencyKey(c.env.DB, userId, idempotencyKey, { status, body: JSON.stringify(toResource(job)) });
+    }
+    return respond(status, toResource(job));
+  } catch (err) {
+    if (idempotencyKey) await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
+    throw err;
+  }
+
+  function respond(status: 200 | 202, job: JobResource, headers: Record<string, string> = {}) {
+    return c.json(job, status, { location: job.links.self, ...headers });
+  }
 });

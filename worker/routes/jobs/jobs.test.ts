@@ -124,7 +124,7 @@ describe("health", () => {
 
   it("serves the OpenAPI document", async () => {
     const res = await SELF.fetch("https://api.test/v1/openapi.json");
-    expect(res.status).toBe(200);
+    expect(res.status, await res.clone().text()).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toContain("/v1/jobs/{id}/events");
