@@ -16,7 +16,13 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env): Pro
   );
   if (parsed.success) {
     const coordinator = coordinatorFor(env, jobId);
-    const last = (await coordinator.get())?.error;
+    const job = await coordinator.get();
+    // Only a job waiting for this work fails; one that is running (a duplicate died here) or ended stays.
+    if (job?.status !== "queued") {
+      message.ack();
+      return;
+    }
+    const last = job.error;
     await coordinator.transition("failed", {
       error: {
         code: "retries_exhausted",

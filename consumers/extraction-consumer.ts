@@ -24,15 +24,21 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     return;
   }
   const work = parsed.data;
-  const fields = { job_id: work.job_id, request_id: work.request_id, attempt: message.attempts, kind: work.kind };
+  const fields = { job_id: work.job_id, request_id: work.request_id, delivery: message.attempts, kind: work.kind };
   const coordinator = coordinatorFor(env, work.job_id);
-  const claim = await coordinator.transition("processing");
-  // A redelivery of a job already processing (its worker died) takes it over; anything else is done.
-  if (!claim.ok && claim.job?.status !== "processing") {
-    log("info", "message for a finished job acknowledged", { ...fields, status: claim.job?.status ?? null });
+  const claim = await coordinator.claim();
+  if (!claim.ok) {
+    // Finished or canceled: nothing to do. Busy: a duplicate delivery while a live consumer holds the
+    // job; if that consumer dies, the coordinator's watchdog sends the work again.
+    log("info", "message acknowledged without work", {
+      ...fields,
+      reason: claim.reason,
+      status: claim.job?.status ?? null,
+    });
     message.ack();
     return;
   }
+  const { attempt } = claim;
   const started = Date.now();
   // Aborted when the job ends elsewhere (canceled): the runner sees the disconnect and stops its engines.
   const stop = new AbortController();
@@ -50,17 +56,19 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     const onProgress = async (event: RunnerProgress) => {
       const reported =
         event.type === "probe"
-          ? await coordinator.report({ pages: event.pages, duration_s: event.duration_s })
-          : await coordinator.report({
-              progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage },
-            });
+          ? await coordinator.report({ pages: event.pages, duration_s: event.duration_s }, attempt)
+          : await coordinator.report(
+              { progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage } },
+              attempt,
+            );
       if (!reported.ok) stop.abort();
     };
     const { result, pdf } =
       work.kind === "av" && config.SPEECH_ENGINE === "workers-ai" && env.AI
         ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
         : await runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
-    if ((await coordinator.get())?.status !== "processing") {
+    const current = await coordinator.get();
+    if (current?.status !== "processing" || current.attempts !== attempt) {
       log("info", "result discarded: the job ended meanwhile", fields);
       message.ack();
       return;
@@ -71,7 +79,7 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     if (pdf) {
       await env.FILES.put(resultKey(work.job_id, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
     }
-    const done = await coordinator.transition("succeeded");
+    const done = await coordinator.transition("succeeded", {}, attempt);
     if (!done.ok) await env.FILES.delete([resultKey(work.job_id, "json"), resultKey(work.job_id, "pdf")]);
     log("info", done.ok ? "job succeeded" : "result discarded: the job ended meanwhile", {
       ...fields,
@@ -80,7 +88,7 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     message.ack();
   } catch (err) {
     const current = await coordinator.get();
-    if (stop.signal.aborted || (current && isTerminal(current.status))) {
+    if (stop.signal.aborted || !current || isTerminal(current.status) || current.attempts !== attempt) {
       log("info", "work stopped: the job ended meanwhile", { ...fields, status: current?.status ?? null });
       message.ack();
       return;
@@ -92,11 +100,11 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     const error: JobError = { code: failure.code, message: failure.message };
     if (failure.retryable) {
       const delaySeconds = retryDelaySeconds(message.attempts);
-      await coordinator.transition("queued", { error });
+      await coordinator.transition("queued", { error }, attempt);
       log("warn", "job will be retried", { ...fields, error_code: failure.code, error: failure.message, delaySeconds });
       message.retry({ delaySeconds });
     } else {
-      await coordinator.transition("failed", { error });
+      await coordinator.transition("failed", { error }, attempt);
       log("info", "job failed", { ...fields, error_code: failure.code, error: failure.message });
       message.ack();
     }

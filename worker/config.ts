@@ -8,6 +8,12 @@ const Vars = z.object({
   RUNNER_INSTANCES: z.coerce.number().int().positive().default(2),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
   SPEECH_ENGINE: z.enum(["runner", "workers-ai"]).default("runner"),
+  /** A processing job with no progress report for this long is taken to be abandoned. */
+  JOB_STALL_SECONDS: z.coerce.number().positive().default(600),
+  /** A queued job not picked up for this long has its work message sent again. */
+  JOB_QUEUED_RESEND_SECONDS: z.coerce.number().positive().default(900),
+  /** Watchdog recoveries (re-sends) before a stalled job fails with `job_stalled`. */
+  JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
 });
 export type Config = z.infer<typeof Vars>;
 

@@ -9,12 +9,24 @@ import {
   type JobStatus,
   type StatusChange,
 } from "../../contracts";
+import { loadConfig } from "../config";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
+import { enqueueWork } from "../services/job-service";
 
 export type TransitionResult =
   | { ok: true; job: Job }
-  | { ok: false; code: "invalid_transition" | "not_found"; from: JobStatus | null; job: Job | null };
+  | {
+      ok: false;
+      /** `stale_attempt`: the caller's claim was taken over by a newer attempt; its work no longer counts. */
+      code: "invalid_transition" | "not_found" | "stale_attempt";
+      from: JobStatus | null;
+      job: Job | null;
+    };
+
+export type ClaimResult =
+  | { ok: true; job: Job; attempt: number }
+  | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
 
 const TICKET_TTL_MS = 60_000;
 
@@ -22,17 +34,42 @@ const TICKET_TTL_MS = 60_000;
  * One instance per job (named by the job id). The single writer of the job's state: every status
  * change goes through `canTransition`, is recorded with a timestamp, mirrored to D1 for listing,
  * and pushed to the job's WebSockets (hibernatable: idle sockets cost nothing).
+ *
+ * Work is leased: a consumer `claim`s the job and gets an attempt number, which its reports and its
+ * final transition must carry, so a consumer whose lease was taken over cannot change the job. An
+ * alarm watches every non-terminal job: a queued job nobody picks up has its message sent again, a
+ * processing job that stops reporting is requeued, and after `JOB_MAX_RECOVERIES` it fails.
  */
 export class JobCoordinator extends DurableObject<Env> {
-  private job: Job | null | undefined;
-
   private async load(): Promise<Job | null> {
-    if (this.job === undefined) this.job = (await this.ctx.storage.get<Job>("job")) ?? null;
-    return this.job;
+    // Storage reads are served from the object's in-memory cache, so there is no second copy here.
+    return (await this.ctx.storage.get<Job>("job")) ?? null;
   }
 
   async get(): Promise<Job | null> {
     return this.load();
+  }
+
+  /**
+   * Takes the job for processing. A queued job moves to `processing`; a processing job whose holder
+   * has not reported for `JOB_STALL_SECONDS` is taken over with a new attempt number; a job being
+   * processed by a live holder is `busy` (a duplicate delivery: drop it, the watchdog covers a death).
+   */
+  async claim(): Promise<ClaimResult> {
+    const job = await this.load();
+    if (!job) return { ok: false, reason: "not_found", job: null };
+    if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
+    if (job.status === "processing") {
+      if (Date.now() - Date.parse(job.updated_at) < this.limits().stallMs) return { ok: false, reason: "busy", job };
+      const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
+      await this.ctx.storage.put("job", next);
+      await this.scheduleWatchdog(next);
+      return { ok: true, job: next, attempt: next.attempts };
+    }
+    const started = await this.transition("processing");
+    return started.ok
+      ? { ok: true, job: started.job, attempt: started.job.attempts }
+      : { ok: false, reason: "finished", job: started.job };
   }
 
   async history(): Promise<StatusChange[]> {
@@ -73,9 +110,11 @@ export class JobCoordinator extends DurableObject<Env> {
    * Moves the job to `to` if the state machine allows it; otherwise refuses and changes nothing.
    * The D1 mirror is written first, so a failed write leaves the job exactly as it was.
    */
-  async transition(to: JobStatus, patch: { error?: JobError } = {}): Promise<TransitionResult> {
+  async transition(to: JobStatus, patch: { error?: JobError } = {}, attempt?: number): Promise<TransitionResult> {
     const job = await this.load();
     if (!job) return { ok: false, code: "not_found", from: null, job: null };
+    if (attempt !== undefined && attempt !== job.attempts)
+      return { ok: false, code: "stale_attempt", from: job.status, job };
     if (!canTransition(job.status, to)) return { ok: false, code: "invalid_transition", from: job.status, job };
     const at = new Date().toISOString();
     const next: Job = {
@@ -94,13 +133,14 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /** Progress and file facts found while processing (pages, duration). Only while `processing`. */
-  async report(update: {
-    progress?: JobProgress;
-    pages?: number | null;
-    duration_s?: number | null;
-  }): Promise<TransitionResult> {
+  async report(
+    update: { progress?: JobProgress; pages?: number | null; duration_s?: number | null },
+    attempt?: number,
+  ): Promise<TransitionResult> {
     const job = await this.load();
     if (!job) return { ok: false, code: "not_found", from: null, job: null };
+    if (attempt !== undefined && attempt !== job.attempts)
+      return { ok: false, code: "stale_attempt", from: job.status, job };
     if (job.status !== "processing") return { ok: false, code: "invalid_transition", from: job.status, job };
     const next: Job = {
       ...job,
@@ -115,7 +155,7 @@ export class JobCoordinator extends DurableObject<Env> {
     if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
     const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
     await this.ctx.storage.put({ job: next, seq });
-    this.job = next;
+    await this.scheduleWatchdog(next);
     this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
     return { ok: true, job: next };
   }
@@ -172,6 +212,58 @@ export class JobCoordinator extends DurableObject<Env> {
     ws.close(code === 1005 ? 1000 : code, "closing");
   }
 
+  /**
+   * The watchdog. Runs when a job has been quiet for its limit: re-sends the work of a queued job,
+   * requeues a processing one whose holder went silent, and fails the job after too many recoveries.
+   */
+  override async alarm(): Promise<void> {
+    const job = await this.load();
+    if (!job || isTerminal(job.status)) return;
+    const { stallMs, queuedMs, maxRecoveries } = this.limits();
+    const limit = job.status === "processing" ? stallMs : queuedMs;
+    const quietMs = Date.now() - Date.parse(job.updated_at);
+    if (quietMs < limit) {
+      await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + limit);
+      return;
+    }
+    const recoveries = (await this.ctx.storage.get<number>("recoveries")) ?? 0;
+    const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
+    if (recoveries >= maxRecoveries) {
+      await this.transition("failed", {
+        error: { code: "job_stalled", message: `${quiet}; gave up after ${recoveries} recoveries` },
+      });
+      return;
+    }
+    await this.ctx.storage.put("recoveries", recoveries + 1);
+    const requeued =
+      job.status === "processing"
+        ? await this.transition("queued", { error: { code: "job_stalled", message: `${quiet}; requeued` } })
+        : { ok: true as const, job: { ...job, updated_at: new Date().toISOString() } };
+    if (requeued.ok && job.status === "queued") {
+      await this.ctx.storage.put("job", requeued.job);
+      await this.scheduleWatchdog(requeued.job);
+    }
+    await enqueueWork(this.env, requeued.ok ? requeued.job : job);
+  }
+
+  private limits() {
+    const config = loadConfig(this.env);
+    return {
+      stallMs: config.JOB_STALL_SECONDS * 1000,
+      queuedMs: config.JOB_QUEUED_RESEND_SECONDS * 1000,
+      maxRecoveries: config.JOB_MAX_RECOVERIES,
+    };
+  }
+
+  private async scheduleWatchdog(job: Job): Promise<void> {
+    if (isTerminal(job.status)) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const { stallMs, queuedMs } = this.limits();
+    await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + (job.status === "processing" ? stallMs : queuedMs));
+  }
+
   private async mirror(job: Job): Promise<void> {
     await this.env.DB.prepare(
       "UPDATE jobs SET status = ?, pages = ?, duration_s = ?, error_code = ?, updated_at = ?, snapshot = ? WHERE id = ?",
@@ -193,7 +285,7 @@ export class JobCoordinator extends DurableObject<Env> {
     const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
     const change: StatusChange = { seq, at: job.updated_at, from, to: job.status };
     await this.ctx.storage.put({ job, seq, [`event:${String(seq).padStart(6, "0")}`]: change });
-    this.job = job;
+    await this.scheduleWatchdog(job);
     this.broadcast({ seq, type: "status", from, at: job.updated_at, job });
     if (isTerminal(job.status)) {
       for (const ws of this.ctx.getWebSockets()) ws.close(1000, "job finished");

@@ -67,19 +67,8 @@ export async function createJob(
   };
   const coordinator = coordinatorFor(env, id);
   const created = await coordinator.create(job);
-  const message: WorkMessage = {
-    v: 1,
-    job_id: id,
-    user_id: input.userId,
-    kind: detected.kind,
-    object_key: sourceKey(id),
-    mime: detected.mime,
-    options: input.options,
-    request_id: input.requestId,
-    enqueued_at: now,
-  };
   try {
-    await (detected.kind === "ocr" ? env.OCR_QUEUE : env.AV_QUEUE).send(message, { contentType: "json" });
+    await enqueueWork(env, created);
   } catch (err) {
     await coordinator.transition("failed", {
       error: { code: "internal_error", message: "the job could not be queued" },
@@ -107,4 +96,20 @@ export async function findIdenticalJob(
     if (JSON.stringify(job.options) === wanted) return job;
   }
   return null;
+}
+
+/** Sends the job's work to the queue of its kind (at creation, and again when the watchdog recovers it). */
+export async function enqueueWork(env: Env, job: Job): Promise<void> {
+  const message: WorkMessage = {
+    v: 1,
+    job_id: job.id,
+    user_id: job.user_id,
+    kind: job.kind,
+    object_key: sourceKey(job.id),
+    mime: job.file.mime,
+    options: job.options,
+    request_id: job.request_id,
+    enqueued_at: new Date().toISOString(),
+  };
+  await (job.kind === "ocr" ? env.OCR_QUEUE : env.AV_QUEUE).send(message, { contentType: "json" });
 }
