@@ -45,6 +45,35 @@ describe("extraction consumer", () => {
     expect(after).toMatchObject({ status: "queued", attempts: 1, error: { code: "runner_unavailable" } });
   });
 
+  it("fails the job with retries_exhausted when the last allowed delivery fails too", async () => {
+    const { job, message } = await queuedJob();
+    const result = await deliver("verbatim-ocr", message, 5); // transient errors get 5 deliveries by default
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+    const after = await coordinatorFor(env, job.id).get();
+    expect(after).toMatchObject({ status: "failed", error: { code: "retries_exhausted" } });
+    expect(after?.error?.message).toContain("runner_unavailable");
+  });
+
+  it("fails the job with budget_exceeded once it used its attempts, whatever the class allows", async () => {
+    const { userId } = await createUserWithKey();
+    const job = await createQueuedJob(userId, { attempts: 7 });
+    await env.FILES.put(sourceKey(job.id), TINY_PNG);
+    const { message } = await queuedJob();
+    const result = await deliver("verbatim-ocr", { ...message, job_id: job.id, object_key: sourceKey(job.id) });
+    expect(result.explicitAcks).toHaveLength(1);
+    const after = await coordinatorFor(env, job.id).get();
+    expect(after).toMatchObject({ status: "failed", attempts: 8, error: { code: "budget_exceeded" } });
+  });
+
+  it("acknowledges a duplicate delivery while a live consumer holds the job", async () => {
+    const { job, message } = await queuedJob();
+    await coordinatorFor(env, job.id).claim();
+    const result = await deliver("verbatim-ocr", message);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await coordinatorFor(env, job.id).get()).toMatchObject({ status: "processing", attempts: 1 });
+  });
+
   it("acknowledges a message for a canceled job without touching it", async () => {
     const { job, message } = await queuedJob();
     await coordinatorFor(env, job.id).transition("canceled");

@@ -2,10 +2,13 @@ import { isTerminal, type JobError, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { resultKey } from "../worker/services/job-service";
-import { retryDelaySeconds } from "./retry-policy";
+import { decideRetry } from "./retry-policy";
 import { type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
 import { runnerEndpoint } from "./runner-endpoint";
 import { transcribeWithWorkersAi } from "./workers-ai-whisper";
+
+/** How often a consumer checks, between progress reports, that its job is still its to work on. */
+const LEASE_CHECK_MS = 2000;
 
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ ts: new Date().toISOString(), level, service: "consumer", msg, ...fields }));
@@ -40,11 +43,16 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
   }
   const { attempt } = claim;
   const started = Date.now();
-  // Aborted when the job ends elsewhere (canceled): the runner sees the disconnect and stops its engines.
+  // Aborted when the job ends elsewhere (canceled) or this attempt was taken over: the runner sees the
+  // disconnect and stops its engines. Checked on every report and every few seconds between reports.
   const stop = new AbortController();
+  const stillOurs = setInterval(async () => {
+    const job = await coordinator.get().catch(() => undefined);
+    if (job && (job.status !== "processing" || job.attempts !== attempt)) stop.abort();
+  }, LEASE_CHECK_MS);
   try {
     const source = await env.FILES.get(work.object_key);
-    if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", false);
+    if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", "permanent");
     const endpoint = await runnerEndpoint(env, config);
     const input = {
       body: source.body,
@@ -79,7 +87,7 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     if (pdf) {
       await env.FILES.put(resultKey(work.job_id, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
     }
-    const done = await coordinator.transition("succeeded", {}, attempt);
+    const done = await coordinator.transition("succeeded", { engineSeconds: (Date.now() - started) / 1000 }, attempt);
     if (!done.ok) await env.FILES.delete([resultKey(work.job_id, "json"), resultKey(work.job_id, "pdf")]);
     log("info", done.ok ? "job succeeded" : "result discarded: the job ended meanwhile", {
       ...fields,
@@ -96,17 +104,40 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     const failure =
       err instanceof WorkError
         ? err
-        : new WorkError("engine_failed", err instanceof Error ? err.message : String(err), true);
-    const error: JobError = { code: failure.code, message: failure.message };
-    if (failure.retryable) {
-      const delaySeconds = retryDelaySeconds(message.attempts);
-      await coordinator.transition("queued", { error }, attempt);
-      log("warn", "job will be retried", { ...fields, error_code: failure.code, error: failure.message, delaySeconds });
-      message.retry({ delaySeconds });
-    } else {
-      await coordinator.transition("failed", { error }, attempt);
-      log("info", "job failed", { ...fields, error_code: failure.code, error: failure.message });
-      message.ack();
+        : new WorkError("engine_failed", err instanceof Error ? err.message : String(err), "transient");
+    const engineSeconds = (Date.now() - started) / 1000;
+    const decision = decideRetry(
+      failure,
+      {
+        delivery: message.attempts,
+        jobAttempts: current.attempts,
+        engineSeconds: current.engine_seconds + engineSeconds,
+      },
+      config.RETRY_POLICY,
+      { maxAttempts: config.JOB_MAX_ATTEMPTS, maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS },
+    );
+    const failed = { ...fields, error_code: failure.code, error_class: failure.errorClass, error: failure.message };
+    if (decision.action === "retry") {
+      await coordinator.transition(
+        "queued",
+        { error: { code: failure.code, message: failure.message }, engineSeconds },
+        attempt,
+      );
+      log("warn", "job will be retried", { ...failed, delay_s: decision.delaySeconds });
+      message.retry({ delaySeconds: decision.delaySeconds });
+      return;
     }
+    const error: JobError =
+      decision.reason === "not_retryable"
+        ? { code: failure.code, message: failure.message }
+        : {
+            code: decision.reason,
+            message: `${decision.reason === "budget_exceeded" ? "out of budget" : "out of retries"} after ${current.attempts} attempts; last error: ${failure.code}: ${failure.message}`,
+          };
+    await coordinator.transition("failed", { error, engineSeconds }, attempt);
+    log("info", "job failed", { ...failed, reason: decision.reason });
+    message.ack();
+  } finally {
+    clearInterval(stillOurs);
   }
 }

@@ -1,17 +1,23 @@
 import { type ErrorCode, type ExtractionResult, type JobKind, RunnerEvent } from "../contracts";
+import type { ErrorClass } from "./retry-policy";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
-/** A failure while running a job, with the code the job fails with and whether trying again may help. */
+/** A failure while running a job: the code the job fails with, and its class, which decides on retries. */
 export class WorkError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly retryable: boolean,
+    readonly errorClass: ErrorClass,
+    /** How long a rate-limiting service asked us to wait. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "WorkError";
   }
 }
+
+/** The runner says whether its failure may pass; if not, the file is at fault (its codes are input codes). */
+const runnerFailureClass = (retryable: boolean): ErrorClass => (retryable ? "transient" : "input");
 
 export type RunnerProgress = Extract<RunnerEvent, { type: "probe" | "progress" }>;
 
@@ -37,13 +43,23 @@ export async function* runnerEvents(
       signal: input.signal,
     });
   } catch (err) {
-    throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, true);
+    if (input.signal?.aborted) throw err;
+    throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, "transient");
   }
   if (!res.ok || !res.body) {
-    const detail = await res.text().catch(() => "");
-    const retryable = res.status >= 500 || res.status === 429;
-    const code: ErrorCode = res.status === 400 || res.status === 422 ? "validation_failed" : "runner_unavailable";
-    throw new WorkError(code, `runner answered ${res.status}: ${detail.slice(0, 500)}`, retryable);
+    const detail = `runner answered ${res.status}: ${(await res.text().catch(() => "")).slice(0, 500)}`;
+    if (res.status === 429 || res.status === 503) {
+      const retryAfter = Number(res.headers.get("retry-after"));
+      throw new WorkError(
+        "runner_unavailable",
+        detail,
+        "rate_limited",
+        Number.isFinite(retryAfter) ? retryAfter : undefined,
+      );
+    }
+    if (res.status >= 500) throw new WorkError("runner_unavailable", detail, "transient");
+    // The runner refused what we sent (type, language): a mismatch on our side that a retry repeats.
+    throw new WorkError(res.status === 422 ? "validation_failed" : "internal_error", detail, "permanent");
   }
   let buffered = "";
   for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
@@ -55,7 +71,7 @@ export async function* runnerEvents(
       newline = buffered.indexOf("\n");
       if (!line) continue;
       const event = RunnerEvent.parse(JSON.parse(line));
-      if (event.type === "error") throw new WorkError(event.code, event.message, event.retryable);
+      if (event.type === "error") throw new WorkError(event.code, event.message, runnerFailureClass(event.retryable));
       yield event;
     }
   }
@@ -79,5 +95,5 @@ export async function runOnRunner(
     }
     if (event.type === "probe" || event.type === "progress") await onProgress(event);
   }
-  throw new WorkError("engine_failed", "the runner's stream ended without a result", true);
+  throw new WorkError("engine_failed", "the runner's stream ended without a result", "transient");
 }

@@ -109,6 +109,6 @@ describe("transcribeWithWorkersAi", () => {
         { body: new Blob(["x"]).stream(), mime: "audio/wav", requestId: "r", language: "eng" },
         async () => {},
       ),
-    ).rejects.toMatchObject({ code: "engine_failed", retryable: true });
+    ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
   });
 });

@@ -79,7 +79,7 @@ export async function transcribeWithWorkersAi(
         try {
           output = await ai.run(WHISPER_MODEL, { audio: event.wav_base64, ...(language ? { language } : {}) });
         } catch (err) {
-          throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, true);
+          throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
         }
         segments.push(...whisperSegments(output, event.start_s));
         done += 1;
@@ -100,5 +100,5 @@ export async function transcribeWithWorkersAi(
       };
     }
   }
-  throw new WorkError("engine_failed", "the runner's chunk stream ended early", true);
+  throw new WorkError("engine_failed", "the runner's chunk stream ended early", "transient");
 }

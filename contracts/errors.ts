@@ -27,6 +27,7 @@ export const ERRORS = {
   engine_failed: { status: 500, title: "The extraction engine failed" },
   runner_unavailable: { status: 503, title: "The media runner could not be reached" },
   retries_exhausted: { status: 503, title: "The job failed after all retries" },
+  budget_exceeded: { status: 422, title: "The job used up its attempt or engine-time budget" },
   job_stalled: { status: 503, title: "The job stopped making progress and could not be recovered" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

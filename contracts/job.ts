@@ -61,7 +61,10 @@ export const Job = z.object({
   options: JobOptions,
   progress: JobProgress.nullable(),
   error: JobError.nullable(),
+  /** Times the job was taken for processing (retries and recoveries included). */
   attempts: z.number().int().nonnegative(),
+  /** Wall-clock seconds spent in engines over all attempts: what the job's cost budget counts. */
+  engine_seconds: z.number().nonnegative(),
   request_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),

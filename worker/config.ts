@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RetryPolicy } from "../consumers/retry-policy";
 
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
@@ -14,6 +15,22 @@ const Vars = z.object({
   JOB_QUEUED_RESEND_SECONDS: z.coerce.number().positive().default(900),
   /** Watchdog recoveries (re-sends) before a stalled job fails with `job_stalled`. */
   JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
+  /** Retry rules per error class, JSON; see consumers/retry-policy.ts for the defaults. */
+  RETRY_POLICY: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not valid JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(RetryPolicy),
+  /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
+  JOB_MAX_ENGINE_SECONDS: z.coerce.number().positive().default(7200),
 });
 export type Config = z.infer<typeof Vars>;
 

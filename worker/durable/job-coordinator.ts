@@ -110,7 +110,11 @@ export class JobCoordinator extends DurableObject<Env> {
    * Moves the job to `to` if the state machine allows it; otherwise refuses and changes nothing.
    * The D1 mirror is written first, so a failed write leaves the job exactly as it was.
    */
-  async transition(to: JobStatus, patch: { error?: JobError } = {}, attempt?: number): Promise<TransitionResult> {
+  async transition(
+    to: JobStatus,
+    patch: { error?: JobError; engineSeconds?: number } = {},
+    attempt?: number,
+  ): Promise<TransitionResult> {
     const job = await this.load();
     if (!job) return { ok: false, code: "not_found", from: null, job: null };
     if (attempt !== undefined && attempt !== job.attempts)
@@ -123,6 +127,7 @@ export class JobCoordinator extends DurableObject<Env> {
       updated_at: at,
       error: patch.error ?? (to === "failed" ? job.error : null),
       attempts: to === "processing" ? job.attempts + 1 : job.attempts,
+      engine_seconds: Math.round((job.engine_seconds + (patch.engineSeconds ?? 0)) * 1000) / 1000,
       started_at: to === "processing" ? (job.started_at ?? at) : job.started_at,
       finished_at: isTerminal(to) ? at : null,
       progress: to === "queued" ? null : job.progress,

@@ -59,6 +59,7 @@ export async function createJob(
     progress: null,
     error: null,
     attempts: 0,
+    engine_seconds: 0,
     request_id: input.requestId,
     created_at: now,
     updated_at: now,

@@ -51,6 +51,7 @@ export async function createQueuedJob(userId: string, overrides: Partial<Job> = 
     progress: null,
     error: null,
     attempts: 0,
+    engine_seconds: 0,
     request_id: "req-test",
     created_at: now,
     updated_at: now,
