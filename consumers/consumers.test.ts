@@ -101,7 +101,7 @@ describe("extraction consumer", () => {
 });
 
 describe("dead-letter consumer", () => {
-  it("fails the job with retries_exhausted, naming the last error, and keeps the message", async () => {
+  it("fails the job with retries_exhausted, naming the last error, and keeps the message in D1", async () => {
     const { job, message } = await queuedJob();
     await deliver("verbatim-ocr", message);
     const result = await deliver("verbatim-dlq", message, 6);
@@ -110,7 +110,9 @@ describe("dead-letter consumer", () => {
     expect(after?.status).toBe("failed");
     expect(after?.error?.code).toBe("retries_exhausted");
     expect(after?.error?.message).toContain("runner_unavailable");
-    const kept = await env.FILES.list({ prefix: `dead-letters/${job.id}/` });
-    expect(kept.objects).toHaveLength(1);
+    const kept = await env.DB.prepare("SELECT error_code, attempts FROM dead_letters WHERE job_id = ?")
+      .bind(job.id)
+      .all();
+    expect(kept.results).toEqual([{ error_code: "runner_unavailable", attempts: 6 }]);
   });
 });

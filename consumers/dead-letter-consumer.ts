@@ -1,27 +1,38 @@
+import { ulid } from "ulid";
 import { WorkMessage } from "../contracts";
 import { coordinatorFor } from "../worker/services/coordinator";
 
 /**
- * Messages that used up their retries: the job fails with `retries_exhausted` (so no job waits
- * forever) and the message is kept in R2 under dead-letters/ for inspection and replay.
+ * Work messages whose deliveries all crashed before the consumer could decide. Each is recorded in
+ * D1 with what its job knew (last error, stage, attempts) for inspection and replay, and a job still
+ * waiting for that work fails with `retries_exhausted`, so no job waits forever.
  */
-export async function handleDeadLetter(message: Message<unknown>, env: Env): Promise<void> {
+export async function handleDeadLetter(message: Message<unknown>, env: Env, queue: string): Promise<void> {
   const parsed = WorkMessage.safeParse(message.body);
-  const at = new Date().toISOString();
   const jobId = parsed.success ? parsed.data.job_id : "unknown";
-  await env.FILES.put(
-    `dead-letters/${jobId}/${at}-${message.id}.json`,
-    JSON.stringify({ message_id: message.id, attempts: message.attempts, received_at: at, body: message.body }),
-    { httpMetadata: { contentType: "application/json" } },
-  );
-  if (parsed.success) {
-    const coordinator = coordinatorFor(env, jobId);
-    const job = await coordinator.get();
-    // Only a job waiting for this work fails; one that is running (a duplicate died here) or ended stays.
-    if (job?.status !== "queued") {
-      message.ack();
-      return;
-    }
+  const coordinator = parsed.success ? coordinatorFor(env, jobId) : null;
+  const job = coordinator ? await coordinator.get() : null;
+  await env.DB.prepare(
+    `INSERT INTO dead_letters (id, job_id, user_id, queue, message_id, attempts, error_code, error_message, stage,
+       enqueued_at, dead_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      `dl_${ulid()}`,
+      jobId,
+      job?.user_id ?? null,
+      queue,
+      message.id,
+      message.attempts,
+      job?.error?.code ?? null,
+      job?.error?.message ?? null,
+      job?.progress?.stage ?? job?.status ?? "unknown",
+      parsed.success ? parsed.data.enqueued_at : null,
+      new Date().toISOString(),
+      JSON.stringify(message.body),
+    )
+    .run();
+  // Only a job waiting for this work fails; one that is running (a duplicate died here) or ended stays.
+  if (coordinator && job?.status === "queued") {
     const last = job.error;
     await coordinator.transition("failed", {
       error: {

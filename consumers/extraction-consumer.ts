@@ -114,7 +114,11 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
         engineSeconds: current.engine_seconds + engineSeconds,
       },
       config.RETRY_POLICY,
-      { maxAttempts: config.JOB_MAX_ATTEMPTS, maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS },
+      // Each operator replay grants the job a fresh budget.
+      {
+        maxAttempts: config.JOB_MAX_ATTEMPTS * (1 + current.replays),
+        maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS * (1 + current.replays),
+      },
     );
     const failed = { ...fields, error_code: failure.code, error_class: failure.errorClass, error: failure.message };
     if (decision.action === "retry") {

@@ -6,7 +6,7 @@ import { handleExtraction } from "./extraction-consumer";
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = loadConfig(env);
   for (const message of batch.messages) {
-    if (batch.queue.endsWith("-dlq")) await handleDeadLetter(message, env);
+    if (batch.queue.endsWith("-dlq")) await handleDeadLetter(message, env, batch.queue);
     else await handleExtraction(message, env, config);
   }
 }

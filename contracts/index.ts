@@ -1,3 +1,4 @@
+export * from "./dead-letter";
 export * from "./errors";
 export * from "./job";
 export * from "./job-state-machine";

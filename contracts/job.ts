@@ -65,6 +65,8 @@ export const Job = z.object({
   attempts: z.number().int().nonnegative(),
   /** Wall-clock seconds spent in engines over all attempts: what the job's cost budget counts. */
   engine_seconds: z.number().nonnegative(),
+  /** Times an operator replayed the job after it failed; each replay grants a fresh budget. */
+  replays: z.number().int().nonnegative(),
   request_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -8,13 +8,16 @@ import { newApiKey } from "../worker/services/api-keys";
 import { applyMigrations, wrangler } from "./local-stack";
 
 /**
- * `npm run keys:create -- --email EMAIL [--name NAME]`: creates the user if needed and a new API key
- * in the local D1 database, and prints the key alone on the last line. Only the key's hash is stored.
+ * `npm run keys:create -- --email EMAIL [--name NAME] [--admin]`: creates the user if needed (an admin
+ * with --admin) and a new API key in the local D1 database, and prints the key alone on the last line.
+ * Only the key's hash is stored.
  */
-const { values } = parseArgs({ options: { email: { type: "string" }, name: { type: "string" } } });
+const { values } = parseArgs({
+  options: { email: { type: "string" }, name: { type: "string" }, admin: { type: "boolean", default: false } },
+});
 const email = z.email().safeParse(values.email?.trim().toLowerCase());
 if (!email.success) {
-  console.error("usage: npm run keys:create -- --email you@example.com [--name laptop]");
+  console.error("usage: npm run keys:create -- --email you@example.com [--name laptop] [--admin]");
   process.exit(2);
 }
 const name = z.string().trim().min(1).max(100).catch("default").parse(values.name);
@@ -23,8 +26,9 @@ const sql = (value: string) => `'${value.replaceAll("'", "''")}'`;
 const { key, hash, prefix } = await newApiKey();
 const now = new Date().toISOString();
 const statements = [
-  `INSERT INTO users (id, email, created_at) VALUES (${sql(`usr_${ulid()}`)}, ${sql(email.data)}, ${sql(now)})
+  `INSERT INTO users (id, email, role, created_at) VALUES (${sql(`usr_${ulid()}`)}, ${sql(email.data)}, 'user', ${sql(now)})
      ON CONFLICT(email) DO NOTHING;`,
+  ...(values.admin ? [`UPDATE users SET role = 'admin' WHERE email = ${sql(email.data)};`] : []),
   `INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at)
      SELECT ${sql(`key_${ulid()}`)}, id, ${sql(hash)}, ${sql(prefix)}, ${sql(name)}, ${sql(now)}
      FROM users WHERE email = ${sql(email.data)};`,

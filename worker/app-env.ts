@@ -1,6 +1,6 @@
 import type { Config } from "./config";
 
-export type AuthUser = { id: string; email: string };
+export type AuthUser = { id: string; email: string; role: "user" | "admin" };
 
 /** The one Hono environment type: bindings plus the variables middleware sets. */
 export type AppEnv = {

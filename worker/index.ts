@@ -1,6 +1,7 @@
 import { handleQueue } from "../consumers";
 import { newApp, withBaseMiddleware } from "./app";
-import { apiKeyAuth } from "./middleware/auth";
+import { apiKeyAuth, requireRole } from "./middleware/auth";
+import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
@@ -19,6 +20,8 @@ app.doc31("/v1/openapi.json", {
 });
 app.use("/v1/*", apiKeyAuth());
 app.route("/", jobRoutes);
+app.use("/v1/admin/*", requireRole("admin"));
+app.route("/", deadLetterRoutes);
 
 export default {
   fetch: app.fetch,

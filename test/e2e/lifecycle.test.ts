@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobResource, Problem, RunnerHealth } from "../../contracts";
 import { type E2eStack, startE2eStack } from "./stack";
@@ -48,5 +50,29 @@ describe("job lifecycle", () => {
     // Nothing arrives later either.
     await new Promise((r) => setTimeout(r, 1000));
     expect((await stack.getJob(job.id)).status).toBe("canceled");
+  });
+});
+
+describe("operator commands", () => {
+  const dlq = (args: string[], key: string) =>
+    spawnSync(resolve("node_modules/.bin/tsx"), ["scripts/dlq.ts", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, VERBATIM_URL: stack.url, VERBATIM_API_KEY: key },
+    });
+
+  it("lists and replays dead letters with an admin key, and refuses others with exit codes scripts can use", () => {
+    const adminKey = stack.createKey("ops@example.test", true);
+    const listed = dlq(["list", "--pending"], adminKey);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain("no dead letters");
+    const replayed = dlq(["replay", "--code", "runner_unavailable"], adminKey);
+    expect(replayed.status, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toContain("0 replayed, 0 skipped");
+
+    const refused = dlq(["list"], stack.key);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("forbidden");
+    expect(dlq(["replay"], adminKey).status).toBe(2);
+    expect(dlq(["list", "--code", "no_such_code"], adminKey).status).toBe(2);
   });
 });

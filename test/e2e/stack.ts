@@ -22,15 +22,15 @@ export async function startE2eStack() {
   applyMigrations();
   const stack = startStack({ apiPort, runnerPort, log: (line) => logs.push(line) });
   await waitUntilReady(stack.url, 180_000);
-  const out = execFileSync(
-    resolve("node_modules/.bin/tsx"),
-    ["scripts/keys-create.ts", "--email", "e2e@example.test"],
-    {
-      encoding: "utf8",
-    },
-  );
-  const key = out.trim().split("\n").at(-1) ?? "";
-  expect(key).toMatch(/^vb_/);
+  /** A new API key through `npm run keys:create`, which prints it alone on its last line. */
+  const createKey = (email: string, admin = false) => {
+    const args = ["scripts/keys-create.ts", "--email", email, ...(admin ? ["--admin"] : [])];
+    const out = execFileSync(resolve("node_modules/.bin/tsx"), args, { encoding: "utf8" });
+    const created = out.trim().split("\n").at(-1) ?? "";
+    expect(created).toMatch(/^vb_/);
+    return created;
+  };
+  const key = createKey("e2e@example.test");
   const auth = { authorization: `Bearer ${key}` };
 
   const submit = (file: string, name: string): Promise<Response> => {
@@ -94,6 +94,8 @@ export async function startE2eStack() {
     url: stack.url,
     runnerUrl: `http://127.0.0.1:${runnerPort}`,
     auth,
+    key,
+    createKey,
     work,
     fixtures: new MediaFixtures(work),
     logs,

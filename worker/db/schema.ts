@@ -3,6 +3,10 @@ import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   email: text("email").notNull().unique(),
+  /** `admin` may use /v1/admin (dead letters, replay). */
+  role: text("role", { enum: ["user", "admin"] })
+    .notNull()
+    .default("user"),
   created_at: text("created_at").notNull(),
 });
 
@@ -76,4 +80,37 @@ export const idempotencyKeys = sqliteTable(
     expires_at: text("expires_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.user_id, t.key] }), index("idempotency_keys_expiry_idx").on(t.expires_at)],
+);
+
+/**
+ * Work messages that exhausted their deliveries, enriched with what the job knew when they died,
+ * kept for inspection and replay.
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    job_id: text("job_id").notNull(),
+    user_id: text("user_id"),
+    queue: text("queue").notNull(),
+    message_id: text("message_id").notNull(),
+    /** Deliveries of the message. */
+    attempts: integer("attempts").notNull(),
+    /** The job's last error when the message died. */
+    error_code: text("error_code"),
+    error_message: text("error_message"),
+    /** Where the work stood: the job's status, or its processing stage. */
+    stage: text("stage").notNull(),
+    enqueued_at: text("enqueued_at"),
+    dead_at: text("dead_at").notNull(),
+    /** The message body as delivered (JSON). */
+    body: text("body").notNull(),
+    replayed_at: text("replayed_at"),
+    replay_count: integer("replay_count").notNull().default(0),
+  },
+  (t) => [
+    index("dead_letters_job_idx").on(t.job_id),
+    index("dead_letters_code_idx").on(t.error_code, t.dead_at),
+    index("dead_letters_dead_at_idx").on(t.dead_at),
+  ],
 );

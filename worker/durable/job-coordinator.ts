@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  canReplay,
   canTransition,
   isTerminal,
   type Job,
@@ -134,6 +135,31 @@ export class JobCoordinator extends DurableObject<Env> {
     };
     await this.mirror(next);
     await this.record(job.status, next);
+    return { ok: true, job: next };
+  }
+
+  /**
+   * An operator's replay of a failed job (`canReplay`): back to `queued` with a fresh budget, and its
+   * work sent again. Anything else is refused unchanged, so replaying twice is harmless.
+   */
+  async replay(): Promise<TransitionResult> {
+    const job = await this.load();
+    if (!job) return { ok: false, code: "not_found", from: null, job: null };
+    if (!canReplay(job.status, job.error?.code))
+      return { ok: false, code: "invalid_transition", from: job.status, job };
+    const next: Job = {
+      ...job,
+      status: "queued",
+      replays: job.replays + 1,
+      error: null,
+      progress: null,
+      finished_at: null,
+      updated_at: new Date().toISOString(),
+    };
+    await this.mirror(next);
+    await this.record(job.status, next);
+    await this.ctx.storage.delete("recoveries");
+    await enqueueWork(this.env, next);
     return { ok: true, job: next };
   }
 

@@ -18,7 +18,7 @@ export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
     });
   }
   const row = await drizzle(c.env.DB)
-    .select({ id: users.id, email: users.email, revoked_at: apiKeys.revoked_at })
+    .select({ id: users.id, email: users.email, role: users.role, revoked_at: apiKeys.revoked_at })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.user_id))
     .where(eq(apiKeys.key_hash, await hashApiKey(key)))
@@ -28,7 +28,7 @@ export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
       "www-authenticate": 'Bearer realm="verbatim", error="invalid_token"',
     });
   }
-  const user = { id: row.id, email: row.email };
+  const user = { id: row.id, email: row.email, role: row.role };
   c.set("user", user);
   return user;
 }
@@ -36,5 +36,12 @@ export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
 export const apiKeyAuth = () =>
   createMiddleware<AppEnv>(async function apiKeyAuth(c, next) {
     await authenticate(c);
+    await next();
+  });
+
+/** Lets only callers with `role` through; others get 403 `forbidden`. Runs after `apiKeyAuth`. */
+export const requireRole = (role: AuthUser["role"]) =>
+  createMiddleware<AppEnv>(async function requireRole(c, next) {
+    if (c.get("user").role !== role) throw new ApiError("forbidden", `this route needs the ${role} role`);
     await next();
   });

@@ -60,6 +60,7 @@ export async function createJob(
     error: null,
     attempts: 0,
     engine_seconds: 0,
+    replays: 0,
     request_id: input.requestId,
     created_at: now,
     updated_at: now,

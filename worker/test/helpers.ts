@@ -5,12 +5,20 @@ import { newApiKey } from "../services/api-keys";
 import { coordinatorFor } from "../services/coordinator";
 
 /** A user with a fresh API key, written straight to D1 as `npm run keys:create` does. */
-export async function createUserWithKey(email = `${ulid().toLowerCase()}@example.test`) {
+export async function createUserWithKey(
+  email = `${ulid().toLowerCase()}@example.test`,
+  role: "user" | "admin" = "user",
+) {
   const userId = `usr_${ulid()}`;
   const { key, hash, prefix } = await newApiKey();
   const now = new Date().toISOString();
   await env.DB.batch([
-    env.DB.prepare("INSERT INTO users (id, email, created_at) VALUES (?, ?, ?)").bind(userId, email, now),
+    env.DB.prepare("INSERT INTO users (id, email, role, created_at) VALUES (?, ?, ?, ?)").bind(
+      userId,
+      email,
+      role,
+      now,
+    ),
     env.DB.prepare(
       "INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     ).bind(`key_${ulid()}`, userId, hash, prefix, "test", now),
@@ -52,6 +60,7 @@ export async function createQueuedJob(userId: string, overrides: Partial<Job> = 
     error: null,
     attempts: 0,
     engine_seconds: 0,
+    replays: 0,
     request_id: "req-test",
     created_at: now,
     updated_at: now,
