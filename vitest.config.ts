@@ -27,12 +27,20 @@ export default defineConfig({
             miniflare: {
               // Port 9 refuses connections: worker tests run without a media runner.
               bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), RUNNER_URL: "http://127.0.0.1:9" },
+              // Sent work stays in the queues for the whole run (batches of 100 or a minute, the maximums):
+              // consumer tests drive the consumers themselves (createMessageBatch) and other tests
+              // count what was sent. Delivery through the real queues is the end-to-end tests' job.
+              queueConsumers: Object.fromEntries(
+                ["verbatim-ocr", "verbatim-av"].map((q) => [q, { maxBatchSize: 100, maxBatchTimeout: 60 }]),
+              ),
             },
           })),
         ],
         test: {
           name: "workers",
           include: ["worker/**/*.test.ts", "consumers/**/*.test.ts"],
+          // One file at a time: tests count messages on the shared local queues.
+          fileParallelism: false,
           setupFiles: ["./worker/test/apply-migrations.ts"],
         },
       },

@@ -68,7 +68,7 @@ describe("extraction consumer", () => {
 
   it("acknowledges a duplicate delivery while a live consumer holds the job", async () => {
     const { job, message } = await queuedJob();
-    await coordinatorFor(env, job.id).claim();
+    await coordinatorFor(env, job.id).claim("another-message");
     const result = await deliver("verbatim-ocr", message);
     expect(result.explicitAcks).toHaveLength(1);
     expect(await coordinatorFor(env, job.id).get()).toMatchObject({ status: "processing", attempts: 1 });

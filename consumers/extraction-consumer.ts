@@ -29,7 +29,7 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
   const work = parsed.data;
   const fields = { job_id: work.job_id, request_id: work.request_id, delivery: message.attempts, kind: work.kind };
   const coordinator = coordinatorFor(env, work.job_id);
-  const claim = await coordinator.claim();
+  const claim = await coordinator.claim(message.id);
   if (!claim.ok) {
     // Finished or canceled: nothing to do. Busy: a duplicate delivery while a live consumer holds the
     // job; if that consumer dies, the coordinator's watchdog sends the work again.

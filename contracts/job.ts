@@ -64,9 +64,9 @@ export const Job = z.object({
   /** Times the job was taken for processing (retries and recoveries included). */
   attempts: z.number().int().nonnegative(),
   /** Wall-clock seconds spent in engines over all attempts: what the job's cost budget counts. */
-  engine_seconds: z.number().nonnegative(),
+  engine_seconds: z.number().nonnegative().default(0),
   /** Times an operator replayed the job after it failed; each replay grants a fresh budget. */
-  replays: z.number().int().nonnegative(),
+  replays: z.number().int().nonnegative().default(0),
   request_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),

@@ -13,6 +13,8 @@ const Vars = z.object({
   JOB_STALL_SECONDS: z.coerce.number().positive().default(600),
   /** A queued job not picked up for this long has its work message sent again. */
   JOB_QUEUED_RESEND_SECONDS: z.coerce.number().positive().default(900),
+  /** A job waiting in the queue this long in all fails with `job_stalled`. */
+  JOB_MAX_QUEUED_SECONDS: z.coerce.number().positive().default(86_400),
   /** Watchdog recoveries (re-sends) before a stalled job fails with `job_stalled`. */
   JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
   /** Retry rules per error class, JSON; see consumers/retry-policy.ts for the defaults. */

@@ -3,7 +3,7 @@ import {
   canReplay,
   canTransition,
   isTerminal,
-  type Job,
+  Job,
   type JobError,
   type JobEvent,
   type JobProgress,
@@ -29,6 +29,8 @@ export type ClaimResult =
   | { ok: true; job: Job; attempt: number }
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
 
+type Lease = { attempt: number; holder: string };
+
 const TICKET_TTL_MS = 60_000;
 
 /**
@@ -36,41 +38,34 @@ const TICKET_TTL_MS = 60_000;
  * change goes through `canTransition`, is recorded with a timestamp, mirrored to D1 for listing,
  * and pushed to the job's WebSockets (hibernatable: idle sockets cost nothing).
  *
+ * Changes run one at a time (`exclusive`): a Durable Object interleaves calls while one awaits I/O
+ * such as the D1 mirror, so without it two claims or two terminal transitions could both pass.
+ *
  * Work is leased: a consumer `claim`s the job and gets an attempt number, which its reports and its
  * final transition must carry, so a consumer whose lease was taken over cannot change the job. An
- * alarm watches every non-terminal job: a queued job nobody picks up has its message sent again, a
- * processing job that stops reporting is requeued, and after `JOB_MAX_RECOVERIES` it fails.
+ * alarm watches every non-terminal job: a queued job nobody picks up has its message sent again
+ * (and fails after JOB_MAX_QUEUED_SECONDS), a processing job that stops reporting is requeued, and
+ * after JOB_MAX_RECOVERIES such recoveries it fails.
  */
 export class JobCoordinator extends DurableObject<Env> {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` after every change already started has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   private async load(): Promise<Job | null> {
     // Storage reads are served from the object's in-memory cache, so there is no second copy here.
-    return (await this.ctx.storage.get<Job>("job")) ?? null;
+    const stored = await this.ctx.storage.get<unknown>("job");
+    // Parsing fills fields added to the contract since the job was stored (with their defaults).
+    return stored === undefined ? null : Job.parse(stored);
   }
 
   async get(): Promise<Job | null> {
     return this.load();
-  }
-
-  /**
-   * Takes the job for processing. A queued job moves to `processing`; a processing job whose holder
-   * has not reported for `JOB_STALL_SECONDS` is taken over with a new attempt number; a job being
-   * processed by a live holder is `busy` (a duplicate delivery: drop it, the watchdog covers a death).
-   */
-  async claim(): Promise<ClaimResult> {
-    const job = await this.load();
-    if (!job) return { ok: false, reason: "not_found", job: null };
-    if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
-    if (job.status === "processing") {
-      if (Date.now() - Date.parse(job.updated_at) < this.limits().stallMs) return { ok: false, reason: "busy", job };
-      const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
-      await this.ctx.storage.put("job", next);
-      await this.scheduleWatchdog(next);
-      return { ok: true, job: next, attempt: next.attempts };
-    }
-    const started = await this.transition("processing");
-    return started.ok
-      ? { ok: true, job: started.job, attempt: started.job.attempts }
-      : { ok: false, reason: "finished", job: started.job };
   }
 
   async history(): Promise<StatusChange[]> {
@@ -79,122 +74,153 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /** Creates the job (queued) and its D1 row. Calling it again returns the existing job unchanged. */
-  async create(job: Job): Promise<Job> {
-    const existing = await this.load();
-    if (existing) return existing;
-    await this.env.DB.prepare(
-      `INSERT INTO jobs (id, user_id, kind, status, file_name, file_size, file_mime, file_sha256, pages, duration_s,
-        error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-      .bind(
-        job.id,
-        job.user_id,
-        job.kind,
-        job.status,
-        job.file.name,
-        job.file.size,
-        job.file.mime,
-        job.file.sha256,
-        job.file.pages,
-        job.file.duration_s,
-        null,
-        job.created_at,
-        job.updated_at,
-        JSON.stringify(job),
+  create(job: Job): Promise<Job> {
+    return this.exclusive(async () => {
+      const existing = await this.load();
+      if (existing) return existing;
+      await this.env.DB.prepare(
+        `INSERT INTO jobs (id, user_id, kind, status, file_name, file_size, file_mime, file_sha256, pages, duration_s,
+          error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run();
-    await this.record(null, job);
-    return job;
+        .bind(
+          job.id,
+          job.user_id,
+          job.kind,
+          job.status,
+          job.file.name,
+          job.file.size,
+          job.file.mime,
+          job.file.sha256,
+          job.file.pages,
+          job.file.duration_s,
+          null,
+          job.created_at,
+          job.updated_at,
+          JSON.stringify(job),
+        )
+        .run();
+      await this.ctx.storage.put("queued_since", Date.parse(job.created_at));
+      await this.record(null, job);
+      return job;
+    });
   }
 
   /**
-   * Moves the job to `to` if the state machine allows it; otherwise refuses and changes nothing.
-   * The D1 mirror is written first, so a failed write leaves the job exactly as it was.
+   * Takes the job for processing on behalf of `holder` (the queue message's id). A queued job moves
+   * to `processing`. A processing job is taken over with a new attempt number when its holder has
+   * gone silent for JOB_STALL_SECONDS, or when `holder` already held it (the message is being
+   * redelivered because that delivery died). Otherwise it is `busy`: a duplicate delivery, which the
+   * caller drops (if the live holder dies, the watchdog sends the work again).
    */
-  async transition(
+  claim(holder: string): Promise<ClaimResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, reason: "not_found", job: null };
+      if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
+      if (job.status === "processing") {
+        const lease = await this.ctx.storage.get<Lease>("lease");
+        const silent = Date.now() - Date.parse(job.updated_at) >= this.limits().stallMs;
+        if (!silent && lease?.holder !== holder) return { ok: false, reason: "busy", job };
+        const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
+        await this.ctx.storage.put({ job: next, lease: { attempt: next.attempts, holder } satisfies Lease });
+        await this.scheduleWatchdog(next);
+        return { ok: true, job: next, attempt: next.attempts };
+      }
+      const started = await this.applyTransition(job, "processing", {});
+      await this.ctx.storage.put("lease", { attempt: started.attempts, holder } satisfies Lease);
+      return { ok: true, job: started, attempt: started.attempts };
+    });
+  }
+
+  /**
+   * Moves the job to `to` if the state machine allows it (and, when `attempt` is given, only if that
+   * attempt still holds the job); otherwise refuses and changes nothing.
+   */
+  transition(
     to: JobStatus,
     patch: { error?: JobError; engineSeconds?: number } = {},
     attempt?: number,
   ): Promise<TransitionResult> {
-    const job = await this.load();
-    if (!job) return { ok: false, code: "not_found", from: null, job: null };
-    if (attempt !== undefined && attempt !== job.attempts)
-      return { ok: false, code: "stale_attempt", from: job.status, job };
-    if (!canTransition(job.status, to)) return { ok: false, code: "invalid_transition", from: job.status, job };
-    const at = new Date().toISOString();
-    const next: Job = {
-      ...job,
-      status: to,
-      updated_at: at,
-      error: patch.error ?? (to === "failed" ? job.error : null),
-      attempts: to === "processing" ? job.attempts + 1 : job.attempts,
-      engine_seconds: Math.round((job.engine_seconds + (patch.engineSeconds ?? 0)) * 1000) / 1000,
-      started_at: to === "processing" ? (job.started_at ?? at) : job.started_at,
-      finished_at: isTerminal(to) ? at : null,
-      progress: to === "queued" ? null : job.progress,
-    };
-    await this.mirror(next);
-    await this.record(job.status, next);
-    return { ok: true, job: next };
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      if (attempt !== undefined && attempt !== job.attempts) {
+        return { ok: false, code: "stale_attempt", from: job.status, job };
+      }
+      if (!canTransition(job.status, to)) return { ok: false, code: "invalid_transition", from: job.status, job };
+      return { ok: true, job: await this.applyTransition(job, to, patch) };
+    });
   }
 
   /**
    * An operator's replay of a failed job (`canReplay`): back to `queued` with a fresh budget, and its
    * work sent again. Anything else is refused unchanged, so replaying twice is harmless.
    */
-  async replay(): Promise<TransitionResult> {
-    const job = await this.load();
-    if (!job) return { ok: false, code: "not_found", from: null, job: null };
-    if (!canReplay(job.status, job.error?.code))
-      return { ok: false, code: "invalid_transition", from: job.status, job };
-    const next: Job = {
-      ...job,
-      status: "queued",
-      replays: job.replays + 1,
-      error: null,
-      progress: null,
-      finished_at: null,
-      updated_at: new Date().toISOString(),
-    };
-    await this.mirror(next);
-    await this.record(job.status, next);
-    await this.ctx.storage.delete("recoveries");
-    await enqueueWork(this.env, next);
-    return { ok: true, job: next };
+  replay(): Promise<TransitionResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      if (!canReplay(job.status, job.error?.code)) {
+        return { ok: false, code: "invalid_transition", from: job.status, job };
+      }
+      const next: Job = {
+        ...job,
+        status: "queued",
+        replays: job.replays + 1,
+        error: null,
+        progress: null,
+        finished_at: null,
+        updated_at: new Date().toISOString(),
+      };
+      await this.mirror(next);
+      await this.ctx.storage.put("queued_since", Date.now());
+      await this.ctx.storage.delete("recoveries");
+      await this.record(job.status, next);
+      await enqueueWork(this.env, next);
+      return { ok: true, job: next };
+    });
   }
 
-  /** Progress and file facts found while processing (pages, duration). Only while `processing`. */
-  async report(
+  /** Progress and file facts found while processing (pages, duration). Only from the lease's attempt. */
+  report(
     update: { progress?: JobProgress; pages?: number | null; duration_s?: number | null },
     attempt?: number,
   ): Promise<TransitionResult> {
-    const job = await this.load();
-    if (!job) return { ok: false, code: "not_found", from: null, job: null };
-    if (attempt !== undefined && attempt !== job.attempts)
-      return { ok: false, code: "stale_attempt", from: job.status, job };
-    if (job.status !== "processing") return { ok: false, code: "invalid_transition", from: job.status, job };
-    const next: Job = {
-      ...job,
-      updated_at: new Date().toISOString(),
-      progress: update.progress ?? job.progress,
-      file: {
-        ...job.file,
-        pages: update.pages !== undefined ? update.pages : job.file.pages,
-        duration_s: update.duration_s !== undefined ? update.duration_s : job.file.duration_s,
-      },
-    };
-    if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
-    const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
-    await this.ctx.storage.put({ job: next, seq });
-    await this.scheduleWatchdog(next);
-    this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
-    return { ok: true, job: next };
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      if (attempt !== undefined && attempt !== job.attempts) {
+        return { ok: false, code: "stale_attempt", from: job.status, job };
+      }
+      if (job.status !== "processing") return { ok: false, code: "invalid_transition", from: job.status, job };
+      const next: Job = {
+        ...job,
+        updated_at: new Date().toISOString(),
+        progress: update.progress ?? job.progress,
+        file: {
+          ...job.file,
+          pages: update.pages !== undefined ? update.pages : job.file.pages,
+          duration_s: update.duration_s !== undefined ? update.duration_s : job.file.duration_s,
+        },
+      };
+      if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
+      const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
+      await this.ctx.storage.put({ job: next, seq });
+      await this.scheduleWatchdog(next);
+      this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
+      return { ok: true, job: next };
+    });
   }
 
   /** A single-use ticket that lets a browser open the job's WebSocket without an Authorization header. */
   async issueTicket(): Promise<{ ticket: string; expires_at: string }> {
+    const now = Date.now();
+    const stale = [...(await this.ctx.storage.list<number>({ prefix: "ticket:" })).entries()]
+      .filter(([, expires]) => expires <= now)
+      .map(([key]) => key);
+    if (stale.length > 0) await this.ctx.storage.delete(stale);
     const ticket = randomBase62(32);
-    const expires = Date.now() + TICKET_TTL_MS;
+    const expires = now + TICKET_TTL_MS;
     await this.ctx.storage.put(`ticket:${await sha256Hex(ticket)}`, expires);
     return { ticket, expires_at: new Date(expires).toISOString() };
   }
@@ -240,41 +266,83 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    ws.close(code === 1005 ? 1000 : code, "closing");
+    // 1005, 1006 and 1015 describe how a socket ended and may not be sent back.
+    ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, "closing");
   }
 
   /**
-   * The watchdog. Runs when a job has been quiet for its limit: re-sends the work of a queued job,
-   * requeues a processing one whose holder went silent, and fails the job after too many recoveries.
+   * The watchdog, run when a job has been quiet for its limit. A queued job nobody picked up has its
+   * work sent again (not counted: a long backlog is not a fault) until it has waited
+   * JOB_MAX_QUEUED_SECONDS in all; a processing job whose holder went silent is requeued, which
+   * counts as a recovery; past JOB_MAX_RECOVERIES, or past the queued limit, the job fails.
    */
-  override async alarm(): Promise<void> {
-    const job = await this.load();
-    if (!job || isTerminal(job.status)) return;
-    const { stallMs, queuedMs, maxRecoveries } = this.limits();
-    const limit = job.status === "processing" ? stallMs : queuedMs;
-    const quietMs = Date.now() - Date.parse(job.updated_at);
-    if (quietMs < limit) {
-      await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + limit);
-      return;
-    }
-    const recoveries = (await this.ctx.storage.get<number>("recoveries")) ?? 0;
-    const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
-    if (recoveries >= maxRecoveries) {
-      await this.transition("failed", {
-        error: { code: "job_stalled", message: `${quiet}; gave up after ${recoveries} recoveries` },
+  override alarm(): Promise<void> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job || isTerminal(job.status)) return;
+      const { stallMs, queuedMs, maxQueuedMs, maxRecoveries } = this.limits();
+      const limit = job.status === "processing" ? stallMs : queuedMs;
+      const quietMs = Date.now() - Date.parse(job.updated_at);
+      if (quietMs < limit) {
+        await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + limit);
+        return;
+      }
+      const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
+      if (job.status === "queued") {
+        const since = (await this.ctx.storage.get<number>("queued_since")) ?? Date.parse(job.created_at);
+        if (Date.now() - since >= maxQueuedMs) {
+          const waited = Math.round((Date.now() - since) / 1000);
+          await this.applyTransition(job, "failed", {
+            error: { code: "job_stalled", message: `waited ${waited} s in the queue without being processed` },
+          });
+          return;
+        }
+        const touched: Job = { ...job, updated_at: new Date().toISOString() };
+        await this.ctx.storage.put("job", touched);
+        await this.scheduleWatchdog(touched);
+        await enqueueWork(this.env, touched);
+        return;
+      }
+      const recoveries = (await this.ctx.storage.get<number>("recoveries")) ?? 0;
+      if (recoveries >= maxRecoveries) {
+        await this.applyTransition(job, "failed", {
+          error: { code: "job_stalled", message: `${quiet}; gave up after ${recoveries} recoveries` },
+        });
+        return;
+      }
+      await this.ctx.storage.put("recoveries", recoveries + 1);
+      const requeued = await this.applyTransition(job, "queued", {
+        error: { code: "job_stalled", message: `${quiet}; requeued` },
       });
-      return;
-    }
-    await this.ctx.storage.put("recoveries", recoveries + 1);
-    const requeued =
-      job.status === "processing"
-        ? await this.transition("queued", { error: { code: "job_stalled", message: `${quiet}; requeued` } })
-        : { ok: true as const, job: { ...job, updated_at: new Date().toISOString() } };
-    if (requeued.ok && job.status === "queued") {
-      await this.ctx.storage.put("job", requeued.job);
-      await this.scheduleWatchdog(requeued.job);
-    }
-    await enqueueWork(this.env, requeued.ok ? requeued.job : job);
+      await enqueueWork(this.env, requeued);
+    });
+  }
+
+  /**
+   * Applies a status change the caller has checked. The D1 mirror is written first, so a failed
+   * write leaves the job exactly as it was.
+   */
+  private async applyTransition(
+    job: Job,
+    to: JobStatus,
+    patch: { error?: JobError; engineSeconds?: number },
+  ): Promise<Job> {
+    const at = new Date().toISOString();
+    const next: Job = {
+      ...job,
+      status: to,
+      updated_at: at,
+      error: patch.error ?? (to === "failed" ? job.error : null),
+      attempts: to === "processing" ? job.attempts + 1 : job.attempts,
+      engine_seconds: Math.round((job.engine_seconds + (patch.engineSeconds ?? 0)) * 1000) / 1000,
+      started_at: to === "processing" ? (job.started_at ?? at) : job.started_at,
+      finished_at: isTerminal(to) ? at : null,
+      progress: to === "queued" ? null : job.progress,
+    };
+    await this.mirror(next);
+    if (to === "queued") await this.ctx.storage.put("queued_since", Date.now());
+    await this.record(job.status, next);
+    return next;
   }
 
   private limits() {
@@ -282,6 +350,7 @@ export class JobCoordinator extends DurableObject<Env> {
     return {
       stallMs: config.JOB_STALL_SECONDS * 1000,
       queuedMs: config.JOB_QUEUED_RESEND_SECONDS * 1000,
+      maxQueuedMs: config.JOB_MAX_QUEUED_SECONDS * 1000,
       maxRecoveries: config.JOB_MAX_RECOVERIES,
     };
   }

@@ -5,10 +5,12 @@ import { coordinatorFor } from "../services/coordinator";
 import { createQueuedJob, createUserWithKey } from "../test/helpers";
 
 /** Moves the job's last sign of life `seconds` into the past, as if nothing had happened since. */
-async function age(jobId: string, seconds: number) {
+async function age(jobId: string, seconds: number, key: "job" | "queued_since" = "job") {
   await runInDurableObject(coordinatorFor(env, jobId), async (_instance, state) => {
     const job = (await state.storage.get<Job>("job")) as Job;
-    await state.storage.put("job", { ...job, updated_at: new Date(Date.now() - seconds * 1000).toISOString() });
+    const then = Date.now() - seconds * 1000;
+    if (key === "job") await state.storage.put("job", { ...job, updated_at: new Date(then).toISOString() });
+    else await state.storage.put("queued_since", then);
   });
 }
 
@@ -17,22 +19,30 @@ async function newJob() {
   return createQueuedJob(userId);
 }
 
+/** Messages waiting on the OCR queue (no consumer runs in these tests). */
+const backlog = async () => (await env.OCR_QUEUE.metrics()).backlogCount;
+
 describe("work leases", () => {
-  it("gives each claim an attempt number; a duplicate claim of a live job is busy", async () => {
+  it("gives each claim an attempt number; another message's claim of a live job is busy", async () => {
     const job = await newJob();
     const coordinator = coordinatorFor(env, job.id);
-    const first = await coordinator.claim();
-    expect(first).toMatchObject({ ok: true, attempt: 1 });
-    expect(await coordinator.claim()).toMatchObject({ ok: false, reason: "busy" });
+    expect(await coordinator.claim("message-a")).toMatchObject({ ok: true, attempt: 1 });
+    expect(await coordinator.claim("message-b")).toMatchObject({ ok: false, reason: "busy" });
   });
 
-  it("lets a new claim take over a silent job and fences the old holder out", async () => {
+  it("lets the same message take over at once when it is redelivered (its first delivery died)", async () => {
     const job = await newJob();
     const coordinator = coordinatorFor(env, job.id);
-    await coordinator.claim();
+    await coordinator.claim("message-a");
+    expect(await coordinator.claim("message-a")).toMatchObject({ ok: true, attempt: 2 });
+  });
+
+  it("lets any claim take over a silent job and fences the old holder out", async () => {
+    const job = await newJob();
+    const coordinator = coordinatorFor(env, job.id);
+    await coordinator.claim("message-a");
     await age(job.id, 601);
-    const second = await coordinator.claim();
-    expect(second).toMatchObject({ ok: true, attempt: 2 });
+    expect(await coordinator.claim("message-b")).toMatchObject({ ok: true, attempt: 2 });
     // The first holder wakes up: its progress and its result no longer count.
     const progress = { done: 1, total: 1, unit: "pages" as const, stage: "ocr" };
     expect(await coordinator.report({ progress }, 1)).toMatchObject({ ok: false, code: "stale_attempt" });
@@ -44,7 +54,26 @@ describe("work leases", () => {
   it("refuses claims on finished jobs", async () => {
     const job = await newJob();
     await coordinatorFor(env, job.id).transition("canceled");
-    expect(await coordinatorFor(env, job.id).claim()).toMatchObject({ ok: false, reason: "finished" });
+    expect(await coordinatorFor(env, job.id).claim("m")).toMatchObject({ ok: false, reason: "finished" });
+  });
+
+  it("lets exactly one of concurrent claims and of concurrent endings win", async () => {
+    for (let round = 0; round < 5; round++) {
+      const job = await newJob();
+      const coordinator = coordinatorFor(env, job.id);
+      const claims = await Promise.all(["a", "b", "c", "d"].map((m) => coordinator.claim(`message-${m}`)));
+      expect(claims.filter((c) => c.ok)).toHaveLength(1);
+      const attempt = (claims.find((c) => c.ok) as { attempt: number }).attempt;
+      const endings = await Promise.all([
+        coordinator.transition("succeeded", {}, attempt),
+        coordinator.transition("canceled"),
+        coordinator.transition("failed", { error: { code: "engine_failed", message: "x" } }, attempt),
+      ]);
+      expect(endings.filter((e) => e.ok)).toHaveLength(1);
+      const history = await coordinator.history();
+      expect(history.filter((h) => h.from === "processing")).toHaveLength(1);
+      expect(history.filter((h) => h.to === "processing")).toHaveLength(1);
+    }
   });
 });
 
@@ -52,7 +81,7 @@ describe("watchdog alarm", () => {
   it("requeues a processing job whose holder went silent, then fails it after the recovery budget", async () => {
     const job = await newJob();
     const coordinator = coordinatorFor(env, job.id);
-    await coordinator.claim();
+    await coordinator.claim("m-0");
 
     // Not silent long enough: the alarm only re-arms.
     expect(await runDurableObjectAlarm(coordinator)).toBe(true);
@@ -60,10 +89,11 @@ describe("watchdog alarm", () => {
 
     for (let recovery = 1; recovery <= 3; recovery++) {
       await age(job.id, 601);
+      const before = await backlog();
       expect(await runDurableObjectAlarm(coordinator)).toBe(true);
-      const requeued = await coordinator.get();
-      expect(requeued).toMatchObject({ status: "queued", error: { code: "job_stalled" } });
-      expect((await coordinator.claim()).ok).toBe(true);
+      expect(await coordinator.get()).toMatchObject({ status: "queued", error: { code: "job_stalled" } });
+      expect(await backlog()).toBe(before + 1); // the work was sent again
+      expect((await coordinator.claim(`m-${recovery}`)).ok).toBe(true);
     }
     await age(job.id, 601);
     await runDurableObjectAlarm(coordinator);
@@ -74,17 +104,26 @@ describe("watchdog alarm", () => {
     expect(await runDurableObjectAlarm(coordinator)).toBe(false);
   });
 
-  it("sends the work of a queued job again when nobody picked it up", async () => {
+  it("sends the work of a waiting queued job again without counting it as a recovery", async () => {
     const job = await newJob();
     const coordinator = coordinatorFor(env, job.id);
+    for (let resend = 1; resend <= 5; resend++) {
+      await age(job.id, 901);
+      const before = await backlog();
+      expect(await runDurableObjectAlarm(coordinator)).toBe(true);
+      expect(await backlog()).toBe(before + 1);
+      expect((await coordinator.get())?.status).toBe("queued");
+    }
+  });
+
+  it("fails a job that waited in the queue longer than JOB_MAX_QUEUED_SECONDS", async () => {
+    const job = await newJob();
+    const coordinator = coordinatorFor(env, job.id);
+    await age(job.id, 86_401, "queued_since");
     await age(job.id, 901);
-    expect(await runDurableObjectAlarm(coordinator)).toBe(true);
-    const after = await coordinator.get();
-    expect(after?.status).toBe("queued");
-    expect(Date.parse(after?.updated_at ?? "")).toBeGreaterThan(Date.now() - 5000);
-    const recoveries = await runInDurableObject(coordinator, (_i, state) => state.storage.get<number>("recoveries"));
-    expect(recoveries).toBe(1);
-    // The re-sent message reaches the consumer (which claims the job, finds no runner here, and retries).
-    await expect.poll(async () => (await coordinator.get())?.attempts, { timeout: 5000 }).toBe(1);
+    await runDurableObjectAlarm(coordinator);
+    const failed = await coordinator.get();
+    expect(failed).toMatchObject({ status: "failed", error: { code: "job_stalled" } });
+    expect(failed?.error?.message).toMatch(/waited \d+ s in the queue/);
   });
 });

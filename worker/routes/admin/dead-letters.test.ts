@@ -19,7 +19,7 @@ async function deadLetteredJob(lastError: { code: "runner_unavailable" | "engine
   const job = await createQueuedJob(userId);
   await env.FILES.put(sourceKey(job.id), TINY_PNG);
   const coordinator = coordinatorFor(env, job.id);
-  await coordinator.claim();
+  await coordinator.claim("first-delivery");
   await coordinator.transition("queued", { error: lastError });
   const message: WorkMessage = {
     v: 1,
@@ -82,11 +82,11 @@ describe("dead letters", () => {
   it("replays one job: back to queued with a fresh budget, its work sent again; twice is harmless", async () => {
     const job = await deadLetteredJob({ code: "engine_failed", message: "crashed" });
     const auth = await admin();
+    const before = (await env.OCR_QUEUE.metrics()).backlogCount;
     const first = ReplayOutcome.parse(await (await replay(auth, { job_id: job.id })).json());
     expect(first).toEqual({ replayed: [job.id], skipped: [] });
-    const after = await coordinatorFor(env, job.id).get();
-    expect(after).toMatchObject({ replays: 1, error: null });
-    expect(["queued", "processing"]).toContain(after?.status);
+    expect((await env.OCR_QUEUE.metrics()).backlogCount).toBe(before + 1);
+    expect(await coordinatorFor(env, job.id).get()).toMatchObject({ status: "queued", replays: 1, error: null });
     const history = await coordinatorFor(env, job.id).history();
     expect(history.map((h) => `${h.from}→${h.to}`)).toContain("failed→queued");
 
@@ -96,8 +96,6 @@ describe("dead letters", () => {
     const record = DeadLetterList.parse(await (await list(auth, `?job_id=${job.id}`)).json()).data[0];
     expect(record?.replay_count).toBe(1);
     expect(record?.replayed_at).not.toBeNull();
-    // The re-sent work reaches the consumer, which claims the job again.
-    await expect.poll(async () => (await coordinatorFor(env, job.id).get())?.attempts, { timeout: 5000 }).toBe(2);
   });
 
   it("replays every pending record of an error code, but not a job another try cannot help", async () => {
