@@ -81,14 +81,17 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
       message.ack();
       return;
     }
-    await env.FILES.put(resultKey(work.job_id, "json"), JSON.stringify(result), {
+    await env.FILES.put(resultKey(work.job_id, attempt, "json"), JSON.stringify(result), {
       httpMetadata: { contentType: "application/json" },
     });
     if (pdf) {
-      await env.FILES.put(resultKey(work.job_id, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
+      await env.FILES.put(resultKey(work.job_id, attempt, "pdf"), pdf, {
+        httpMetadata: { contentType: "application/pdf" },
+      });
     }
     const done = await coordinator.transition("succeeded", { engineSeconds: (Date.now() - started) / 1000 }, attempt);
-    if (!done.ok) await env.FILES.delete([resultKey(work.job_id, "json"), resultKey(work.job_id, "pdf")]);
+    if (!done.ok)
+      await env.FILES.delete([resultKey(work.job_id, attempt, "json"), resultKey(work.job_id, attempt, "pdf")]);
     log("info", done.ok ? "job succeeded" : "result discarded: the job ended meanwhile", {
       ...fields,
       duration_ms: Date.now() - started,

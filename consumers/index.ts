@@ -1,3 +1,4 @@
+import { QUEUES } from "../contracts";
 import { loadConfig } from "../worker/config";
 import { handleDeadLetter } from "./dead-letter-consumer";
 import { handleExtraction } from "./extraction-consumer";
@@ -6,7 +7,7 @@ import { handleExtraction } from "./extraction-consumer";
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = loadConfig(env);
   for (const message of batch.messages) {
-    if (batch.queue.endsWith("-dlq")) await handleDeadLetter(message, env, batch.queue);
+    if (batch.queue === QUEUES.deadLetter) await handleDeadLetter(message, env, batch.queue);
     else await handleExtraction(message, env, config);
   }
 }

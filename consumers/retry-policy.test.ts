@@ -59,6 +59,14 @@ describe("decideRetry", () => {
     expect(decideRetry({ errorClass: "rate_limited" }, { ...usage, delivery: 5 }, policy, budget).action).toBe("retry");
     const asked = decideRetry({ errorClass: "rate_limited", retryAfterSeconds: 90 }, usage, policy, budget, () => 0);
     expect(asked).toEqual({ action: "retry", delaySeconds: 90 });
+    const greedy = decideRetry(
+      { errorClass: "rate_limited", retryAfterSeconds: 86_400 },
+      usage,
+      policy,
+      budget,
+      () => 0,
+    );
+    expect(greedy).toEqual({ action: "retry", delaySeconds: 600 });
   });
 
   it("stops at the job's attempt or engine-time budget whatever the class allows", () => {

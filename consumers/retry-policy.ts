@@ -72,5 +72,7 @@ export function decideRetry(
   }
   if (usage.delivery >= rule.max_attempts) return { action: "fail", reason: "retries_exhausted" };
   const jittered = retryDelaySeconds(usage.delivery, rule.base_seconds, rule.cap_seconds, random);
-  return { action: "retry", delaySeconds: Math.max(jittered, failure.retryAfterSeconds ?? 0) };
+  // A service's Retry-After is honoured up to the class's cap, so one answer cannot park the job.
+  const asked = Math.min(failure.retryAfterSeconds ?? 0, rule.cap_seconds);
+  return { action: "retry", delaySeconds: Math.max(jittered, asked) };
 }

@@ -63,8 +63,10 @@ export async function* runnerEvents(
   }
   let buffered = "";
   for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
+    // Only the new text can hold a line end: scanning from there keeps a multi-megabyte line linear.
+    let newline = chunk.indexOf("\n");
+    if (newline >= 0) newline += buffered.length;
     buffered += chunk;
-    let newline = buffered.indexOf("\n");
     while (newline >= 0) {
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);

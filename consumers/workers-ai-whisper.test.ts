@@ -99,6 +99,26 @@ describe("transcribeWithWorkersAi", () => {
     expect(progress.map((p) => (p.type === "progress" ? p.done : "probe"))).toEqual(["probe", 1, 2, 3]);
   });
 
+  it("fails the attempt when a middle chunk fails while later ones succeed (no gap in the transcript)", async () => {
+    const ai = {
+      run: async (_model: string, input: { audio: string }) => {
+        if (atob(input.audio) === "chunk-1") throw new Error("capacity");
+        return whisperOutput("fine", 0);
+      },
+    } as unknown as Ai;
+    const endpoint = chunkStream([
+      chunk(0, 0),
+      chunk(1, 60),
+      chunk(2, 120),
+      { type: "audio_end", duration_s: 180, chunks: 3 },
+    ]);
+    const input = { body: new Blob(["x"]).stream(), mime: "audio/wav", requestId: "r", language: "eng" };
+    await expect(transcribeWithWorkersAi(ai, endpoint, input, async () => {})).rejects.toMatchObject({
+      code: "engine_failed",
+      errorClass: "transient",
+    });
+  });
+
   it("turns a model failure into a retryable engine_failed", async () => {
     const ai = { run: async () => Promise.reject(new Error("capacity")) } as unknown as Ai;
     const endpoint = chunkStream([chunk(0, 0), { type: "audio_end", duration_s: 60, chunks: 1 }]);

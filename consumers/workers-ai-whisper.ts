@@ -68,7 +68,8 @@ export async function transcribeWithWorkersAi(
   onProgress: (event: RunnerProgress) => Promise<void>,
 ): Promise<AvResult> {
   const language = WHISPER_LANGUAGES[input.language.split("+")[0] ?? ""];
-  const pending = new Set<Promise<void>>();
+  const tasks: Promise<void>[] = [];
+  const running = new Set<Promise<void>>();
   const segments: AvSegment[] = [];
   let done = 0;
   for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", input)) {
@@ -85,12 +86,18 @@ export async function transcribeWithWorkersAi(
         done += 1;
         await onProgress({ type: "progress", done, total: event.total, unit: "chunks", stage: "transcribe" });
       })();
-      pending.add(task);
-      void task.finally(() => pending.delete(task)).catch(() => {});
-      if (pending.size >= IN_FLIGHT) await Promise.race(pending);
+      tasks.push(task);
+      running.add(task);
+      // Settled tasks leave the window; their failures surface through `tasks` below.
+      void task.then(
+        () => running.delete(task),
+        () => running.delete(task),
+      );
+      if (running.size >= IN_FLIGHT) await Promise.race(running).catch(() => undefined);
     }
     if (event.type === "audio_end") {
-      await Promise.all(pending);
+      // Every chunk must be recognized: one failure fails the attempt, no gap in the transcript.
+      await Promise.all(tasks);
       return {
         kind: "av",
         engine: `workers-ai:${WHISPER_MODEL}`,

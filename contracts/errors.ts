@@ -22,7 +22,8 @@ export const ERRORS = {
   format_not_available: { status: 400, title: "This result format is not available for this kind of job" },
   internal_error: { status: 500, title: "Internal error" },
   not_ready: { status: 503, title: "A dependency is not reachable" },
-  // job failures (reported in job.error; the status is what a result request for such a job answers)
+  // job failures, reported in job.error (the status classifies the failure; a result request for a
+  // failed job answers 409 result_not_ready naming the code)
   media_corrupt: { status: 422, title: "The file could not be decoded" },
   media_no_content: { status: 422, title: "The file holds no pages or no audio stream" },
   engine_failed: { status: 500, title: "The extraction engine failed" },

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors";
 
-export const JobKind = z.enum(["ocr", "av"]);
+export const JOB_KINDS = ["ocr", "av"] as const;
+export const JobKind = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKind>;
 
 /** `queued` → `processing` → one of the terminal statuses. */
-export const JobStatus = z.enum(["queued", "processing", "succeeded", "failed", "canceled"]);
+export const JOB_STATUSES = ["queued", "processing", "succeeded", "failed", "canceled"] as const;
+export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
 
 export const TERMINAL_STATUSES = ["succeeded", "failed", "canceled"] as const satisfies readonly JobStatus[];
@@ -23,7 +25,10 @@ export const JobOptions = z
   .object({
     language: z
       .string()
-      .regex(/^[a-z]{3}(\+[a-z]{3})*$/, "a language code such as `eng`, or several joined by `+`")
+      .regex(
+        /^[a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?)*$/,
+        "a Tesseract language code such as `eng` or `chi_sim`, or several joined by `+`",
+      )
       .default("eng"),
   })
   .strict();

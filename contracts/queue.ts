@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { JobKind, JobOptions } from "./job";
 
+/** Queue names, as wrangler.toml declares them. */
+export const QUEUES = { ocr: "verbatim-ocr", av: "verbatim-av", deadLetter: "verbatim-dlq" } as const;
+
 /** The message on the OCR and A/V work queues: everything a consumer needs to run one job. */
 export const WorkMessage = z.object({
   v: z.literal(1),

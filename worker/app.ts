@@ -1,6 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
-import { ZodError } from "zod";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
 import { ApiError, problemResponse } from "./errors";
@@ -21,7 +20,6 @@ export function newApp() {
   app.onError((err, c) => {
     const id = c.get("requestId") ?? crypto.randomUUID();
     if (err instanceof ApiError) return problemResponse(err.code, id, err.detail, err.headers);
-    if (err instanceof ZodError) return problemResponse("validation_failed", id, err.message);
     console.error(JSON.stringify({ level: "error", msg: "unhandled error", request_id: id, error: String(err) }));
     return problemResponse("internal_error", id);
   });

@@ -21,7 +21,13 @@ export async function startE2eStack() {
   const logs: string[] = [];
   applyMigrations();
   const stack = startStack({ apiPort, runnerPort, log: (line) => logs.push(line) });
-  await waitUntilReady(stack.url, 180_000);
+  try {
+    await waitUntilReady(stack.url, 180_000);
+  } catch (err) {
+    stack.stop();
+    rmSync(work, { recursive: true, force: true });
+    throw new Error(`${String(err)}\n--- stack output ---\n${logs.slice(-40).join("\n")}`);
+  }
   /** A new API key through `npm run keys:create`, which prints it alone on its last line. */
   const createKey = (email: string, admin = false) => {
     const args = ["scripts/keys-create.ts", "--email", email, ...(admin ? ["--admin"] : [])];

@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { JOB_KINDS, JOB_STATUSES } from "../../contracts/job";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -40,8 +41,8 @@ export const jobs = sqliteTable(
     user_id: text("user_id")
       .notNull()
       .references(() => users.id),
-    kind: text("kind", { enum: ["ocr", "av"] }).notNull(),
-    status: text("status", { enum: ["queued", "processing", "succeeded", "failed", "canceled"] }).notNull(),
+    kind: text("kind", { enum: JOB_KINDS }).notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
     file_name: text("file_name").notNull(),
     file_size: integer("file_size").notNull(),
     file_mime: text("file_mime").notNull(),
@@ -74,6 +75,10 @@ export const idempotencyKeys = sqliteTable(
     /** SHA-256 over what the request asked for (file bytes, name, options). */
     request_hash: text("request_hash").notNull(),
     state: text("state", { enum: ["pending", "done"] }).notNull(),
+    /** The job this request creates, chosen before it is created, so a takeover finds it. */
+    job_id: text("job_id"),
+    /** A pending claim past this time was abandoned (its request died) and may be taken over. */
+    locked_until: text("locked_until"),
     response_status: integer("response_status"),
     response_body: text("response_body"),
     created_at: text("created_at").notNull(),

@@ -1,9 +1,11 @@
 /** Hex SHA-256 of text (API keys, tickets, request fingerprints) or bytes (uploads). */
 export async function sha256Hex(data: string | ArrayBuffer): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.digest("SHA-256", bytes));
 }
+
+export const toHex = (digest: ArrayBuffer) =>
+  [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

@@ -3,16 +3,26 @@ import { runnerEndpoint } from "../../consumers/runner-endpoint";
 import { RunnerHealth } from "../../contracts";
 import { newApp } from "../app";
 
-const Check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+const Check = z.object({ ok: z.boolean(), ms: z.number() });
 const Readiness = z.object({ ok: z.boolean(), checks: z.record(z.string(), Check) });
+type Readiness = z.infer<typeof Readiness>;
 
-async function timed(fn: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
+/**
+ * The route is public, so it answers from a result at most this old (one probe per isolate however
+ * often it is polled: no waking the runner container on every hit) and shows no error details.
+ */
+const READINESS_TTL_MS = 5000;
+let cached: { at: number; readiness: Readiness } | null = null;
+
+async function timed(name: string, fn: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
   const start = Date.now();
   try {
     await fn();
     return { ok: true, ms: Date.now() - start };
   } catch (err) {
-    return { ok: false, ms: Date.now() - start, error: err instanceof Error ? err.message : String(err) };
+    const error = err instanceof Error ? err.message : String(err);
+    console.log(JSON.stringify({ level: "warn", service: "api", msg: "readiness check failed", check: name, error }));
+    return { ok: false, ms: Date.now() - start };
   }
 }
 
@@ -39,12 +49,15 @@ export const health = newApp()
       },
     }),
     async (c) => {
+      if (cached && Date.now() - cached.at < READINESS_TTL_MS) {
+        return c.json(cached.readiness, cached.readiness.ok ? 200 : 503);
+      }
       const [d1, r2, ocrQueue, avQueue, runner] = await Promise.all([
-        timed(() => c.env.DB.prepare("SELECT count(*) FROM d1_migrations").first()),
-        timed(() => c.env.FILES.list({ limit: 1 })),
-        timed(() => c.env.OCR_QUEUE.metrics()),
-        timed(() => c.env.AV_QUEUE.metrics()),
-        timed(async () => {
+        timed("d1", () => c.env.DB.prepare("SELECT count(*) FROM d1_migrations").first()),
+        timed("r2", () => c.env.FILES.list({ limit: 1 })),
+        timed("ocr_queue", () => c.env.OCR_QUEUE.metrics()),
+        timed("av_queue", () => c.env.AV_QUEUE.metrics()),
+        timed("runner", async () => {
           const runner = await runnerEndpoint(c.env, c.get("config"));
           const res = await runner.fetch(runner.url("/healthz"), { signal: AbortSignal.timeout(3000) });
           if (!res.ok) throw new Error(`runner answered ${res.status}`);
@@ -52,7 +65,8 @@ export const health = newApp()
         }),
       ]);
       const checks = { d1, r2, ocr_queue: ocrQueue, av_queue: avQueue, runner };
-      const ok = Object.values(checks).every((check) => check.ok);
-      return c.json({ ok, checks }, ok ? 200 : 503);
+      const readiness = { ok: Object.values(checks).every((check) => check.ok), checks };
+      cached = { at: Date.now(), readiness };
+      return c.json(readiness, readiness.ok ? 200 : 503);
     },
   );

@@ -6,8 +6,16 @@ import { detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
 
 export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/** Job ids are ULIDs: sorting by id sorts by creation time. */
+export const newJobId = () => `job_${ulid()}`;
+
 export const sourceKey = (jobId: string) => `uploads/${jobId}/source`;
-export const resultKey = (jobId: string, ext: "json" | "pdf") => `results/${jobId}/result.${ext}`;
+/**
+ * Where an attempt's results live. Per attempt, so an attempt that lost its lease can never
+ * overwrite or delete the results of the one that succeeded (the job's last attempt).
+ */
+export const resultKey = (jobId: string, attempt: number, ext: "json" | "pdf") =>
+  `results/${jobId}/${attempt}/result.${ext}`;
 
 /** Keeps the name readable and harmless: no paths, no control characters, bounded length. */
 export function sanitizeFileName(name: string): string {
@@ -25,7 +33,7 @@ export function sanitizeFileName(name: string): string {
  */
 export async function createJob(
   env: Env,
-  input: { userId: string; file: File; sha256: string; options: JobOptions; requestId: string },
+  input: { id: string; userId: string; file: File; sha256: string; options: JobOptions; requestId: string },
 ): Promise<Job> {
   const { file } = input;
   const detected = await detectFileKind(file);
@@ -35,7 +43,7 @@ export async function createJob(
       `the content is not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
     );
   }
-  const id = `job_${ulid()}`;
+  const { id } = input;
   const now = new Date().toISOString();
   await env.FILES.put(sourceKey(id), file.stream(), {
     sha256: input.sha256, // R2 refuses the write if the stored bytes differ

@@ -3,14 +3,17 @@ import { JobOptions, JobResource } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
+import { sha256HexOfStream } from "../../lib/stream-digest";
+import { coordinatorFor } from "../../services/coordinator";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   IDEMPOTENCY_KEY_PATTERN,
+  isReplay,
   releaseIdempotencyKey,
 } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
-import { createJob, findIdenticalJob } from "../../services/job-service";
+import { createJob, findIdenticalJob, newJobId } from "../../services/job-service";
 import { problem } from "./schemas";
 
 const route = createRoute({
@@ -84,24 +87,41 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
   const userId = c.get("user").id;
   const reuse = c.req.valid("query").reuse === "identical";
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
-  const sha256 = await sha256Hex(await file.arrayBuffer());
+  const sha256 = await sha256HexOfStream(file.stream());
+  let jobId = newJobId();
+  let resumed = false;
   if (idempotencyKey) {
     const fingerprint = await sha256Hex(JSON.stringify([sha256, file.name, options.data, reuse]));
-    const replay = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint);
-    if (replay) return respond(replay.status as 200 | 202, JSON.parse(replay.body), { "idempotent-replayed": "true" });
+    const claim = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint, jobId);
+    if (isReplay(claim)) {
+      return respond(claim.status as 200 | 202, JSON.parse(claim.body), { "idempotent-replayed": "true" });
+    }
+    ({ jobId, resumed } = claim);
   }
   try {
-    const earlier = reuse ? await findIdenticalJob(c.env, userId, sha256, options.data) : null;
+    // Taking over a claim whose request died: its job may exist already; never make a second one.
+    const existing = resumed ? await coordinatorFor(c.env, jobId).get() : null;
+    const earlier = existing ?? (reuse ? await findIdenticalJob(c.env, userId, sha256, options.data) : null);
     const job =
       earlier ??
-      (await createJob(c.env, { userId, file, sha256, options: options.data, requestId: c.get("requestId") }));
-    const status = earlier ? 200 : 202;
+      (await createJob(c.env, {
+        id: jobId,
+        userId,
+        file,
+        sha256,
+        options: options.data,
+        requestId: c.get("requestId"),
+      }));
+    const status = earlier && !existing ? 200 : 202;
     if (idempotencyKey) {
       await completeIdempotencyKey(c.env.DB, userId, idempotencyKey, { status, body: JSON.stringify(toResource(job)) });
     }
     return respond(status, toResource(job));
   } catch (err) {
-    if (idempotencyKey) await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
+    // Free the key only if no job came of it; otherwise its lease runs out and a retry finishes it.
+    if (idempotencyKey && !(await coordinatorFor(c.env, jobId).get())) {
+      await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
+    }
     throw err;
   }
 

@@ -20,8 +20,7 @@ const eventsRoute = createRoute({
   },
   responses: {
     101: { description: "switching to WebSocket" },
-    401: problem("no credentials or ticket"),
-    403: problem("ticket unknown, used or expired"),
+    401: problem("no credentials, or a ticket that is unknown, used or expired"),
     404: problem("no such job for this caller"),
     426: problem("not a WebSocket upgrade"),
   },

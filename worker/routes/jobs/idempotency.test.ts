@@ -76,6 +76,40 @@ describe("Idempotency-Key on POST /v1/jobs", () => {
     expect(JobResource.parse(await fresh.json()).id).not.toBe(a.id);
   });
 
+  it("lets a retry finish a request that died holding the key, without a second job", async () => {
+    const { auth, userId } = await createUserWithKey();
+    const sha256 = await sha256Hex(TINY_PNG.slice().buffer);
+    const fingerprint = await sha256Hex(JSON.stringify([sha256, "a.png", { language: "eng" }, false]));
+    const past = new Date(Date.now() - 1000).toISOString();
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const abandon = (key: string, jobId: string) =>
+      env.DB.prepare(
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, state, job_id, locked_until, created_at, expires_at)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      )
+        .bind(userId, key, fingerprint, jobId, past, past, later)
+        .run();
+
+    // Died after creating its job: the retry answers with that job.
+    const created = await createQueuedJob(userId);
+    await abandon("died-late", created.id);
+    const late = await post(auth, uploadForm(TINY_PNG, "a.png"), { "idempotency-key": "died-late" });
+    expect(late.status).toBe(202);
+    expect(JobResource.parse(await late.json()).id).toBe(created.id);
+
+    // Died before creating it: the retry creates it, under the id the first request chose.
+    await abandon("died-early", "job_01JZZZZZZZZZZZZZZZZZZZZZZZ");
+    const early = await post(auth, uploadForm(TINY_PNG, "a.png"), { "idempotency-key": "died-early" });
+    expect(early.status).toBe(202);
+    expect(JobResource.parse(await early.json()).id).toBe("job_01JZZZZZZZZZZZZZZZZZZZZZZZ");
+    expect(await countJobs(auth)).toBe(2);
+
+    // Both keys now replay.
+    const again = await post(auth, uploadForm(TINY_PNG, "a.png"), { "idempotency-key": "died-early" });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await countJobs(auth)).toBe(2);
+  });
+
   it("rejects a malformed key", async () => {
     const { auth } = await createUserWithKey();
     const res = await post(auth, uploadForm(TINY_PNG, "a.png"), { "idempotency-key": "has spaces in it" });

@@ -42,11 +42,14 @@ export const jobResultRoute = newApp().openapi(route, async (c) => {
     throw new ApiError("result_not_ready", why);
   }
   const name = `${job.file.name.replace(/\.[^.]*$/, "") || job.id}.${format}`;
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   const headers = {
     "content-type": TYPES[format],
-    "content-disposition": `inline; filename="${name.replace(/["\\]/g, "_")}"`,
+    // RFC 6266: an ASCII fallback, and the real name UTF-8 encoded for clients that read filename*.
+    "content-disposition": `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
   };
-  const object = await c.env.FILES.get(resultKey(id, format === "pdf" ? "pdf" : "json"));
+  // A succeeded job's results are those of its last attempt, the one that succeeded.
+  const object = await c.env.FILES.get(resultKey(id, job.attempts, format === "pdf" ? "pdf" : "json"));
   if (!object) throw new ApiError("internal_error", "the stored result is missing");
   if (format === "pdf" || format === "json") return c.body(object.body, 200, headers);
   const raw = await object.json();
