@@ -10,6 +10,7 @@ describe("loadConfig", () => {
       concurrency: availableParallelism(),
       engineTimeoutMs: 600_000,
       chunkSeconds: 60,
+      injectOcrCrashes: 0,
     };
     expect(loadConfig({})).toEqual(expected);
     expect(loadConfig({ PORT: "", RUNNER_CONCURRENCY: "" })).toEqual(expected);
@@ -22,6 +23,7 @@ describe("loadConfig", () => {
       RUNNER_CONCURRENCY: "4",
       ENGINE_TIMEOUT_SECONDS: "30",
       CHUNK_SECONDS: "45",
+      RUNNER_INJECT_OCR_CRASHES: "2",
     };
     expect(loadConfig(env)).toEqual({
       port: 9000,
@@ -29,6 +31,7 @@ describe("loadConfig", () => {
       concurrency: 4,
       engineTimeoutMs: 30_000,
       chunkSeconds: 45,
+      injectOcrCrashes: 2,
     });
   });
 

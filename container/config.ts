@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   ),
   ENGINE_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(600)),
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
+  /** Reliability drills only: this many OCR engine runs crash on purpose. */
+  RUNNER_INJECT_OCR_CRASHES: optional(z.coerce.number().int().min(0).default(0)),
 });
 
 export interface RunnerConfig {
@@ -27,6 +29,8 @@ export interface RunnerConfig {
   engineTimeoutMs: number;
   /** Target length of the audio chunks recognized in parallel. */
   chunkSeconds: number;
+  /** Reliability drills only: OCR engine runs to crash on purpose. */
+  injectOcrCrashes: number;
 }
 
 export class ConfigError extends Error {
@@ -37,12 +41,14 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): RunnerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`Invalid runner configuration:\n${z.prettifyError(parsed.error)}`);
-  const { PORT, HOST, RUNNER_CONCURRENCY, ENGINE_TIMEOUT_SECONDS, CHUNK_SECONDS } = parsed.data;
+  const { PORT, HOST, RUNNER_CONCURRENCY, ENGINE_TIMEOUT_SECONDS, CHUNK_SECONDS, RUNNER_INJECT_OCR_CRASHES } =
+    parsed.data;
   return {
     port: PORT,
     host: HOST,
     concurrency: RUNNER_CONCURRENCY,
     engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
     chunkSeconds: CHUNK_SECONDS,
+    injectOcrCrashes: RUNNER_INJECT_OCR_CRASHES,
   };
 }

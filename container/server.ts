@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "./config";
 import { EngineInventory } from "./engine-inventory";
 import { pocketsphinx } from "./engines/pocketsphinx";
 import { tesseract } from "./engines/tesseract";
+import { crashingFirst } from "./fault-injection";
 import { ProcessPool } from "./pool";
 
 function main(): void {
@@ -12,10 +13,11 @@ function main(): void {
     pool: new ProcessPool(config.concurrency),
     engineTimeoutMs: config.engineTimeoutMs,
     chunkSeconds: config.chunkSeconds,
-    ocr: tesseract,
+    ocr: config.injectOcrCrashes > 0 ? crashingFirst(tesseract, config.injectOcrCrashes) : tesseract,
     speech: pocketsphinx,
     inventory: new EngineInventory(tesseract, pocketsphinx),
   });
+  if (config.injectOcrCrashes > 0) console.warn(`DRILL: the first ${config.injectOcrCrashes} OCR runs will crash`);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
     console.log(
       `media runner listening on http://${address.address}:${address.port} (concurrency ${config.concurrency})`,

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
 /** Where `npm run dev`, `npm run keys:create` and the end-to-end tests keep local D1/R2/queue state. */
@@ -20,45 +20,80 @@ export function wrangler(args: string[]): string {
 
 export const applyMigrations = () => wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 
-export type StackOptions = { apiPort: number; runnerPort: number; log: (line: string) => void };
+export type StackOptions = {
+  apiPort: number;
+  runnerPort: number;
+  log: (line: string) => void;
+  /** Extra worker variables (`wrangler dev --var`), e.g. a faster retry policy for drills. */
+  vars?: Record<string, string>;
+  /** Extra runner environment, e.g. injected faults for drills. */
+  runnerEnv?: Record<string, string>;
+};
 
 /** Starts the media runner and the API worker (with its queue consumers and Durable Objects). */
-export function startStack({ apiPort, runnerPort, log }: StackOptions) {
-  const runner = spawn(bin("tsx"), ["container/server.ts"], {
-    env: { ...process.env, PORT: String(runnerPort), HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const api = spawn(
-    bin("wrangler"),
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(apiPort),
-      "--persist-to",
-      stateDir(),
-      "--var",
-      `RUNNER_URL:http://127.0.0.1:${runnerPort}`,
-      "--show-interactive-dev-session=false",
-    ],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  for (const [name, child] of [
-    ["runner", runner],
-    ["api", api],
-  ] as const) {
+export function startStack({ apiPort, runnerPort, log, vars = {}, runnerEnv = {} }: StackOptions) {
+  const pipeLogs = (name: string, child: ChildProcess) => {
     for (const stream of [child.stdout, child.stderr]) {
-      stream.setEncoding("utf8");
-      stream.on("data", (chunk: string) => {
+      stream?.setEncoding("utf8");
+      stream?.on("data", (chunk: string) => {
         for (const line of chunk.split("\n")) if (line.trim()) log(`[${name}] ${line}`);
       });
     }
-  }
+    return child;
+  };
+  // One process (node with the tsx loader), so killing it really stops the runner.
+  const spawnRunner = (env: Record<string, string> = runnerEnv) =>
+    pipeLogs(
+      "runner",
+      spawn(process.execPath, ["--import", "tsx", "container/server.ts"], {
+        env: { ...process.env, ...env, PORT: String(runnerPort), HOST: "127.0.0.1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
+  let runner = spawnRunner();
+  const varArgs = Object.entries({ RUNNER_URL: `http://127.0.0.1:${runnerPort}`, ...vars }).flatMap(([k, v]) => [
+    "--var",
+    `${k}:${v}`,
+  ]);
+  const api = pipeLogs(
+    "api",
+    spawn(
+      bin("wrangler"),
+      [
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(apiPort),
+        "--persist-to",
+        stateDir(),
+        ...varArgs,
+        "--show-interactive-dev-session=false",
+      ],
+      { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+    ),
+  );
   const stop = () => {
     for (const child of [api, runner]) if (child.exitCode === null) child.kill("SIGTERM");
   };
-  return { runner, api, stop, url: `http://127.0.0.1:${apiPort}` };
+  return {
+    api,
+    get runner() {
+      return runner;
+    },
+    /** Drills: kills the runner as a crash would (SIGKILL), waiting until it is gone. */
+    killRunner: async () => {
+      const exited = new Promise((resolve) => runner.once("exit", resolve));
+      runner.kill("SIGKILL");
+      await exited;
+    },
+    /** Drills: starts the runner again (optionally with other settings). */
+    restartRunner: (env?: Record<string, string>) => {
+      runner = spawnRunner(env);
+    },
+    stop,
+    url: `http://127.0.0.1:${apiPort}`,
+  };
 }
 
 /** Polls /readyz until every dependency answers, or throws after `timeoutMs`. */

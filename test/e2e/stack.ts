@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { expect } from "vitest";
 import WebSocket from "ws";
 import { canTransition, isTerminal, type JobEvent, JobEvent as JobEventSchema, JobResource } from "../../contracts";
-import { applyMigrations, startStack, waitUntilReady } from "../../scripts/local-stack";
+import { applyMigrations, type StackOptions, startStack, waitUntilReady } from "../../scripts/local-stack";
 import { MediaFixtures } from "../support/media-fixtures";
 
 /**
@@ -13,14 +13,14 @@ import { MediaFixtures } from "../support/media-fixtures";
  * Queues and Durable Objects) in a fresh state directory, and a client that drives it over HTTP and
  * WebSocket as a user would.
  */
-export async function startE2eStack() {
+export async function startE2eStack(options: Pick<StackOptions, "vars" | "runnerEnv"> = {}) {
   const work = mkdtempSync(join(tmpdir(), "verbatim-e2e-"));
   process.env.VERBATIM_STATE_DIR = join(work, "state");
   const apiPort = 18787 + Math.floor(Math.random() * 500);
   const runnerPort = apiPort + 1000;
   const logs: string[] = [];
   applyMigrations();
-  const stack = startStack({ apiPort, runnerPort, log: (line) => logs.push(line) });
+  const stack = startStack({ apiPort, runnerPort, log: (line) => logs.push(line), ...options });
   try {
     await waitUntilReady(stack.url, 180_000);
   } catch (err) {
@@ -110,6 +110,8 @@ export async function startE2eStack() {
     getJob,
     result,
     runToEnd,
+    killRunner: stack.killRunner,
+    restartRunner: stack.restartRunner,
     stop: () => {
       stack.stop();
       rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,99 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeadLetterList, RunnerHealth } from "../../contracts";
+import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
+import { type E2eStack, startE2eStack } from "./stack";
+
+/**
+ * Fault drills against the stack as `npm run dev` runs it: faults are real (a killed runner
+ * process, crashing engine runs, a corrupt upload) and every job must still end exactly once,
+ * with complete results, within its budget. Retries are made fast for the drills.
+ */
+let stack: E2eStack;
+beforeAll(async () => {
+  stack = await startE2eStack({
+    vars: { RETRY_POLICY: JSON.stringify({ transient: { base_seconds: 1, cap_seconds: 2 } }) },
+  });
+});
+afterAll(() => stack?.stop());
+
+const SENTENCES = [
+  "Good morning everyone. Today we will talk about the weather in the city.",
+  "Please send me the report by the end of the week.",
+  "The children played in the park all afternoon.",
+  "The train to New York leaves from the main station.",
+];
+const LINES = ["Drills make failures boring", "every job ends exactly once"];
+
+async function runnerUp() {
+  await expect
+    .poll(async () => (await fetch(`${stack.runnerUrl}/healthz`).catch(() => null))?.ok ?? false, { timeout: 20_000 })
+    .toBe(true);
+}
+
+describe("fault drills", () => {
+  it("a runner killed mid-job and restarted: the job is retried and succeeds once, with its whole transcript", async () => {
+    const spoken = await Promise.all(SENTENCES.map((s, i) => stack.fixtures.speech(`k${i}.wav`, s)));
+    const once = await stack.fixtures.joinAudio("k-once.wav", spoken, 0.5);
+    const talk = await stack.fixtures.joinAudio("k-talk.wav", Array(4).fill(once), 0.5);
+    const mp3 = await stack.fixtures.encodeAudio(talk, "k-talk.mp3");
+
+    let killed: Promise<void> | null = null;
+    const { job, events } = await stack.runToEnd(mp3, "talk.mp3", (event) => {
+      if (!killed && event.job.status === "processing" && event.job.progress?.stage === "transcribe") {
+        killed = stack.killRunner().then(() => stack.restartRunner());
+      }
+    });
+    expect(killed, "the job never reached transcription").not.toBeNull();
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.attempts).toBeGreaterThanOrEqual(2);
+    expect(job.attempts).toBeLessThanOrEqual(5);
+    const statuses = events.filter((e) => e.type === "status").map((e) => e.job.status);
+    expect(statuses.filter((s) => s === "succeeded")).toHaveLength(1);
+    expect(statuses).toContain("queued"); // the retry is visible to the user
+    const text = await (await stack.result(job.id, "txt")).text();
+    expect(wordErrorRate(Array(4).fill(SENTENCES.join(" ")).join(" "), text)).toBeLessThan(0.35);
+  });
+
+  it("an engine that crashes twice: two retries with backoff, then success", async () => {
+    await stack.killRunner();
+    stack.restartRunner({ RUNNER_INJECT_OCR_CRASHES: "2" });
+    await runnerUp();
+    const png = await stack.fixtures.textImage("drill.png", LINES);
+    const { job, events } = await stack.runToEnd(png, "drill.png");
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.attempts).toBe(3);
+    const changes = events.flatMap((e) => (e.type === "status" ? [`${e.from}→${e.job.status}`] : []));
+    expect(changes.filter((c) => c === "processing→queued")).toHaveLength(2);
+    expect(characterErrorRate(LINES.join("\n"), await (await stack.result(job.id, "txt")).text())).toBeLessThan(0.05);
+    await stack.killRunner();
+    stack.restartRunner();
+    await runnerUp();
+  });
+
+  it("a corrupt upload fails at once with its input code, without retries", async () => {
+    // The first 300 bytes of a real PNG: accepted at upload (it starts like a PNG), refused by the decoder.
+    const whole = await readFile(await stack.fixtures.textImage("whole.png", LINES));
+    const png = join(stack.work, "poison.png");
+    await writeFile(png, whole.subarray(0, 300));
+    const { job } = await stack.runToEnd(png, "poison.png");
+    expect(job.status).toBe("failed");
+    expect(job.error?.code).toBe("media_corrupt");
+    expect(job.attempts).toBe(1);
+  });
+
+  it("leaves nothing behind: no job non-terminal, no dead letters, the runner idle", async () => {
+    const list = await (await fetch(`${stack.url}/v1/jobs?limit=100`, { headers: stack.auth })).json();
+    for (const job of (list as { data: Array<{ status: string }> }).data) {
+      expect(["succeeded", "failed", "canceled"]).toContain(job.status);
+    }
+    const admin = { authorization: `Bearer ${stack.createKey("drills@example.test", true)}` };
+    const dead = DeadLetterList.parse(
+      await (await fetch(`${stack.url}/v1/admin/dead-letters`, { headers: admin })).json(),
+    );
+    expect(dead.data).toEqual([]);
+    const health = RunnerHealth.parse(await (await fetch(`${stack.runnerUrl}/healthz`)).json());
+    expect(health.busy).toBe(0);
+  });
+});
