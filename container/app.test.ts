@@ -138,6 +138,24 @@ describe("resources", () => {
     expect(await readdir(jobsDir)).toEqual([]);
   });
 
+  it("refuses jobs past its limit with 503 and Retry-After instead of piling them up", async () => {
+    const runner = await runnerWith({ pool: new ProcessPool(1), maxJobs: 1 });
+    const scan = await fixtures.scannedPdf("busy-scan.pdf", [page, page, page]);
+    const first = postFile(`${runner.baseUrl}/v1/ocr?language=eng`, scan, "application/pdf");
+    await new Promise((r) => setTimeout(r, 300)); // the first job is running
+    const refused = await fetch(`${runner.baseUrl}/v1/ocr?language=eng`, {
+      method: "POST",
+      headers: { "content-type": "image/png" },
+      body: await readFile(page),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toMatchObject({ code: "runner_unavailable" });
+    expect(finalEvent(await first).type).toBe("result");
+    // Free again once the first job ended.
+    expect(finalEvent(await postFile(`${runner.baseUrl}/v1/ocr?language=eng`, page, "image/png")).type).toBe("result");
+  });
+
   it("kills the job's processes and deletes its files when the client disconnects", async () => {
     const pool = new ProcessPool(1);
     const runner = await runnerWith({ pool });

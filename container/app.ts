@@ -4,6 +4,7 @@ import type { RunnerHealth } from "../contracts/runner";
 import type { EngineInventory } from "./engine-inventory";
 import type { OcrEngine } from "./engines/ocr-engine";
 import type { SpeechEngine } from "./engines/speech-engine";
+import { JobAdmission } from "./job-admission";
 import { streamJob } from "./job-stream";
 import { isAvMediaType, isOcrMediaType, mediaTypeOf } from "./pipelines/media-types";
 import { recognizeDocument } from "./pipelines/ocr";
@@ -13,6 +14,8 @@ import { problemResponse } from "./problem";
 
 export interface AppDeps {
   pool: ProcessPool;
+  /** Jobs accepted at once; more are refused with 503 + Retry-After. */
+  maxJobs: number;
   engineTimeoutMs: number;
   chunkSeconds: number;
   ocr: OcrEngine;
@@ -23,6 +26,7 @@ export interface AppDeps {
 /** The runner's HTTP API (see contracts/runner.ts). */
 export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }> {
   const { pool, engineTimeoutMs, inventory } = deps;
+  const admission = new JobAdmission(deps.maxJobs);
   // Takes the caller's X-Request-Id or makes one; problem bodies and logs carry it.
   const app = new Hono<{ Variables: RequestIdVariables }>().use(requestId());
 
@@ -50,7 +54,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       const detail = `Unknown OCR language "${language}"; installed: ${languages.join(", ") || "none"} (combine with +)`;
       return problemResponse("validation_failed", detail, id);
     }
-    return streamJob(c.req.raw, { pool, engineTimeoutMs, language, requestId: id }, async (job) => {
+    return streamJob(c.req.raw, { pool, admission, engineTimeoutMs, language, requestId: id }, async (job) => {
       const { result, pdf } = await recognizeDocument(job, mediaType, deps.ocr);
       return { type: "result", result, pdf_base64: pdf.toString("base64") };
     });
@@ -67,7 +71,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       const detail = `Unknown speech language "${language}"; supported: ${deps.speech.languages.join(", ")}`;
       return problemResponse("validation_failed", detail, id);
     }
-    return streamJob(c.req.raw, { pool, engineTimeoutMs, language, requestId: id }, async (job) => {
+    return streamJob(c.req.raw, { pool, admission, engineTimeoutMs, language, requestId: id }, async (job) => {
       const result = await transcribeMedia(job, { speech: deps.speech, chunkSeconds: deps.chunkSeconds });
       return { type: "result", result };
     });
@@ -80,7 +84,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       return problemResponse("unsupported_media_type", `Audio chunks come from audio or video, not "${mediaType}"`, id);
     }
     // The recognizer is elsewhere, so the language is its business, not the runner's.
-    return streamJob(c.req.raw, { pool, engineTimeoutMs, language: "", requestId: id }, (job) =>
+    return streamJob(c.req.raw, { pool, admission, engineTimeoutMs, language: "", requestId: id }, (job) =>
       streamSpeechChunks(job, deps.chunkSeconds),
     );
   });

@@ -10,6 +10,7 @@ describe("loadConfig", () => {
       concurrency: availableParallelism(),
       engineTimeoutMs: 600_000,
       chunkSeconds: 60,
+      maxJobs: availableParallelism() * 2,
       injectOcrCrashes: 0,
     };
     expect(loadConfig({})).toEqual(expected);
@@ -23,6 +24,7 @@ describe("loadConfig", () => {
       RUNNER_CONCURRENCY: "4",
       ENGINE_TIMEOUT_SECONDS: "30",
       CHUNK_SECONDS: "45",
+      RUNNER_MAX_JOBS: "3",
       RUNNER_INJECT_OCR_CRASHES: "2",
     };
     expect(loadConfig(env)).toEqual({
@@ -31,6 +33,7 @@ describe("loadConfig", () => {
       concurrency: 4,
       engineTimeoutMs: 30_000,
       chunkSeconds: 45,
+      maxJobs: 3,
       injectOcrCrashes: 2,
     });
   });

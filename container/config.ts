@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   ),
   ENGINE_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(600)),
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
+  /** Jobs accepted at once (default: two per engine slot); more are refused with 503 + Retry-After. */
+  RUNNER_MAX_JOBS: optional(z.coerce.number().int().min(1).optional()),
   /** Reliability drills only: this many OCR engine runs crash on purpose. */
   RUNNER_INJECT_OCR_CRASHES: optional(z.coerce.number().int().min(0).default(0)),
 });
@@ -29,6 +31,8 @@ export interface RunnerConfig {
   engineTimeoutMs: number;
   /** Target length of the audio chunks recognized in parallel. */
   chunkSeconds: number;
+  /** Jobs accepted at once. */
+  maxJobs: number;
   /** Reliability drills only: OCR engine runs to crash on purpose. */
   injectOcrCrashes: number;
 }
@@ -41,14 +45,22 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): RunnerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(`Invalid runner configuration:\n${z.prettifyError(parsed.error)}`);
-  const { PORT, HOST, RUNNER_CONCURRENCY, ENGINE_TIMEOUT_SECONDS, CHUNK_SECONDS, RUNNER_INJECT_OCR_CRASHES } =
-    parsed.data;
+  const {
+    PORT,
+    HOST,
+    RUNNER_CONCURRENCY,
+    ENGINE_TIMEOUT_SECONDS,
+    CHUNK_SECONDS,
+    RUNNER_MAX_JOBS,
+    RUNNER_INJECT_OCR_CRASHES,
+  } = parsed.data;
   return {
     port: PORT,
     host: HOST,
     concurrency: RUNNER_CONCURRENCY,
     engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
     chunkSeconds: CHUNK_SECONDS,
+    maxJobs: RUNNER_MAX_JOBS ?? RUNNER_CONCURRENCY * 2,
     injectOcrCrashes: RUNNER_INJECT_OCR_CRASHES,
   };
 }

@@ -1,4 +1,5 @@
 import type { RunnerEvent } from "../contracts/runner";
+import type { JobAdmission } from "./job-admission";
 import { JobScope } from "./job-scope";
 import { ndjsonResponse } from "./ndjson";
 import { toErrorEvent } from "./pipelines/failures";
@@ -12,10 +13,14 @@ type FinalEvent = Extract<RunnerEvent, { type: "result" | "audio_end" }>;
 
 export interface JobStreamOptions {
   pool: ProcessPool;
+  admission: JobAdmission;
   engineTimeoutMs: number;
   language: string;
   requestId: string;
 }
+
+/** Seconds a refused client is asked to wait: about one engine run. */
+const BUSY_RETRY_AFTER_S = 5;
 
 /**
  * Runs one job for a request: saves the upload into a fresh temp directory, then answers 200 with an NDJSON
@@ -24,24 +29,33 @@ export interface JobStreamOptions {
  */
 export async function streamJob(
   request: Request,
-  { pool, engineTimeoutMs, language, requestId }: JobStreamOptions,
+  { pool, admission, engineTimeoutMs, language, requestId }: JobStreamOptions,
   work: (job: Job) => Promise<FinalEvent>,
 ): Promise<Response> {
+  const leave = admission.tryEnter();
+  if (!leave) {
+    const detail = `The runner is at its limit of ${admission.limit} jobs; retry later`;
+    return problemResponse("runner_unavailable", detail, requestId, { "retry-after": String(BUSY_RETRY_AFTER_S) });
+  }
   const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
+  const close = async () => {
+    await scope.close();
+    leave();
+  };
   const inputPath = scope.path("input");
   let size: number;
   try {
     size = await saveBody(request.body, inputPath, scope.signal);
   } catch (error) {
     const clientLeft = scope.signal.aborted;
-    await scope.close();
+    await close();
     // A client that hangs up mid-upload is not a runner error. Nobody receives this answer; 499 is nginx's
     // "client closed request", for access logs.
     if (clientLeft) return new Response(null, { status: 499 });
     throw error;
   }
   if (size === 0) {
-    await scope.close();
+    await close();
     return problemResponse("file_empty", "The request body is empty", requestId);
   }
 
@@ -65,7 +79,7 @@ export async function streamJob(
       if (event.retryable) console.error(`[${requestId}] ${event.code}: ${event.message}`);
       emit(event);
     } finally {
-      await scope.close();
+      await close();
     }
   };
   return ndjsonResponse(produce, () => scope.abort());

@@ -11,6 +11,7 @@ function main(): void {
   const config = loadConfig(process.env);
   const app = createApp({
     pool: new ProcessPool(config.concurrency),
+    maxJobs: config.maxJobs,
     engineTimeoutMs: config.engineTimeoutMs,
     chunkSeconds: config.chunkSeconds,
     ocr: config.injectOcrCrashes > 0 ? crashingFirst(tesseract, config.injectOcrCrashes) : tesseract,

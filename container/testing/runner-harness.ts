@@ -20,6 +20,7 @@ export async function startRunner(overrides: Partial<AppDeps> = {}): Promise<Run
   const speech = overrides.speech ?? pocketsphinx;
   const deps: AppDeps = {
     pool: new ProcessPool(2),
+    maxJobs: 16,
     engineTimeoutMs: 60_000,
     chunkSeconds: 60,
     inventory: new EngineInventory(ocr, speech),
