@@ -107,7 +107,8 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     const failure =
       err instanceof WorkError
         ? err
-        : new WorkError("engine_failed", err instanceof Error ? err.message : String(err), "transient");
+        : // Not raised by our own checks: a platform call failed (D1, R2, the coordinator). Worth a retry.
+          new WorkError("internal_error", err instanceof Error ? err.message : String(err), "transient");
     const engineSeconds = (Date.now() - started) / 1000;
     const decision = decideRetry(
       failure,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RetryPolicy } from "../consumers/retry-policy";
+import { JobStatus } from "../contracts/job";
 
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
@@ -33,6 +34,22 @@ const Vars = z.object({
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
   JOB_MAX_ENGINE_SECONDS: z.coerce.number().positive().default(7200),
+  /**
+   * Reliability drills only (refused in production): make the D1 mirror write of a job's change to
+   * status `fail_d1_mirror_of` fail `times` times, as a D1 outage would.
+   */
+  FAULT_INJECTION: z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not valid JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.object({ fail_d1_mirror_of: JobStatus.optional(), times: z.number().int().min(1).default(1) }).strict()),
 });
 export type Config = z.infer<typeof Vars>;
 
@@ -55,8 +72,12 @@ export function loadConfig(env: Env): Config {
     for (const issue of vars.error.issues) problems.push(`variable ${issue.path.join(".")}: ${issue.message}`);
   } else {
     if (!vars.data.RUNNER_URL && !env.MEDIA_RUNNER) problems.push("set RUNNER_URL or bind the MEDIA_RUNNER container");
-    if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI)
+    if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI) {
       problems.push("SPEECH_ENGINE=workers-ai needs the AI binding");
+    }
+    if (vars.data.FAULT_INJECTION.fail_d1_mirror_of && vars.data.ENVIRONMENT === "production") {
+      problems.push("FAULT_INJECTION is for drills and refused in production");
+    }
   }
   if (problems.length > 0 || !vars.success) {
     throw new ConfigError(`Invalid worker configuration: ${problems.join("; ")}`);

@@ -365,6 +365,14 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   private async mirror(job: Job): Promise<void> {
+    const fault = loadConfig(this.env).FAULT_INJECTION;
+    if (fault.fail_d1_mirror_of === job.status) {
+      const injected = (await this.ctx.storage.get<number>("faults_injected")) ?? 0;
+      if (injected < fault.times) {
+        await this.ctx.storage.put("faults_injected", injected + 1);
+        throw new Error(`D1 write failed (injected fault ${injected + 1} of ${fault.times})`);
+      }
+    }
     await this.env.DB.prepare(
       "UPDATE jobs SET status = ?, pages = ?, duration_s = ?, error_code = ?, updated_at = ?, snapshot = ? WHERE id = ?",
     )
