@@ -1,4 +1,4 @@
-import { isTerminal, type JobError, WorkMessage } from "../contracts";
+import { createLogger, isTerminal, type JobError, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { resultKey } from "../worker/services/job-service";
@@ -10,9 +10,6 @@ import { transcribeWithWorkersAi } from "./workers-ai-whisper";
 /** How often a consumer checks, between progress reports, that its job is still its to work on. */
 const LEASE_CHECK_MS = 2000;
 
-const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) =>
-  console.log(JSON.stringify({ ts: new Date().toISOString(), level, service: "consumer", msg, ...fields }));
-
 /**
  * Runs one OCR or A/V job from its queue message: claims it in its coordinator, streams the
  * source to the media runner, stores the results in R2 and ends the job. Transient failures go
@@ -22,19 +19,27 @@ const log = (level: "info" | "warn" | "error", msg: string, fields: Record<strin
 export async function handleExtraction(message: Message<unknown>, env: Env, config: Config): Promise<void> {
   const parsed = WorkMessage.safeParse(message.body);
   if (!parsed.success) {
-    log("error", "malformed work message dropped", { message_id: message.id, issues: parsed.error.issues });
+    createLogger("consumer", config.LOG_LEVEL).error("malformed work message dropped", {
+      message_id: message.id,
+      issues: parsed.error.issues,
+    });
     message.ack();
     return;
   }
   const work = parsed.data;
-  const fields = { job_id: work.job_id, request_id: work.request_id, delivery: message.attempts, kind: work.kind };
+  let log = createLogger("consumer", config.LOG_LEVEL).with({
+    request_id: work.request_id,
+    job_id: work.job_id,
+    user_id: work.user_id,
+    delivery: message.attempts,
+    kind: work.kind,
+  });
   const coordinator = coordinatorFor(env, work.job_id);
   const claim = await coordinator.claim(message.id);
   if (!claim.ok) {
     // Finished or canceled: nothing to do. Busy: a duplicate delivery while a live consumer holds the
     // job; if that consumer dies, the coordinator's watchdog sends the work again.
-    log("info", "message acknowledged without work", {
-      ...fields,
+    log.info("message acknowledged without work", {
       reason: claim.reason,
       status: claim.job?.status ?? null,
     });
@@ -42,6 +47,8 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     return;
   }
   const { attempt } = claim;
+  log = log.with({ attempt });
+  log.info("job claimed");
   const started = Date.now();
   // Aborted when the job ends elsewhere (canceled) or this attempt was taken over: the runner sees the
   // disconnect and stops its engines. Checked on every report and every few seconds between reports.
@@ -62,6 +69,10 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
       signal: stop.signal,
     };
     const onProgress = async (event: RunnerProgress) => {
+      log.debug(
+        event.type,
+        event.type === "progress" ? { stage: event.stage, done: event.done, total: event.total } : {},
+      );
       const reported =
         event.type === "probe"
           ? await coordinator.report({ pages: event.pages, duration_s: event.duration_s }, attempt)
@@ -77,7 +88,7 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
         : await runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
     const current = await coordinator.get();
     if (current?.status !== "processing" || current.attempts !== attempt) {
-      log("info", "result discarded: the job ended meanwhile", fields);
+      log.info("result discarded: the job ended meanwhile");
       message.ack();
       return;
     }
@@ -92,15 +103,14 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     const done = await coordinator.transition("succeeded", { engineSeconds: (Date.now() - started) / 1000 }, attempt);
     if (!done.ok)
       await env.FILES.delete([resultKey(work.job_id, attempt, "json"), resultKey(work.job_id, attempt, "pdf")]);
-    log("info", done.ok ? "job succeeded" : "result discarded: the job ended meanwhile", {
-      ...fields,
+    log.info(done.ok ? "job succeeded" : "result discarded: the job ended meanwhile", {
       duration_ms: Date.now() - started,
     });
     message.ack();
   } catch (err) {
     const current = await coordinator.get();
     if (stop.signal.aborted || !current || isTerminal(current.status) || current.attempts !== attempt) {
-      log("info", "work stopped: the job ended meanwhile", { ...fields, status: current?.status ?? null });
+      log.info("work stopped: the job ended meanwhile", { status: current?.status ?? null });
       message.ack();
       return;
     }
@@ -124,14 +134,14 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
         maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS * (1 + current.replays),
       },
     );
-    const failed = { ...fields, error_code: failure.code, error_class: failure.errorClass, error: failure.message };
+    const failed = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
     if (decision.action === "retry") {
       await coordinator.transition(
         "queued",
         { error: { code: failure.code, message: failure.message }, engineSeconds },
         attempt,
       );
-      log("warn", "job will be retried", { ...failed, delay_s: decision.delaySeconds });
+      log.warn("job will be retried", { ...failed, delay_s: decision.delaySeconds });
       message.retry({ delaySeconds: decision.delaySeconds });
       return;
     }
@@ -143,7 +153,7 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
             message: `${decision.reason === "budget_exceeded" ? "out of budget" : "out of retries"} after ${current.attempts} attempts; last error: ${failure.code}: ${failure.message}`,
           };
     await coordinator.transition("failed", { error, engineSeconds }, attempt);
-    log("info", "job failed", { ...failed, reason: decision.reason });
+    log.info("job failed", { ...failed, reason: decision.reason });
     message.ack();
   } finally {
     clearInterval(stillOurs);

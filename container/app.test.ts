@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Problem } from "../contracts/errors";
+import { createLogger } from "../contracts/log";
 import { RunnerEvent, RunnerHealth } from "../contracts/runner";
 import { MediaFixtures } from "../test/support/media-fixtures";
 import { pocketsphinx } from "./engines/pocketsphinx";
@@ -85,18 +86,20 @@ describe("requests refused before work starts", () => {
 });
 
 describe("engine failures", () => {
-  // Retryable failures are logged for operators; keep them out of the test output and check they happen.
-  let errorLog: MockInstance<typeof console.error>;
+  // Retryable failures are logged for operators as error lines carrying the request id and code.
+  let lines: string[] = [];
+  const log = () => createLogger("runner", "info", {}, (line) => lines.push(line));
   beforeEach(() => {
-    errorLog = vi.spyOn(console, "error").mockImplementation(() => {});
+    lines = [];
   });
   afterEach(() => {
-    expect(errorLog).toHaveBeenCalledWith(expect.stringContaining("engine_failed"));
-    errorLog.mockRestore();
+    const failures = lines.map((l) => JSON.parse(l)).filter((r) => r.msg === "job failed");
+    expect(failures).toEqual([expect.objectContaining({ level: "error", error_code: "engine_failed" })]);
+    expect(typeof failures[0].request_id).toBe("string");
   });
 
   it("reports an engine that times out as engine_failed, retryable", async () => {
-    const runner = await runnerWith({ engineTimeoutMs: 1 });
+    const runner = await runnerWith({ engineTimeoutMs: 1, log: log() });
     const last = finalEvent(await postFile(`${runner.baseUrl}/v1/ocr?language=eng`, page, "image/png"));
     expect(last).toMatchObject({ type: "error", code: "engine_failed", retryable: true });
     expect(last.type === "error" && last.message).toMatch(/timed out/);
@@ -110,7 +113,7 @@ describe("engine failures", () => {
         return [];
       },
     };
-    const runner = await runnerWith({ speech: crashing });
+    const runner = await runnerWith({ speech: crashing, log: log() });
     const audio = await fixtures.speech("hello.wav", "Hello there.");
     const last = finalEvent(await postFile(`${runner.baseUrl}/v1/transcribe?language=eng`, audio, "audio/wav"));
     expect(last).toMatchObject({ type: "error", code: "engine_failed", retryable: true });

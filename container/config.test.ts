@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       engineTimeoutMs: 600_000,
       chunkSeconds: 60,
       maxJobs: availableParallelism() * 2,
+      logLevel: "info",
       injectOcrCrashes: 0,
     };
     expect(loadConfig({})).toEqual(expected);
@@ -34,6 +35,7 @@ describe("loadConfig", () => {
       engineTimeoutMs: 30_000,
       chunkSeconds: 45,
       maxJobs: 3,
+      logLevel: "info",
       injectOcrCrashes: 2,
     });
   });

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { LogLevel } from "../contracts/log";
 
 /** Unset and empty variables both mean "use the default". */
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -19,6 +20,7 @@ const EnvSchema = z.object({
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
   /** Jobs accepted at once (default: two per engine slot); more are refused with 503 + Retry-After. */
   RUNNER_MAX_JOBS: optional(z.coerce.number().int().min(1).optional()),
+  LOG_LEVEL: optional(LogLevel.default("info")),
   /** Reliability drills only: this many OCR engine runs crash on purpose. */
   RUNNER_INJECT_OCR_CRASHES: optional(z.coerce.number().int().min(0).default(0)),
 });
@@ -33,6 +35,7 @@ export interface RunnerConfig {
   chunkSeconds: number;
   /** Jobs accepted at once. */
   maxJobs: number;
+  logLevel: LogLevel;
   /** Reliability drills only: OCR engine runs to crash on purpose. */
   injectOcrCrashes: number;
 }
@@ -53,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     CHUNK_SECONDS,
     RUNNER_MAX_JOBS,
     RUNNER_INJECT_OCR_CRASHES,
+    LOG_LEVEL,
   } = parsed.data;
   return {
     port: PORT,
@@ -61,6 +65,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
     chunkSeconds: CHUNK_SECONDS,
     maxJobs: RUNNER_MAX_JOBS ?? RUNNER_CONCURRENCY * 2,
+    logLevel: LOG_LEVEL,
     injectOcrCrashes: RUNNER_INJECT_OCR_CRASHES,
   };
 }

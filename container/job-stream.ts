@@ -1,3 +1,4 @@
+import type { Logger } from "../contracts/log";
 import type { RunnerEvent } from "../contracts/runner";
 import type { JobAdmission } from "./job-admission";
 import { JobScope } from "./job-scope";
@@ -17,6 +18,7 @@ export interface JobStreamOptions {
   engineTimeoutMs: number;
   language: string;
   requestId: string;
+  log: Logger;
 }
 
 /** Seconds a refused client is asked to wait: about one engine run. */
@@ -29,18 +31,22 @@ const BUSY_RETRY_AFTER_S = 5;
  */
 export async function streamJob(
   request: Request,
-  { pool, admission, engineTimeoutMs, language, requestId }: JobStreamOptions,
+  { pool, admission, engineTimeoutMs, language, requestId, log }: JobStreamOptions,
   work: (job: Job) => Promise<FinalEvent>,
 ): Promise<Response> {
   const leave = admission.tryEnter();
   if (!leave) {
+    log.warn("job refused: runner busy", { jobs: admission.jobs, limit: admission.limit });
     const detail = `The runner is at its limit of ${admission.limit} jobs; retry later`;
     return problemResponse("runner_unavailable", detail, requestId, { "retry-after": String(BUSY_RETRY_AFTER_S) });
   }
   const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
+  const started = Date.now();
+  let outcome = "client left";
   const close = async () => {
     await scope.close();
     leave();
+    log.info("job ended", { outcome, duration_ms: Date.now() - started });
   };
   const inputPath = scope.path("input");
   let size: number;
@@ -68,15 +74,18 @@ export async function streamJob(
       emit,
       parallelism: pool.size,
     };
+    log.info("job started", { bytes: size, language });
     try {
       emit(await work(job));
+      outcome = "result";
     } catch (error) {
       // After a disconnect the failures are just the killed processes, and nobody is listening.
       if (scope.signal.aborted) return;
       // Tool messages name files by their temp path; the client knows them by nothing of the sort.
       const event = toErrorEvent(error);
       event.message = event.message.replaceAll(`${scope.dir}/`, "");
-      if (event.retryable) console.error(`[${requestId}] ${event.code}: ${event.message}`);
+      outcome = event.code;
+      (event.retryable ? log.error : log.info)("job failed", { error_code: event.code, error: event.message });
       emit(event);
     } finally {
       await close();

@@ -1,4 +1,5 @@
 import { serve } from "@hono/node-server";
+import { createLogger } from "../contracts/log";
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { EngineInventory } from "./engine-inventory";
@@ -9,6 +10,7 @@ import { ProcessPool } from "./pool";
 
 function main(): void {
   const config = loadConfig(process.env);
+  const log = createLogger("runner", config.logLevel);
   const app = createApp({
     pool: new ProcessPool(config.concurrency),
     maxJobs: config.maxJobs,
@@ -17,12 +19,16 @@ function main(): void {
     ocr: config.injectOcrCrashes > 0 ? crashingFirst(tesseract, config.injectOcrCrashes) : tesseract,
     speech: pocketsphinx,
     inventory: new EngineInventory(tesseract, pocketsphinx),
+    log,
   });
-  if (config.injectOcrCrashes > 0) console.warn(`DRILL: the first ${config.injectOcrCrashes} OCR runs will crash`);
+  if (config.injectOcrCrashes > 0)
+    log.warn("drill: OCR runs will crash on purpose", { count: config.injectOcrCrashes });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
-    console.log(
-      `media runner listening on http://${address.address}:${address.port} (concurrency ${config.concurrency})`,
-    );
+    log.info("media runner listening", {
+      url: `http://${address.address}:${address.port}`,
+      concurrency: config.concurrency,
+      max_jobs: config.maxJobs,
+    });
   });
   // Containers are stopped with SIGTERM: stop accepting, let running jobs finish their streams.
   const shutDown = () => server.close(() => process.exit(0));

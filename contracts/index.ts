@@ -2,6 +2,7 @@ export * from "./dead-letter";
 export * from "./errors";
 export * from "./job";
 export * from "./job-state-machine";
+export * from "./log";
 export * from "./media";
 export * from "./queue";
 export * from "./results";

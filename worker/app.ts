@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
+import { createLogger } from "../contracts";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
 import { ApiError, problemResponse } from "./errors";
@@ -20,19 +21,44 @@ export function newApp() {
   app.onError((err, c) => {
     const id = c.get("requestId") ?? crypto.randomUUID();
     if (err instanceof ApiError) return problemResponse(err.code, id, err.detail, err.headers);
-    console.error(JSON.stringify({ level: "error", msg: "unhandled error", request_id: id, error: String(err) }));
+    const log = c.get("log") ?? createLogger("api").with({ request_id: id });
+    log.error("unhandled error", { error: String(err), stack: err instanceof Error ? err.stack : undefined });
     return problemResponse("internal_error", id);
   });
   app.notFound((c) => problemResponse("not_found", c.get("requestId") ?? crypto.randomUUID(), "no such route"));
   return app;
 }
 
-/** Every request: a request id (taken from a well-formed X-Request-Id, else generated) and validated config. */
+/**
+ * Every request: a request id (taken from a well-formed X-Request-Id, else generated), validated
+ * config, a logger carrying the request id, and one log line when the request ends.
+ */
 export function withBaseMiddleware(app: ReturnType<typeof newApp>) {
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
   app.use(async function validatedConfig(c, next) {
     c.set("config", loadConfig(c.env));
     await next();
   });
+  app.use(async function requestLog(c, next) {
+    const log = createLogger("api", c.get("config").LOG_LEVEL).with({ request_id: c.get("requestId") });
+    c.set("log", log);
+    const started = Date.now();
+    await next();
+    const user = c.get("user");
+    log.info("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+      ...(user ? { user_id: user.id } : {}),
+      ...jobOf(c.req.path, c.res.headers.get("location")),
+    });
+  });
   return app;
+}
+
+/** The job a request was about (its path, or the Location of a job it created), for the log line. */
+function jobOf(path: string, location: string | null): { job_id?: string } {
+  const id = /\/v1\/jobs\/(job_[0-9A-Z]+)/.exec(location ?? path)?.[1];
+  return id ? { job_id: id } : {};
 }

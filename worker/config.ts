@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
+import { LogLevel } from "../contracts/log";
 
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
@@ -10,6 +11,7 @@ const Vars = z.object({
   RUNNER_INSTANCES: z.coerce.number().int().positive().default(2),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
   SPEECH_ENGINE: z.enum(["runner", "workers-ai"]).default("runner"),
+  LOG_LEVEL: LogLevel.default("info"),
   /** A processing job with no progress report for this long is taken to be abandoned. */
   JOB_STALL_SECONDS: z.coerce.number().positive().default(600),
   /** A queued job not picked up for this long has its work message sent again. */

@@ -1,5 +1,7 @@
 import { handleQueue } from "../consumers";
+import { createLogger } from "../contracts";
 import { newApp, withBaseMiddleware } from "./app";
+import { loadConfig } from "./config";
 import { apiKeyAuth, requireRole } from "./middleware/auth";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { health } from "./routes/health";
@@ -28,6 +30,6 @@ export default {
   queue: handleQueue,
   async scheduled(_controller, env) {
     const purged = await purgeExpiredIdempotencyKeys(env.DB);
-    console.log(JSON.stringify({ level: "info", service: "api", msg: "upkeep", idempotency_keys_purged: purged }));
+    createLogger("api", loadConfig(env).LOG_LEVEL).info("upkeep", { idempotency_keys_purged: purged });
   },
 } satisfies ExportedHandler<Env>;

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobResource, Problem, RunnerHealth } from "../../contracts";
+import { JobResource, LogRecord, Problem, RunnerHealth } from "../../contracts";
 import { type E2eStack, startE2eStack } from "./stack";
 
 let stack: E2eStack;
@@ -74,5 +75,49 @@ describe("operator commands", () => {
     expect(refused.stderr).toContain("forbidden");
     expect(dlq(["replay"], adminKey).status).toBe(2);
     expect(dlq(["list", "--code", "no_such_code"], adminKey).status).toBe(2);
+  });
+});
+
+describe("tracing one job", () => {
+  it("finds every stage of a job's life in the logs by the request id it was submitted with", async () => {
+    const requestId = `trace-${crypto.randomUUID()}`;
+    const png = await stack.fixtures.textImage("trace.png", ["Follow the request id"]);
+    const form = new FormData();
+    form.append("file", new File([await readFile(png)], "trace.png"));
+    const res = await fetch(`${stack.url}/v1/jobs`, {
+      method: "POST",
+      body: form,
+      headers: { ...stack.auth, "x-request-id": requestId },
+    });
+    expect(res.headers.get("x-request-id")).toBe(requestId);
+    const job = JobResource.parse(await res.json());
+    await stack.follow(job.id);
+
+    const traced = () =>
+      stack.logs
+        .map((line) => line.slice(line.indexOf("{")))
+        .filter((line) => line.includes(requestId))
+        .flatMap((line) => {
+          try {
+            return [LogRecord.parse(JSON.parse(line))];
+          } catch {
+            return [];
+          }
+        });
+    await expect.poll(() => traced().some((r) => r.service === "runner" && r.msg === "job ended")).toBe(true);
+    const records = traced();
+    const seen = (service: string, msg: string) => records.some((r) => r.service === service && r.msg === msg);
+    expect(seen("api", "request")).toBe(true);
+    expect(seen("coordinator", "status changed")).toBe(true);
+    expect(seen("consumer", "job claimed")).toBe(true);
+    expect(seen("consumer", "job succeeded")).toBe(true);
+    expect(seen("runner", "job started")).toBe(true);
+    const changes = records.filter((r) => r.service === "coordinator").map((r) => r.to);
+    expect(changes).toEqual(["queued", "processing", "succeeded"]);
+    for (const record of records.filter((r) => r.service !== "api" && r.service !== "runner")) {
+      expect(record.job_id).toBe(job.id);
+    }
+    // No secret reaches the logs.
+    expect(stack.logs.join("\n")).not.toContain(stack.key);
   });
 });

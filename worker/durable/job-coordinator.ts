@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   canReplay,
   canTransition,
+  createLogger,
   isTerminal,
   Job,
   type JobError,
@@ -393,6 +394,15 @@ export class JobCoordinator extends DurableObject<Env> {
     const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
     const change: StatusChange = { seq, at: job.updated_at, from, to: job.status };
     await this.ctx.storage.put({ job, seq, [`event:${String(seq).padStart(6, "0")}`]: change });
+    createLogger("coordinator", loadConfig(this.env).LOG_LEVEL).info("status changed", {
+      request_id: job.request_id,
+      job_id: job.id,
+      user_id: job.user_id,
+      from,
+      to: job.status,
+      attempt: job.attempts,
+      ...(job.error ? { error_code: job.error.code } : {}),
+    });
     await this.scheduleWatchdog(job);
     this.broadcast({ seq, type: "status", from, at: job.updated_at, job });
     if (isTerminal(job.status)) {

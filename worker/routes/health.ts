@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { runnerEndpoint } from "../../consumers/runner-endpoint";
-import { RunnerHealth } from "../../contracts";
+import { createLogger, RunnerHealth } from "../../contracts";
 import { newApp } from "../app";
 
 const Check = z.object({ ok: z.boolean(), ms: z.number() });
@@ -21,7 +21,7 @@ async function timed(name: string, fn: () => Promise<unknown>): Promise<z.infer<
     return { ok: true, ms: Date.now() - start };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
-    console.log(JSON.stringify({ level: "warn", service: "api", msg: "readiness check failed", check: name, error }));
+    createLogger("api").warn("readiness check failed", { check: name, error });
     return { ok: false, ms: Date.now() - start };
   }
 }
