@@ -1,6 +1,7 @@
 import { ulid } from "ulid";
 import { WorkMessage } from "../contracts";
 import { coordinatorFor } from "../worker/services/coordinator";
+import { recordMetric } from "../worker/services/metrics";
 
 /**
  * Work messages whose deliveries all crashed before the consumer could decide. Each is recorded in
@@ -31,6 +32,13 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
       JSON.stringify(message.body),
     )
     .run();
+  if (parsed.success) {
+    await recordMetric(env, {
+      name: "job_dead_lettered",
+      kind: parsed.data.kind,
+      error_code: job?.error?.code ?? null,
+    });
+  }
   // Only a job waiting for this work fails; one that is running (a duplicate died here) or ended stays.
   if (coordinator && job?.status === "queued") {
     const last = job.error;

@@ -4,6 +4,7 @@ import { newApp, withBaseMiddleware } from "./app";
 import { loadConfig } from "./config";
 import { apiKeyAuth, requireRole } from "./middleware/auth";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
+import { metricsRoute } from "./routes/admin/metrics";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
@@ -24,6 +25,7 @@ app.use("/v1/*", apiKeyAuth());
 app.route("/", jobRoutes);
 app.use("/v1/admin/*", requireRole("admin"));
 app.route("/", deadLetterRoutes);
+app.route("/", metricsRoute);
 
 export default {
   fetch: app.fetch,

@@ -119,3 +119,26 @@ export const deadLetters = sqliteTable(
     index("dead_letters_dead_at_idx").on(t.dead_at),
   ],
 );
+
+/**
+ * Operational events for metrics: one row per job ending, retry and dead letter. Read by the admin
+ * metrics endpoint (counts and latency percentiles over a window); in production the same events
+ * also go to Workers Analytics Engine.
+ */
+export const metricEvents = sqliteTable(
+  "metric_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name", { enum: ["job_ended", "job_retried", "job_dead_lettered"] }).notNull(),
+    kind: text("kind", { enum: JOB_KINDS }).notNull(),
+    status: text("status"),
+    error_code: text("error_code"),
+    /** From creation to the first start of processing. */
+    queue_wait_ms: integer("queue_wait_ms"),
+    /** From the first start of processing to the end. */
+    processing_ms: integer("processing_ms"),
+    attempts: integer("attempts"),
+    at: text("at").notNull(),
+  },
+  (t) => [index("metric_events_name_at_idx").on(t.name, t.at)],
+);

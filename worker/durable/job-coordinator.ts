@@ -15,6 +15,7 @@ import { loadConfig } from "../config";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
 import { enqueueWork } from "../services/job-service";
+import { recordMetric } from "../services/metrics";
 
 export type TransitionResult =
   | { ok: true; job: Job }
@@ -343,6 +344,10 @@ export class JobCoordinator extends DurableObject<Env> {
     await this.mirror(next);
     if (to === "queued") await this.ctx.storage.put("queued_since", Date.now());
     await this.record(job.status, next);
+    if (isTerminal(to)) await recordMetric(this.env, { name: "job_ended", job: next });
+    else if (job.status === "processing" && to === "queued") {
+      await recordMetric(this.env, { name: "job_retried", kind: next.kind, error_code: next.error?.code ?? null });
+    }
     return next;
   }
 

@@ -1,0 +1,58 @@
+import { createLogger, type ErrorCode, type Job, type JobKind, type JobStatus } from "../../contracts";
+
+export type MetricEvent =
+  | { name: "job_ended"; job: Job }
+  | { name: "job_retried"; kind: JobKind; error_code: ErrorCode | null }
+  | { name: "job_dead_lettered"; kind: JobKind; error_code: ErrorCode | null };
+
+const ms = (from: string | null, to: string | null) =>
+  from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : null;
+
+/**
+ * Records one operational event: in D1 (what the admin metrics endpoint reads) and, where the
+ * METRICS binding exists (production), in Workers Analytics Engine. Losing a metric must never fail
+ * the job, so errors are logged and swallowed.
+ */
+export async function recordMetric(env: Env, event: MetricEvent): Promise<void> {
+  const at = new Date().toISOString();
+  const row =
+    event.name === "job_ended"
+      ? {
+          kind: event.job.kind,
+          status: event.job.status as JobStatus | null,
+          error_code: event.job.error?.code ?? null,
+          queue_wait_ms: ms(event.job.created_at, event.job.started_at),
+          processing_ms: ms(event.job.started_at, event.job.finished_at),
+          attempts: event.job.attempts,
+        }
+      : {
+          kind: event.kind,
+          status: null,
+          error_code: event.error_code,
+          queue_wait_ms: null,
+          processing_ms: null,
+          attempts: null,
+        };
+  try {
+    await env.DB.prepare(
+      `INSERT INTO metric_events (name, kind, status, error_code, queue_wait_ms, processing_ms, attempts, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+      .bind(event.name, row.kind, row.status, row.error_code, row.queue_wait_ms, row.processing_ms, row.attempts, at)
+      .run();
+    env.METRICS?.writeDataPoint({
+      indexes: [row.kind],
+      blobs: [event.name, row.kind, row.status ?? "", row.error_code ?? ""],
+      doubles: [row.queue_wait_ms ?? 0, row.processing_ms ?? 0, row.attempts ?? 0],
+    });
+  } catch (err) {
+    createLogger("api").warn("metric not recorded", { metric: event.name, error: String(err) });
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
+}
