@@ -26,7 +26,13 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Port 9 refuses connections: worker tests run without a media runner.
-              bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), RUNNER_URL: "http://127.0.0.1:9" },
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                RUNNER_URL: "http://127.0.0.1:9",
+                // Flag changes are seen at once (production keeps them a few seconds per isolate).
+                FLAGS_CACHE_SECONDS: "0",
+                LOG_LEVEL: "warn",
+              },
               // Sent work stays in the queues for the whole run (batches of 100 or a minute, the maximums):
               // consumer tests drive the consumers themselves (createMessageBatch) and other tests
               // count what was sent. Delivery through the real queues is the end-to-end tests' job.

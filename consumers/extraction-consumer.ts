@@ -1,6 +1,7 @@
 import { createLogger, isTerminal, type JobError, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
+import { isEnabled } from "../worker/services/flags";
 import { resultKey } from "../worker/services/job-service";
 import { decideRetry } from "./retry-policy";
 import { type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
@@ -83,7 +84,10 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
       if (!reported.ok) stop.abort();
     };
     const { result, pdf } =
-      work.kind === "av" && config.SPEECH_ENGINE === "workers-ai" && env.AI
+      work.kind === "av" &&
+      config.SPEECH_ENGINE === "workers-ai" &&
+      env.AI &&
+      (await isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "speech_workers_ai", work.user_id))
         ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
         : await runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
     const current = await coordinator.get();

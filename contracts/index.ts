@@ -1,5 +1,6 @@
 export * from "./dead-letter";
 export * from "./errors";
+export * from "./flags";
 export * from "./job";
 export * from "./job-state-machine";
 export * from "./log";

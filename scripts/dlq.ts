@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { DeadLetterList, ErrorCode, Problem, ReplayOutcome } from "../contracts";
+import { DeadLetterList, ErrorCode, ReplayOutcome } from "../contracts";
+import { adminApi, fail } from "./admin-api";
 
 /**
  * Operator command for the dead-letter queue, over the admin API.
@@ -7,8 +8,7 @@ import { DeadLetterList, ErrorCode, Problem, ReplayOutcome } from "../contracts"
  *   npm run dlq -- list [--code ERROR_CODE] [--job JOB_ID] [--pending]
  *   npm run dlq -- replay (--id RECORD_ID | --job JOB_ID | --code ERROR_CODE)
  *
- * VERBATIM_URL (default http://127.0.0.1:8787) and VERBATIM_API_KEY (an admin's key) say where and who.
- * Exit codes: 0 done, 1 the API refused or failed, 2 bad usage.
+ * Environment and exit codes: see admin-api.ts.
  */
 const USAGE =
   "usage: npm run dlq -- list [--code CODE] [--job JOB_ID] [--pending]\n" +
@@ -23,30 +23,8 @@ const { positionals, values } = parseArgs({
     pending: { type: "boolean", default: false },
   },
 });
-const base = process.env.VERBATIM_URL ?? "http://127.0.0.1:8787";
-const key = process.env.VERBATIM_API_KEY;
-if (!key) fail(2, "set VERBATIM_API_KEY to an admin's API key (npm run keys:create -- --email … --admin)");
 if (values.code && !ErrorCode.safeParse(values.code).success) fail(2, `unknown error code ${values.code}`);
-
-const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-
-function fail(code: number, message: string): never {
-  console.error(message);
-  process.exit(code);
-}
-
-async function call(path: string, init: RequestInit = {}): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { ...init, headers });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) {
-    const problem = Problem.safeParse(body);
-    fail(
-      1,
-      problem.success ? `${problem.data.code}: ${problem.data.detail ?? problem.data.title}` : `HTTP ${res.status}`,
-    );
-  }
-  return body;
-}
+const call = adminApi();
 
 switch (positionals[0]) {
   case "list": {

@@ -5,6 +5,7 @@ import { loadConfig } from "./config";
 import { apiKeyAuth, requireRole } from "./middleware/auth";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { metricsRoute } from "./routes/admin/metrics";
+import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
@@ -23,9 +24,11 @@ app.doc31("/v1/openapi.json", {
 });
 app.use("/v1/*", apiKeyAuth());
 app.route("/", jobRoutes);
+app.route("/", flagRoutes);
 app.use("/v1/admin/*", requireRole("admin"));
 app.route("/", deadLetterRoutes);
 app.route("/", metricsRoute);
+app.route("/", adminFlagRoutes);
 
 export default {
   fetch: app.fetch,

@@ -76,6 +76,29 @@ describe("operator commands", () => {
     expect(dlq(["replay"], adminKey).status).toBe(2);
     expect(dlq(["list", "--code", "no_such_code"], adminKey).status).toBe(2);
   });
+
+  it("lists and changes feature flags, effective for callers without a restart", async () => {
+    const adminKey = stack.createKey("flags@example.test", true);
+    const flags = (args: string[]) =>
+      spawnSync(resolve("node_modules/.bin/tsx"), ["scripts/flags.ts", ...args], {
+        encoding: "utf8",
+        env: { ...process.env, VERBATIM_URL: stack.url, VERBATIM_API_KEY: adminKey },
+      });
+    const listed = flags(["list"]);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^reuse_identical\s+on\s+100%/m);
+    const off = flags(["set", "reuse_identical", "--enabled", "false"]);
+    expect(off.status, off.stderr).toBe(0);
+    expect(off.stdout).toMatch(/^reuse_identical\s+off/m);
+    const mine = async () =>
+      ((await (await fetch(`${stack.url}/v1/flags`, { headers: stack.auth })).json()) as Record<string, boolean>)
+        .reuse_identical;
+    await expect.poll(mine, { timeout: 10_000 }).toBe(false);
+    expect(flags(["set", "reuse_identical", "--enabled", "true"]).status).toBe(0);
+    await expect.poll(mine, { timeout: 10_000 }).toBe(true);
+    expect(flags(["set", "no_such_flag"]).status).toBe(2);
+    expect(flags(["set", "reuse_identical", "--rollout", "150"]).status).toBe(2);
+  });
 });
 
 describe("tracing one job", () => {
@@ -104,7 +127,14 @@ describe("tracing one job", () => {
             return [];
           }
         });
-    await expect.poll(() => traced().some((r) => r.service === "runner" && r.msg === "job ended")).toBe(true);
+    // Lines arrive from several processes; wait for the last of each stage's.
+    const last = [
+      ["runner", "job ended"],
+      ["consumer", "job succeeded"],
+    ];
+    await expect
+      .poll(() => last.every(([service, msg]) => traced().some((r) => r.service === service && r.msg === msg)))
+      .toBe(true);
     const records = traced();
     const seen = (service: string, msg: string) => records.some((r) => r.service === service && r.msg === msg);
     expect(seen("api", "request")).toBe(true);

@@ -142,3 +142,11 @@ export const metricEvents = sqliteTable(
   },
   (t) => [index("metric_events_name_at_idx").on(t.name, t.at)],
 );
+
+/** Feature flag settings (see contracts/flags.ts for the catalog and defaults). */
+export const featureFlags = sqliteTable("feature_flags", {
+  name: text("name").primaryKey(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  rollout_percent: integer("rollout_percent").notNull(),
+  updated_at: text("updated_at").notNull(),
+});

@@ -5,6 +5,7 @@ import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
 import { sha256HexOfStream } from "../../lib/stream-digest";
 import { coordinatorFor } from "../../services/coordinator";
+import { isEnabled } from "../../services/flags";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -85,7 +86,9 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     );
   }
   const userId = c.get("user").id;
-  const reuse = c.req.valid("query").reuse === "identical";
+  const reuse =
+    c.req.valid("query").reuse === "identical" &&
+    (await isEnabled(c.env.DB, c.get("config").FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
   const sha256 = await sha256HexOfStream(file.stream());
   let jobId = newJobId();

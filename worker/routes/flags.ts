@@ -1,0 +1,59 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { Flag, FlagName, FlagSetting } from "../../contracts";
+import { newApp } from "../app";
+import { flagsFor, listFlags, setFlag } from "../services/flags";
+import { problem } from "./jobs/schemas";
+
+const ttl = (seconds: number) => seconds * 1000;
+
+const mine = createRoute({
+  method: "get",
+  path: "/v1/flags",
+  summary: "Feature flags as they apply to the caller (for clients such as the web UI)",
+  responses: {
+    200: {
+      description: "flag name → on/off for this caller",
+      content: { "application/json": { schema: z.record(z.string(), z.boolean()) } },
+    },
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/admin/flags",
+  summary: "Every feature flag and its setting (admin)",
+  responses: {
+    200: { description: "the flags", content: { "application/json": { schema: z.object({ data: z.array(Flag) }) } } },
+    403: problem("not an admin"),
+  },
+});
+
+const set = createRoute({
+  method: "put",
+  path: "/v1/admin/flags/{name}",
+  summary: "Change a flag: kill switch (`enabled`) and rollout percentage (admin); no deploy needed",
+  request: {
+    params: z.object({ name: FlagName }),
+    body: { content: { "application/json": { schema: FlagSetting } }, required: true },
+  },
+  responses: {
+    200: { description: "the flag as now set", content: { "application/json": { schema: Flag } } },
+    403: problem("not an admin"),
+    422: problem("unknown flag or bad setting"),
+  },
+});
+
+export const flagRoutes = newApp().openapi(mine, async (c) =>
+  c.json(await flagsFor(c.env.DB, ttl(c.get("config").FLAGS_CACHE_SECONDS), c.get("user").id), 200),
+);
+
+export const adminFlagRoutes = newApp()
+  .openapi(list, async (c) =>
+    c.json({ data: await listFlags(c.env.DB, ttl(c.get("config").FLAGS_CACHE_SECONDS)) }, 200),
+  )
+  .openapi(set, async (c) => {
+    const { name } = c.req.valid("param");
+    await setFlag(c.env.DB, name, c.req.valid("json"));
+    const flags = await listFlags(c.env.DB, ttl(c.get("config").FLAGS_CACHE_SECONDS));
+    return c.json(flags.find((f) => f.name === name) as Flag, 200);
+  });
