@@ -5,6 +5,7 @@ import { loadConfig } from "./config";
 import { apiKeyAuth, requireRole } from "./middleware/auth";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { metricsRoute } from "./routes/admin/metrics";
+import { operationsRoutes } from "./routes/admin/operations";
 import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
@@ -29,6 +30,7 @@ app.use("/v1/admin/*", requireRole("admin"));
 app.route("/", deadLetterRoutes);
 app.route("/", metricsRoute);
 app.route("/", adminFlagRoutes);
+app.route("/", operationsRoutes);
 
 export default {
   fetch: app.fetch,

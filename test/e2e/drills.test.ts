@@ -83,6 +83,40 @@ describe("fault drills", () => {
     expect(job.attempts).toBe(1);
   });
 
+  it("runner down: readiness says so, metrics show the retries, and jobs finish when it returns", async () => {
+    const admin = { authorization: `Bearer ${stack.createKey("ops-drill@example.test", true)}` };
+    const retries = async () =>
+      (
+        (await (await fetch(`${stack.url}/v1/admin/metrics?window_s=3600`, { headers: admin })).json()) as {
+          kinds: { ocr: { retries: number; retries_by_code: Record<string, number> } };
+        }
+      ).kinds.ocr;
+    const before = await retries();
+    await stack.killRunner();
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${stack.url}/readyz`);
+          const body = (await res.json()) as { checks: { runner: { ok: boolean } } };
+          return res.status === 503 && !body.checks.runner.ok;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+
+    const png = await stack.fixtures.textImage("down.png", LINES);
+    const submitted = await stack.submit(png, "down.png");
+    const { id } = (await submitted.json()) as { id: string };
+    await expect
+      .poll(async () => (await retries()).retries_by_code.runner_unavailable ?? 0, { timeout: 15_000 })
+      .toBeGreaterThan(before.retries_by_code.runner_unavailable ?? 0);
+
+    stack.restartRunner();
+    await runnerUp();
+    await expect.poll(async () => (await stack.getJob(id)).status, { timeout: 30_000 }).toBe("succeeded");
+    await expect.poll(async () => (await fetch(`${stack.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+  });
+
   it("leaves nothing behind: no job non-terminal, no dead letters, the runner idle", async () => {
     const list = await (await fetch(`${stack.url}/v1/jobs?limit=100`, { headers: stack.auth })).json();
     for (const job of (list as { data: Array<{ status: string }> }).data) {

@@ -70,6 +70,12 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.load();
   }
 
+  /** When the watchdog next looks at the job (null when it is terminal). */
+  async watchdogAt(): Promise<string | null> {
+    const at = await this.ctx.storage.getAlarm();
+    return at === null ? null : new Date(at).toISOString();
+  }
+
   async history(): Promise<StatusChange[]> {
     const events = await this.ctx.storage.list<StatusChange>({ prefix: "event:" });
     return [...events.values()];
