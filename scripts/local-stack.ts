@@ -6,11 +6,14 @@ export const stateDir = () => resolve(process.env.VERBATIM_STATE_DIR ?? ".wrangl
 
 const bin = (name: string) => resolve("node_modules/.bin", name);
 
+/** Local runs need no network: no usage metrics, and the simulated request.cf instead of a download. */
+const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+
 /** Runs wrangler to completion (for one-shot commands such as migrations), failing loudly. */
 export function wrangler(args: string[]): string {
   const run = spawnSync(bin("wrangler"), [...args, "--persist-to", stateDir()], {
     encoding: "utf8",
-    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    env: { ...process.env, ...OFFLINE, CI: "true" },
   });
   if (run.status !== 0) {
     throw new Error(`wrangler ${args.join(" ")} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
@@ -70,7 +73,7 @@ export function startStack({ apiPort, runnerPort, log, vars = {}, runnerEnv = {}
         ...varArgs,
         "--show-interactive-dev-session=false",
       ],
-      { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+      { env: { ...process.env, ...OFFLINE }, stdio: ["ignore", "pipe", "pipe"] },
     ),
   );
   const stop = () => {
