@@ -31,6 +31,7 @@ export default defineConfig({
                 RUNNER_URL: "http://127.0.0.1:9",
                 // Flag changes are seen at once (production keeps them a few seconds per isolate).
                 FLAGS_CACHE_SECONDS: "0",
+                READYZ_CACHE_SECONDS: "0",
                 LOG_LEVEL: "warn",
               },
               // Sent work stays in the queues for the whole run (batches of 100 or a minute, the maximums):

@@ -14,6 +14,8 @@ const Vars = z.object({
   LOG_LEVEL: LogLevel.default("info"),
   /** How long an isolate keeps feature-flag settings before reading them again. */
   FLAGS_CACHE_SECONDS: z.coerce.number().nonnegative().default(5),
+  /** /readyz is public: it answers from a result this fresh, so polling it cannot hammer dependencies. */
+  READYZ_CACHE_SECONDS: z.coerce.number().nonnegative().default(5),
   /** A processing job with no progress report for this long is taken to be abandoned. */
   JOB_STALL_SECONDS: z.coerce.number().positive().default(600),
   /** A queued job not picked up for this long has its work message sent again. */

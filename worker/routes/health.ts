@@ -2,16 +2,17 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { runnerEndpoint } from "../../consumers/runner-endpoint";
 import { createLogger, RunnerHealth } from "../../contracts";
 import { newApp } from "../app";
+import { MIGRATIONS } from "../db/migrations";
 
 const Check = z.object({ ok: z.boolean(), ms: z.number() });
 const Readiness = z.object({ ok: z.boolean(), checks: z.record(z.string(), Check) });
 type Readiness = z.infer<typeof Readiness>;
 
 /**
- * The route is public, so it answers from a result at most this old (one probe per isolate however
- * often it is polled: no waking the runner container on every hit) and shows no error details.
+ * The route is public, so it answers from a result at most READYZ_CACHE_SECONDS old (one probe per
+ * isolate however often it is polled: no waking the runner container on every hit) and shows no
+ * error details (they are logged).
  */
-const READINESS_TTL_MS = 5000;
 let cached: { at: number; readiness: Readiness } | null = null;
 
 async function timed(name: string, fn: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
@@ -42,18 +43,23 @@ export const health = newApp()
     createRoute({
       method: "get",
       path: "/readyz",
-      summary: "Readiness: D1, R2, both work queues and the media runner are reachable",
+      summary: "Readiness: D1 (with every migration applied), R2, both work queues and the media runner are reachable",
       responses: {
         200: { description: "ready", content: { "application/json": { schema: Readiness } } },
         503: { description: "a dependency is not reachable", content: { "application/json": { schema: Readiness } } },
       },
     }),
     async (c) => {
-      if (cached && Date.now() - cached.at < READINESS_TTL_MS) {
+      if (cached && Date.now() - cached.at < c.get("config").READYZ_CACHE_SECONDS * 1000) {
         return c.json(cached.readiness, cached.readiness.ok ? 200 : 503);
       }
       const [d1, r2, ocrQueue, avQueue, runner] = await Promise.all([
-        timed("d1", () => c.env.DB.prepare("SELECT count(*) FROM d1_migrations").first()),
+        timed("d1", async () => {
+          const applied = await c.env.DB.prepare("SELECT name FROM d1_migrations").all<{ name: string }>();
+          const names = new Set(applied.results.map((r) => r.name));
+          const missing = MIGRATIONS.filter((m) => !names.has(m));
+          if (missing.length > 0) throw new Error(`migrations not applied: ${missing.join(", ")}`);
+        }),
         timed("r2", () => c.env.FILES.list({ limit: 1 })),
         timed("ocr_queue", () => c.env.OCR_QUEUE.metrics()),
         timed("av_queue", () => c.env.AV_QUEUE.metrics()),

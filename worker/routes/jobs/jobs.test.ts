@@ -122,6 +122,27 @@ describe("health", () => {
     expect(body.checks.runner?.ok).toBe(false);
   });
 
+  it("reports D1 not ready while a migration is missing", async () => {
+    const { env } = await import("cloudflare:test");
+    const last = await env.DB.prepare("SELECT id, name FROM d1_migrations ORDER BY id DESC LIMIT 1").first<{
+      id: number;
+      name: string;
+    }>();
+    await env.DB.prepare("DELETE FROM d1_migrations WHERE id = ?").bind(last?.id).run();
+    try {
+      const body = (await (await SELF.fetch("https://api.test/readyz")).json()) as {
+        checks: Record<string, { ok: boolean }>;
+      };
+      expect(body.checks.d1?.ok).toBe(false);
+    } finally {
+      await env.DB.prepare("INSERT INTO d1_migrations (id, name) VALUES (?, ?)").bind(last?.id, last?.name).run();
+    }
+    const again = (await (await SELF.fetch("https://api.test/readyz")).json()) as {
+      checks: Record<string, { ok: boolean }>;
+    };
+    expect(again.checks.d1?.ok).toBe(true);
+  });
+
   it("serves the OpenAPI document", async () => {
     const res = await SELF.fetch("https://api.test/v1/openapi.json");
     expect(res.status, await res.clone().text()).toBe(200);

@@ -1,0 +1,12 @@
+/**
+ * Every migration under migrations/, in order. /readyz reports the database not ready until all
+ * are applied; a unit test keeps this list equal to the files, so a new migration cannot be missed.
+ */
+export const MIGRATIONS = [
+  "0000_init.sql",
+  "0001_idempotency.sql",
+  "0002_dead_letters.sql",
+  "0003_idempotency_lease.sql",
+  "0004_metrics.sql",
+  "0005_feature_flags.sql",
+] as const;
