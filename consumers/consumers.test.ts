@@ -55,15 +55,39 @@ describe("extraction consumer", () => {
     expect(after?.error?.message).toContain("runner_unavailable");
   });
 
-  it("fails the job with budget_exceeded once it used its attempts, whatever the class allows", async () => {
+  it("fails the job with budget_exceeded at the claim once it used its attempts", async () => {
     const { userId } = await createUserWithKey();
-    const job = await createQueuedJob(userId, { attempts: 7 });
+    const job = await createQueuedJob(userId, { attempts: 8 });
     await env.FILES.put(sourceKey(job.id), TINY_PNG);
     const { message } = await queuedJob();
     const result = await deliver("verbatim-ocr", { ...message, job_id: job.id, object_key: sourceKey(job.id) });
     expect(result.explicitAcks).toHaveLength(1);
     const after = await coordinatorFor(env, job.id).get();
     expect(after).toMatchObject({ status: "failed", attempts: 8, error: { code: "budget_exceeded" } });
+  });
+
+  it("bounds deliveries that crash before deciding: the claim stops them at the budget", async () => {
+    const { job, message } = await queuedJob();
+    const coordinator = coordinatorFor(env, job.id);
+    // The same message redelivered after each crash takes its lease over, one attempt each time.
+    for (let delivery = 1; delivery <= 8; delivery++) expect((await coordinator.claim("crashing")).ok).toBe(true);
+    expect(await coordinator.claim("crashing")).toMatchObject({ ok: false, reason: "finished" });
+    expect(await coordinator.get()).toMatchObject({ status: "failed", error: { code: "budget_exceeded" } });
+    expect(message.job_id).toBe(job.id);
+  });
+
+  it("does not charge a busy runner's refusals to the attempt budget", async () => {
+    const { job } = await queuedJob();
+    const coordinator = coordinatorFor(env, job.id);
+    for (let refusal = 1; refusal <= 12; refusal++) {
+      const claim = await coordinator.claim(`m-${refusal}`);
+      expect(claim.ok).toBe(true);
+      const attempt = (claim as { attempt: number }).attempt;
+      const error = { code: "runner_unavailable" as const, message: "busy" };
+      expect((await coordinator.transition("queued", { error, freeAttempt: true }, attempt)).ok).toBe(true);
+    }
+    expect((await coordinator.claim("m-last")).ok).toBe(true);
+    expect((await coordinator.get())?.status).toBe("processing");
   });
 
   it("acknowledges a duplicate delivery while a live consumer holds the job", async () => {
@@ -101,6 +125,31 @@ describe("extraction consumer", () => {
 });
 
 describe("dead-letter consumer", () => {
+  it("fails a job still held by the message that died, and records a redelivered dead letter once", async () => {
+    const { job, message } = await queuedJob();
+    const id = `msg-${job.id}`;
+    await coordinatorFor(env, job.id).claim(id); // its last delivery claimed the job, then crashed
+    for (let delivery = 0; delivery < 2; delivery++) {
+      const batch = createMessageBatch("verbatim-dlq", [{ id, timestamp: Date.now(), attempts: 11, body: message }]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env);
+      expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(1);
+    }
+    expect(await coordinatorFor(env, job.id).get()).toMatchObject({
+      status: "failed",
+      error: { code: "retries_exhausted" },
+    });
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM dead_letters WHERE job_id = ?").bind(job.id).first();
+    expect(rows?.n).toBe(1);
+  });
+
+  it("leaves a job that a live consumer holds under another message", async () => {
+    const { job, message } = await queuedJob();
+    await coordinatorFor(env, job.id).claim("the-live-one");
+    await deliver("verbatim-dlq", message, 11);
+    expect((await coordinatorFor(env, job.id).get())?.status).toBe("processing");
+  });
+
   it("fails the job with retries_exhausted, naming the last error, and keeps the message in D1", async () => {
     const { job, message } = await queuedJob();
     await deliver("verbatim-ocr", message);

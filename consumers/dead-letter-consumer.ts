@@ -13,9 +13,11 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
   const jobId = parsed.success ? parsed.data.job_id : "unknown";
   const coordinator = parsed.success ? coordinatorFor(env, jobId) : null;
   const job = coordinator ? await coordinator.get() : null;
-  await env.DB.prepare(
+  // One record per dead message, however often the dead-letter queue delivers it.
+  const inserted = await env.DB.prepare(
     `INSERT INTO dead_letters (id, job_id, user_id, queue, message_id, attempts, error_code, error_message, stage,
-       enqueued_at, dead_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       enqueued_at, dead_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (queue, message_id) DO NOTHING RETURNING id`,
   )
     .bind(
       `dl_${ulid()}`,
@@ -31,22 +33,21 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
       new Date().toISOString(),
       JSON.stringify(message.body),
     )
-    .run();
-  if (parsed.success) {
+    .first();
+  if (parsed.success && inserted) {
     await recordMetric(env, {
       name: "job_dead_lettered",
       kind: parsed.data.kind,
       error_code: job?.error?.code ?? null,
     });
   }
-  // Only a job waiting for this work fails; one that is running (a duplicate died here) or ended stays.
-  if (coordinator && job?.status === "queued") {
-    const last = job.error;
-    await coordinator.transition("failed", {
-      error: {
-        code: "retries_exhausted",
-        message: last ? `gave up after retries; last error: ${last.code}: ${last.message}` : "gave up after retries",
-      },
+  // The job fails if it was waiting for this work, or still held by this message (whose deliveries
+  // all died); a job that a live consumer holds or that has ended stays as it is.
+  if (coordinator) {
+    const last = job?.error;
+    await coordinator.abandon(message.id, {
+      code: "retries_exhausted",
+      message: last ? `gave up after retries; last error: ${last.code}: ${last.message}` : "gave up after retries",
     });
   }
   message.ack();

@@ -126,23 +126,21 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     const engineSeconds = (Date.now() - started) / 1000;
     const decision = decideRetry(
       failure,
-      {
-        delivery: message.attempts,
-        jobAttempts: current.attempts,
-        engineSeconds: current.engine_seconds + engineSeconds,
-      },
+      { delivery: message.attempts, engineSeconds: current.engine_seconds + engineSeconds },
       config.RETRY_POLICY,
-      // Each operator replay grants the job a fresh budget.
-      {
-        maxAttempts: config.JOB_MAX_ATTEMPTS * (1 + current.replays),
-        maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS * (1 + current.replays),
-      },
+      // Each operator replay grants the job a fresh budget (the attempt budget is the coordinator's).
+      { maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS * (1 + current.replays) },
     );
     const failed = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
     if (decision.action === "retry") {
       await coordinator.transition(
         "queued",
-        { error: { code: failure.code, message: failure.message }, engineSeconds },
+        {
+          error: { code: failure.code, message: failure.message },
+          engineSeconds,
+          // A busy runner or model is back-pressure, not a failed try: it costs no attempt budget.
+          freeAttempt: failure.errorClass === "rate_limited",
+        },
         attempt,
       );
       log.warn("job will be retried", { ...failed, delay_s: decision.delaySeconds });

@@ -39,8 +39,8 @@ describe("RetryPolicy", () => {
 
 describe("decideRetry", () => {
   const policy = RetryPolicy.parse({});
-  const budget = { maxAttempts: 8, maxEngineSeconds: 3600 };
-  const usage = { delivery: 1, jobAttempts: 1, engineSeconds: 10 };
+  const budget = { maxEngineSeconds: 3600 };
+  const usage = { delivery: 1, engineSeconds: 10 };
 
   it("fails input and permanent errors at once", () => {
     for (const errorClass of ["input", "permanent"] as const) {
@@ -69,11 +69,7 @@ describe("decideRetry", () => {
     expect(greedy).toEqual({ action: "retry", delaySeconds: 600 });
   });
 
-  it("stops at the job's attempt or engine-time budget whatever the class allows", () => {
-    expect(decideRetry({ errorClass: "rate_limited" }, { ...usage, jobAttempts: 8 }, policy, budget)).toEqual({
-      action: "fail",
-      reason: "budget_exceeded",
-    });
+  it("stops at the job's engine-time budget whatever the class allows", () => {
     expect(decideRetry({ errorClass: "transient" }, { ...usage, engineSeconds: 3600 }, policy, budget)).toEqual({
       action: "fail",
       reason: "budget_exceeded",

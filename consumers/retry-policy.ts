@@ -47,7 +47,8 @@ export function retryDelaySeconds(attempt: number, baseSeconds = 5, capSeconds =
   return Math.round(random() * ceiling);
 }
 
-export type Budget = { maxAttempts: number; maxEngineSeconds: number };
+/** The job's engine-time budget (its attempt budget is enforced where attempts are taken: the coordinator's claim). */
+export type Budget = { maxEngineSeconds: number };
 
 export type RetryDecision =
   | { action: "retry"; delaySeconds: number }
@@ -55,11 +56,11 @@ export type RetryDecision =
 
 /**
  * What to do after a failed attempt. `delivery` is this message's delivery count (1 on the first
- * try); `jobAttempts` and `engineSeconds` are what the job has used across all its work so far.
+ * try); `engineSeconds` is what the job has used across all its work so far.
  */
 export function decideRetry(
   failure: { errorClass: ErrorClass; retryAfterSeconds?: number },
-  usage: { delivery: number; jobAttempts: number; engineSeconds: number },
+  usage: { delivery: number; engineSeconds: number },
   policy: RetryPolicy,
   budget: Budget,
   random = Math.random,
@@ -67,7 +68,7 @@ export function decideRetry(
   const rule = policy[failure.errorClass];
   if (failure.errorClass === "permanent" || failure.errorClass === "input")
     return { action: "fail", reason: "not_retryable" };
-  if (usage.jobAttempts >= budget.maxAttempts || usage.engineSeconds >= budget.maxEngineSeconds) {
+  if (usage.engineSeconds >= budget.maxEngineSeconds) {
     return { action: "fail", reason: "budget_exceeded" };
   }
   if (usage.delivery >= rule.max_attempts) return { action: "fail", reason: "retries_exhausted" };

@@ -40,13 +40,22 @@ export async function streamJob(
     const detail = `The runner is at its limit of ${admission.limit} jobs; retry later`;
     return problemResponse("runner_unavailable", detail, requestId, { "retry-after": String(BUSY_RETRY_AFTER_S) });
   }
-  const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
+  let scope: JobScope;
+  try {
+    scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
+  } catch (error) {
+    leave(); // e.g. no space for the job's directory: the slot must not leak
+    throw error;
+  }
   const started = Date.now();
   let outcome = "client left";
   const close = async () => {
-    await scope.close();
-    leave();
-    log.info("job ended", { outcome, duration_ms: Date.now() - started });
+    try {
+      await scope.close();
+    } finally {
+      leave();
+      log.info("job ended", { outcome, duration_ms: Date.now() - started });
+    }
   };
   const inputPath = scope.path("input");
   let size: number;

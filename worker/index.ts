@@ -10,6 +10,7 @@ import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
+import { purgeOldMetrics } from "./services/metrics";
 
 export { JobCoordinator } from "./durable/job-coordinator";
 export { MediaRunner } from "./durable/media-runner";
@@ -37,6 +38,10 @@ export default {
   queue: handleQueue,
   async scheduled(_controller, env) {
     const purged = await purgeExpiredIdempotencyKeys(env.DB);
-    createLogger("api", loadConfig(env).LOG_LEVEL).info("upkeep", { idempotency_keys_purged: purged });
+    const metrics = await purgeOldMetrics(env.DB);
+    createLogger("api", loadConfig(env).LOG_LEVEL).info("upkeep", {
+      idempotency_keys_purged: purged,
+      metric_events_purged: metrics,
+    });
   },
 } satisfies ExportedHandler<Env>;

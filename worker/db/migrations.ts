@@ -9,4 +9,5 @@ export const MIGRATIONS = [
   "0003_idempotency_lease.sql",
   "0004_metrics.sql",
   "0005_feature_flags.sql",
+  "0006_dead_letter_once.sql",
 ] as const;

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { JOB_KINDS, JOB_STATUSES } from "../../contracts/job";
 
 export const users = sqliteTable("users", {
@@ -114,6 +114,7 @@ export const deadLetters = sqliteTable(
     replay_count: integer("replay_count").notNull().default(0),
   },
   (t) => [
+    uniqueIndex("dead_letters_message_idx").on(t.queue, t.message_id),
     index("dead_letters_job_idx").on(t.job_id),
     index("dead_letters_code_idx").on(t.error_code, t.dead_at),
     index("dead_letters_dead_at_idx").on(t.dead_at),
@@ -140,7 +141,7 @@ export const metricEvents = sqliteTable(
     attempts: integer("attempts"),
     at: text("at").notNull(),
   },
-  (t) => [index("metric_events_name_at_idx").on(t.name, t.at)],
+  (t) => [index("metric_events_name_at_idx").on(t.name, t.at), index("metric_events_at_idx").on(t.at)],
 );
 
 /** Feature flag settings (see contracts/flags.ts for the catalog and defaults). */

@@ -34,6 +34,8 @@ export type ClaimResult =
 type Lease = { attempt: number; holder: string };
 
 const TICKET_TTL_MS = 60_000;
+/** When a watchdog run fails (D1 unreachable), it runs again this soon. */
+const WATCHDOG_RETRY_MS = 60_000;
 
 /**
  * One instance per job (named by the job id). The single writer of the job's state: every status
@@ -125,10 +127,25 @@ export class JobCoordinator extends DurableObject<Env> {
       const job = await this.load();
       if (!job) return { ok: false, reason: "not_found", job: null };
       if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
+      const lease = await this.ctx.storage.get<Lease>("lease");
       if (job.status === "processing") {
-        const lease = await this.ctx.storage.get<Lease>("lease");
         const silent = Date.now() - Date.parse(job.updated_at) >= this.limits().stallMs;
         if (!silent && lease?.holder !== holder) return { ok: false, reason: "busy", job };
+      }
+      // The attempt budget is spent here, where attempts are taken, so even deliveries that crash
+      // before deciding anything (and are retried by the queue) cannot loop past it.
+      const charged = job.attempts - ((await this.ctx.storage.get<number>("free_attempts")) ?? 0);
+      const maxAttempts = this.limits().maxAttempts * (1 + job.replays);
+      if (charged >= maxAttempts) {
+        const failed = await this.applyTransition(job, "failed", {
+          error: {
+            code: "budget_exceeded",
+            message: `used its ${maxAttempts} processing attempts; last error: ${job.error?.code ?? "none"}`,
+          },
+        });
+        return { ok: false, reason: "finished", job: failed };
+      }
+      if (job.status === "processing") {
         const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
         await this.ctx.storage.put({ job: next, lease: { attempt: next.attempts, holder } satisfies Lease });
         await this.scheduleWatchdog(next);
@@ -146,14 +163,19 @@ export class JobCoordinator extends DurableObject<Env> {
    */
   transition(
     to: JobStatus,
-    patch: { error?: JobError; engineSeconds?: number } = {},
+    patch: { error?: JobError; engineSeconds?: number; freeAttempt?: boolean } = {},
     attempt?: number,
   ): Promise<TransitionResult> {
     return this.exclusive(async () => {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
-      if (attempt !== undefined && attempt !== job.attempts) {
+      // An attempt speaks only for a job it is still processing: after a requeue it has no say.
+      if (attempt !== undefined && (attempt !== job.attempts || job.status !== "processing")) {
         return { ok: false, code: "stale_attempt", from: job.status, job };
+      }
+      if (patch.freeAttempt) {
+        // A refusal by a busy runner is back-pressure, not a failed try: it costs no budget.
+        await this.ctx.storage.put("free_attempts", ((await this.ctx.storage.get<number>("free_attempts")) ?? 0) + 1);
       }
       if (!canTransition(job.status, to)) return { ok: false, code: "invalid_transition", from: job.status, job };
       return { ok: true, job: await this.applyTransition(job, to, patch) };
@@ -288,6 +310,9 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.exclusive(async () => {
       const job = await this.load();
       if (!job || isTerminal(job.status)) return;
+      // If this run fails (D1 down), the watchdog must still come back: arm a retry first; every
+      // successful path below sets the real next time.
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
       const { stallMs, queuedMs, maxQueuedMs, maxRecoveries } = this.limits();
       const limit = job.status === "processing" ? stallMs : queuedMs;
       const quietMs = Date.now() - Date.parse(job.updated_at);
@@ -318,10 +343,10 @@ export class JobCoordinator extends DurableObject<Env> {
         });
         return;
       }
-      await this.ctx.storage.put("recoveries", recoveries + 1);
       const requeued = await this.applyTransition(job, "queued", {
         error: { code: "job_stalled", message: `${quiet}; requeued` },
       });
+      await this.ctx.storage.put("recoveries", recoveries + 1); // counted once the requeue happened
       await enqueueWork(this.env, requeued);
     });
   }
@@ -357,9 +382,26 @@ export class JobCoordinator extends DurableObject<Env> {
     return next;
   }
 
+  /**
+   * The dead-letter consumer's call: the work message `holder` died for good. A job it still holds
+   * (processing under its lease) or waits for (queued) fails with `error`; anything else is untouched.
+   */
+  abandon(holder: string, error: JobError): Promise<TransitionResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      const lease = await this.ctx.storage.get<Lease>("lease");
+      const waiting = job.status === "queued";
+      const heldByIt = job.status === "processing" && lease?.holder === holder;
+      if (!waiting && !heldByIt) return { ok: false, code: "invalid_transition", from: job.status, job };
+      return { ok: true, job: await this.applyTransition(job, "failed", { error }) };
+    });
+  }
+
   private limits() {
     const config = loadConfig(this.env);
     return {
+      maxAttempts: config.JOB_MAX_ATTEMPTS,
       stallMs: config.JOB_STALL_SECONDS * 1000,
       queuedMs: config.JOB_QUEUED_RESEND_SECONDS * 1000,
       maxQueuedMs: config.JOB_MAX_QUEUED_SECONDS * 1000,

@@ -51,6 +51,18 @@ describe("work leases", () => {
     expect(await coordinator.transition("succeeded", {}, 2)).toMatchObject({ ok: true });
   });
 
+  it("gives an attempt no say once the watchdog requeued its job", async () => {
+    const job = await newJob();
+    const coordinator = coordinatorFor(env, job.id);
+    await coordinator.claim("m-a");
+    await age(job.id, 601);
+    await runDurableObjectAlarm(coordinator);
+    expect((await coordinator.get())?.status).toBe("queued");
+    const late = await coordinator.transition("failed", { error: { code: "media_corrupt", message: "x" } }, 1);
+    expect(late).toMatchObject({ ok: false, code: "stale_attempt" });
+    expect((await coordinator.get())?.status).toBe("queued");
+  });
+
   it("refuses claims on finished jobs", async () => {
     const job = await newJob();
     await coordinatorFor(env, job.id).transition("canceled");

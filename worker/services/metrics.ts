@@ -56,3 +56,12 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? null;
 }
+
+/** Metric events older than this are removed by the hourly upkeep (Analytics Engine keeps its own). */
+export const METRICS_RETENTION_DAYS = 30;
+
+export async function purgeOldMetrics(db: D1Database, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - METRICS_RETENTION_DAYS * 86_400_000).toISOString();
+  const result = await db.prepare("DELETE FROM metric_events WHERE at < ?").bind(before).run();
+  return result.meta.changes ?? 0;
+}

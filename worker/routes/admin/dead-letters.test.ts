@@ -120,6 +120,22 @@ describe("dead letters", () => {
     expect(pending.data.map((d) => d.job_id)).toContain(corrupt.id);
   });
 
+  it("replays by job id a job that failed in the consumer without leaving a dead letter", async () => {
+    const { userId } = await createUserWithKey();
+    const job = await createQueuedJob(userId);
+    const coordinator = coordinatorFor(env, job.id);
+    const claim = await coordinator.claim("m");
+    const attempt = (claim as { attempt: number }).attempt;
+    await coordinator.transition(
+      "failed",
+      { error: { code: "retries_exhausted", message: "out of retries" } },
+      attempt,
+    );
+    const outcome = ReplayOutcome.parse(await (await replay(await admin(), { job_id: job.id })).json());
+    expect(outcome.replayed).toEqual([job.id]);
+    expect((await coordinator.get())?.status).toBe("queued");
+  });
+
   it("refuses a malformed replay request", async () => {
     const res = await replay(await admin(), { error_code: "runner_unavailable", job_id: "x" });
     expect(res.status).toBe(422);

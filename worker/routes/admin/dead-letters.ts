@@ -74,7 +74,9 @@ export const deadLetterRoutes = newApp()
           : and(eq(deadLetters.error_code, request.error_code), isNull(deadLetters.replayed_at));
     const records = await db.select({ job_id: deadLetters.job_id }).from(deadLetters).where(filter).limit(REPLAY_BATCH);
     const outcome: ReplayOutcome = { replayed: [], skipped: [] };
-    for (const jobId of new Set(records.map((r) => r.job_id))) {
+    // A job id may also name a job that failed in the consumer without leaving a dead letter.
+    const jobIds = new Set([...records.map((r) => r.job_id), ...("job_id" in request ? [request.job_id] : [])]);
+    for (const jobId of jobIds) {
       const result = await coordinatorFor(c.env, jobId).replay();
       if (!result.ok) {
         const why = result.job
