@@ -86,15 +86,16 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     );
   }
   const userId = c.get("user").id;
+  const reuseAsked = c.req.valid("query").reuse === "identical";
   const reuse =
-    c.req.valid("query").reuse === "identical" &&
-    (await isEnabled(c.env.DB, c.get("config").FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
+    reuseAsked && (await isEnabled(c.env.DB, c.get("config").FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
   const sha256 = await sha256HexOfStream(file.stream());
   let jobId = newJobId();
   let resumed = false;
   if (idempotencyKey) {
-    const fingerprint = await sha256Hex(JSON.stringify([sha256, file.name, options.data, reuse]));
+    // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
+    const fingerprint = await sha256Hex(JSON.stringify([sha256, file.name, options.data, reuseAsked]));
     const claim = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint, jobId);
     if (isReplay(claim)) {
       return respond(claim.status as 200 | 202, JSON.parse(claim.body), { "idempotent-replayed": "true" });
