@@ -34,6 +34,8 @@ export type ClaimResult =
 type Lease = { attempt: number; holder: string };
 
 const TICKET_TTL_MS = 60_000;
+/** Re-sends of a waiting job's work back off up to 2^this × JOB_QUEUED_RESEND_SECONDS apart. */
+const MAX_RESEND_DOUBLINGS = 4;
 /** When a watchdog run fails (D1 unreachable), it runs again this soon. */
 const WATCHDOG_RETRY_MS = 60_000;
 
@@ -314,28 +316,36 @@ export class JobCoordinator extends DurableObject<Env> {
       // successful path below sets the real next time.
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
       const { stallMs, queuedMs, maxQueuedMs, maxRecoveries } = this.limits();
-      const limit = job.status === "processing" ? stallMs : queuedMs;
-      const quietMs = Date.now() - Date.parse(job.updated_at);
-      if (quietMs < limit) {
-        await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + limit);
-        return;
-      }
-      const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
       if (job.status === "queued") {
         const since = (await this.ctx.storage.get<number>("queued_since")) ?? Date.parse(job.created_at);
-        if (Date.now() - since >= maxQueuedMs) {
+        const deadline = since + maxQueuedMs;
+        if (Date.now() >= deadline) {
           const waited = Math.round((Date.now() - since) / 1000);
           await this.applyTransition(job, "failed", {
             error: { code: "job_stalled", message: `waited ${waited} s in the queue without being processed` },
           });
           return;
         }
+        // Re-sends back off (×2 each, up to ×16), so a long backlog is not swelled by duplicates.
+        const resends = (await this.ctx.storage.get<number>("queued_resends")) ?? 0;
+        const due = Date.parse(job.updated_at) + queuedMs * 2 ** Math.min(resends, MAX_RESEND_DOUBLINGS);
+        if (Date.now() < due) {
+          await this.ctx.storage.setAlarm(Math.min(due, deadline));
+          return;
+        }
         const touched: Job = { ...job, updated_at: new Date().toISOString() };
-        await this.ctx.storage.put("job", touched);
-        await this.scheduleWatchdog(touched);
+        const next = Date.now() + queuedMs * 2 ** Math.min(resends + 1, MAX_RESEND_DOUBLINGS);
+        await this.ctx.storage.put({ job: touched, queued_resends: resends + 1 });
+        await this.ctx.storage.setAlarm(Math.min(next, deadline));
         await enqueueWork(this.env, touched);
         return;
       }
+      const quietMs = Date.now() - Date.parse(job.updated_at);
+      if (quietMs < stallMs) {
+        await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + stallMs);
+        return;
+      }
+      const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
       const recoveries = (await this.ctx.storage.get<number>("recoveries")) ?? 0;
       if (recoveries >= maxRecoveries) {
         await this.applyTransition(job, "failed", {
@@ -374,6 +384,7 @@ export class JobCoordinator extends DurableObject<Env> {
     };
     await this.mirror(next);
     if (to === "queued") await this.ctx.storage.put("queued_since", Date.now());
+    if (to === "queued" || to === "processing") await this.ctx.storage.delete("queued_resends");
     await this.record(job.status, next);
     if (isTerminal(to)) await recordMetric(this.env, { name: "job_ended", job: next });
     else if (job.status === "processing" && to === "queued") {

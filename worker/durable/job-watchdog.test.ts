@@ -116,12 +116,17 @@ describe("watchdog alarm", () => {
     expect(await runDurableObjectAlarm(coordinator)).toBe(false);
   });
 
-  it("sends the work of a waiting queued job again without counting it as a recovery", async () => {
+  it("sends the work of a waiting queued job again, backing off, without counting it as a recovery", async () => {
     const job = await newJob();
     const coordinator = coordinatorFor(env, job.id);
     for (let resend = 1; resend <= 5; resend++) {
-      await age(job.id, 901);
+      const wait = 900 * 2 ** Math.min(resend - 1, 4);
       const before = await backlog();
+      // Quiet for a little less than the backed-off wait: nothing is sent yet.
+      await age(job.id, wait - 60);
+      await runDurableObjectAlarm(coordinator);
+      expect(await backlog()).toBe(before);
+      await age(job.id, wait + 1);
       expect(await runDurableObjectAlarm(coordinator)).toBe(true);
       expect(await backlog()).toBe(before + 1);
       expect((await coordinator.get())?.status).toBe("queued");
