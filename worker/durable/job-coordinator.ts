@@ -90,9 +90,11 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.exclusive(async () => {
       const existing = await this.load();
       if (existing) return existing;
+      // ON CONFLICT: a retry after this object died between the insert and its own write.
       await this.env.DB.prepare(
         `INSERT INTO jobs (id, user_id, kind, status, file_name, file_size, file_mime, file_sha256, pages, duration_s,
-          error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
       )
         .bind(
           job.id,
@@ -149,8 +151,12 @@ export class JobCoordinator extends DurableObject<Env> {
       }
       if (job.status === "processing") {
         const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
-        await this.ctx.storage.put({ job: next, lease: { attempt: next.attempts, holder } satisfies Lease });
+        // A takeover is no status change, but the listing and the sockets should see the new attempt.
+        await this.mirror(next);
+        const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
+        await this.ctx.storage.put({ job: next, seq, lease: { attempt: next.attempts, holder } satisfies Lease });
         await this.scheduleWatchdog(next);
+        this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
         return { ok: true, job: next, attempt: next.attempts };
       }
       const started = await this.applyTransition(job, "processing", {});

@@ -35,6 +35,11 @@ describe("work leases", () => {
     const coordinator = coordinatorFor(env, job.id);
     await coordinator.claim("message-a");
     expect(await coordinator.claim("message-a")).toMatchObject({ ok: true, attempt: 2 });
+    // The takeover reaches the listing's mirror too.
+    const row = await env.DB.prepare("SELECT snapshot FROM jobs WHERE id = ?")
+      .bind(job.id)
+      .first<{ snapshot: string }>();
+    expect(JSON.parse(row?.snapshot ?? "{}").attempts).toBe(2);
   });
 
   it("lets any claim take over a silent job and fences the old holder out", async () => {
