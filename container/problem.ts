@@ -1,4 +1,4 @@
-import { ERRORS, type ErrorCode, type Problem, problemType } from "../contracts/errors";
+import { ERRORS, type ErrorCode, problemBody } from "../contracts/errors";
 
 /** An RFC 9457 problem+json response for a request refused before any work started. */
 export function problemResponse(
@@ -7,10 +7,8 @@ export function problemResponse(
   requestId: string,
   headers: Record<string, string> = {},
 ): Response {
-  const { status, title } = ERRORS[code];
-  const body: Problem = { type: problemType(code), title, status, code, detail, request_id: requestId };
-  return new Response(JSON.stringify(body), {
-    status,
+  return new Response(JSON.stringify(problemBody(code, requestId, detail)), {
+    status: ERRORS[code].status,
     headers: { "content-type": "application/problem+json", ...headers },
   });
 }

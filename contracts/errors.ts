@@ -48,3 +48,9 @@ export const Problem = z.object({
 export type Problem = z.infer<typeof Problem>;
 
 export const problemType = (code: ErrorCode) => `urn:verbatim:error:${code}`;
+
+/** The problem+json body for `code`, as the API and the runner answer refused requests. */
+export function problemBody(code: ErrorCode, requestId: string, detail?: string): Problem {
+  const { status, title } = ERRORS[code];
+  return { type: problemType(code), title, status, code, ...(detail ? { detail } : {}), request_id: requestId };
+}

@@ -3,6 +3,21 @@ import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
 import { LogLevel } from "../contracts/log";
 
+/** A variable holding JSON (default `{}`), parsed and then checked against `schema`. */
+const jsonVariable = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .default("{}")
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not valid JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]),
@@ -25,18 +40,7 @@ const Vars = z.object({
   /** Watchdog recoveries (re-sends) before a stalled job fails with `job_stalled`. */
   JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
   /** Retry rules per error class, JSON; see consumers/retry-policy.ts for the defaults. */
-  RETRY_POLICY: z
-    .string()
-    .default("{}")
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "not valid JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(RetryPolicy),
+  RETRY_POLICY: jsonVariable(RetryPolicy),
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
   JOB_MAX_ENGINE_SECONDS: z.coerce.number().positive().default(7200),
@@ -44,18 +48,9 @@ const Vars = z.object({
    * Reliability drills only (refused in production): make the D1 mirror write of a job's change to
    * status `fail_d1_mirror_of` fail `times` times, as a D1 outage would.
    */
-  FAULT_INJECTION: z
-    .string()
-    .default("{}")
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "not valid JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.object({ fail_d1_mirror_of: JobStatus.optional(), times: z.number().int().min(1).default(1) }).strict()),
+  FAULT_INJECTION: jsonVariable(
+    z.object({ fail_d1_mirror_of: JobStatus.optional(), times: z.number().int().min(1).default(1) }).strict(),
+  ),
 });
 export type Config = z.infer<typeof Vars>;
 

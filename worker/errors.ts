@@ -1,4 +1,4 @@
-import { ERRORS, type ErrorCode, type Problem, problemType } from "../contracts";
+import { ERRORS, type ErrorCode, problemBody } from "../contracts";
 
 /** The one error type routes and services throw; `onError` turns it into problem+json. */
 export class ApiError extends Error {
@@ -14,11 +14,6 @@ export class ApiError extends Error {
   get status(): number {
     return ERRORS[this.code].status;
   }
-}
-
-export function problemBody(code: ErrorCode, requestId: string, detail?: string): Problem {
-  const { status, title } = ERRORS[code];
-  return { type: problemType(code), title, status, code, ...(detail ? { detail } : {}), request_id: requestId };
 }
 
 export function problemResponse(code: ErrorCode, requestId: string, detail?: string, headers?: Record<string, string>) {

@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeadLetterList, RunnerHealth } from "../../contracts";
+import { TALK_SENTENCES } from "../support/media-fixtures";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
 import { type E2eStack, startE2eStack } from "./stack";
 
@@ -18,12 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const SENTENCES = [
-  "Good morning everyone. Today we will talk about the weather in the city.",
-  "Please send me the report by the end of the week.",
-  "The children played in the park all afternoon.",
-  "The train to New York leaves from the main station.",
-];
 const LINES = ["Drills make failures boring", "every job ends exactly once"];
 
 async function runnerUp() {
@@ -34,10 +29,7 @@ async function runnerUp() {
 
 describe("fault drills", () => {
   it("a runner killed mid-job and restarted: the job is retried and succeeds once, with its whole transcript", async () => {
-    const spoken = await Promise.all(SENTENCES.map((s, i) => stack.fixtures.speech(`k${i}.wav`, s)));
-    const once = await stack.fixtures.joinAudio("k-once.wav", spoken, 0.5);
-    const talk = await stack.fixtures.joinAudio("k-talk.wav", Array(4).fill(once), 0.5);
-    const mp3 = await stack.fixtures.encodeAudio(talk, "k-talk.mp3");
+    const mp3 = await stack.fixtures.talk("k-talk", 4);
 
     let killed: Promise<void> | null = null;
     const { job, events } = await stack.runToEnd(mp3, "talk.mp3", (event) => {
@@ -53,7 +45,7 @@ describe("fault drills", () => {
     expect(statuses.filter((s) => s === "succeeded")).toHaveLength(1);
     expect(statuses).toContain("queued"); // the retry is visible to the user
     const text = await (await stack.result(job.id, "txt")).text();
-    expect(wordErrorRate(Array(4).fill(SENTENCES.join(" ")).join(" "), text)).toBeLessThan(0.35);
+    expect(wordErrorRate(Array(4).fill(TALK_SENTENCES.join(" ")).join(" "), text)).toBeLessThan(0.35);
   });
 
   it("an engine that crashes twice: two retries with backoff, then success", async () => {

@@ -11,22 +11,12 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const SENTENCES = [
-  "Good morning everyone. Today we will talk about the weather in the city.",
-  "Please send me the report by the end of the week.",
-  "The children played in the park all afternoon.",
-  "The train to New York leaves from the main station.",
-];
-
 const runnerBusy = async () => RunnerHealth.parse(await (await fetch(`${stack.runnerUrl}/healthz`)).json()).busy;
 
 describe("job lifecycle", () => {
   it("cancels a job while the engines run: the runner stops, the job ends canceled, no result appears", async () => {
     // About two minutes of speech: several chunks, so the job is still running when it is canceled.
-    const spoken = await Promise.all(SENTENCES.map((s, i) => stack.fixtures.speech(`s${i}.wav`, s)));
-    const once = await stack.fixtures.joinAudio("once.wav", spoken, 0.5);
-    const long = await stack.fixtures.joinAudio("long.wav", Array(8).fill(once), 0.5);
-    const mp3 = await stack.fixtures.encodeAudio(long, "long.mp3");
+    const mp3 = await stack.fixtures.talk("long", 8);
 
     let canceled: Promise<Response> | null = null;
     const { job, events } = await stack.runToEnd(mp3, "long.mp3", (event, jobId) => {

@@ -7,6 +7,14 @@ import { textPdf } from "./minimal-pdf";
 
 const exec = promisify(execFile);
 
+/** Sentences flite speaks and pocketsphinx recognizes well: the script of `talk`. */
+export const TALK_SENTENCES = [
+  "Good morning everyone. Today we will talk about the weather in the city.",
+  "Please send me the report by the end of the week.",
+  "The children played in the park all afternoon.",
+  "The train to New York leaves from the main station.",
+];
+
 /** Builds test inputs with the same system tools the runner's image has. */
 export class MediaFixtures {
   constructor(readonly dir: string) {}
@@ -78,6 +86,14 @@ export class MediaFixtures {
       ...["-filter_complex", `${pads}concat=n=${inputs.length * 2}:v=0:a=1`, "-ac", "1", "-ar", "16000", out],
     ]);
     return out;
+  }
+
+  /** An MP3 of TALK_SENTENCES spoken `repeats` times over (about 15 s each time): a long recording. */
+  async talk(name: string, repeats: number): Promise<string> {
+    const spoken = await Promise.all(TALK_SENTENCES.map((s, i) => this.speech(`${name}-${i}.wav`, s)));
+    const once = await this.joinAudio(`${name}-once.wav`, spoken, 0.5);
+    const all = await this.joinAudio(`${name}-all.wav`, Array(repeats).fill(once), 0.5);
+    return this.encodeAudio(all, `${name}.mp3`);
   }
 
   /** Re-encodes audio (the format follows the extension of `name`). */
