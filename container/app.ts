@@ -1,14 +1,19 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { Hono } from "hono";
 import { type RequestIdVariables, requestId } from "hono/request-id";
+import { z } from "zod";
 import { createLogger, type Logger } from "../contracts/log";
 import type { RunnerHealth } from "../contracts/runner";
 import type { EngineInventory } from "./engine-inventory";
 import type { OcrEngine } from "./engines/ocr-engine";
+import { poppler } from "./engines/poppler";
 import type { SpeechEngine } from "./engines/speech-engine";
 import { JobAdmission } from "./job-admission";
+import { JobScope } from "./job-scope";
 import { streamJob } from "./job-stream";
 import { isAvMediaType, isOcrMediaType, mediaTypeOf } from "./pipelines/media-types";
 import { recognizeDocument } from "./pipelines/ocr";
+import { planParts } from "./pipelines/plan";
 import { streamSpeechChunks, transcribeMedia } from "./pipelines/transcribe";
 import type { ProcessPool } from "./pool";
 import { problemResponse } from "./problem";
@@ -24,6 +29,34 @@ export interface AppDeps {
   inventory: EngineInventory;
   /** Where the runner's log lines go (JSON, one per event; see contracts/log.ts). */
   log?: Logger;
+}
+
+/** `first_page`/`last_page`: one part of a document (both or neither). */
+const PageQuery = z
+  .object({ first_page: z.coerce.number().int().positive(), last_page: z.coerce.number().int().positive() })
+  .refine((q) => q.first_page <= q.last_page, "first_page must not be after last_page")
+  .transform((q) => ({ first: q.first_page, last: q.last_page }))
+  .optional();
+/** `start_s`/`end_s`: one span of a recording (both or neither). */
+const SpanQuery = z
+  .object({ start_s: z.coerce.number().nonnegative(), end_s: z.coerce.number().positive() })
+  .refine((q) => q.start_s < q.end_s, "start_s must be before end_s")
+  .transform((q) => ({ start: q.start_s, end: q.end_s }))
+  .optional();
+const PlanQuery = z.object({
+  pages_per_part: z.coerce.number().int().positive().default(10),
+  seconds_per_part: z.coerce.number().min(5).default(600),
+});
+
+/** The part asked for in the query string (`fields` present), or an error message. */
+function partQuery<T extends z.ZodType>(
+  schema: T,
+  query: Record<string, string>,
+  fields: readonly string[],
+): { ok: true; value: z.output<T> } | { ok: false; detail: string } {
+  const given = fields.some((field) => field in query);
+  const parsed = schema.safeParse(given ? Object.fromEntries(fields.map((f) => [f, query[f]])) : undefined);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, detail: z.prettifyError(parsed.error) };
 }
 
 /** The runner's HTTP API (see contracts/runner.ts). */
@@ -60,11 +93,13 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       const detail = `Unknown OCR language "${language}"; installed: ${languages.join(", ") || "none"} (combine with +)`;
       return problemResponse("validation_failed", detail, id);
     }
+    const pages = partQuery(PageQuery, c.req.query(), ["first_page", "last_page"]);
+    if (!pages.ok) return problemResponse("validation_failed", pages.detail, id);
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, language, requestId: id, log: jobLog(c) },
       async (job) => {
-        const { result, pdf } = await recognizeDocument(job, mediaType, deps.ocr);
+        const { result, pdf } = await recognizeDocument(job, mediaType, deps.ocr, pages.value);
         return { type: "result", result, pdf_base64: pdf.toString("base64") };
       },
     );
@@ -81,11 +116,17 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       const detail = `Unknown speech language "${language}"; supported: ${deps.speech.languages.join(", ")}`;
       return problemResponse("validation_failed", detail, id);
     }
+    const span = partQuery(SpanQuery, c.req.query(), ["start_s", "end_s"]);
+    if (!span.ok) return problemResponse("validation_failed", span.detail, id);
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, language, requestId: id, log: jobLog(c) },
       async (job) => {
-        const result = await transcribeMedia(job, { speech: deps.speech, chunkSeconds: deps.chunkSeconds });
+        const result = await transcribeMedia(job, {
+          speech: deps.speech,
+          chunkSeconds: deps.chunkSeconds,
+          span: span.value,
+        });
         return { type: "result", result };
       },
     );
@@ -97,12 +138,58 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!isAvMediaType(mediaType)) {
       return problemResponse("unsupported_media_type", `Audio chunks come from audio or video, not "${mediaType}"`, id);
     }
+    const span = partQuery(SpanQuery, c.req.query(), ["start_s", "end_s"]);
+    if (!span.ok) return problemResponse("validation_failed", span.detail, id);
     // The recognizer is elsewhere, so the language is its business, not the runner's.
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, language: "", requestId: id, log: jobLog(c) },
-      (job) => streamSpeechChunks(job, deps.chunkSeconds),
+      (job) => streamSpeechChunks(job, deps.chunkSeconds, span.value),
     );
+  });
+
+  app.post("/v1/plan", async (c) => {
+    const id = c.get("requestId");
+    const mediaType = mediaTypeOf(c.req.header("content-type"));
+    if (!isOcrMediaType(mediaType) && !isAvMediaType(mediaType)) {
+      return problemResponse(
+        "unsupported_media_type",
+        `Plans are made for documents and recordings, not "${mediaType}"`,
+        id,
+      );
+    }
+    const query = PlanQuery.safeParse(c.req.query());
+    if (!query.success) return problemResponse("validation_failed", z.prettifyError(query.error), id);
+    const { pages_per_part: pagesPerPart, seconds_per_part: secondsPerPart } = query.data;
+    return streamJob(
+      c.req.raw,
+      { pool, admission, engineTimeoutMs, language: "", requestId: id, log: jobLog(c) },
+      (job) => planParts(job, mediaType, { ocr: deps.ocr, pagesPerPart, secondsPerPart }),
+    );
+  });
+
+  /** Joins the searchable PDFs of a fanned-out OCR job's parts, in the order of the `file` fields. */
+  app.post("/v1/pdf/merge", async (c) => {
+    const id = c.get("requestId");
+    const form = await c.req.formData().catch(() => null);
+    const files = (form?.getAll("file") ?? []).filter((entry): entry is File => typeof entry !== "string");
+    if (files.length === 0) {
+      return problemResponse("validation_failed", "Send the PDFs to merge as multipart fields named `file`", id);
+    }
+    const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: c.req.raw.signal });
+    try {
+      const paths = await Promise.all(
+        files.map(async (file, index) => {
+          const path = scope.path(`part-${index}.pdf`);
+          await writeFile(path, Buffer.from(await file.arrayBuffer()));
+          return path;
+        }),
+      );
+      const merged = await poppler.merge(scope.run, paths, scope.path("merged.pdf"));
+      return c.body(await readFile(merged), 200, { "content-type": "application/pdf" });
+    } finally {
+      await scope.close();
+    }
   });
 
   app.notFound((c) => problemResponse("not_found", `No route ${c.req.method} ${c.req.path}`, c.get("requestId")));

@@ -23,6 +23,14 @@ const EnvSchema = z.object({
   LOG_LEVEL: optional(LogLevel.default("info")),
   /** Reliability drills only: this many OCR engine runs crash on purpose. */
   RUNNER_INJECT_OCR_CRASHES: optional(z.coerce.number().int().min(0).default(0)),
+  /** Partial-failure drills only: page numbers (comma-separated) whose recognition always fails. */
+  RUNNER_INJECT_UNREADABLE_PAGES: optional(
+    z
+      .string()
+      .regex(/^\d+(,\d+)*$/, "page numbers separated by commas")
+      .transform((list) => list.split(",").map(Number))
+      .default([]),
+  ),
 });
 
 export interface RunnerConfig {
@@ -38,6 +46,8 @@ export interface RunnerConfig {
   logLevel: LogLevel;
   /** Reliability drills only: OCR engine runs to crash on purpose. */
   injectOcrCrashes: number;
+  /** Partial-failure drills only: pages whose recognition always fails. */
+  injectUnreadablePages: number[];
 }
 
 export class ConfigError extends Error {
@@ -56,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     CHUNK_SECONDS,
     RUNNER_MAX_JOBS,
     RUNNER_INJECT_OCR_CRASHES,
+    RUNNER_INJECT_UNREADABLE_PAGES,
     LOG_LEVEL,
   } = parsed.data;
   return {
@@ -67,5 +78,6 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     maxJobs: RUNNER_MAX_JOBS ?? RUNNER_CONCURRENCY * 2,
     logLevel: LOG_LEVEL,
     injectOcrCrashes: RUNNER_INJECT_OCR_CRASHES,
+    injectUnreadablePages: RUNNER_INJECT_UNREADABLE_PAGES,
   };
 }

@@ -1,5 +1,6 @@
 import type { OcrEngine } from "./engines/ocr-engine";
 import { ExecError } from "./exec";
+import { mediaCorrupt } from "./pipelines/failures";
 
 /**
  * For reliability drills only (RUNNER_INJECT_OCR_CRASHES, off by default): the first `count`
@@ -17,5 +18,20 @@ export function crashingFirst(engine: OcrEngine, count: number): OcrEngine {
       }
       return engine.recognize(run, imagePath, options);
     },
+  };
+}
+
+/**
+ * For partial-failure drills only (RUNNER_INJECT_UNREADABLE_PAGES, off by default): recognizing one of
+ * `pages` always fails as an undecodable page would (`media_corrupt`, not retryable), so a fanned-out
+ * job has a part that fails for good while the others succeed.
+ */
+export function unreadablePages(engine: OcrEngine, pages: readonly number[]): OcrEngine {
+  return {
+    ...engine,
+    recognize: (run, imagePath, options) =>
+      pages.includes(options.page)
+        ? Promise.reject(mediaCorrupt(`Page ${options.page} could not be decoded (injected fault)`))
+        : engine.recognize(run, imagePath, options),
   };
 }

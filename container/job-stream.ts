@@ -10,7 +10,7 @@ import { problemResponse } from "./problem";
 import { saveBody } from "./upload";
 
 /** The last line of a successful stream. */
-type FinalEvent = Extract<RunnerEvent, { type: "result" | "audio_end" }>;
+type FinalEvent = Extract<RunnerEvent, { type: "result" | "audio_end" | "plan" }>;
 
 export interface JobStreamOptions {
   pool: ProcessPool;

@@ -5,24 +5,28 @@ import { ConfigError, loadConfig } from "./config";
 import { EngineInventory } from "./engine-inventory";
 import { pocketsphinx } from "./engines/pocketsphinx";
 import { tesseract } from "./engines/tesseract";
-import { crashingFirst } from "./fault-injection";
+import { crashingFirst, unreadablePages } from "./fault-injection";
 import { ProcessPool } from "./pool";
 
 function main(): void {
   const config = loadConfig(process.env);
   const log = createLogger("runner", config.logLevel);
+  let ocr = config.injectOcrCrashes > 0 ? crashingFirst(tesseract, config.injectOcrCrashes) : tesseract;
+  if (config.injectUnreadablePages.length > 0) ocr = unreadablePages(ocr, config.injectUnreadablePages);
   const app = createApp({
     pool: new ProcessPool(config.concurrency),
     maxJobs: config.maxJobs,
     engineTimeoutMs: config.engineTimeoutMs,
     chunkSeconds: config.chunkSeconds,
-    ocr: config.injectOcrCrashes > 0 ? crashingFirst(tesseract, config.injectOcrCrashes) : tesseract,
+    ocr,
     speech: pocketsphinx,
     inventory: new EngineInventory(tesseract, pocketsphinx),
     log,
   });
   if (config.injectOcrCrashes > 0)
     log.warn("drill: OCR runs will crash on purpose", { count: config.injectOcrCrashes });
+  if (config.injectUnreadablePages.length > 0)
+    log.warn("drill: pages will fail to decode on purpose", { pages: config.injectUnreadablePages });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
     log.info("media runner listening", {
       url: `http://${address.address}:${address.port}`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors";
+import { JobParts } from "./parts";
 
 export const JOB_KINDS = ["ocr", "av"] as const;
 export const JobKind = z.enum(JOB_KINDS);
@@ -72,6 +73,8 @@ export const Job = z.object({
   engine_seconds: z.number().nonnegative().default(0),
   /** Times an operator replayed the job after it failed; each replay grants a fresh budget. */
   replays: z.number().int().nonnegative().default(0),
+  /** Set when the job was split into parts (fan-out): how many, how many are done, which failed. */
+  parts: JobParts.nullable().default(null),
   request_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),

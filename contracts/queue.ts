@@ -1,10 +1,27 @@
 import { z } from "zod";
 import { JobKind, JobOptions } from "./job";
+import { PartRange } from "./parts";
 
 /** Queue names, as wrangler.toml declares them. */
 export const QUEUES = { ocr: "verbatim-ocr", av: "verbatim-av", deadLetter: "verbatim-dlq" } as const;
 
-/** The message on the OCR and A/V work queues: everything a consumer needs to run one job. */
+/**
+ * What a message asks for: absent, the whole job (which may decide to fan out); `part`, one part of
+ * a fanned-out job; `merge`, putting a fanned-out job's part results together. Both carry the
+ * attempt that fanned out, so messages of an attempt that was taken over change nothing.
+ */
+export const WorkStep = z.discriminatedUnion("step", [
+  z.object({
+    step: z.literal("part"),
+    attempt: z.number().int().positive(),
+    index: z.number().int().nonnegative(),
+    range: PartRange,
+  }),
+  z.object({ step: z.literal("merge"), attempt: z.number().int().positive() }),
+]);
+export type WorkStep = z.infer<typeof WorkStep>;
+
+/** The message on the OCR and A/V work queues: everything a consumer needs to run one job (or a step of it). */
 export const WorkMessage = z.object({
   v: z.literal(1),
   job_id: z.string(),
@@ -15,5 +32,6 @@ export const WorkMessage = z.object({
   options: JobOptions,
   request_id: z.string(),
   enqueued_at: z.string(),
+  fan_out: WorkStep.optional(),
 });
 export type WorkMessage = z.infer<typeof WorkMessage>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PartFailure } from "./parts";
 
 /** [x0, y0, x1, y1], in the page's `unit`, origin top-left. */
 export const BBox = z.tuple([z.number(), z.number(), z.number(), z.number()]);
@@ -26,6 +27,8 @@ export const OcrResult = z.object({
   engine: z.string(),
   language: z.string(),
   pages: z.array(OcrPage),
+  /** Parts of a fanned-out job that failed for good: their pages are missing above. */
+  failed_parts: z.array(PartFailure).optional(),
 });
 export type OcrResult = z.infer<typeof OcrResult>;
 export type OcrPage = z.infer<typeof OcrPage>;
@@ -43,6 +46,8 @@ export const AvResult = z.object({
   language: z.string(),
   duration_s: z.number(),
   segments: z.array(AvSegment),
+  /** Parts of a fanned-out job that failed for good: their spans have no segments above. */
+  failed_parts: z.array(PartFailure).optional(),
 });
 export type AvResult = z.infer<typeof AvResult>;
 export type AvSegment = z.infer<typeof AvSegment>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors";
+import { PartRange } from "./parts";
 import { AvResult, OcrResult } from "./results";
 
 /**
@@ -8,10 +9,17 @@ import { AvResult, OcrResult } from "./results";
  *   POST /v1/ocr?language=eng         body: the file (PDF or image), Content-Type: its sniffed MIME type
  *   POST /v1/transcribe?language=eng  body: the audio or video file, Content-Type: its sniffed MIME type
  *   POST /v1/audio-chunks             body: the audio or video file; for a speech engine outside the runner
+ *   POST /v1/plan?pages_per_part=10&seconds_per_part=600
+ *                                     body: any file; how it splits into parts (fan-out)
+ *   POST /v1/pdf/merge                body: multipart/form-data, PDFs in fields `file`, in order; answers the PDF
  *   GET  /healthz                     RunnerHealth
  *
+ * The work routes take one part of a file on request: `first_page` and `last_page` (OCR) or
+ * `start_s` and `end_s` (speech). Page numbers and timestamps in their results stay those of the
+ * whole file.
+ *
  * Work routes answer 200 with `application/x-ndjson`: one RunnerEvent per line, `probe` first,
- * then `progress` lines, and last either `result` or `error`. `/v1/audio-chunks` sends the speech
+ * then `progress` lines, and last either `result` or `error` (`plan` for `/v1/plan`). `/v1/audio-chunks` sends the speech
  * audio cut at pauses instead: `audio_chunk` lines in time order, then `audio_end` (or `error`).
  * Requests the runner refuses before starting (bad type, bad query) answer a non-200 status with a
  * problem+json body.
@@ -43,6 +51,13 @@ export const RunnerEvent = z.discriminatedUnion("type", [
     end_s: z.number().nonnegative(),
     /** 16 kHz mono 16-bit WAV, base64. */
     wav_base64: z.string(),
+  }),
+  z.object({
+    type: z.literal("plan"),
+    pages: z.number().int().positive().nullable(),
+    duration_s: z.number().nonnegative().nullable(),
+    /** In order, covering the whole file; one part means the file is not worth splitting. */
+    parts: z.array(PartRange),
   }),
   z.object({ type: z.literal("audio_end"), duration_s: z.number().nonnegative(), chunks: z.number().int() }),
   z.object({

@@ -6,11 +6,14 @@ export interface MediaProbe {
   hasAudio: boolean;
 }
 
-/** A stretch of near-silence, in seconds from the start. */
-export interface Silence {
+/** A stretch of time in seconds from the start (of a file, or of a decoded part of it). */
+export interface TimeSpan {
   start: number;
   end: number;
 }
+
+/** A stretch of near-silence. */
+export type Silence = TimeSpan;
 
 /**
  * Demuxers ffmpeg may use on uploads. Without this list an upload could be a playlist or concat script that
@@ -40,10 +43,14 @@ export const ffmpeg = {
     return parseProbe(stdout.toString());
   },
 
-  /** Decodes the audio of `inputPath` (ffmpeg picks the main audio stream) into a speech-format WAV file. */
-  async extractSpeechAudio(run: Run, inputPath: string, wavPath: string): Promise<void> {
+  /**
+   * Decodes the audio of `inputPath` (ffmpeg picks the main audio stream) into a speech-format WAV file;
+   * only `span` of it (seconds on the file's timeline) when given.
+   */
+  async extractSpeechAudio(run: Run, inputPath: string, wavPath: string, span?: TimeSpan): Promise<void> {
+    const seek = span ? ["-ss", String(span.start), "-t", String(span.end - span.start)] : [];
     await run("ffmpeg", [
-      ...["-nostdin", "-v", "error", ...UPLOAD_INPUT_GUARDS, "-i", inputPath],
+      ...["-nostdin", "-v", "error", ...UPLOAD_INPUT_GUARDS, ...seek, "-i", inputPath],
       ...["-vn", ...SPEECH_PCM, "-y", wavPath],
     ]);
   },

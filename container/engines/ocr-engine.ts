@@ -2,6 +2,8 @@ import type { Run } from "../exec";
 import type { PageLayout } from "./layout";
 
 export interface RecognizeOptions {
+  /** The page's number in its document. */
+  page: number;
   /** Engine language spec, e.g. `eng` or `eng+deu`. */
   language: string;
   /** Output files are `${outputBase}.*`. */

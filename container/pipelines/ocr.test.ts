@@ -134,6 +134,72 @@ describe("POST /v1/ocr", () => {
     expect((await inspectPdf(pdf)).pages).toBe(3);
   });
 
+  it("recognizes only the pages asked for, keeping their numbers in the document (one part of a fan-out)", async () => {
+    const reply = await postFile(
+      `${runner.baseUrl}/v1/ocr?language=eng&first_page=2&last_page=3`,
+      files.tiff as string,
+      "image/tiff",
+    );
+    expect(reply.events[0]?.event).toEqual({ type: "probe", pages: 3, duration_s: null });
+    expect(progressEvents(reply).map(({ done, total }) => `${done}/${total}`)).toEqual(["0/2", "1/2", "2/2"]);
+    const { result, pdf } = resultOf(reply);
+    expect(result.pages.map((page) => page.page)).toEqual([2, 3]);
+    expect(characterErrorRate(PAGE_THREE.join("\n"), result.pages[1]?.text ?? "")).toBeLessThan(MAX_CER);
+    expect((await inspectPdf(pdf)).pages).toBe(2);
+  });
+
+  it("refuses a page range outside the document as validation_failed, not retryable", async () => {
+    const beyond = await postFile(
+      `${runner.baseUrl}/v1/ocr?language=eng&first_page=3&last_page=4`,
+      files.tiff as string,
+      "image/tiff",
+    );
+    expect(finalEvent(beyond)).toMatchObject({ type: "error", code: "validation_failed", retryable: false });
+    const half = await postFile(
+      `${runner.baseUrl}/v1/ocr?language=eng&first_page=2`,
+      files.tiff as string,
+      "image/tiff",
+    );
+    expect(half.status).toBe(422);
+  });
+
+  it("plans parts of a document by pages, and merges part PDFs in order", async () => {
+    const planned = finalEvent(
+      await postFile(`${runner.baseUrl}/v1/plan?pages_per_part=2`, files.tiff as string, "image/tiff"),
+    );
+    expect(planned).toEqual({
+      type: "plan",
+      pages: 3,
+      duration_s: null,
+      parts: [
+        { unit: "pages", first: 1, last: 2 },
+        { unit: "pages", first: 3, last: 3 },
+      ],
+    });
+
+    const parts = await Promise.all(
+      [
+        [3, 3],
+        [1, 2],
+      ].map(async ([first, last]) => {
+        const url = `${runner.baseUrl}/v1/ocr?language=eng&first_page=${first}&last_page=${last}`;
+        return resultOf(await postFile(url, files.tiff as string, "image/tiff")).pdf;
+      }),
+    );
+    const form = new FormData();
+    for (const pdf of parts) form.append("file", new Blob([new Uint8Array(pdf)], { type: "application/pdf" }));
+    const merged = await fetch(`${runner.baseUrl}/v1/pdf/merge`, { method: "POST", body: form });
+    expect(merged.status).toBe(200);
+    expect(merged.headers.get("content-type")).toBe("application/pdf");
+    const inspected = await inspectPdf(Buffer.from(await merged.arrayBuffer()));
+    expect(inspected.pages).toBe(3);
+    // Merged in the order sent: page 3's text comes before page 1's.
+    expect(inspected.text.indexOf("third page")).toBeLessThan(inspected.text.indexOf("quick brown"));
+
+    const empty = await fetch(`${runner.baseUrl}/v1/pdf/merge`, { method: "POST", body: new FormData() });
+    expect(empty.status).toBe(422);
+  });
+
   it("reads TIFF pages with 16 bits per sample (converted to 8-bit before OCR)", async () => {
     const deep = fixtures.path("deep.tif");
     await promisify(execFile)("convert", [files.one as string, "-depth", "16", deep]);

@@ -6,7 +6,7 @@ import { libtiff } from "../engines/libtiff";
 import type { OcrEngine } from "../engines/ocr-engine";
 import { poppler } from "../engines/poppler";
 import { mapConcurrent } from "../map-concurrent";
-import { decoding, mediaCorrupt, mediaNoContent } from "./failures";
+import { decoding, JobFailure, mediaCorrupt, mediaNoContent } from "./failures";
 import { hasImageSignature } from "./image-signature";
 import type { Job } from "./job";
 import { type ImageType, type OcrMediaType, PDF } from "./media-types";
@@ -30,22 +30,37 @@ interface PageOutput {
 
 type PageTask = (pageNumber: number) => Promise<PageOutput>;
 
+/** Pages `first`..`last` (1-based, inclusive) of a document. */
+export interface PageRange {
+  first: number;
+  last: number;
+}
+
 /**
- * Turns a PDF or image into text with word boxes plus a searchable PDF. Pages are independent, so they are
+ * Turns a PDF or image into text with word boxes plus a searchable PDF: all its pages, or `range` of them
+ * (a fanned-out job's part; pages keep their numbers in the document). Pages are independent, so they are
  * worked on in parallel; the `probe` event gives the page count and a `progress` event follows each page.
  */
-export async function recognizeDocument(job: Job, mediaType: OcrMediaType, ocr: OcrEngine): Promise<OcrOutput> {
-  const { pageCount, recognizePage } =
-    mediaType === PDF ? await planPdf(job, ocr) : await planImage(job, mediaType, ocr);
-  if (pageCount === 0) throw mediaNoContent("The file has no pages");
+export async function recognizeDocument(
+  job: Job,
+  mediaType: OcrMediaType,
+  ocr: OcrEngine,
+  range?: PageRange,
+): Promise<OcrOutput> {
+  const { pageCount, recognizePage } = await planDocument(job, mediaType, ocr);
   job.emit({ type: "probe", pages: pageCount, duration_s: null });
+  const { first, last } = range ?? { first: 1, last: pageCount };
+  if (first > last || last > pageCount) {
+    throw new JobFailure("validation_failed", `Pages ${first}–${last} are not within the ${pageCount} pages`, false);
+  }
 
-  const pageNumbers = Array.from({ length: pageCount }, (_, index) => index + 1);
+  const pageNumbers = Array.from({ length: last - first + 1 }, (_, index) => first + index);
+  const total = pageNumbers.length;
   let done = 0;
-  job.emit({ type: "progress", done, total: pageCount, unit: "pages", stage: "ocr" });
+  job.emit({ type: "progress", done, total, unit: "pages", stage: "ocr" });
   const pages = await mapConcurrent(pageNumbers, job.parallelism, async (pageNumber) => {
     const output = await recognizePage(pageNumber);
-    job.emit({ type: "progress", done: ++done, total: pageCount, unit: "pages", stage: "ocr" });
+    job.emit({ type: "progress", done: ++done, total, unit: "pages", stage: "ocr" });
     return output;
   });
 
@@ -58,6 +73,17 @@ export async function recognizeDocument(job: Job, mediaType: OcrMediaType, ocr: 
     result: { kind: "ocr", engine: ocr.name, language: job.language, pages: pages.map((output) => output.page) },
     pdf: await readFile(merged),
   };
+}
+
+/** The document's page count, and how to recognize one of its pages. */
+export async function planDocument(
+  job: Job,
+  mediaType: OcrMediaType,
+  ocr: OcrEngine,
+): Promise<{ pageCount: number; recognizePage: PageTask }> {
+  const plan = mediaType === PDF ? await planPdf(job, ocr) : await planImage(job, mediaType, ocr);
+  if (plan.pageCount === 0) throw mediaNoContent("The file has no pages");
+  return plan;
 }
 
 async function planPdf(job: Job, ocr: OcrEngine): Promise<{ pageCount: number; recognizePage: PageTask }> {
@@ -79,6 +105,7 @@ async function planPdf(job: Job, ocr: OcrEngine): Promise<{ pageCount: number; r
     );
     // The page image is our own rendering, so a tesseract failure here is the engine's, not the file's.
     const { layout, pdfPath } = await ocr.recognize(run, png, {
+      page: pageNumber,
       language: job.language,
       outputBase: job.path(`ocr-${pageNumber}`),
       dpi: RENDER_DPI,
@@ -103,7 +130,11 @@ async function planImage(
     const imagePath = await readableByOcr(job, mediaType, imagePaths[pageNumber - 1] as string, pageNumber);
     const { layout, pdfPath } = await decoding(
       "The image could not be read",
-      ocr.recognize(job.run, imagePath, { language: job.language, outputBase: job.path(`ocr-${pageNumber}`) }),
+      ocr.recognize(job.run, imagePath, {
+        page: pageNumber,
+        language: job.language,
+        outputBase: job.path(`ocr-${pageNumber}`),
+      }),
     );
     // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
     if (layout.width === 0 || layout.height === 0) throw mediaCorrupt(`Page ${pageNumber} could not be decoded`);

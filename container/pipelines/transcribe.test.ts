@@ -126,6 +126,47 @@ describe("POST /v1/transcribe", () => {
     expect(resultAt - probeAt).toBeGreaterThan(1000);
   });
 
+  it("transcribes only the span asked for, on the file's timeline (one part of a fan-out)", async () => {
+    const planned = finalEvent(
+      await postFile(`${runner.baseUrl}/v1/plan?seconds_per_part=30`, files.long as string, "audio/wav"),
+    );
+    if (planned.type !== "plan") throw new Error(JSON.stringify(planned));
+    expect(planned.pages).toBeNull();
+    expect(planned.duration_s).toBeGreaterThan(65);
+    expect(planned.parts.length).toBeGreaterThanOrEqual(2);
+    expect(planned.parts[0]).toMatchObject({ unit: "seconds", start: 0 });
+    for (const [index, part] of planned.parts.entries()) {
+      if (part.unit !== "seconds") throw new Error("expected time spans");
+      const previous = planned.parts[index - 1];
+      if (previous?.unit === "seconds") expect(part.start).toBe(previous.end);
+    }
+    expect(planned.parts.at(-1)).toMatchObject({ end: planned.duration_s });
+
+    let heard = "";
+    for (const part of planned.parts) {
+      if (part.unit !== "seconds") continue;
+      const url = `${runner.baseUrl}/v1/transcribe?language=eng&start_s=${part.start}&end_s=${part.end}`;
+      const result = resultOf(await postFile(url, files.long as string, "audio/wav"));
+      for (const segment of result.segments) {
+        expect(segment.start).toBeGreaterThanOrEqual(part.start);
+        expect(segment.end).toBeLessThanOrEqual(part.end + 0.05);
+      }
+      expect(result.duration_s).toBeCloseTo(part.end, 1);
+      heard += ` ${transcript(result)}`;
+    }
+    // Parts cut at pauses: together they hold the whole talk.
+    expect(wordErrorRate(LONG_TALK.join(" "), heard)).toBeLessThan(MAX_WER);
+  });
+
+  it("refuses a span that ends before it starts", async () => {
+    const reply = await postFile(
+      `${runner.baseUrl}/v1/transcribe?language=eng&start_s=9&end_s=3`,
+      files.long as string,
+      "audio/wav",
+    );
+    expect(reply.status).toBe(422);
+  });
+
   it("answers silence with a result holding no segments", async () => {
     const result = resultOf(await transcribe(files.silence as string, "audio/wav"));
     expect(result.segments).toEqual([]);

@@ -46,15 +46,15 @@ export async function postFile(url: string, filePath: string, contentType: strin
 
 /**
  * Checks the stream's shape (contracts/runner.ts): `probe` first unless the job failed before it, `progress`
- * in between, and exactly one `result` or `error`, last. Returns that final event.
+ * in between, and exactly one `result`, `plan` or `error`, last. Returns that final event.
  */
-export function finalEvent(reply: RunnerReply): Extract<RunnerEvent, { type: "result" | "error" }> {
+export function finalEvent(reply: RunnerReply): Extract<RunnerEvent, { type: "result" | "plan" | "error" }> {
   const types = reply.events.map(({ event }) => event.type);
   const shape = types.join(" ");
   if (reply.status !== 200) throw new Error(`expected a 200 stream, got ${reply.status}: ${reply.body}`);
-  if (!/^(probe( progress)* )?(result|error)$/.test(shape)) throw new Error(`bad event sequence: ${shape}`);
+  if (!/^(probe( progress)* )?(result|plan|error)$/.test(shape)) throw new Error(`bad event sequence: ${shape}`);
   const last = reply.events.at(-1)?.event;
-  if (last?.type !== "result" && last?.type !== "error") throw new Error("no final event");
+  if (last?.type !== "result" && last?.type !== "plan" && last?.type !== "error") throw new Error("no final event");
   return last;
 }
 

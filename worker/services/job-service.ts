@@ -69,6 +69,7 @@ export async function createJob(
     attempts: 0,
     engine_seconds: 0,
     replays: 0,
+    parts: null,
     request_id: input.requestId,
     created_at: now,
     updated_at: now,

@@ -61,6 +61,7 @@ export async function createQueuedJob(userId: string, overrides: Partial<Job> = 
     attempts: 0,
     engine_seconds: 0,
     replays: 0,
+    parts: null,
     request_id: "req-test",
     created_at: now,
     updated_at: now,

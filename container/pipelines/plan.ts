@@ -1,0 +1,46 @@
+import type { PartRange } from "../../contracts/parts";
+import type { RunnerEvent } from "../../contracts/runner";
+import type { OcrEngine } from "../engines/ocr-engine";
+import type { Job } from "./job";
+import { isOcrMediaType } from "./media-types";
+import { planDocument } from "./ocr";
+import { prepareSpeech } from "./transcribe";
+
+export interface PlanOptions {
+  ocr: OcrEngine;
+  pagesPerPart: number;
+  secondsPerPart: number;
+}
+
+/**
+ * How a file splits into parts for fan-out: documents into runs of `pagesPerPart` pages, recordings into
+ * spans of about `secondsPerPart` seconds cut at pauses (as chunks are), so no word is split between parts.
+ */
+export async function planParts(
+  job: Job,
+  /** An OCR or audio/video media type (checked by the route). */
+  mediaType: string,
+  { ocr, pagesPerPart, secondsPerPart }: PlanOptions,
+): Promise<Extract<RunnerEvent, { type: "plan" }>> {
+  if (isOcrMediaType(mediaType)) {
+    const { pageCount } = await planDocument(job, mediaType, ocr);
+    return { type: "plan", pages: pageCount, duration_s: null, parts: pageParts(pageCount, pagesPerPart) };
+  }
+  const { durationS, chunks } = await prepareSpeech(job, secondsPerPart);
+  const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
+  return {
+    type: "plan",
+    pages: null,
+    duration_s: toMs(durationS),
+    parts: chunks.map((chunk): PartRange => ({ unit: "seconds", start: toMs(chunk.start), end: toMs(chunk.end) })),
+  };
+}
+
+/** Pages 1..`pageCount` in consecutive runs of `perPart` (the last one shorter). */
+export function pageParts(pageCount: number, perPart: number): PartRange[] {
+  const parts: PartRange[] = [];
+  for (let first = 1; first <= pageCount; first += perPart) {
+    parts.push({ unit: "pages", first, last: Math.min(pageCount, first + perPart - 1) });
+  }
+  return parts;
+}
