@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { ulid } from "ulid";
 import { describe, expect, it } from "vitest";
-import type { Job, WorkMessage } from "../contracts";
+import { AvResult, type Job, type PartRange, type WorkMessage } from "../contracts";
 import worker from "../worker/index";
 import { coordinatorFor } from "../worker/services/coordinator";
-import { sourceKey } from "../worker/services/job-service";
+import { partResultKey, resultKey, sourceKey } from "../worker/services/job-service";
 import { createQueuedJob, createUserWithKey, TINY_PNG } from "../worker/test/helpers";
 
 async function queuedJob(): Promise<{ job: Job; message: WorkMessage }> {
@@ -159,9 +159,137 @@ describe("dead-letter consumer", () => {
     expect(after?.status).toBe("failed");
     expect(after?.error?.code).toBe("retries_exhausted");
     expect(after?.error?.message).toContain("runner_unavailable");
-    const kept = await env.DB.prepare("SELECT error_code, attempts FROM dead_letters WHERE job_id = ?")
+    const kept = await env.DB.prepare("SELECT error_code, attempts, queue FROM dead_letters WHERE job_id = ?")
       .bind(job.id)
       .all();
-    expect(kept.results).toEqual([{ error_code: "runner_unavailable", attempts: 6 }]);
+    // Recorded against the queue it died on, with the job's attempts (each delivery takes one).
+    expect(kept.results).toEqual([{ error_code: "runner_unavailable", attempts: 1, queue: "verbatim-ocr" }]);
+  });
+});
+
+describe("fan-out steps", () => {
+  const SPANS: PartRange[] = [
+    { unit: "seconds", start: 0, end: 300 },
+    { unit: "seconds", start: 300, end: 600 },
+    { unit: "seconds", start: 600, end: 720 },
+  ];
+  const partResult = (start: number): AvResult => ({
+    kind: "av",
+    engine: "pocketsphinx",
+    language: "eng",
+    duration_s: start + 300,
+    segments: [{ start: start + 1, end: start + 2, text: `said at ${start + 1}`, words: [] }],
+  });
+
+  /** An A/V job claimed by its first message and split into SPANS. */
+  async function fannedOutAv() {
+    const { userId } = await createUserWithKey();
+    const base = await createQueuedJob(userId);
+    const job = await createQueuedJob(userId, {
+      kind: "av",
+      file: { ...base.file, name: "talk.mp3", mime: "audio/mpeg", duration_s: 720 },
+    });
+    await env.FILES.put(sourceKey(job.id), TINY_PNG);
+    const coordinator = coordinatorFor(env, job.id);
+    await coordinator.claim("parent");
+    await coordinator.fanOut(1, SPANS);
+    const message: WorkMessage = {
+      v: 1,
+      job_id: job.id,
+      user_id: userId,
+      kind: "av",
+      object_key: sourceKey(job.id),
+      mime: "audio/mpeg",
+      options: { language: "eng" },
+      request_id: "req-fan-out",
+      enqueued_at: job.created_at,
+    };
+    return { job, coordinator, message };
+  }
+
+  it("retries a part alone when the runner is unreachable, leaving the job processing", async () => {
+    const { job, coordinator, message } = await fannedOutAv();
+    const part = { ...message, fan_out: { step: "part" as const, attempt: 1, index: 1, range: SPANS[1] as PartRange } };
+    const result = await deliver("verbatim-av", part);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(await coordinator.get()).toMatchObject({
+      status: "processing",
+      attempts: 1,
+      parts: { done: 0, failed: [] },
+    });
+    // The part was given back: its retry can take it.
+    expect(await coordinator.claimPart(1, 1, "the-retry")).toMatchObject({ ok: true });
+    expect(job.id).toBe(message.job_id);
+  });
+
+  it("fails a part for good when its last delivery fails, and the job carries on", async () => {
+    const { coordinator, message } = await fannedOutAv();
+    const part = { ...message, fan_out: { step: "part" as const, attempt: 1, index: 2, range: SPANS[2] as PartRange } };
+    const result = await deliver("verbatim-av", part, 5);
+    expect(result.explicitAcks).toHaveLength(1);
+    const job = await coordinator.get();
+    expect(job?.status).toBe("processing");
+    expect(job?.parts?.failed).toEqual([
+      expect.objectContaining({ part: 2, range: SPANS[2], code: "retries_exhausted" }),
+    ]);
+  });
+
+  it("merges the parts in order into the job's result, naming the part that failed", async () => {
+    const { job, coordinator, message } = await fannedOutAv();
+    for (const [index, start] of [
+      [2, 600],
+      [0, 0],
+    ] as const) {
+      await env.FILES.put(partResultKey(job.id, 1, index, "json"), JSON.stringify(partResult(start)));
+      await coordinator.claimPart(1, index, `m${index}`);
+      await coordinator.settlePart(1, index, `m${index}`, { engineSeconds: 1 });
+    }
+    // Part 1's messages all died: the dead-letter consumer fails that part only.
+    const dead = { ...message, fan_out: { step: "part" as const, attempt: 1, index: 1, range: SPANS[1] as PartRange } };
+    await deliver("verbatim-dlq", dead, 11);
+    expect((await coordinator.get())?.status).toBe("processing");
+    const record = await env.DB.prepare("SELECT stage, attempts FROM dead_letters WHERE job_id = ?")
+      .bind(job.id)
+      .first();
+    expect(record).toEqual({ stage: "part 1 (5:00–10:00)", attempts: 0 }); // no delivery ever took it
+
+    const merge = { ...message, fan_out: { step: "merge" as const, attempt: 1 } };
+    expect((await deliver("verbatim-av", merge)).explicitAcks).toHaveLength(1);
+    const ended = await coordinator.get();
+    expect(ended).toMatchObject({ status: "succeeded", parts: { total: 3, done: 2 } });
+    expect(ended?.parts?.failed.map((f) => f.part)).toEqual([1]);
+    const stored = await env.FILES.get(resultKey(job.id, 1, "json"));
+    const merged = AvResult.parse(await stored?.json());
+    expect(merged.segments.map((s) => s.start)).toEqual([1, 601]);
+    expect(merged.duration_s).toBe(720);
+    expect(merged.failed_parts?.map((f) => f.range)).toEqual([SPANS[1]]);
+    // The parts' own results are gone once merged.
+    expect(await env.FILES.head(partResultKey(job.id, 1, 0, "json"))).toBeNull();
+    // A duplicate merge message changes nothing.
+    expect((await deliver("verbatim-av", merge)).explicitAcks).toHaveLength(1);
+    expect((await coordinator.get())?.status).toBe("succeeded");
+  });
+
+  it("fails the job when every part failed, with the first part's code", async () => {
+    const { coordinator, message } = await fannedOutAv();
+    for (const index of [0, 1, 2]) {
+      await coordinator.settlePart(1, index, "dead", {
+        error: { code: "media_corrupt", message: "undecodable" },
+        dead: true,
+      });
+    }
+    await deliver("verbatim-av", { ...message, fan_out: { step: "merge" as const, attempt: 1 } });
+    const job = await coordinator.get();
+    expect(job).toMatchObject({ status: "failed", error: { code: "media_corrupt" } });
+    expect(job?.error?.message).toContain("all 3 parts failed");
+  });
+
+  it("acknowledges a part of a canceled job without work", async () => {
+    const { coordinator, message } = await fannedOutAv();
+    await coordinator.transition("canceled");
+    const part = { ...message, fan_out: { step: "part" as const, attempt: 1, index: 0, range: SPANS[0] as PartRange } };
+    const result = await deliver("verbatim-av", part);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { ulid } from "ulid";
-import { WorkMessage } from "../contracts";
+import { describeRange, type Job, QUEUES, WorkMessage } from "../contracts";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { recordMetric } from "../worker/services/metrics";
 
@@ -13,6 +13,16 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
   const jobId = parsed.success ? parsed.data.job_id : "unknown";
   const coordinator = parsed.success ? coordinatorFor(env, jobId) : null;
   const job = coordinator ? await coordinator.get() : null;
+  const work = parsed.success ? parsed.data : null;
+  // The queue it died on, and how often it was tried there (this queue counts its own deliveries).
+  const source = work ? QUEUES[work.kind] : queue;
+  const step = work?.fan_out;
+  const tries =
+    step?.step === "part"
+      ? ((await coordinator?.partsOf(step.attempt))?.[step.index]?.claims ?? message.attempts)
+      : !step && job
+        ? job.attempts // every delivery of a job's message takes an attempt
+        : message.attempts;
   // One record per dead message, however often the dead-letter queue delivers it.
   const inserted = await env.DB.prepare(
     `INSERT INTO dead_letters (id, job_id, user_id, queue, message_id, attempts, error_code, error_message, stage,
@@ -23,13 +33,13 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
       `dl_${ulid()}`,
       jobId,
       job?.user_id ?? null,
-      queue,
+      source,
       message.id,
-      message.attempts,
+      tries,
       job?.error?.code ?? null,
       job?.error?.message ?? null,
-      job?.progress?.stage ?? job?.status ?? "unknown",
-      parsed.success ? parsed.data.enqueued_at : null,
+      stageOf(work, job),
+      work?.enqueued_at ?? null,
       new Date().toISOString(),
       JSON.stringify(message.body),
     )
@@ -42,13 +52,26 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
     });
   }
   // The job fails if it was waiting for this work, or still held by this message (whose deliveries
-  // all died); a job that a live consumer holds or that has ended stays as it is.
-  if (coordinator) {
+  // all died); a job that a live consumer holds or that has ended stays as it is. A dead part fails
+  // that part only (the rest of the job carries on); a dead merge fails its attempt.
+  if (coordinator && parsed.success) {
     const last = job?.error;
-    await coordinator.abandon(message.id, {
-      code: "retries_exhausted",
+    const error = {
+      code: "retries_exhausted" as const,
       message: last ? `gave up after retries; last error: ${last.code}: ${last.message}` : "gave up after retries",
-    });
+    };
+    const step = parsed.data.fan_out;
+    if (step?.step === "part")
+      await coordinator.settlePart(step.attempt, step.index, message.id, { error, dead: true });
+    else if (step?.step === "merge") await coordinator.transition("failed", { error }, step.attempt);
+    else await coordinator.abandon(message.id, error);
   }
   message.ack();
+}
+
+/** Where the dead message's work stood: its fan-out step, else the job's stage. */
+function stageOf(work: WorkMessage | null, job: Job | null): string {
+  if (work?.fan_out?.step === "part") return `part ${work.fan_out.index} (${describeRange(work.fan_out.range)})`;
+  if (work?.fan_out?.step === "merge") return "merge";
+  return job?.progress?.stage ?? job?.status ?? "unknown";
 }

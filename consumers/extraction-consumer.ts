@@ -1,21 +1,20 @@
-import { createLogger, isTerminal, type JobError, WorkMessage } from "../contracts";
+import { createLogger, isTerminal, type Logger, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { isEnabled } from "../worker/services/flags";
 import { resultKey } from "../worker/services/job-service";
-import { decideRetry } from "./retry-policy";
-import { type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
+import { asWorkError, extract, failureError, retryDecision, sourceInput, watchLease } from "./attempt";
+import { handleMerge, handlePart, sendParts } from "./fan-out";
+import { planOnRunner, type RunnerProgress } from "./runner-client";
 import { runnerEndpoint } from "./runner-endpoint";
-import { transcribeWithWorkersAi } from "./workers-ai-whisper";
 
-/** How often a consumer checks, between progress reports, that its job is still its to work on. */
-const LEASE_CHECK_MS = 2000;
+/** Types whose files may hold many pages; a single image never needs splitting. */
+const MULTI_PAGE_TYPES = ["application/pdf", "image/tiff"];
 
 /**
- * Runs one OCR or A/V job from its queue message: claims it in its coordinator, streams the
- * source to the media runner, stores the results in R2 and ends the job. Transient failures go
- * back to the queue with backoff (exhausted retries land in the dead-letter queue); input errors
- * fail the job at once.
+ * Runs one work message: a whole job, or (see fan-out.ts) one part of a fanned-out job or its merge.
+ * Transient failures go back to the queue with backoff (exhausted retries land in the dead-letter
+ * queue); input errors fail the job at once.
  */
 export async function handleExtraction(message: Message<unknown>, env: Env, config: Config): Promise<void> {
   const parsed = WorkMessage.safeParse(message.body);
@@ -28,47 +27,60 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     return;
   }
   const work = parsed.data;
-  let log = createLogger("consumer", config.LOG_LEVEL).with({
+  const log = createLogger("consumer", config.LOG_LEVEL).with({
     request_id: work.request_id,
     job_id: work.job_id,
     user_id: work.user_id,
     delivery: message.attempts,
     kind: work.kind,
   });
+  if (work.fan_out?.step === "part") return handlePart(message, work, work.fan_out, env, config, log);
+  if (work.fan_out?.step === "merge") return handleMerge(message, work, work.fan_out, env, config, log);
+  return handleJob(message, work, env, config, log);
+}
+
+/**
+ * A whole job: claims it in its coordinator, and either splits it into parts (large documents and
+ * recordings, flag `fan_out`) or streams the source to the media runner, stores the results in R2
+ * and ends the job.
+ */
+async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env, config: Config, base: Logger) {
   const coordinator = coordinatorFor(env, work.job_id);
   const claim = await coordinator.claim(message.id);
   if (!claim.ok) {
     // Finished or canceled: nothing to do. Busy: a duplicate delivery while a live consumer holds the
     // job; if that consumer dies, the coordinator's watchdog sends the work again.
-    log.info("message acknowledged without work", {
-      reason: claim.reason,
-      status: claim.job?.status ?? null,
-    });
+    base.info("message acknowledged without work", { reason: claim.reason, status: claim.job?.status ?? null });
     message.ack();
     return;
   }
   const { attempt } = claim;
-  log = log.with({ attempt });
+  const log = base.with({ attempt });
   log.info("job claimed");
+  if (config.FAULT_INJECTION.crash_consumer_on === claim.job.file.name) {
+    // Drills only: dies before deciding, as a crashing isolate would; the queue delivers it again.
+    throw new Error("consumer crashed (injected fault)");
+  }
   const started = Date.now();
-  // Aborted when the job ends elsewhere (canceled) or this attempt was taken over: the runner sees the
-  // disconnect and stops its engines. Checked on every report and every few seconds between reports.
-  const stop = new AbortController();
-  const stillOurs = setInterval(async () => {
-    const job = await coordinator.get().catch(() => undefined);
-    if (job && (job.status !== "processing" || job.attempts !== attempt)) stop.abort();
-  }, LEASE_CHECK_MS);
+  const lease = watchLease(coordinator, attempt);
   try {
-    const source = await env.FILES.get(work.object_key);
-    if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", "permanent");
     const endpoint = await runnerEndpoint(env, config);
-    const input = {
-      body: source.body,
-      mime: work.mime,
-      language: work.options.language,
-      requestId: work.request_id,
-      signal: stop.signal,
-    };
+    if (await mayFanOut(env, config, work)) {
+      const plan = await planOnRunner(endpoint, await sourceInput(env, work, lease.signal), {
+        pagesPerPart: config.FAN_OUT_PAGES,
+        secondsPerPart: config.FAN_OUT_SECONDS,
+      });
+      await coordinator.report({ pages: plan.pages, duration_s: plan.duration_s }, attempt);
+      if (plan.parts.length > 1) {
+        const fanned = await coordinator.fanOut(attempt, plan.parts);
+        if (fanned.ok && fanned.ranges) {
+          await sendParts(env, fanned.job, attempt, fanned.ranges);
+          log.info("job split into parts", { parts: fanned.ranges.length, duration_ms: Date.now() - started });
+        } else log.info("parts not sent: the job ended meanwhile");
+        message.ack();
+        return;
+      }
+    }
     const onProgress = async (event: RunnerProgress) => {
       log.debug(
         event.type,
@@ -81,15 +93,10 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
               { progress: { done: event.done, total: event.total, unit: event.unit, stage: event.stage } },
               attempt,
             );
-      if (!reported.ok) stop.abort();
+      if (!reported.ok) lease.abort();
     };
-    const { result, pdf } =
-      work.kind === "av" &&
-      config.SPEECH_ENGINE === "workers-ai" &&
-      env.AI &&
-      (await isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "speech_workers_ai", work.user_id))
-        ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
-        : await runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
+    const input = await sourceInput(env, work, lease.signal);
+    const { result, pdf } = await extract(env, config, work, endpoint, input, onProgress);
     const current = await coordinator.get();
     if (current?.status !== "processing" || current.attempts !== attempt) {
       log.info("result discarded: the job ended meanwhile");
@@ -113,24 +120,14 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
     message.ack();
   } catch (err) {
     const current = await coordinator.get();
-    if (stop.signal.aborted || !current || isTerminal(current.status) || current.attempts !== attempt) {
+    if (lease.signal.aborted || !current || isTerminal(current.status) || current.attempts !== attempt) {
       log.info("work stopped: the job ended meanwhile", { status: current?.status ?? null });
       message.ack();
       return;
     }
-    const failure =
-      err instanceof WorkError
-        ? err
-        : // Not raised by our own checks: a platform call failed (D1, R2, the coordinator). Worth a retry.
-          new WorkError("internal_error", err instanceof Error ? err.message : String(err), "transient");
+    const failure = asWorkError(err);
     const engineSeconds = (Date.now() - started) / 1000;
-    const decision = decideRetry(
-      failure,
-      { delivery: message.attempts, engineSeconds: current.engine_seconds + engineSeconds },
-      config.RETRY_POLICY,
-      // Each operator replay grants the job a fresh budget (the attempt budget is the coordinator's).
-      { maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS * (1 + current.replays) },
-    );
+    const decision = retryDecision(failure, message, current, engineSeconds, config);
     const failed = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
     if (decision.action === "retry") {
       await coordinator.transition(
@@ -147,17 +144,17 @@ export async function handleExtraction(message: Message<unknown>, env: Env, conf
       message.retry({ delaySeconds: decision.delaySeconds });
       return;
     }
-    const error: JobError =
-      decision.reason === "not_retryable"
-        ? { code: failure.code, message: failure.message }
-        : {
-            code: decision.reason,
-            message: `${decision.reason === "budget_exceeded" ? "out of budget" : "out of retries"} after ${current.attempts} attempts; last error: ${failure.code}: ${failure.message}`,
-          };
+    const error = failureError(decision, failure, current.attempts);
     await coordinator.transition("failed", { error, engineSeconds }, attempt);
     log.info("job failed", { ...failed, reason: decision.reason });
     message.ack();
   } finally {
-    clearInterval(stillOurs);
+    lease.stop();
   }
+}
+
+/** Whether the job may be split: a document that can hold many pages, or a recording, with the flag on. */
+async function mayFanOut(env: Env, config: Config, work: WorkMessage): Promise<boolean> {
+  if (work.kind === "ocr" && !MULTI_PAGE_TYPES.includes(work.mime)) return false;
+  return isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "fan_out", work.user_id);
 }

@@ -21,7 +21,15 @@ const runnerFailureClass = (retryable: boolean): ErrorClass => (retryable ? "tra
 
 export type RunnerProgress = Extract<RunnerEvent, { type: "probe" | "progress" }>;
 
-type RunnerInput = { body: ReadableStream; mime: string; requestId: string; language?: string; signal?: AbortSignal };
+export type RunnerInput = {
+  body: ReadableStream;
+  mime: string;
+  requestId: string;
+  language?: string;
+  /** More query parameters, e.g. the page range or time span of one part. */
+  query?: Record<string, string>;
+  signal?: AbortSignal;
+};
 
 /**
  * POSTs a file to a runner route and yields its NDJSON events as they arrive (checked against the
@@ -34,6 +42,7 @@ export async function* runnerEvents(
 ): AsyncGenerator<Exclude<RunnerEvent, { type: "error" }>> {
   const url = new URL(endpoint.url(path));
   if (input.language) url.searchParams.set("language", input.language);
+  for (const [name, value] of Object.entries(input.query ?? {})) url.searchParams.set(name, value);
   let res: Response;
   try {
     res = await endpoint.fetch(url.toString(), {
@@ -98,4 +107,42 @@ export async function runOnRunner(
     if (event.type === "probe" || event.type === "progress") await onProgress(event);
   }
   throw new WorkError("engine_failed", "the runner's stream ended without a result", "transient");
+}
+
+/** Asks the runner how the file splits into parts of `pagesPerPart` pages or about `secondsPerPart` seconds. */
+export async function planOnRunner(
+  endpoint: RunnerEndpoint,
+  input: RunnerInput,
+  sizes: { pagesPerPart: number; secondsPerPart: number },
+): Promise<Extract<RunnerEvent, { type: "plan" }>> {
+  const query = { pages_per_part: String(sizes.pagesPerPart), seconds_per_part: String(sizes.secondsPerPart) };
+  for await (const event of runnerEvents(endpoint, "/v1/plan", { ...input, query })) {
+    if (event.type === "plan") return event;
+  }
+  throw new WorkError("engine_failed", "the runner's stream ended without a plan", "transient");
+}
+
+/** Joins searchable PDFs in order (the parts of a fanned-out OCR job) on the runner. */
+export async function mergePdfsOnRunner(
+  endpoint: RunnerEndpoint,
+  pdfs: readonly Uint8Array[],
+  requestId: string,
+): Promise<ArrayBuffer> {
+  const form = new FormData();
+  for (const pdf of pdfs) form.append("file", new Blob([pdf], { type: "application/pdf" }));
+  let res: Response;
+  try {
+    res = await endpoint.fetch(endpoint.url("/v1/pdf/merge"), {
+      method: "POST",
+      body: form,
+      headers: { "x-request-id": requestId },
+    });
+  } catch (err) {
+    throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, "transient");
+  }
+  if (!res.ok) {
+    const detail = `runner answered ${res.status} to a PDF merge: ${(await res.text().catch(() => "")).slice(0, 500)}`;
+    throw new WorkError(res.status === 503 ? "runner_unavailable" : "engine_failed", detail, "transient");
+  }
+  return res.arrayBuffer();
 }

@@ -1,5 +1,5 @@
 import type { AvResult, AvSegment } from "../contracts";
-import { type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
+import { type RunnerInput, type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
 export const WHISPER_MODEL = "@cf/openai/whisper-large-v3-turbo";
@@ -64,7 +64,7 @@ export function whisperSegments(output: WhisperOutput, offsetS: number): AvSegme
 export async function transcribeWithWorkersAi(
   ai: Ai,
   endpoint: RunnerEndpoint,
-  input: { body: ReadableStream; mime: string; requestId: string; language: string; signal?: AbortSignal },
+  input: RunnerInput & { language: string },
   onProgress: (event: RunnerProgress) => Promise<void>,
 ): Promise<AvResult> {
   const language = WHISPER_LANGUAGES[input.language.split("+")[0] ?? ""];

@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       maxJobs: availableParallelism() * 2,
       logLevel: "info",
       injectOcrCrashes: 0,
+      injectUnreadablePages: [],
     };
     expect(loadConfig({})).toEqual(expected);
     expect(loadConfig({ PORT: "", RUNNER_CONCURRENCY: "" })).toEqual(expected);
@@ -27,6 +28,7 @@ describe("loadConfig", () => {
       CHUNK_SECONDS: "45",
       RUNNER_MAX_JOBS: "3",
       RUNNER_INJECT_OCR_CRASHES: "2",
+      RUNNER_INJECT_UNREADABLE_PAGES: "4,7",
     };
     expect(loadConfig(env)).toEqual({
       port: 9000,
@@ -37,6 +39,7 @@ describe("loadConfig", () => {
       maxJobs: 3,
       logLevel: "info",
       injectOcrCrashes: 2,
+      injectUnreadablePages: [4, 7],
     });
   });
 

@@ -6,8 +6,10 @@ export const DeadLetter = z.object({
   id: z.string(),
   job_id: z.string(),
   user_id: z.string().nullable(),
+  /** The work queue the message died on. */
   queue: z.string(),
   message_id: z.string(),
+  /** How often it was tried: the job's processing attempts (for a part message, the part's). */
   attempts: z.number().int(),
   error_code: ErrorCode.nullable(),
   error_message: z.string().nullable(),

@@ -41,15 +41,31 @@ const Vars = z.object({
   JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
   /** Retry rules per error class, JSON; see consumers/retry-policy.ts for the defaults. */
   RETRY_POLICY: jsonVariable(RetryPolicy),
+  /**
+   * Fan-out (flag `fan_out`): documents with more pages than this, and recordings longer than
+   * FAN_OUT_SECONDS, are split into parts of that size that run in parallel and retry alone.
+   */
+  FAN_OUT_PAGES: z.coerce.number().int().positive().default(10),
+  FAN_OUT_SECONDS: z.coerce.number().min(5).default(600),
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
   JOB_MAX_ENGINE_SECONDS: z.coerce.number().positive().default(7200),
   /**
    * Reliability drills only (refused in production): make the D1 mirror write of a job's change to
-   * status `fail_d1_mirror_of` fail `times` times, as a D1 outage would.
+   * status `fail_d1_mirror_of` fail `times` times, as a D1 outage would; make the consumer crash on
+   * every delivery of the job whose file is named `crash_consumer_on` (before it can decide, as a
+   * dying isolate would); send the work message of the job whose file is named
+   * `duplicate_messages_of` twice, as an at-least-once queue may deliver it.
    */
   FAULT_INJECTION: jsonVariable(
-    z.object({ fail_d1_mirror_of: JobStatus.optional(), times: z.number().int().min(1).default(1) }).strict(),
+    z
+      .object({
+        fail_d1_mirror_of: JobStatus.optional(),
+        times: z.number().int().min(1).default(1),
+        crash_consumer_on: z.string().optional(),
+        duplicate_messages_of: z.string().optional(),
+      })
+      .strict(),
   ),
 });
 export type Config = z.infer<typeof Vars>;
@@ -76,7 +92,8 @@ export function loadConfig(env: Env): Config {
     if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI) {
       problems.push("SPEECH_ENGINE=workers-ai needs the AI binding");
     }
-    if (vars.data.FAULT_INJECTION.fail_d1_mirror_of && vars.data.ENVIRONMENT === "production") {
+    const { fail_d1_mirror_of, crash_consumer_on, duplicate_messages_of } = vars.data.FAULT_INJECTION;
+    if ((fail_d1_mirror_of || crash_consumer_on || duplicate_messages_of) && vars.data.ENVIRONMENT === "production") {
       problems.push("FAULT_INJECTION is for drills and refused in production");
     }
   }

@@ -92,7 +92,9 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
       const before = statuses[i - 1];
       if (before && before !== status) expect(canTransition(before, status), statuses.join(" → ")).toBe(true);
     });
-    expect(isTerminal(statuses.at(-1) ?? "queued"), statuses.join(" → ")).toBe(true);
+    // The socket closes once the job ended; if it closed before, the stack's last words say why.
+    const context = `${statuses.join(" → ")}\n--- stack output ---\n${logs.slice(-40).join("\n")}`;
+    expect(isTerminal(statuses.at(-1) ?? "queued"), context).toBe(true);
     return { job: await getJob(job.id), events };
   };
 

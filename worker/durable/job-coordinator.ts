@@ -9,6 +9,8 @@ import {
   type JobEvent,
   type JobProgress,
   type JobStatus,
+  type PartRange,
+  rangeUnits,
   type StatusChange,
 } from "../../contracts";
 import { loadConfig } from "../config";
@@ -32,6 +34,30 @@ export type ClaimResult =
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
 
 type Lease = { attempt: number; holder: string };
+
+/** One part of a fanned-out attempt, as the coordinator keeps it. */
+type PartState = {
+  range: PartRange;
+  state: "pending" | "done" | "failed";
+  /** The work message working on it, if any, and when it last reported. */
+  holder: string | null;
+  heard_at: number;
+  /** Units (pages) finished so far, for progress. */
+  done_units: number;
+  /** Times a message took the part. */
+  claims: number;
+  error: JobError | null;
+};
+/** The parts of the attempt that fanned out. */
+type FanOut = { attempt: number; parts: PartState[] };
+
+export type PartClaimResult =
+  | { ok: true; job: Job }
+  | { ok: false; reason: "not_found" | "finished" | "stale" | "busy" | "settled"; job: Job | null };
+
+export type PartSettleResult =
+  | { ok: true; job: Job; complete: boolean }
+  | { ok: false; code: "not_found" | "stale_attempt" | "invalid_transition"; job: Job | null };
 
 const TICKET_TTL_MS = 60_000;
 /** Re-sends of a waiting job's work back off up to 2^this × JOB_QUEUED_RESEND_SECONDS apart. */
@@ -135,6 +161,10 @@ export class JobCoordinator extends DurableObject<Env> {
       if (job.status === "processing") {
         const silent = Date.now() - Date.parse(job.updated_at) >= this.limits().stallMs;
         if (!silent && lease?.holder !== holder) return { ok: false, reason: "busy", job };
+        // The delivery that fanned this attempt out died before it was acknowledged: its parts are
+        // already out, so the redelivery continues the attempt instead of starting over.
+        const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+        if (!silent && fanOut?.attempt === job.attempts) return { ok: true, job, attempt: job.attempts };
       }
       // The attempt budget is spent here, where attempts are taken, so even deliveries that crash
       // before deciding anything (and are retried by the queue) cannot loop past it.
@@ -207,6 +237,7 @@ export class JobCoordinator extends DurableObject<Env> {
         replays: job.replays + 1,
         error: null,
         progress: null,
+        parts: null,
         finished_at: null,
         updated_at: new Date().toISOString(),
       };
@@ -248,6 +279,186 @@ export class JobCoordinator extends DurableObject<Env> {
       this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
       return { ok: true, job: next };
     });
+  }
+
+  /**
+   * Splits the attempt's work into parts (fan-out). Only the attempt holding the job may; asking
+   * again for the same attempt returns the parts it already has, so a redelivered message cannot
+   * split the job twice.
+   */
+  fanOut(attempt: number, ranges: PartRange[]): Promise<TransitionResult & { ranges?: PartRange[] }> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      if (attempt !== job.attempts || job.status !== "processing") {
+        return { ok: false, code: "stale_attempt", from: job.status, job };
+      }
+      const existing = await this.ctx.storage.get<FanOut>("fanout");
+      if (existing?.attempt === attempt) return { ok: true, job, ranges: existing.parts.map((part) => part.range) };
+      const fanOut: FanOut = {
+        attempt,
+        parts: ranges.map((range) => ({
+          range,
+          state: "pending",
+          holder: null,
+          heard_at: 0,
+          done_units: 0,
+          claims: 0,
+          error: null,
+        })),
+      };
+      const next: Job = { ...job, parts: { total: ranges.length, done: 0, failed: [] } };
+      return { ok: true, job: await this.saveParts(next, fanOut, "parts"), ranges };
+    });
+  }
+
+  /**
+   * Takes part `index` of a fanned-out attempt for the work message `holder`. Refused when the job
+   * ended or moved on (`finished`, `stale`), when the part is done or failed (`settled`: a duplicate
+   * delivery), or when another live message works on it (`busy`); a holder silent for
+   * JOB_STALL_SECONDS loses the part to the next delivery.
+   */
+  claimPart(attempt: number, index: number, holder: string): Promise<PartClaimResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, reason: "not_found", job: null };
+      if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
+      const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+      const part = fanOut?.parts[index];
+      if (!fanOut || !part || fanOut.attempt !== attempt || job.attempts !== attempt || job.status !== "processing") {
+        return { ok: false, reason: "stale", job };
+      }
+      if (part.state !== "pending") return { ok: false, reason: "settled", job };
+      const live = part.holder !== null && Date.now() - part.heard_at < this.limits().stallMs;
+      if (live && part.holder !== holder) return { ok: false, reason: "busy", job };
+      fanOut.parts[index] = { ...part, holder, heard_at: Date.now(), done_units: 0, claims: part.claims + 1 };
+      await this.ctx.storage.put("fanout", fanOut);
+      return { ok: true, job };
+    });
+  }
+
+  /** Progress of a part from its holder: `doneUnits` pages of it finished. Keeps the job from looking stalled. */
+  reportPart(attempt: number, index: number, holder: string, doneUnits: number): Promise<TransitionResult> {
+    return this.exclusive(async () => {
+      const checked = await this.heldPart(attempt, index, holder);
+      if (!checked.ok) return checked;
+      const { job, fanOut } = checked;
+      const part = fanOut.parts[index] as PartState;
+      fanOut.parts[index] = { ...part, heard_at: Date.now(), done_units: Math.min(doneUnits, rangeUnits(part.range)) };
+      return { ok: true, job: await this.saveParts(job, fanOut, "parts") };
+    });
+  }
+
+  /**
+   * A part's holder gives it back to be retried later (its message goes back to the queue), adding
+   * the engine time it spent to the job's budget.
+   */
+  releasePart(attempt: number, index: number, holder: string, engineSeconds: number): Promise<TransitionResult> {
+    return this.exclusive(async () => {
+      const checked = await this.heldPart(attempt, index, holder);
+      if (!checked.ok) return checked;
+      const { job, fanOut } = checked;
+      fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null, done_units: 0 };
+      const next: Job = { ...job, engine_seconds: addSeconds(job.engine_seconds, engineSeconds) };
+      return { ok: true, job: await this.saveParts(next, fanOut, "parts") };
+    });
+  }
+
+  /**
+   * Part `index` is finished: done, or failed for good with `error`. Settling a part twice changes
+   * nothing. When the last part settles, the merge step is queued. `dead`: the dead-letter consumer
+   * settles a part whose messages all died, whoever last held it.
+   */
+  settlePart(
+    attempt: number,
+    index: number,
+    holder: string,
+    outcome: { error?: JobError; engineSeconds?: number; dead?: boolean },
+  ): Promise<PartSettleResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", job: null };
+      const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+      const part = fanOut?.parts[index];
+      if (!fanOut || !part || fanOut.attempt !== attempt || job.attempts !== attempt || job.status !== "processing") {
+        return { ok: false, code: "stale_attempt", job };
+      }
+      if (part.state !== "pending") {
+        // A duplicate, perhaps of the message whose merge request was lost: ask for the merge again.
+        if (fanOut.parts.every((p) => p.state !== "pending"))
+          await enqueueWork(this.env, job, [{ step: "merge", attempt }]);
+        return { ok: false, code: "invalid_transition", job };
+      }
+      if (part.holder !== holder && !outcome.dead) return { ok: false, code: "stale_attempt", job };
+      const settled: PartState = {
+        ...part,
+        state: outcome.error ? "failed" : "done",
+        holder: null,
+        done_units: outcome.error ? 0 : rangeUnits(part.range),
+        error: outcome.error ?? null,
+      };
+      fanOut.parts[index] = settled;
+      const parts = job.parts ?? { total: fanOut.parts.length, done: 0, failed: [] };
+      const next: Job = {
+        ...job,
+        engine_seconds: addSeconds(job.engine_seconds, outcome.engineSeconds ?? 0),
+        parts: outcome.error
+          ? { ...parts, failed: [...parts.failed, { part: index, range: part.range, ...outcome.error }] }
+          : { ...parts, done: parts.done + 1 },
+      };
+      const saved = await this.saveParts(next, fanOut, "parts");
+      const complete = fanOut.parts.every((p) => p.state !== "pending");
+      if (complete) await enqueueWork(this.env, saved, [{ step: "merge", attempt }]);
+      return { ok: true, job: saved, complete };
+    });
+  }
+
+  /** The parts of a fanned-out attempt (null when the attempt did not fan out). */
+  async partsOf(attempt: number): Promise<Pick<PartState, "range" | "state" | "error" | "claims">[] | null> {
+    const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+    if (fanOut?.attempt !== attempt) return null;
+    return fanOut.parts.map(({ range, state, error, claims }) => ({ range, state, error, claims }));
+  }
+
+  private async heldPart(
+    attempt: number,
+    index: number,
+    holder: string,
+  ): Promise<
+    | { ok: true; job: Job; fanOut: FanOut }
+    | { ok: false; code: "not_found" | "stale_attempt"; from: JobStatus | null; job: Job | null }
+  > {
+    const job = await this.load();
+    if (!job) return { ok: false, code: "not_found", from: null, job: null };
+    const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+    const part = fanOut?.parts[index];
+    const holds =
+      fanOut?.attempt === attempt &&
+      job.attempts === attempt &&
+      job.status === "processing" &&
+      part?.state === "pending" &&
+      part.holder === holder;
+    return holds && fanOut ? { ok: true, job, fanOut } : { ok: false, code: "stale_attempt", from: job.status, job };
+  }
+
+  /** Stores the parts and the job with progress summed over them, and tells the sockets. */
+  private async saveParts(job: Job, fanOut: FanOut, stage: string): Promise<Job> {
+    const pages = fanOut.parts[0]?.range.unit === "pages";
+    const next: Job = {
+      ...job,
+      updated_at: new Date().toISOString(),
+      progress: {
+        done: fanOut.parts.reduce((sum, part) => sum + (pages ? part.done_units : part.state === "done" ? 1 : 0), 0),
+        total: pages ? fanOut.parts.reduce((sum, part) => sum + rangeUnits(part.range), 0) : fanOut.parts.length,
+        unit: pages ? "pages" : "chunks",
+        stage,
+      },
+    };
+    const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
+    await this.ctx.storage.put({ job: next, seq, fanout: fanOut });
+    await this.scheduleWatchdog(next);
+    this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
+    return next;
   }
 
   /** A single-use ticket that lets a browser open the job's WebSocket without an Authorization header. */
@@ -359,6 +570,27 @@ export class JobCoordinator extends DurableObject<Env> {
         });
         return;
       }
+      const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+      if (fanOut?.attempt === job.attempts) {
+        // A fanned-out job keeps its finished parts: only the unfinished ones (or the merge) go out again.
+        const pending = fanOut.parts.flatMap((part, index) => (part.state === "pending" ? [index] : []));
+        for (const index of pending) fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null };
+        const touched = await this.saveParts(job, fanOut, "parts");
+        await this.ctx.storage.put("recoveries", recoveries + 1);
+        await enqueueWork(
+          this.env,
+          touched,
+          pending.length > 0
+            ? pending.map((index) => ({
+                step: "part" as const,
+                attempt: job.attempts,
+                index,
+                range: (fanOut.parts[index] as PartState).range,
+              }))
+            : [{ step: "merge", attempt: job.attempts }],
+        );
+        return;
+      }
       const requeued = await this.applyTransition(job, "queued", {
         error: { code: "job_stalled", message: `${quiet}; requeued` },
       });
@@ -383,10 +615,11 @@ export class JobCoordinator extends DurableObject<Env> {
       updated_at: at,
       error: patch.error ?? (to === "failed" ? job.error : null),
       attempts: to === "processing" ? job.attempts + 1 : job.attempts,
-      engine_seconds: Math.round((job.engine_seconds + (patch.engineSeconds ?? 0)) * 1000) / 1000,
+      engine_seconds: addSeconds(job.engine_seconds, patch.engineSeconds ?? 0),
       started_at: to === "processing" ? (job.started_at ?? at) : job.started_at,
       finished_at: isTerminal(to) ? at : null,
       progress: to === "queued" ? null : job.progress,
+      parts: to === "queued" ? null : job.parts,
     };
     await this.mirror(next);
     if (to === "queued") await this.ctx.storage.put("queued_since", Date.now());
@@ -492,3 +725,6 @@ export class JobCoordinator extends DurableObject<Env> {
     }
   }
 }
+
+/** Engine seconds, kept to the millisecond. */
+const addSeconds = (total: number, more: number) => Math.round((total + more) * 1000) / 1000;

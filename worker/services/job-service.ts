@@ -1,5 +1,6 @@
 import { ulid } from "ulid";
-import { type Job, type JobOptions, Job as JobSchema, type WorkMessage } from "../../contracts";
+import { type Job, type JobOptions, Job as JobSchema, type WorkMessage, type WorkStep } from "../../contracts";
+import { loadConfig } from "../config";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
 import { detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
@@ -109,8 +110,11 @@ export async function findIdenticalJob(
   return null;
 }
 
-/** Sends the job's work to the queue of its kind (at creation, and again when the watchdog recovers it). */
-export async function enqueueWork(env: Env, job: Job): Promise<void> {
+/**
+ * Sends the job's work to the queue of its kind (at creation, and again when the watchdog recovers
+ * it), or, given `steps`, one message per step of a fanned-out job (its parts, or its merge).
+ */
+export async function enqueueWork(env: Env, job: Job, steps?: WorkStep[]): Promise<void> {
   const message: WorkMessage = {
     v: 1,
     job_id: job.id,
@@ -122,5 +126,20 @@ export async function enqueueWork(env: Env, job: Job): Promise<void> {
     request_id: job.request_id,
     enqueued_at: new Date().toISOString(),
   };
-  await (job.kind === "ocr" ? env.OCR_QUEUE : env.AV_QUEUE).send(message, { contentType: "json" });
+  const queue = job.kind === "ocr" ? env.OCR_QUEUE : env.AV_QUEUE;
+  if (!steps) {
+    // Drills only: the same work twice, as an at-least-once queue may deliver it.
+    const copies = loadConfig(env).FAULT_INJECTION.duplicate_messages_of === job.file.name ? 2 : 1;
+    await queue.sendBatch(Array.from({ length: copies }, () => ({ body: message, contentType: "json" as const })));
+    return;
+  }
+  // A batch holds at most 100 messages.
+  for (let start = 0; start < steps.length; start += 100) {
+    const batch = steps.slice(start, start + 100);
+    await queue.sendBatch(batch.map((step) => ({ body: { ...message, fan_out: step }, contentType: "json" as const })));
+  }
 }
+
+/** Where a fanned-out attempt keeps the results of its part `index` until they are merged. */
+export const partResultKey = (jobId: string, attempt: number, index: number, ext: "json" | "pdf") =>
+  `results/${jobId}/${attempt}/parts/${index}.${ext}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AvResult } from "../../contracts";
-import { toCues, toSrt, toVtt, transcriptText } from "./render-result";
+import { ocrText, toCues, toSrt, toVtt, transcriptText } from "./render-result";
 
 const word = (text: string, start: number, end: number) => ({ text, start, end, confidence: 0.9 });
 
@@ -41,5 +41,37 @@ describe("subtitle rendering", () => {
 
   it("writes one line of text per segment", () => {
     expect(transcriptText(result)).toBe("hello world\ngoodbye\n");
+  });
+});
+
+describe("plain text of a job with parts that failed", () => {
+  it("marks the missing pages where they would have been", () => {
+    const page = (n: number) => ({
+      page: n,
+      width: 1,
+      height: 1,
+      unit: "px" as const,
+      source: "ocr" as const,
+      text: `text of ${n}`,
+      blocks: [],
+    });
+    const text = ocrText({
+      kind: "ocr",
+      engine: "tesseract",
+      language: "eng",
+      pages: [page(1), page(2), page(5)],
+      failed_parts: [{ part: 1, range: { unit: "pages", first: 3, last: 4 }, code: "media_corrupt", message: "x" }],
+    });
+    expect(text).toBe("text of 1\n\ntext of 2\n\n[pages 3–4 not extracted: media_corrupt]\n\ntext of 5\n");
+  });
+
+  it("marks a missing span of a transcript at its time", () => {
+    const text = transcriptText({
+      ...result,
+      failed_parts: [
+        { part: 1, range: { unit: "seconds", start: 600, end: 1200 }, code: "retries_exhausted", message: "x" },
+      ],
+    });
+    expect(text).toBe("hello world\n[10:00–20:00 not extracted: retries_exhausted]\ngoodbye\n");
   });
 });

@@ -1,11 +1,23 @@
-import type { AvResult, AvSegment, OcrResult } from "../../contracts";
+import { type AvResult, type AvSegment, describeRange, type OcrResult, type PartFailure } from "../../contracts";
+
+/** Where a part that failed for good would have been: a marker line, so the gap is seen in plain text. */
+const gapLine = (failure: PartFailure) => `[${describeRange(failure.range)} not extracted: ${failure.code}]`;
+const gapAt = (failure: PartFailure) => (failure.range.unit === "pages" ? failure.range.first : failure.range.start);
+
+/** Lines at their place in the document (page number or time), with gap markers among them. */
+function withGaps(lines: { at: number; text: string }[], failed: readonly PartFailure[] = []): string[] {
+  const gaps = failed.map((failure) => ({ at: gapAt(failure), text: gapLine(failure) }));
+  return [...lines, ...gaps].sort((a, b) => a.at - b.at).map((line) => line.text);
+}
 
 export function ocrText(result: OcrResult): string {
-  return `${result.pages.map((p) => p.text.trimEnd()).join("\n\n")}\n`;
+  const pages = result.pages.map((p) => ({ at: p.page, text: p.text.trimEnd() }));
+  return `${withGaps(pages, result.failed_parts).join("\n\n")}\n`;
 }
 
 export function transcriptText(result: AvResult): string {
-  return `${result.segments.map((s) => s.text).join("\n")}\n`;
+  const lines = result.segments.map((s) => ({ at: s.start, text: s.text }));
+  return `${withGaps(lines, result.failed_parts).join("\n")}\n`;
 }
 
 type Cue = { start: number; end: number; text: string };

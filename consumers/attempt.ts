@@ -1,0 +1,104 @@
+import type { JobError, WorkMessage } from "../contracts";
+import type { Config } from "../worker/config";
+import type { coordinatorFor } from "../worker/services/coordinator";
+import { isEnabled } from "../worker/services/flags";
+import { decideRetry, type RetryDecision } from "./retry-policy";
+import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
+import type { RunnerEndpoint } from "./runner-endpoint";
+import { transcribeWithWorkersAi } from "./workers-ai-whisper";
+
+/** How often a consumer checks, between progress reports, that its job is still its to work on. */
+const LEASE_CHECK_MS = 2000;
+
+type Coordinator = ReturnType<typeof coordinatorFor>;
+
+/**
+ * Aborts when the job ends elsewhere (canceled) or `attempt` was taken over: the runner sees the
+ * disconnect and stops its engines. Checked every few seconds, and on `abort()` when a report to
+ * the coordinator was refused; `stop()` ends the watch.
+ */
+export function watchLease(coordinator: Coordinator, attempt: number) {
+  const controller = new AbortController();
+  const timer = setInterval(async () => {
+    const job = await coordinator.get().catch(() => undefined);
+    if (job && (job.status !== "processing" || job.attempts !== attempt)) controller.abort();
+  }, LEASE_CHECK_MS);
+  return { signal: controller.signal, abort: () => controller.abort(), stop: () => clearInterval(timer) };
+}
+
+/** The uploaded file, streamed from R2, as the runner takes it. */
+export async function sourceInput(
+  env: Env,
+  work: WorkMessage,
+  signal: AbortSignal,
+  query?: Record<string, string>,
+): Promise<RunnerInput & { language: string }> {
+  const source = await env.FILES.get(work.object_key);
+  if (!source) throw new WorkError("internal_error", "the uploaded file is missing from storage", "permanent");
+  return {
+    body: source.body,
+    mime: work.mime,
+    language: work.options.language,
+    requestId: work.request_id,
+    signal,
+    ...(query ? { query } : {}),
+  };
+}
+
+/** Runs OCR or transcription (on Workers AI when configured and flagged for the user, else on the runner). */
+export async function extract(
+  env: Env,
+  config: Config,
+  work: WorkMessage,
+  endpoint: RunnerEndpoint,
+  input: RunnerInput & { language: string },
+  onProgress: (event: RunnerProgress) => Promise<void>,
+) {
+  const whisper =
+    work.kind === "av" &&
+    config.SPEECH_ENGINE === "workers-ai" &&
+    env.AI &&
+    (await isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "speech_workers_ai", work.user_id));
+  return whisper && env.AI
+    ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
+    : runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
+}
+
+/** Anything thrown while working, as a classified failure. */
+export function asWorkError(err: unknown): WorkError {
+  return err instanceof WorkError
+    ? err
+    : // Not raised by our own checks: a platform call failed (D1, R2, the coordinator). Worth a retry.
+      new WorkError("internal_error", err instanceof Error ? err.message : String(err), "transient");
+}
+
+/** Retry or fail, by the policy: the delivery count of this message and the job's budget so far. */
+export function retryDecision(
+  failure: WorkError,
+  message: Message<unknown>,
+  job: { engine_seconds: number; replays: number },
+  engineSeconds: number,
+  config: Config,
+): RetryDecision {
+  return decideRetry(
+    failure,
+    { delivery: message.attempts, engineSeconds: job.engine_seconds + engineSeconds },
+    config.RETRY_POLICY,
+    // Each operator replay grants the job a fresh budget (the attempt budget is the coordinator's).
+    { maxEngineSeconds: config.JOB_MAX_ENGINE_SECONDS * (1 + job.replays) },
+  );
+}
+
+/** The error a job (or a part) fails with after a `fail` decision. */
+export function failureError(
+  decision: Extract<RetryDecision, { action: "fail" }>,
+  failure: WorkError,
+  attempts: number,
+): JobError {
+  if (decision.reason === "not_retryable") return { code: failure.code, message: failure.message };
+  const spent = decision.reason === "budget_exceeded" ? "out of budget" : "out of retries";
+  return {
+    code: decision.reason,
+    message: `${spent} after ${attempts} attempts; last error: ${failure.code}: ${failure.message}`,
+  };
+}

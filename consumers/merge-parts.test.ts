@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { AvResult, OcrResult, PartFailure } from "../contracts";
+import { mergeParts } from "./merge-parts";
+
+const page = (n: number) => ({
+  page: n,
+  width: 100,
+  height: 100,
+  unit: "px" as const,
+  source: "ocr" as const,
+  text: `page ${n}`,
+  blocks: [],
+});
+const ocr = (pages: number[]): OcrResult => ({
+  kind: "ocr",
+  engine: "tesseract",
+  language: "eng",
+  pages: pages.map(page),
+});
+const segment = (start: number) => ({ start, end: start + 1, text: `at ${start}`, words: [] });
+const av = (starts: number[], duration: number): AvResult => ({
+  kind: "av",
+  engine: "pocketsphinx",
+  language: "eng",
+  duration_s: duration,
+  segments: starts.map(segment),
+});
+
+describe("mergeParts", () => {
+  it("orders pages by number whatever order the parts finished in", () => {
+    const merged = mergeParts([ocr([5, 6]), ocr([1, 2]), ocr([3, 4])], [], null);
+    expect(merged.kind === "ocr" && merged.pages.map((p) => p.page)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(merged).not.toHaveProperty("failed_parts");
+  });
+
+  it("orders segments by time and takes the job's duration", () => {
+    const merged = mergeParts([av([600, 900], 1200), av([0, 300], 600)], [], 1200.5);
+    expect(merged.kind === "av" && merged.segments.map((s) => s.start)).toEqual([0, 300, 600, 900]);
+    expect(merged.kind === "av" && merged.duration_s).toBe(1200.5);
+  });
+
+  it("states the parts that failed, in part order, and keeps the rest", () => {
+    const failed: PartFailure[] = [
+      { part: 2, range: { unit: "pages", first: 5, last: 6 }, code: "engine_failed", message: "x" },
+      { part: 0, range: { unit: "pages", first: 1, last: 2 }, code: "media_corrupt", message: "y" },
+    ];
+    const merged = mergeParts([ocr([3, 4])], failed, null);
+    expect(merged.kind === "ocr" && merged.pages.map((p) => p.page)).toEqual([3, 4]);
+    expect(merged.failed_parts?.map((f) => f.part)).toEqual([0, 2]);
+  });
+
+  it("refuses to merge nothing", () => {
+    expect(() => mergeParts([], [], null)).toThrow(RangeError);
+  });
+});

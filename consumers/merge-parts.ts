@@ -1,0 +1,29 @@
+import type { AvResult, ExtractionResult, OcrResult, PartFailure } from "../contracts";
+
+/**
+ * Puts a fanned-out job's part results together in document order: pages by number, segments by
+ * time. Parts that failed for good are listed in `failed_parts`, so the gap is stated, not hidden.
+ * `parts` holds the results of the parts that succeeded (at least one), in any order.
+ */
+export function mergeParts(
+  parts: readonly ExtractionResult[],
+  failed: readonly PartFailure[],
+  durationS: number | null,
+): ExtractionResult {
+  const [first] = parts;
+  if (!first) throw new RangeError("nothing to merge: no part succeeded");
+  const failedParts = failed.length > 0 ? { failed_parts: [...failed].sort((a, b) => a.part - b.part) } : {};
+  if (first.kind === "ocr") {
+    const pages = (parts as readonly OcrResult[]).flatMap((part) => part.pages).sort((a, b) => a.page - b.page);
+    return { kind: "ocr", engine: first.engine, language: first.language, pages, ...failedParts };
+  }
+  const avParts = parts as readonly AvResult[];
+  return {
+    kind: "av",
+    engine: first.engine,
+    language: first.language,
+    duration_s: durationS ?? Math.max(...avParts.map((part) => part.duration_s)),
+    segments: avParts.flatMap((part) => part.segments).sort((a, b) => a.start - b.start),
+    ...failedParts,
+  };
+}
