@@ -106,7 +106,10 @@ export async function handlePart(
     const failed = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
     if (decision.action === "retry") {
       // Only this part goes back to the queue; the others keep running or stay done.
-      await coordinator.releasePart(attempt, index, message.id, engineSeconds);
+      await coordinator.releasePart(attempt, index, message.id, {
+        error: { code: failure.code, message: failure.message },
+        engineSeconds,
+      });
       log.warn("part will be retried", { ...failed, delay_s: decision.delaySeconds });
       message.retry({ delaySeconds: decision.delaySeconds });
       return;

@@ -41,6 +41,21 @@ describe("runner answers → failure classes", () => {
     ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
   });
 
+  it("a stream that breaks off mid-job (the runner died) is the runner's failure, transient", async () => {
+    const broken = () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(
+              new TextEncoder().encode(`${JSON.stringify({ type: "probe", pages: 1, duration_s: null })}\n`),
+            );
+            controller.error(new Error("Network connection lost."));
+          },
+        }),
+      );
+    await expect(run(answering(broken))).rejects.toMatchObject({ code: "runner_unavailable", errorClass: "transient" });
+  });
+
   it("a stream that ends without a result is transient", async () => {
     const cut = () => new Response(`${JSON.stringify({ type: "probe", pages: 1, duration_s: null })}\n`);
     await expect(run(answering(cut))).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });

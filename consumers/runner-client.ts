@@ -71,7 +71,17 @@ export async function* runnerEvents(
     throw new WorkError(res.status === 422 ? "validation_failed" : "internal_error", detail, "permanent");
   }
   let buffered = "";
-  for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
+  const chunks = res.body.pipeThrough(new TextDecoderStream());
+  // The stream breaking off (the runner died mid-job) is the runner's failure, worth another try.
+  const received = async function* () {
+    try {
+      yield* chunks;
+    } catch (err) {
+      if (input.signal?.aborted) throw err;
+      throw new WorkError("runner_unavailable", `runner connection lost mid-job: ${String(err)}`, "transient");
+    }
+  };
+  for await (const chunk of received()) {
     // Only the new text can hold a line end: scanning from there keeps a multi-megabyte line linear.
     let newline = chunk.indexOf("\n");
     if (newline >= 0) newline += buffered.length;

@@ -350,17 +350,24 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * A part's holder gives it back to be retried later (its message goes back to the queue), adding
-   * the engine time it spent to the job's budget.
+   * A part's holder gives it back to be retried later (its message goes back to the queue) after
+   * `error`, adding the engine time it spent to the job's budget. Counted as a retry in the metrics.
    */
-  releasePart(attempt: number, index: number, holder: string, engineSeconds: number): Promise<TransitionResult> {
+  releasePart(
+    attempt: number,
+    index: number,
+    holder: string,
+    failure: { error: JobError; engineSeconds: number },
+  ): Promise<TransitionResult> {
     return this.exclusive(async () => {
       const checked = await this.heldPart(attempt, index, holder);
       if (!checked.ok) return checked;
       const { job, fanOut } = checked;
       fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null, done_units: 0 };
-      const next: Job = { ...job, engine_seconds: addSeconds(job.engine_seconds, engineSeconds) };
-      return { ok: true, job: await this.saveParts(next, fanOut, "parts") };
+      const next: Job = { ...job, engine_seconds: addSeconds(job.engine_seconds, failure.engineSeconds) };
+      const saved = await this.saveParts(next, fanOut, "parts");
+      await recordMetric(this.env, { name: "job_retried", kind: job.kind, error_code: failure.error.code });
+      return { ok: true, job: saved };
     });
   }
 

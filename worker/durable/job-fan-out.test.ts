@@ -89,7 +89,18 @@ describe("fan-out in the coordinator", () => {
   it("lets a released part be taken by its retry, and the dead-letter consumer settle a part nobody holds", async () => {
     const { coordinator } = await fannedOut();
     await coordinator.claimPart(1, 0, "m0");
-    await coordinator.releasePart(1, 0, "m0", 4);
+    const retries = async () =>
+      (
+        await env.DB.prepare("SELECT count(*) AS n FROM metric_events WHERE name = 'job_retried'").first<{
+          n: number;
+        }>()
+      )?.n ?? 0;
+    const before = await retries();
+    await coordinator.releasePart(1, 0, "m0", {
+      error: { code: "engine_failed", message: "crashed" },
+      engineSeconds: 4,
+    });
+    expect(await retries()).toBe(before + 1); // a part's retry shows in the metrics
     expect((await coordinator.get())?.engine_seconds).toBe(4);
     expect(await coordinator.claimPart(1, 0, "m0-retry")).toMatchObject({ ok: true });
     const error = { code: "retries_exhausted" as const, message: "gave up" };
