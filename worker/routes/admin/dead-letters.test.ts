@@ -62,8 +62,8 @@ describe("dead letters", () => {
     expect(page.data).toHaveLength(1);
     expect(page.data[0]).toMatchObject({
       job_id: job.id,
-      queue: "verbatim-dlq",
-      attempts: 11,
+      queue: "verbatim-ocr", // the queue it died on
+      attempts: 1, // the job's attempts: it was taken once
       error_code: "runner_unavailable",
       error_message: "connection refused",
       stage: "queued",
