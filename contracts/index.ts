@@ -5,6 +5,7 @@ export * from "./job";
 export * from "./job-state-machine";
 export * from "./log";
 export * from "./media";
+export * from "./operations";
 export * from "./parts";
 export * from "./queue";
 export * from "./results";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
 import { LogLevel } from "../contracts/log";
+import { AlertThresholds } from "../contracts/operations";
 
 /** A variable holding JSON (default `{}`), parsed and then checked against `schema`. */
 const jsonVariable = <T extends z.ZodType>(schema: T) =>
@@ -47,6 +48,8 @@ const Vars = z.object({
    */
   FAN_OUT_PAGES: z.coerce.number().int().positive().default(10),
   FAN_OUT_SECONDS: z.coerce.number().min(5).default(600),
+  /** Alert thresholds, JSON; see contracts/operations.ts for the defaults. */
+  ALERT_THRESHOLDS: jsonVariable(AlertThresholds),
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().positive().default(8),
   JOB_MAX_ENGINE_SECONDS: z.coerce.number().positive().default(7200),

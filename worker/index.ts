@@ -3,12 +3,14 @@ import { createLogger } from "../contracts";
 import { newApp, withBaseMiddleware } from "./app";
 import { loadConfig } from "./config";
 import { apiKeyAuth, requireRole } from "./middleware/auth";
+import { alertsRoute } from "./routes/admin/alerts";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { metricsRoute } from "./routes/admin/metrics";
 import { operationsRoutes } from "./routes/admin/operations";
 import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
+import { evaluateAlerts } from "./services/alerts";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
 import { purgeOldMetrics } from "./services/metrics";
 
@@ -30,18 +32,23 @@ app.route("/", flagRoutes);
 app.use("/v1/admin/*", requireRole("admin"));
 app.route("/", deadLetterRoutes);
 app.route("/", metricsRoute);
+app.route("/", alertsRoute);
 app.route("/", adminFlagRoutes);
 app.route("/", operationsRoutes);
 
 export default {
   fetch: app.fetch,
   queue: handleQueue,
+  /** Every five minutes: alerts (each firing one logged, for log-based alerting), and purges. */
   async scheduled(_controller, env) {
+    const config = loadConfig(env);
+    const log = createLogger("api", config.LOG_LEVEL);
+    const { alerts } = await evaluateAlerts(env, config);
+    for (const { name, scope, value, threshold, runbook } of alerts.filter((a) => a.firing)) {
+      log.error("alert firing", { alert: name, scope, value, threshold, runbook });
+    }
     const purged = await purgeExpiredIdempotencyKeys(env.DB);
     const metrics = await purgeOldMetrics(env.DB);
-    createLogger("api", loadConfig(env).LOG_LEVEL).info("upkeep", {
-      idempotency_keys_purged: purged,
-      metric_events_purged: metrics,
-    });
+    log.info("upkeep", { idempotency_keys_purged: purged, metric_events_purged: metrics });
   },
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,12 @@
-import { createLogger, type ErrorCode, type Job, type JobKind, type JobStatus } from "../../contracts";
+import {
+  createLogger,
+  type ErrorCode,
+  JOB_KINDS,
+  type Job,
+  type JobKind,
+  type JobStatus,
+  type Metrics,
+} from "../../contracts";
 
 export type MetricEvent =
   | { name: "job_ended"; job: Job }
@@ -64,4 +72,52 @@ export async function purgeOldMetrics(db: D1Database, now = new Date()): Promise
   const before = new Date(now.getTime() - METRICS_RETENTION_DAYS * 86_400_000).toISOString();
   const result = await db.prepare("DELETE FROM metric_events WHERE at < ?").bind(before).run();
   return result.meta.changes ?? 0;
+}
+
+type Row = { name: string; kind: JobKind; status: string | null; error_code: string | null; n: number };
+
+/** Job outcomes, failures by code, retries, dead letters and latency percentiles per workload over the last `windowS`. */
+export async function collectMetrics(db: D1Database, windowS: number): Promise<Metrics> {
+  const since = new Date(Date.now() - windowS * 1000).toISOString();
+  const counts = await db
+    .prepare(
+      `SELECT name, kind, status, error_code, count(*) AS n FROM metric_events WHERE at >= ?
+       GROUP BY name, kind, status, error_code`,
+    )
+    .bind(since)
+    .all<Row>();
+  const kinds: Metrics["kinds"] = {};
+  for (const kind of JOB_KINDS) {
+    const rows = counts.results.filter((r) => r.kind === kind);
+    const sum = (pick: (r: Row) => boolean) => rows.filter(pick).reduce((total, r) => total + r.n, 0);
+    const byCode = (name: string) =>
+      Object.fromEntries(
+        rows
+          .filter((r) => r.name === name && r.error_code && (name !== "job_ended" || r.status === "failed"))
+          .map((r) => [r.error_code as string, r.n]),
+      );
+    const latency = async (column: "queue_wait_ms" | "processing_ms") => {
+      const values = await db
+        .prepare(
+          `SELECT ${column} AS v FROM metric_events WHERE name = 'job_ended' AND kind = ? AND at >= ?
+           AND ${column} IS NOT NULL ORDER BY ${column} LIMIT 100000`,
+        )
+        .bind(kind, since)
+        .all<{ v: number }>();
+      const sorted = values.results.map((r) => r.v);
+      return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+    };
+    kinds[kind] = {
+      succeeded: sum((r) => r.name === "job_ended" && r.status === "succeeded"),
+      failed: sum((r) => r.name === "job_ended" && r.status === "failed"),
+      canceled: sum((r) => r.name === "job_ended" && r.status === "canceled"),
+      failed_by_code: byCode("job_ended"),
+      retries: sum((r) => r.name === "job_retried"),
+      retries_by_code: byCode("job_retried"),
+      dead_letters: sum((r) => r.name === "job_dead_lettered"),
+      queue_wait_ms: await latency("queue_wait_ms"),
+      processing_ms: await latency("processing_ms"),
+    };
+  }
+  return { window_s: windowS, since, kinds };
 }

@@ -1,20 +1,9 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Job } from "../../../contracts";
+import type { Job, KindMetrics } from "../../../contracts";
 import { coordinatorFor } from "../../services/coordinator";
 import { percentile } from "../../services/metrics";
 import { createQueuedJob, createUserWithKey } from "../../test/helpers";
-
-type KindMetrics = {
-  succeeded: number;
-  failed: number;
-  canceled: number;
-  failed_by_code: Record<string, number>;
-  retries: number;
-  dead_letters: number;
-  queue_wait_ms: { p50: number | null; p95: number | null; p99: number | null };
-  processing_ms: { p50: number | null; p95: number | null; p99: number | null };
-};
 
 const metrics = async (auth: Record<string, string>, query = "") =>
   SELF.fetch(`https://api.test/v1/admin/metrics${query}`, { headers: auth });
