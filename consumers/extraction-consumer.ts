@@ -57,12 +57,24 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
   const { attempt } = claim;
   const log = base.with({ attempt });
   log.info("job claimed");
-  if (config.FAULT_INJECTION.crash_consumer_on === claim.job.file.name) {
-    // Drills only: dies before deciding, as a crashing isolate would; the queue delivers it again.
-    throw new Error("consumer crashed (injected fault)");
-  }
   const started = Date.now();
   const lease = watchLease(coordinator, attempt);
+  const faults = config.FAULT_INJECTION;
+  const hits = (fault?: { file_name: string; attempts: number }) =>
+    fault?.file_name === claim.job.file.name && attempt <= fault.attempts;
+  if (hits(faults.crash_consumer)) {
+    // Drills only: dies before deciding, as a crashing isolate would; the queue delivers it again.
+    lease.stop();
+    throw new Error("consumer crashed (injected fault)");
+  }
+  if (hits(faults.stall_consumer)) {
+    // Drills only: holds the job without a word until the watchdog takes it away.
+    await new Promise((resolve) => lease.signal.addEventListener("abort", resolve, { once: true }));
+    lease.stop();
+    log.info("stalled consumer let go of the job (injected fault)");
+    message.ack();
+    return;
+  }
   try {
     const endpoint = await runnerEndpoint(env, config);
     if (await mayFanOut(env, config, work)) {

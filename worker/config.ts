@@ -19,6 +19,8 @@ const jsonVariable = <T extends z.ZodType>(schema: T) =>
     })
     .pipe(schema);
 
+const ConsumerFault = z.object({ file_name: z.string(), attempts: z.number().int().min(1) }).strict();
+
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]),
@@ -55,9 +57,10 @@ const Vars = z.object({
   JOB_MAX_ENGINE_SECONDS: z.coerce.number().positive().default(7200),
   /**
    * Reliability drills only (refused in production): make the D1 mirror write of a job's change to
-   * status `fail_d1_mirror_of` fail `times` times, as a D1 outage would; make the consumer crash on
-   * every delivery of the job whose file is named `crash_consumer_on` (before it can decide, as a
-   * dying isolate would); send the work message of the job whose file is named
+   * status `fail_d1_mirror_of` fail `times` times, as a D1 outage would; for the job whose file has
+   * `file_name`, make the consumer crash (before it can decide, as a dying isolate would) or stall
+   * (hold the job without a word until its lease is lost, as one hung on a dead connection would)
+   * on its first `attempts` attempts; send the work message of the job whose file is named
    * `duplicate_messages_of` twice, as an at-least-once queue may deliver it.
    */
   FAULT_INJECTION: jsonVariable(
@@ -65,7 +68,8 @@ const Vars = z.object({
       .object({
         fail_d1_mirror_of: JobStatus.optional(),
         times: z.number().int().min(1).default(1),
-        crash_consumer_on: z.string().optional(),
+        crash_consumer: ConsumerFault.optional(),
+        stall_consumer: ConsumerFault.optional(),
         duplicate_messages_of: z.string().optional(),
       })
       .strict(),
@@ -95,8 +99,9 @@ export function loadConfig(env: Env): Config {
     if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI) {
       problems.push("SPEECH_ENGINE=workers-ai needs the AI binding");
     }
-    const { fail_d1_mirror_of, crash_consumer_on, duplicate_messages_of } = vars.data.FAULT_INJECTION;
-    if ((fail_d1_mirror_of || crash_consumer_on || duplicate_messages_of) && vars.data.ENVIRONMENT === "production") {
+    const { fail_d1_mirror_of, crash_consumer, stall_consumer, duplicate_messages_of } = vars.data.FAULT_INJECTION;
+    const drill = fail_d1_mirror_of || crash_consumer || stall_consumer || duplicate_messages_of;
+    if (drill && vars.data.ENVIRONMENT === "production") {
       problems.push("FAULT_INJECTION is for drills and refused in production");
     }
   }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeadLetterList, RunnerHealth } from "../../contracts";
+import { AlertReport, DeadLetterList, ReplayOutcome, RunnerHealth } from "../../contracts";
 import { TALK_SENTENCES } from "../support/media-fixtures";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
 import { type E2eStack, startE2eStack } from "./stack";
@@ -20,6 +20,11 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const LINES = ["Drills make failures boring", "every job ends exactly once"];
+
+async function firing(admin: Record<string, string>, name: string, scope: string | null = null) {
+  const report = AlertReport.parse(await (await fetch(`${stack.url}/v1/admin/alerts`, { headers: admin })).json());
+  return report.alerts.find((a) => a.name === name && a.scope === scope)?.firing;
+}
 
 async function runnerUp() {
   await expect
@@ -84,6 +89,7 @@ describe("fault drills", () => {
         }
       ).kinds.ocr;
     const before = await retries();
+    expect(await firing(admin, "dependency_down")).toBe(false);
     await stack.killRunner();
     await expect
       .poll(
@@ -95,6 +101,7 @@ describe("fault drills", () => {
         { timeout: 15_000 },
       )
       .toBe(true);
+    expect(await firing(admin, "dependency_down")).toBe(true);
 
     const png = await stack.fixtures.textImage("down.png", LINES);
     const submitted = await stack.submit(png, "down.png");
@@ -107,6 +114,35 @@ describe("fault drills", () => {
     await runnerUp();
     await expect.poll(async () => (await stack.getJob(id)).status, { timeout: 30_000 }).toBe("succeeded");
     await expect.poll(async () => (await fetch(`${stack.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+    expect(await firing(admin, "dependency_down")).toBe(false);
+  });
+
+  it("runbook 'a bad deploy': a broken runner fails jobs, the failure alert fires, rollback and replay recover them", async () => {
+    const admin = { authorization: `Bearer ${stack.createKey("deploy-drill@example.test", true)}` };
+    // The bad release: every OCR run crashes.
+    await stack.killRunner();
+    stack.restartRunner({ RUNNER_INJECT_OCR_CRASHES: "1000" });
+    await runnerUp();
+    const png = await stack.fixtures.textImage("deploy.png", LINES);
+    const failed = await Promise.all(Array.from({ length: 5 }, () => stack.runToEnd(png, "deploy.png")));
+    for (const { job } of failed) expect(job.error?.code).toBe("retries_exhausted");
+    expect(await firing(admin, "failure_ratio", "ocr")).toBe(true);
+
+    // Roll back (docs/runbooks/bad-deploy.md): the previous runner, then replay what failed meanwhile.
+    await stack.killRunner();
+    stack.restartRunner();
+    await runnerUp();
+    for (const { job } of failed) {
+      const res = await fetch(`${stack.url}/v1/admin/dead-letters/replay`, {
+        method: "POST",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify({ job_id: job.id }),
+      });
+      expect(ReplayOutcome.parse(await res.json()).replayed).toEqual([job.id]);
+    }
+    for (const { job } of failed) {
+      await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: 30_000 }).toBe("succeeded");
+    }
   });
 
   it("leaves nothing behind: no job non-terminal, no dead letters, the runner idle", async () => {
