@@ -102,6 +102,11 @@ describe("fault drills", () => {
       )
       .toBe(true);
     expect(await firing(admin, "dependency_down")).toBe(true);
+    // The scheduled upkeep (run on demand locally) logs the firing alert for log-based alerting.
+    expect((await fetch(`${stack.url}/cdn-cgi/local/scheduled`)).status).toBe(200);
+    await expect
+      .poll(() => stack.logs.some((line) => line.includes('"msg":"alert firing"') && line.includes("dependency_down")))
+      .toBe(true);
 
     const png = await stack.fixtures.textImage("down.png", LINES);
     const submitted = await stack.submit(png, "down.png");
