@@ -1,3 +1,4 @@
+export * from "./api-keys";
 export * from "./dead-letter";
 export * from "./errors";
 export * from "./flags";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ulid } from "ulid";
 import { z } from "zod";
-import { newApiKey } from "../worker/services/api-keys";
+import { newApiKey } from "../worker/lib/api-key";
 import { applyMigrations, wrangler } from "./local-stack";
 
 /**

@@ -1,7 +1,8 @@
-import type { Logger } from "../contracts";
+import type { Logger, Scope } from "../contracts";
 import type { Config } from "./config";
 
-export type AuthUser = { id: string; email: string; role: "user" | "admin" };
+/** The caller: its user, and the API key it came with (what that key may do). */
+export type AuthUser = { id: string; email: string; role: "user" | "admin"; keyId: string; scopes: Scope[] };
 
 /** The one Hono environment type: bindings plus the variables middleware sets. */
 export type AppEnv = {

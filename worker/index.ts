@@ -10,6 +10,7 @@ import { operationsRoutes } from "./routes/admin/operations";
 import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
+import { keyRoutes } from "./routes/keys";
 import { evaluateAlerts } from "./services/alerts";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
 import { purgeOldMetrics } from "./services/metrics";
@@ -28,6 +29,7 @@ app.doc31("/v1/openapi.json", {
 });
 app.use("/v1/*", apiKeyAuth());
 app.route("/", jobRoutes);
+app.route("/", keyRoutes);
 app.route("/", flagRoutes);
 app.use("/v1/admin/*", requireRole("admin"));
 app.route("/", deadLetterRoutes);

@@ -10,4 +10,5 @@ export const MIGRATIONS = [
   "0004_metrics.sql",
   "0005_feature_flags.sql",
   "0006_dead_letter_once.sql",
+  "0007_api_key_scopes.sql",
 ] as const;

@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { SCOPES, type Scope } from "../../contracts/api-keys";
 import { JOB_KINDS, JOB_STATUSES } from "../../contracts/job";
 
 export const users = sqliteTable("users", {
@@ -22,6 +24,11 @@ export const apiKeys = sqliteTable(
     key_hash: text("key_hash").notNull().unique(),
     prefix: text("prefix").notNull(),
     name: text("name").notNull(),
+    /** What the key may do (contracts/api-keys.ts), JSON. */
+    scopes: text("scopes", { mode: "json" })
+      .$type<Scope[]>()
+      .notNull()
+      .default(sql`'${sql.raw(JSON.stringify(SCOPES))}'`),
     created_at: text("created_at").notNull(),
     last_used_at: text("last_used_at"),
     revoked_at: text("revoked_at"),

@@ -2,34 +2,46 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { Scope } from "../../contracts";
 import type { AppEnv, AuthUser } from "../app-env";
 import { apiKeys, users } from "../db/schema";
 import { ApiError } from "../errors";
-import { API_KEY_PREFIX, hashApiKey } from "../services/api-keys";
+import { hashApiKey, isWellFormedApiKey } from "../lib/api-key";
+import { touchApiKey } from "../services/api-keys";
 
-/** `Authorization: Bearer <api key>` → the caller, or 401 `unauthorized`. Revoked keys stop at once. */
+const CHALLENGE = 'Bearer realm="verbatim"';
+
+/**
+ * `Authorization: Bearer <api key>` → the caller, or 401 `unauthorized`. A key that is not
+ * well-formed (shape or checksum) is refused before any lookup; a revoked key stops at once.
+ */
 export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const header = c.req.header("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  const key = match?.[1];
-  if (!key?.startsWith(API_KEY_PREFIX)) {
-    throw new ApiError("unauthorized", "send `Authorization: Bearer <api key>`", {
-      "www-authenticate": 'Bearer realm="verbatim"',
-    });
-  }
+  const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (!key)
+    throw new ApiError("unauthorized", "send `Authorization: Bearer <api key>`", { "www-authenticate": CHALLENGE });
+  const invalid = (detail: string) =>
+    new ApiError("unauthorized", detail, { "www-authenticate": `${CHALLENGE}, error="invalid_token"` });
+  if (!(await isWellFormedApiKey(key)))
+    throw invalid("this is not a Verbatim API key (its format or checksum is wrong)");
   const row = await drizzle(c.env.DB)
-    .select({ id: users.id, email: users.email, role: users.role, revoked_at: apiKeys.revoked_at })
+    .select({
+      id: users.id,
+      email: users.email,
+      role: users.role,
+      keyId: apiKeys.id,
+      scopes: apiKeys.scopes,
+      revoked_at: apiKeys.revoked_at,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.user_id))
     .where(eq(apiKeys.key_hash, await hashApiKey(key)))
     .get();
-  if (!row || row.revoked_at) {
-    throw new ApiError("unauthorized", "the API key is unknown or revoked", {
-      "www-authenticate": 'Bearer realm="verbatim", error="invalid_token"',
-    });
-  }
-  const user = { id: row.id, email: row.email, role: row.role };
+  if (!row || row.revoked_at) throw invalid("the API key is unknown or revoked");
+  const user: AuthUser = { id: row.id, email: row.email, role: row.role, keyId: row.keyId, scopes: row.scopes };
   c.set("user", user);
+  // Off the request's path: when the key was last used is for its owner's list, not for this answer.
+  c.executionCtx.waitUntil(touchApiKey(c.env.DB, row.keyId).catch(() => undefined));
   return user;
 }
 
@@ -43,5 +55,17 @@ export const apiKeyAuth = () =>
 export const requireRole = (role: AuthUser["role"]) =>
   createMiddleware<AppEnv>(async function requireRole(c, next) {
     if (c.get("user").role !== role) throw new ApiError("forbidden", `this route needs the ${role} role`);
+    await next();
+  });
+
+/** Checks the caller's key carries `scope`; 403 `forbidden` naming it otherwise. */
+export function assertScope(user: AuthUser, scope: Scope): void {
+  if (!user.scopes.includes(scope)) throw new ApiError("forbidden", `this API key lacks the ${scope} scope`);
+}
+
+/** Route middleware: the caller's key must carry `scope`. Every authenticated route declares one. */
+export const requireScope = (scope: Scope) =>
+  createMiddleware<AppEnv>(async function requireScope(c, next) {
+    assertScope(c.get("user"), scope);
     await next();
   });

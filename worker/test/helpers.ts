@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { ulid } from "ulid";
 import type { Job } from "../../contracts";
-import { newApiKey } from "../services/api-keys";
+import { newApiKey } from "../lib/api-key";
 import { coordinatorFor } from "../services/coordinator";
 
 /** A user with a fresh API key, written straight to D1 as `npm run keys:create` does. */

@@ -2,12 +2,14 @@ import { createRoute } from "@hono/zod-openapi";
 import { JobResource } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
+import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
 import { ownedJob } from "../../services/ownership";
 import { JobIdParam, problem } from "./schemas";
 
 const route = createRoute({
+  middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs/{id}/cancel",
   summary: "Cancel a queued or running job; work in flight stops and late results are discarded",

@@ -4,6 +4,7 @@ import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
 import { sha256HexOfStream } from "../../lib/stream-digest";
+import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { isEnabled } from "../../services/flags";
 import {
@@ -18,6 +19,7 @@ import { createJob, findIdenticalJob, newJobId } from "../../services/job-servic
 import { problem } from "./schemas";
 
 const route = createRoute({
+  middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs",
   summary: "Submit a file; the kind of work (OCR or A/V) is decided from its content",

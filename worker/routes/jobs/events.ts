@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { newApp } from "../../app";
 import type { AppEnv } from "../../app-env";
 import { ApiError } from "../../errors";
-import { authenticate } from "../../middleware/auth";
+import { assertScope, authenticate, requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { ownedJob } from "../../services/ownership";
 import { JobIdParam, problem } from "./schemas";
@@ -27,6 +27,7 @@ const eventsRoute = createRoute({
 });
 
 const ticketRoute = createRoute({
+  middleware: [requireScope("jobs:read")] as const,
   method: "post",
   path: "/v1/jobs/{id}/events/ticket",
   summary: "A single-use ticket (60 s) to open the job's WebSocket from a browser",
@@ -63,6 +64,7 @@ export const jobEventsRoute = newApp().openapi(eventsRoute, async (c) => {
     return res;
   }
   const user = await authenticate(c);
+  assertScope(user, "jobs:read");
   await ownedJob(c.env, user.id, id);
   return forwardUpgrade(c, id, { owner: true });
 });

@@ -1,11 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { JobResource } from "../../../contracts";
 import { newApp } from "../../app";
+import { requireScope } from "../../middleware/auth";
 import { toResource } from "../../services/job-resource";
 import { ownedJob } from "../../services/ownership";
 import { JobIdParam, problem } from "./schemas";
 
 const route = createRoute({
+  middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}",
   summary: "The job's current state",

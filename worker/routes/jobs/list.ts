@@ -4,11 +4,13 @@ import { drizzle } from "drizzle-orm/d1";
 import { Job, JobKind, JobList, JobStatus } from "../../../contracts";
 import { newApp } from "../../app";
 import { jobs } from "../../db/schema";
+import { requireScope } from "../../middleware/auth";
 import { toResource } from "../../services/job-resource";
 import { JOB_ID_PATTERN } from "../../services/job-service";
 import { problem } from "./schemas";
 
 const route = createRoute({
+  middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs",
   summary: "The caller's jobs, newest first, with cursor pagination",

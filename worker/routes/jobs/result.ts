@@ -2,12 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { AvResult, OcrResult, OUTPUT_FORMATS, ResultFormat } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
+import { requireScope } from "../../middleware/auth";
 import { resultKey } from "../../services/job-service";
 import { ownedJob } from "../../services/ownership";
 import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";
 import { JobIdParam, problem } from "./schemas";
 
 const route = createRoute({
+  middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}/result",
   summary: "The result of a succeeded job in one format",

@@ -1,0 +1,1 @@
+ALTER TABLE `api_keys` ADD `scopes` text DEFAULT '["jobs:read","jobs:write","keys:manage","webhooks:manage"]' NOT NULL;

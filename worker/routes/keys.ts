@@ -1,0 +1,66 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreatedApiKey } from "../../contracts";
+import { newApp } from "../app";
+import { requireScope } from "../middleware/auth";
+import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
+import { problem } from "./jobs/schemas";
+
+const KeyIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/, "a key id such as key_01JD…")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+const create = createRoute({
+  middleware: [requireScope("keys:manage")] as const,
+  method: "post",
+  path: "/v1/keys",
+  summary: "Create an API key for the caller; the key is in this answer only",
+  request: { body: { required: true, content: { "application/json": { schema: CreateApiKeyRequest } } } },
+  responses: {
+    201: {
+      description: "the new key, with `key` shown this once",
+      content: { "application/json": { schema: CreatedApiKey } },
+    },
+    403: problem("the calling key lacks keys:manage"),
+    422: problem("bad name or scopes"),
+  },
+});
+
+const list = createRoute({
+  middleware: [requireScope("keys:manage")] as const,
+  method: "get",
+  path: "/v1/keys",
+  summary: "The caller's API keys, newest first (never the keys themselves)",
+  responses: {
+    200: { description: "the keys", content: { "application/json": { schema: ApiKeyList } } },
+    403: problem("the calling key lacks keys:manage"),
+  },
+});
+
+const revoke = createRoute({
+  middleware: [requireScope("keys:manage")] as const,
+  method: "delete",
+  path: "/v1/keys/{id}",
+  summary: "Revoke one of the caller's API keys: it stops working at once; revoking again is harmless",
+  request: { params: KeyIdParam },
+  responses: {
+    200: { description: "the revoked key", content: { "application/json": { schema: ApiKeyInfo } } },
+    403: problem("the calling key lacks keys:manage"),
+    404: problem("no such key for this caller"),
+  },
+});
+
+export const keyRoutes = newApp()
+  .openapi(create, async (c) => {
+    const created = await createApiKey(c.env.DB, c.get("user").id, c.req.valid("json"));
+    c.get("log").info("API key created", { key_id: created.id, scopes: created.scopes });
+    return c.json(created, 201, { "cache-control": "no-store" });
+  })
+  .openapi(list, async (c) => c.json({ data: await listApiKeys(c.env.DB, c.get("user").id) }, 200))
+  .openapi(revoke, async (c) => {
+    const revoked = await revokeApiKey(c.env.DB, c.get("user").id, c.req.valid("param").id);
+    c.get("log").info("API key revoked", { key_id: revoked.id });
+    return c.json(revoked, 200);
+  });
