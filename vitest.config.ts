@@ -33,6 +33,7 @@ export default defineConfig({
                 FLAGS_CACHE_SECONDS: "0",
                 READYZ_CACHE_SECONDS: "0",
                 LOG_LEVEL: "warn",
+                CORS_ORIGINS: "https://app.example.test",
               },
               // Sent work stays in the queues for the whole run (batches of 100 or a minute, the maximums):
               // consumer tests drive the consumers themselves (createMessageBatch) and other tests

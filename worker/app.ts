@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { createLogger } from "../contracts";
 import type { AppEnv } from "./app-env";
@@ -29,6 +30,15 @@ export function newApp() {
   return app;
 }
 
+/** CORS for an origin on CORS_ORIGINS: bearer credentials (no cookies), the headers the API reads and sends. */
+const allowCrossOrigin = cors({
+  origin: (origin) => origin,
+  allowMethods: ["GET", "POST", "PUT", "DELETE"],
+  allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+  exposeHeaders: ["x-request-id", "location", "idempotent-replayed", "retry-after", "www-authenticate"],
+  maxAge: 600,
+});
+
 /**
  * Every request: a request id (taken from a well-formed X-Request-Id, else generated), validated
  * config, a logger carrying the request id, and one log line when the request ends.
@@ -53,6 +63,17 @@ export function withBaseMiddleware(app: ReturnType<typeof newApp>) {
       ...(user ? { user_id: user.id } : {}),
       ...jobOf(c.req.path, c.res.headers.get("location")),
     });
+  });
+  app.use(async function corsAllowlist(c, next) {
+    const origin = c.req.header("origin");
+    if (!origin) return next();
+    if (c.get("config").CORS_ORIGINS.includes(origin)) return allowCrossOrigin(c, next);
+    // Not on the list: no CORS headers, so the browser keeps any answer from the page; a preflight
+    // is refused outright.
+    if (c.req.method === "OPTIONS" && c.req.header("access-control-request-method")) {
+      return problemResponse("forbidden", c.get("requestId"), `the origin ${origin} may not call this API`);
+    }
+    return next();
   });
   return app;
 }

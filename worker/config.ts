@@ -21,6 +21,16 @@ const jsonVariable = <T extends z.ZodType>(schema: T) =>
 
 const ConsumerFault = z.object({ file_name: z.string(), attempts: z.number().int().min(1) }).strict();
 
+function isOrigin(value: string): boolean {
+  if (value.includes("*")) return false;
+  try {
+    const url = new URL(value);
+    return url.origin === value && (url.protocol === "https:" || url.protocol === "http:");
+  } catch {
+    return false;
+  }
+}
+
 /** Variables the worker needs, validated once per isolate with a message naming what is wrong. */
 const Vars = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]),
@@ -30,6 +40,20 @@ const Vars = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
   SPEECH_ENGINE: z.enum(["runner", "workers-ai"]).default("runner"),
   LOG_LEVEL: LogLevel.default("info"),
+  /**
+   * Origins (scheme, host and port; comma-separated) whose pages may call the API from a browser,
+   * e.g. the web UI on Pages. Empty: no cross-origin calls. Never a wildcard.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().refine(isOrigin, "an origin such as https://app.example.com: no path, no wildcard"))),
   /** How long an isolate keeps feature-flag settings before reading them again. */
   FLAGS_CACHE_SECONDS: z.coerce.number().nonnegative().default(5),
   /** /readyz is public: it answers from a result this fresh, so polling it cannot hammer dependencies. */
@@ -101,6 +125,9 @@ export function loadConfig(env: Env): Config {
     }
     const { fail_d1_mirror_of, crash_consumer, stall_consumer, duplicate_messages_of } = vars.data.FAULT_INJECTION;
     const drill = fail_d1_mirror_of || crash_consumer || stall_consumer || duplicate_messages_of;
+    if (vars.data.ENVIRONMENT === "production" && vars.data.CORS_ORIGINS.some((o) => !o.startsWith("https://"))) {
+      problems.push("CORS_ORIGINS must be https origins in production");
+    }
     if (drill && vars.data.ENVIRONMENT === "production") {
       problems.push("FAULT_INJECTION is for drills and refused in production");
     }
