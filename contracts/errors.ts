@@ -7,6 +7,7 @@ import { z } from "zod";
 export const ERRORS = {
   // request errors
   unauthorized: { status: 401, title: "Missing or invalid credentials" },
+  token_expired: { status: 401, title: "The session token has expired; sign in again" },
   forbidden: { status: 403, title: "These credentials may not do this" },
   not_found: { status: 404, title: "Not found" },
   validation_failed: { status: 422, title: "The request is not valid" },

@@ -74,6 +74,20 @@ const Vars = z.object({
    */
   FAN_OUT_PAGES: z.coerce.number().int().positive().default(10),
   FAN_OUT_SECONDS: z.coerce.number().min(5).default(600),
+  /**
+   * Session tokens (JWT) for the web UI: the issuer whose tokens are accepted (`iss`), the
+   * audience they must name (`aud`), where its signing keys are published (JWKS), and the signing
+   * algorithms accepted. Without JWT_ISSUER only API keys are accepted — except in development,
+   * where the built-in development issuer (DEV_ISSUER) signs and the same verification runs.
+   */
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).default("verbatim"),
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .default("RS256,ES256,EdDSA")
+    .transform((list) => list.split(",").map((alg) => alg.trim()))
+    .pipe(z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"])).min(1)),
   /** Alert thresholds, JSON; see contracts/operations.ts for the defaults. */
   ALERT_THRESHOLDS: jsonVariable(AlertThresholds),
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
@@ -125,6 +139,8 @@ export function loadConfig(env: Env): Config {
     }
     const { fail_d1_mirror_of, crash_consumer, stall_consumer, duplicate_messages_of } = vars.data.FAULT_INJECTION;
     const drill = fail_d1_mirror_of || crash_consumer || stall_consumer || duplicate_messages_of;
+    if (vars.data.JWT_ISSUER && !vars.data.JWT_JWKS_URL)
+      problems.push("JWT_ISSUER needs JWT_JWKS_URL (its signing keys)");
     if (vars.data.ENVIRONMENT === "production" && vars.data.CORS_ORIGINS.some((o) => !o.startsWith("https://"))) {
       problems.push("CORS_ORIGINS must be https origins in production");
     }

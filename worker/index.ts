@@ -7,6 +7,7 @@ import { alertsRoute } from "./routes/admin/alerts";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { metricsRoute } from "./routes/admin/metrics";
 import { operationsRoutes } from "./routes/admin/operations";
+import { devSessionRoutes } from "./routes/dev-sessions";
 import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
@@ -21,8 +22,10 @@ export { MediaRunner } from "./durable/media-runner";
 const app = withBaseMiddleware(newApp());
 app.route("/", health);
 app.route("/", publicJobRoutes);
+app.route("/", devSessionRoutes);
 // Hono runs handlers in registration order: everything above the API-key middleware is public
-// (health, the OpenAPI document, the events socket which authenticates itself).
+// (health, the OpenAPI document, the events socket which authenticates itself, and the
+// development issuer's sign-in, which exists only in development).
 app.doc31("/v1/openapi.json", {
   openapi: "3.1.0",
   info: { title: "Verbatim API", version: "1.0.0", description: "Text from documents, images, audio and video." },

@@ -11,4 +11,5 @@ export const MIGRATIONS = [
   "0005_feature_flags.sql",
   "0006_dead_letter_once.sql",
   "0007_api_key_scopes.sql",
+  "0008_sessions.sql",
 ] as const;

@@ -37,6 +37,34 @@ export const apiKeys = sqliteTable(
 );
 
 /**
+ * Who a session token's subject is: the issuer and subject of a verified JWT, mapped to a user
+ * (created, or linked by email, on first sign-in).
+ */
+export const identities = sqliteTable(
+  "identities",
+  {
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    created_at: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
+);
+
+/**
+ * The development issuer's signing key (development only): made once, on first use, so every
+ * isolate of the local stack signs and verifies with the same key.
+ */
+export const devSigningKeys = sqliteTable("dev_signing_keys", {
+  kid: text("kid").primaryKey(),
+  private_jwk: text("private_jwk").notNull(),
+  public_jwk: text("public_jwk").notNull(),
+  created_at: text("created_at").notNull(),
+});
+
+/**
  * The queryable mirror of each job. The job's Durable Object is the source of truth and the only
  * writer of `status` and everything after it; this row exists for listing and counting.
  * Ids are ULIDs, so ordering by id is ordering by creation time.

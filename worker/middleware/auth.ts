@@ -2,28 +2,41 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { Scope } from "../../contracts";
+import { SCOPES, type Scope } from "../../contracts";
 import type { AppEnv, AuthUser } from "../app-env";
 import { apiKeys, users } from "../db/schema";
 import { ApiError } from "../errors";
-import { hashApiKey, isWellFormedApiKey } from "../lib/api-key";
+import { API_KEY_PREFIX, hashApiKey, isWellFormedApiKey } from "../lib/api-key";
 import { touchApiKey } from "../services/api-keys";
+import { looksLikeJwt, sessionUser, verifySession } from "../services/sessions";
 
 const CHALLENGE = 'Bearer realm="verbatim"';
 
 /**
- * `Authorization: Bearer <api key>` → the caller, or 401 `unauthorized`. A key that is not
- * well-formed (shape or checksum) is refused before any lookup; a revoked key stops at once.
+ * `Authorization: Bearer <api key or session token>` → the caller, or 401. A key that is not
+ * well-formed (shape or checksum) is refused before any lookup; a revoked key stops at once. A
+ * session token (JWT, from the web UI's sign-in) is verified against the trusted issuer and
+ * carries every scope: it is the user at the keyboard.
  */
 export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const header = c.req.header("authorization") ?? "";
   const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (!key)
-    throw new ApiError("unauthorized", "send `Authorization: Bearer <api key>`", { "www-authenticate": CHALLENGE });
+  if (!key) {
+    throw new ApiError("unauthorized", "send `Authorization: Bearer <api key or session token>`", {
+      "www-authenticate": CHALLENGE,
+    });
+  }
+  if (!key.startsWith(API_KEY_PREFIX) && looksLikeJwt(key)) {
+    const identity = await verifySession(c.env.DB, c.get("config"), key);
+    const user: AuthUser = { ...(await sessionUser(c.env.DB, identity)), keyId: null, scopes: [...SCOPES] };
+    c.set("user", user);
+    return user;
+  }
   const invalid = (detail: string) =>
     new ApiError("unauthorized", detail, { "www-authenticate": `${CHALLENGE}, error="invalid_token"` });
-  if (!(await isWellFormedApiKey(key)))
+  if (!(await isWellFormedApiKey(key))) {
     throw invalid("this is not a Verbatim API key (its format or checksum is wrong)");
+  }
   const row = await drizzle(c.env.DB)
     .select({
       id: users.id,
