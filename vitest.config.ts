@@ -35,6 +35,8 @@ export default defineConfig({
                 LOG_LEVEL: "warn",
                 CORS_ORIGINS: "https://app.example.test",
               },
+              // A lower request limit than production's, so a test can reach it.
+              ratelimits: { API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },
               // Sent work stays in the queues for the whole run (batches of 100 or a minute, the maximums):
               // consumer tests drive the consumers themselves (createMessageBatch) and other tests
               // count what was sent. Delivery through the real queues is the end-to-end tests' job.

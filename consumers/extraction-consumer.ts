@@ -1,11 +1,12 @@
-import { createLogger, isTerminal, type Logger, WorkMessage } from "../contracts";
+import { createLogger, isTerminal, type Job, type Logger, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { isEnabled } from "../worker/services/flags";
 import { resultKey } from "../worker/services/job-service";
+import { sizeRefusal } from "../worker/services/quotas";
 import { asWorkError, extract, failureError, retryDecision, sourceInput, watchLease } from "./attempt";
 import { handleMerge, handlePart, sendParts } from "./fan-out";
-import { planOnRunner, type RunnerProgress } from "./runner-client";
+import { planOnRunner, type RunnerProgress, WorkError } from "./runner-client";
 import { runnerEndpoint } from "./runner-endpoint";
 
 /** Types whose files may hold many pages; a single image never needs splitting. */
@@ -82,6 +83,7 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
         pagesPerPart: config.FAN_OUT_PAGES,
         secondsPerPart: config.FAN_OUT_SECONDS,
       });
+      await checkSize(env, config, claim.job, plan);
       await coordinator.report({ pages: plan.pages, duration_s: plan.duration_s }, attempt);
       if (plan.parts.length > 1) {
         const fanned = await coordinator.fanOut(attempt, plan.parts);
@@ -98,6 +100,7 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
         event.type,
         event.type === "progress" ? { stage: event.stage, done: event.done, total: event.total } : {},
       );
+      if (event.type === "probe") await checkSize(env, config, claim.job, event);
       const reported =
         event.type === "probe"
           ? await coordinator.report({ pages: event.pages, duration_s: event.duration_s }, attempt)
@@ -163,6 +166,20 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
   } finally {
     lease.stop();
   }
+}
+
+/**
+ * Fails the attempt with `limit_exceeded` or `quota_exceeded` (input class: no retry) as soon as
+ * the file's pages or duration are known to pass the user's limits; the runner is hung up on.
+ */
+async function checkSize(
+  env: Env,
+  config: Config,
+  job: Job,
+  size: { pages: number | null; duration_s: number | null },
+): Promise<void> {
+  const refusal = await sizeRefusal(env.DB, job, size, config.USER_LIMITS);
+  if (refusal) throw new WorkError(refusal.code, refusal.message, "input");
 }
 
 /** Whether the job may be split: a document that can hold many pages, or a recording, with the flag on. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
+import { UserLimits } from "../contracts/limits";
 import { LogLevel } from "../contracts/log";
 import { AlertThresholds } from "../contracts/operations";
 
@@ -88,6 +89,8 @@ const Vars = z.object({
     .default("RS256,ES256,EdDSA")
     .transform((list) => list.split(",").map((alg) => alg.trim()))
     .pipe(z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"])).min(1)),
+  /** Per-user limits and quotas, JSON; see contracts/limits.ts for the defaults. */
+  USER_LIMITS: jsonVariable(UserLimits),
   /** Alert thresholds, JSON; see contracts/operations.ts for the defaults. */
   ALERT_THRESHOLDS: jsonVariable(AlertThresholds),
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */
@@ -115,7 +118,7 @@ const Vars = z.object({
 });
 export type Config = z.infer<typeof Vars>;
 
-const BINDINGS = ["DB", "FILES", "OCR_QUEUE", "AV_QUEUE", "JOB_COORDINATOR"] as const;
+const BINDINGS = ["DB", "FILES", "OCR_QUEUE", "AV_QUEUE", "JOB_COORDINATOR", "API_RATE_LIMIT"] as const;
 
 export class ConfigError extends Error {
   override name = "ConfigError";

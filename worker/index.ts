@@ -3,6 +3,7 @@ import { createLogger } from "../contracts";
 import { newApp, withBaseMiddleware } from "./app";
 import { loadConfig } from "./config";
 import { apiKeyAuth, requireRole } from "./middleware/auth";
+import { rateLimit } from "./middleware/rate-limit";
 import { alertsRoute } from "./routes/admin/alerts";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { metricsRoute } from "./routes/admin/metrics";
@@ -12,6 +13,7 @@ import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
+import { usageRoute } from "./routes/usage";
 import { evaluateAlerts } from "./services/alerts";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
 import { purgeOldMetrics } from "./services/metrics";
@@ -31,8 +33,10 @@ app.doc31("/v1/openapi.json", {
   info: { title: "Verbatim API", version: "1.0.0", description: "Text from documents, images, audio and video." },
 });
 app.use("/v1/*", apiKeyAuth());
+app.use("/v1/*", rateLimit());
 app.route("/", jobRoutes);
 app.route("/", keyRoutes);
+app.route("/", usageRoute);
 app.route("/", flagRoutes);
 app.use("/v1/admin/*", requireRole("admin"));
 app.route("/", deadLetterRoutes);

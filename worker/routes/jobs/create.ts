@@ -16,6 +16,7 @@ import {
 } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { createJob, findIdenticalJob, newJobId } from "../../services/job-service";
+import { assertCanSubmit } from "../../services/quotas";
 import { problem } from "./schemas";
 
 const route = createRoute({
@@ -58,6 +59,7 @@ const route = createRoute({
     400: problem("no file, or an empty one"),
     401: problem("missing or bad API key"),
     413: problem("file too large"),
+    429: problem("too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After"),
     415: problem("unsupported content"),
     422: problem("bad options"),
   },
@@ -108,6 +110,8 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     // Taking over a claim whose request died: its job may exist already; never make a second one.
     const existing = resumed ? await coordinatorFor(c.env, jobId).get() : null;
     const earlier = existing ?? (reuse ? await findIdenticalJob(c.env, userId, sha256, options.data) : null);
+    // Only new work counts against the quotas: a replayed or reused job costs nothing.
+    if (!earlier) await assertCanSubmit(c.env.DB, userId, c.get("config").USER_LIMITS);
     const job =
       earlier ??
       (await createJob(c.env, {

@@ -1,0 +1,116 @@
+import { createExecutionContext, env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { JobResource, Problem, Usage } from "../contracts";
+import worker from "./index";
+import { coordinatorFor } from "./services/coordinator";
+import { sizeRefusal } from "./services/quotas";
+import { createQueuedJob, createUserWithKey, TINY_PNG, uploadForm } from "./test/helpers";
+
+/** The worker with USER_LIMITS set (the configuration is read per environment object). */
+const withLimits = (limits: object) => {
+  const configured = { ...env, USER_LIMITS: JSON.stringify(limits) } as unknown as Env;
+  return (path: string, init: RequestInit = {}) =>
+    worker.fetch(new Request(`https://api.test${path}`, init), configured, createExecutionContext());
+};
+const submit = (
+  call: ReturnType<typeof withLimits>,
+  auth: Record<string, string>,
+  extra: Record<string, string> = {},
+) => call("/v1/jobs", { method: "POST", body: uploadForm(TINY_PNG, "a.png"), headers: { ...auth, ...extra } });
+
+describe("quotas at submission", () => {
+  it("refuses a job past the running-jobs limit with 429 and Retry-After, until one ends", async () => {
+    const call = withLimits({ max_concurrent_jobs: 2 });
+    const { auth } = await createUserWithKey();
+    const first = JobResource.parse(await (await submit(call, auth)).json());
+    expect((await submit(call, auth)).status).toBe(202);
+    const refused = await submit(call, auth);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("30");
+    const problem = Problem.parse(await refused.json());
+    expect(problem.code).toBe("quota_exceeded");
+    expect(problem.detail).toContain("the most allowed at once (2)");
+    await call(`/v1/jobs/${first.id}/cancel`, { method: "POST", headers: auth });
+    expect((await submit(call, auth)).status).toBe(202);
+  });
+
+  it("refuses past the daily job quota, saying when it frees up, and never charges a replay", async () => {
+    const call = withLimits({ daily_jobs: 1 });
+    const { auth } = await createUserWithKey();
+    expect((await submit(call, auth, { "idempotency-key": "only-one" })).status).toBe(202);
+    const refused = await submit(call, auth);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(86_000);
+    // The same request again with its key is the first answer, not new work.
+    const replay = await submit(call, auth, { "idempotency-key": "only-one" });
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("shows the caller its limits and usage", async () => {
+    const call = withLimits({ daily_pages: 50 });
+    const { auth, userId } = await createUserWithKey();
+    await submit(call, auth);
+    const seven = await createQueuedJob(userId);
+    await env.DB.prepare("UPDATE jobs SET pages = 7 WHERE id = ?").bind(seven.id).run();
+    const usage = Usage.parse(await (await call("/v1/usage", { headers: auth })).json());
+    expect(usage.limits.daily_pages).toBe(50);
+    expect(usage.limits.max_concurrent_jobs).toBe(20);
+    expect(usage.concurrent_jobs).toBe(2);
+    expect(usage.day.jobs).toBe(2);
+    expect(usage.day.pages).toBe(7);
+  });
+});
+
+describe("per-job limits and daily volume, once the size is known", () => {
+  const limits = {
+    max_concurrent_jobs: 20,
+    daily_jobs: 2000,
+    daily_pages: 10,
+    daily_audio_minutes: 30,
+    max_pages_per_job: 8,
+    max_minutes_per_job: 20,
+  };
+
+  it("refuses one job too large with limit_exceeded, and the day's volume with quota_exceeded", async () => {
+    const { userId } = await createUserWithKey();
+    const job = await createQueuedJob(userId);
+    expect(await sizeRefusal(env.DB, job, { pages: 8, duration_s: null }, limits)).toBeNull();
+    expect(await sizeRefusal(env.DB, job, { pages: 9, duration_s: null }, limits)).toMatchObject({
+      code: "limit_exceeded",
+    });
+    expect(await sizeRefusal(env.DB, job, { pages: null, duration_s: 21 * 60 }, limits)).toMatchObject({
+      code: "limit_exceeded",
+    });
+    // Another job of the day already used 6 pages and 15 minutes: this one's own size is not counted twice.
+    const earlier = await createQueuedJob(userId);
+    await env.DB.prepare("UPDATE jobs SET pages = 6, duration_s = 900 WHERE id = ?").bind(earlier.id).run();
+    await env.DB.prepare("UPDATE jobs SET pages = 5 WHERE id = ?").bind(job.id).run();
+    expect(await sizeRefusal(env.DB, job, { pages: 4, duration_s: null }, limits)).toBeNull();
+    expect(await sizeRefusal(env.DB, job, { pages: 5, duration_s: null }, limits)).toMatchObject({
+      code: "quota_exceeded",
+    });
+    expect(await sizeRefusal(env.DB, job, { pages: null, duration_s: 16 * 60 }, limits)).toMatchObject({
+      code: "quota_exceeded",
+    });
+    expect((await coordinatorFor(env, job.id).get())?.status).toBe("queued");
+  });
+});
+
+describe("request rate", () => {
+  it("answers 429 rate_limited with Retry-After once a key passes its limit", async () => {
+    const { auth } = await createUserWithKey();
+    const statuses: number[] = [];
+    for (let i = 0; i < 105; i++)
+      statuses.push((await SELF.fetch("https://api.test/v1/usage", { headers: auth })).status);
+    expect(statuses.slice(0, 100).every((s) => s === 200)).toBe(true);
+    const refused = await SELF.fetch("https://api.test/v1/usage", { headers: auth });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect(Problem.parse(await refused.json()).code).toBe("rate_limited");
+    // Another key is counted on its own.
+    expect((await SELF.fetch("https://api.test/v1/usage", { headers: (await createUserWithKey()).auth })).status).toBe(
+      200,
+    );
+  });
+});

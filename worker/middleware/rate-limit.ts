@@ -1,0 +1,23 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "../errors";
+
+/** The limiter's window (wrangler.toml `[[ratelimits]]` period): how long a refused caller waits at most. */
+const PERIOD_S = 60;
+
+/**
+ * Requests per API key (per user for session tokens) through the Workers Rate Limiting binding
+ * (`API_RATE_LIMIT`, limit and period in wrangler.toml); over it: 429 `rate_limited` with Retry-After.
+ * Runs after authentication.
+ */
+export const rateLimit = () =>
+  createMiddleware<AppEnv>(async function rateLimit(c, next) {
+    const user = c.get("user");
+    const { success } = await c.env.API_RATE_LIMIT.limit({ key: user.keyId ?? user.id });
+    if (!success) {
+      throw new ApiError("rate_limited", `this ${user.keyId ? "API key" : "session"} sent too many requests`, {
+        "retry-after": String(PERIOD_S),
+      });
+    }
+    await next();
+  });

@@ -1,0 +1,98 @@
+import type { Usage, UserLimits } from "../../contracts";
+import { ApiError } from "../errors";
+
+const DAY_MS = 86_400_000;
+/** Seconds a caller refused for too many running jobs is asked to wait: about one short job. */
+const CONCURRENT_RETRY_AFTER_S = 30;
+
+/**
+ * The user's use of its limits: jobs queued or processing now, and jobs, pages and audio minutes
+ * of the jobs submitted in the last 24 hours (`except` one job, the one being checked).
+ */
+export async function currentUsage(
+  db: D1Database,
+  userId: string,
+  limits: UserLimits,
+  except = "",
+): Promise<Usage & { oldest_at: string | null }> {
+  const since = new Date(Date.now() - DAY_MS).toISOString();
+  const [running, day] = await db.batch<Record<string, number | string | null>>([
+    db.prepare("SELECT count(*) AS n FROM jobs WHERE user_id = ? AND status IN ('queued', 'processing')").bind(userId),
+    db
+      .prepare(
+        `SELECT count(*) AS jobs, coalesce(sum(pages), 0) AS pages, coalesce(sum(duration_s), 0) AS seconds,
+           min(created_at) AS oldest FROM jobs WHERE user_id = ? AND created_at >= ? AND id != ?`,
+      )
+      .bind(userId, since, except),
+  ]);
+  const d = day?.results[0] ?? {};
+  return {
+    limits,
+    concurrent_jobs: Number(running?.results[0]?.n ?? 0),
+    day: {
+      since,
+      jobs: Number(d.jobs ?? 0),
+      pages: Number(d.pages ?? 0),
+      audio_minutes: Math.round((Number(d.seconds ?? 0) / 60) * 100) / 100,
+    },
+    oldest_at: (d.oldest as string | null) ?? null,
+  };
+}
+
+/** Refuses a new job (429 `quota_exceeded`, with Retry-After) while the user is at a limit. */
+export async function assertCanSubmit(db: D1Database, userId: string, limits: UserLimits): Promise<void> {
+  const usage = await currentUsage(db, userId, limits);
+  if (usage.concurrent_jobs >= limits.max_concurrent_jobs) {
+    throw new ApiError(
+      "quota_exceeded",
+      `${usage.concurrent_jobs} jobs are queued or processing, the most allowed at once (${limits.max_concurrent_jobs}); submit again when one ends`,
+      { "retry-after": String(CONCURRENT_RETRY_AFTER_S) },
+    );
+  }
+  if (usage.day.jobs >= limits.daily_jobs) {
+    const frees = usage.oldest_at ? Date.parse(usage.oldest_at) + DAY_MS - Date.now() : DAY_MS;
+    throw new ApiError("quota_exceeded", `the daily quota of ${limits.daily_jobs} jobs is used up`, {
+      "retry-after": String(Math.max(1, Math.ceil(frees / 1000))),
+    });
+  }
+}
+
+/**
+ * What a job's size leaves of the user's limits, once its pages or duration are known: null if
+ * it fits, else the error it fails with (`limit_exceeded` for one job too large, `quota_exceeded`
+ * when the daily volume would be passed).
+ */
+export async function sizeRefusal(
+  db: D1Database,
+  job: { id: string; user_id: string },
+  size: { pages: number | null; duration_s: number | null },
+  limits: UserLimits,
+): Promise<{ code: "limit_exceeded" | "quota_exceeded"; message: string } | null> {
+  const minutes = (size.duration_s ?? 0) / 60;
+  if ((size.pages ?? 0) > limits.max_pages_per_job) {
+    return {
+      code: "limit_exceeded",
+      message: `${size.pages} pages; one job may have at most ${limits.max_pages_per_job}`,
+    };
+  }
+  if (minutes > limits.max_minutes_per_job) {
+    return {
+      code: "limit_exceeded",
+      message: `${minutes.toFixed(1)} minutes; one job may last at most ${limits.max_minutes_per_job}`,
+    };
+  }
+  const { day } = await currentUsage(db, job.user_id, limits, job.id);
+  if (day.pages + (size.pages ?? 0) > limits.daily_pages) {
+    return {
+      code: "quota_exceeded",
+      message: `${size.pages} more pages would pass the daily quota of ${limits.daily_pages} (${day.pages} used)`,
+    };
+  }
+  if (day.audio_minutes + minutes > limits.daily_audio_minutes) {
+    return {
+      code: "quota_exceeded",
+      message: `${minutes.toFixed(1)} more minutes would pass the daily quota of ${limits.daily_audio_minutes} (${day.audio_minutes} used)`,
+    };
+  }
+  return null;
+}
