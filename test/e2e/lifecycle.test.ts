@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobResource, LogRecord, Problem, RunnerHealth } from "../../contracts";
@@ -139,5 +139,46 @@ describe("tracing one job", () => {
     }
     // No secret reaches the logs.
     expect(stack.logs.join("\n")).not.toContain(stack.key);
+  });
+});
+
+describe("the verbatim CLI (on the typed client)", () => {
+  const cli = (args: string[], key = stack.key) =>
+    spawnSync(resolve("node_modules/.bin/tsx"), ["cli/verbatim.ts", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, VERBATIM_URL: stack.url, VERBATIM_API_KEY: key },
+    });
+
+  it("submits a file, follows it to the end and prints the result, with exit codes scripts can use", async () => {
+    const png = await stack.fixtures.textImage("cli.png", ["Scripts read exit codes", "and standard output"]);
+    const done = cli(["submit", png, "--wait", "--format", "txt"]);
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toContain("Scripts read exit codes");
+    // Progress went to stderr, one line per change (not a terminal here).
+    expect(done.stderr).toMatch(/submitted job_\w+ \(ocr\), request \S+/);
+    expect(done.stderr).toContain("progress 1/1 pages");
+
+    const id = /submitted (job_\w+)/.exec(done.stderr)?.[1] as string;
+    const status = cli(["status", id]);
+    expect(status.status).toBe(0);
+    expect(JobResource.parse(JSON.parse(status.stdout)).status).toBe("succeeded");
+    const json = cli(["result", id, "--format", "json"]);
+    expect(JSON.parse(json.stdout).kind).toBe("ocr");
+  });
+
+  it("exits 3 when the job fails, 1 when the API refuses, 2 on bad usage", async () => {
+    const poison = resolve(stack.work, "cli-poison.pdf");
+    await writeFile(poison, "%PDF-1.4\n% not really a PDF\n");
+    const failed = cli(["submit", poison, "--wait"]);
+    expect(failed.status).toBe(3);
+    expect(failed.stderr).toContain("media_corrupt");
+
+    const refused = cli(["status", "job_01ARZ3NDEKTSV4RRFFQ69G5FAV"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("not_found");
+    expect(cli(["status", "job_01ARZ3NDEKTSV4RRFFQ69G5FAV"], "vb_not_a_key").status).toBe(1);
+    expect(cli(["frobnicate"]).status).toBe(2);
+    expect(cli(["submit", "/no/such/file.png"]).status).toBe(2);
+    expect(cli(["result", "job_01ARZ3NDEKTSV4RRFFQ69G5FAV"]).status).toBe(2);
   });
 });

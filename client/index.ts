@@ -1,0 +1,122 @@
+import createClient from "openapi-fetch";
+import type { paths } from "./schema";
+
+/**
+ * The typed client of the Verbatim API: every route, its parameters and its answers come from the
+ * OpenAPI document the worker serves (client/openapi.json → client/schema.d.ts). Runs wherever
+ * `fetch` and `WebSocket` do: Node 22, browsers, Workers.
+ */
+export type { paths };
+export type Job = paths["/v1/jobs/{id}"]["get"]["responses"][200]["content"]["application/json"];
+export type JobEvent = { seq: number; type: "snapshot" | "status" | "progress"; job: Job };
+export type Problem = { code: string; title: string; status: number; detail?: string; request_id: string };
+
+/** A refused or failed request, with the API's problem (its stable `code` and `request_id`). */
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(`${problem.code}: ${problem.detail ?? problem.title} (request ${problem.request_id})`);
+    this.name = "ApiError";
+  }
+}
+
+const TERMINAL = ["succeeded", "failed", "canceled"];
+
+export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; token: string }) {
+  const headers = { authorization: `Bearer ${token}` };
+  const api = createClient<paths>({ baseUrl, headers });
+
+  /** The problem of a refused request: from its body (read already, or here), else made from its status. */
+  const problemOf = async (res: Response, parsed?: unknown): Promise<Problem> => {
+    const body = (parsed ?? (await res.json().catch(() => null))) as Problem | null;
+    return body?.code
+      ? body
+      : {
+          code: "internal_error",
+          title: res.statusText,
+          status: res.status,
+          request_id: res.headers.get("x-request-id") ?? "",
+        };
+  };
+
+  return {
+    api,
+
+    /**
+     * Uploads a file (multipart) and returns the new job. `onUpload` hears the bytes sent so far;
+     * `idempotencyKey` makes a retry of the same request return the same job.
+     */
+    async submit(
+      file: Blob,
+      name: string,
+      options: { language?: string; idempotencyKey?: string; onUpload?: (sent: number, total: number) => void } = {},
+    ): Promise<Job> {
+      const form = new FormData();
+      form.append("file", file, name);
+      if (options.language) form.append("options", JSON.stringify({ language: options.language }));
+      const encoded = new Response(form);
+      const total = file.size;
+      let sent = 0;
+      const counted = encoded.body?.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            sent = Math.min(total, sent + chunk.byteLength);
+            options.onUpload?.(sent, total);
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      const res = await fetch(`${baseUrl}/v1/jobs`, {
+        method: "POST",
+        body: counted,
+        headers: {
+          ...headers,
+          "content-type": encoded.headers.get("content-type") ?? "multipart/form-data",
+          ...(options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {}),
+        },
+        // A streamed request body (for upload progress) needs half-duplex.
+        duplex: "half",
+      } as RequestInit);
+      if (!res.ok) throw new ApiError(await problemOf(res));
+      return (await res.json()) as Job;
+    },
+
+    async job(id: string): Promise<Job> {
+      const { data, error, response } = await api.GET("/v1/jobs/{id}", { params: { path: { id } } });
+      if (!data) throw new ApiError(await problemOf(response, error));
+      return data;
+    },
+
+    /**
+     * Follows a job over its WebSocket (opened with a single-use ticket, as browsers must) until it
+     * ends; `onEvent` hears every snapshot, status and progress message. Resolves with the final job.
+     */
+    async follow(id: string, onEvent: (event: JobEvent) => void = () => {}): Promise<Job> {
+      const { data, error, response } = await api.POST("/v1/jobs/{id}/events/ticket", { params: { path: { id } } });
+      if (!data) throw new ApiError(await problemOf(response, error));
+      const url = new URL(data.url, baseUrl);
+      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+      const last = await new Promise<Job | null>((resolve, reject) => {
+        let latest: Job | null = null;
+        const socket = new WebSocket(url);
+        socket.addEventListener("message", (message) => {
+          const event = JSON.parse(String(message.data)) as JobEvent;
+          latest = event.job;
+          onEvent(event);
+        });
+        socket.addEventListener("close", () => resolve(latest));
+        socket.addEventListener("error", () => reject(new Error(`the job's event socket failed (${url.pathname})`)));
+      });
+      // The server closes the socket after the terminal event; if it dropped earlier, ask once.
+      return last && TERMINAL.includes(last.status) ? last : this.job(id);
+    },
+
+    /** A succeeded job's result in one format, as bytes. */
+    async result(id: string, format: "txt" | "json" | "pdf" | "srt" | "vtt"): Promise<Uint8Array> {
+      const res = await fetch(`${baseUrl}/v1/jobs/${id}/result?format=${format}`, { headers });
+      if (!res.ok) throw new ApiError(await problemOf(res));
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
+}
+
+export type VerbatimClient = ReturnType<typeof createVerbatimClient>;
