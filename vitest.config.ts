@@ -41,7 +41,10 @@ export default defineConfig({
               // consumer tests drive the consumers themselves (createMessageBatch) and other tests
               // count what was sent. Delivery through the real queues is the end-to-end tests' job.
               queueConsumers: Object.fromEntries(
-                ["verbatim-ocr", "verbatim-av"].map((q) => [q, { maxBatchSize: 100, maxBatchTimeout: 60 }]),
+                ["verbatim-ocr", "verbatim-av", "verbatim-webhooks"].map((q) => [
+                  q,
+                  { maxBatchSize: 100, maxBatchTimeout: 60 },
+                ]),
               ),
             },
           })),

@@ -3,9 +3,11 @@ import { loadConfig } from "../worker/config";
 import { handleDeadLetter } from "./dead-letter-consumer";
 import { handleExtraction } from "./extraction-consumer";
 import { retryDelaySeconds } from "./retry-policy";
+import { handleWebhook } from "./webhook-consumer";
 
 /**
- * Routes each batch by the queue it came from: OCR and A/V work, or the dead-letter queue. The
+ * Routes each batch by the queue it came from: OCR and A/V work, webhook deliveries, or the
+ * dead-letter queue. The
  * messages of a batch (e.g. parts of one job) run at once; one that throws is retried on its own.
  */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -15,6 +17,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     batch.messages.map(async (message) => {
       try {
         if (batch.queue === QUEUES.deadLetter) await handleDeadLetter(message, env, batch.queue);
+        else if (batch.queue === QUEUES.webhooks) await handleWebhook(message, env, config);
         else await handleExtraction(message, env, config);
       } catch (err) {
         // Died before deciding (a platform call failed: D1, a Durable Object): retried with the

@@ -12,3 +12,4 @@ export * from "./parts";
 export * from "./queue";
 export * from "./results";
 export * from "./runner";
+export * from "./webhooks";

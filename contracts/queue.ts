@@ -3,7 +3,12 @@ import { JobKind, JobOptions } from "./job";
 import { PartRange } from "./parts";
 
 /** Queue names, as wrangler.toml declares them. */
-export const QUEUES = { ocr: "verbatim-ocr", av: "verbatim-av", deadLetter: "verbatim-dlq" } as const;
+export const QUEUES = {
+  ocr: "verbatim-ocr",
+  av: "verbatim-av",
+  webhooks: "verbatim-webhooks",
+  deadLetter: "verbatim-dlq",
+} as const;
 
 /**
  * What a message asks for: absent, the whole job (which may decide to fan out); `part`, one part of

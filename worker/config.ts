@@ -22,6 +22,9 @@ const jsonVariable = <T extends z.ZodType>(schema: T) =>
 
 const ConsumerFault = z.object({ file_name: z.string(), attempts: z.number().int().min(1) }).strict();
 
+/** The key wrangler.toml gives local development; production must have its own. */
+const DEVELOPMENT_WEBHOOK_KEY = "ZGV2ZWxvcG1lbnQtb25seS13ZWJob29rLWtleS0zMmI=";
+
 function isOrigin(value: string): boolean {
   if (value.includes("*")) return false;
   try {
@@ -89,6 +92,23 @@ const Vars = z.object({
     .default("RS256,ES256,EdDSA")
     .transform((list) => list.split(",").map((alg) => alg.trim()))
     .pipe(z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"])).min(1)),
+  /**
+   * Webhooks: the key that encrypts signing secrets at rest (32 bytes, base64; a Worker secret in
+   * production), the delays between delivery attempts (seconds, comma-separated: the last one
+   * repeats until the queue's max_retries), how many failures in a row disable an endpoint, and
+   * (development only) whether endpoints may be on private or loopback addresses.
+   */
+  WEBHOOK_SECRETS_KEY: z.base64().refine((key) => atob(key).length === 32, "32 bytes, base64"),
+  WEBHOOK_RETRY_SECONDS: z
+    .string()
+    .default("5,300,1800,7200,18000,36000")
+    .transform((list) => list.split(",").map(Number))
+    .pipe(z.array(z.number().int().min(0).max(43_200)).min(1)),
+  WEBHOOK_DISABLE_AFTER: z.coerce.number().int().positive().default(50),
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** Per-user limits and quotas, JSON; see contracts/limits.ts for the defaults. */
   USER_LIMITS: jsonVariable(UserLimits),
   /** Alert thresholds, JSON; see contracts/operations.ts for the defaults. */
@@ -146,6 +166,14 @@ export function loadConfig(env: Env): Config {
       problems.push("JWT_ISSUER needs JWT_JWKS_URL (its signing keys)");
     if (vars.data.ENVIRONMENT === "production" && vars.data.CORS_ORIGINS.some((o) => !o.startsWith("https://"))) {
       problems.push("CORS_ORIGINS must be https origins in production");
+    }
+    if (vars.data.ENVIRONMENT === "production" && vars.data.WEBHOOK_ALLOW_PRIVATE) {
+      problems.push("WEBHOOK_ALLOW_PRIVATE is for local development and refused in production");
+    }
+    if (vars.data.ENVIRONMENT === "production" && vars.data.WEBHOOK_SECRETS_KEY === DEVELOPMENT_WEBHOOK_KEY) {
+      problems.push(
+        "WEBHOOK_SECRETS_KEY is the development key: set a secret (wrangler secret put WEBHOOK_SECRETS_KEY)",
+      );
     }
     if (drill && vars.data.ENVIRONMENT === "production") {
       problems.push("FAULT_INJECTION is for drills and refused in production");

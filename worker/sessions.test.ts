@@ -152,7 +152,11 @@ describe("session tokens", () => {
     const doc = (await (await api("/v1/openapi.json")).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).some((path) => path.startsWith("/dev/"))).toBe(false);
 
-    const production = { ...env, ENVIRONMENT: "production" } as unknown as Env;
+    const production = {
+      ...env,
+      ENVIRONMENT: "production",
+      WEBHOOK_SECRETS_KEY: btoa("a production key of 32 bytes...."),
+    } as unknown as Env;
     const call = (path: string, init: RequestInit = {}) =>
       worker.fetch(new Request(`https://api.test${path}`, init), production, createExecutionContext());
     const signInThere = await call("/dev/sessions", {

@@ -71,8 +71,10 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
       });
     });
 
-  const getJob = async (jobId: string) =>
-    JobResource.parse(await (await fetch(`${stack.url}/v1/jobs/${jobId}`, { headers: auth })).json());
+  /** The job as its owner sees it (the stack's default user unless `as` says otherwise). */
+  const getJobAs = async (jobId: string, as: Record<string, string>) =>
+    JobResource.parse(await (await fetch(`${stack.url}/v1/jobs/${jobId}`, { headers: as })).json());
+  const getJob = (jobId: string) => getJobAs(jobId, auth);
 
   const result = async (jobId: string, format: string): Promise<Response> => {
     const res = await fetch(`${stack.url}/v1/jobs/${jobId}/result?format=${format}`, { headers: auth });
@@ -110,6 +112,7 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
     submit,
     follow,
     getJob,
+    getJobAs,
     result,
     runToEnd,
     killRunner: stack.killRunner,

@@ -12,4 +12,5 @@ export const MIGRATIONS = [
   "0006_dead_letter_once.sql",
   "0007_api_key_scopes.sql",
   "0008_sessions.sql",
+  "0009_webhooks.sql",
 ] as const;

@@ -186,3 +186,51 @@ export const featureFlags = sqliteTable("feature_flags", {
   rollout_percent: integer("rollout_percent").notNull(),
   updated_at: text("updated_at").notNull(),
 });
+
+/** Where a user wants job events delivered. The signing secret is kept encrypted (WEBHOOK_SECRETS_KEY). */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    description: text("description"),
+    secret_enc: text("secret_enc").notNull(),
+    created_at: text("created_at").notNull(),
+    deleted_at: text("deleted_at"),
+    disabled_at: text("disabled_at"),
+    disabled_reason: text("disabled_reason"),
+    failure_streak: integer("failure_streak").notNull().default(0),
+  },
+  (t) => [index("webhook_endpoints_user_idx").on(t.user_id)],
+);
+
+/** Each event once (its id is what receivers deduplicate on), with the payload every delivery sends. */
+export const webhookEvents = sqliteTable("webhook_events", {
+  id: text("id").primaryKey(),
+  user_id: text("user_id").notNull(),
+  type: text("type").notNull(),
+  payload: text("payload").notNull(),
+  created_at: text("created_at").notNull(),
+});
+
+/** Every delivery attempt: what the endpoint answered, or why it could not be reached. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    event_id: text("event_id").notNull(),
+    endpoint_id: text("endpoint_id").notNull(),
+    type: text("type").notNull(),
+    attempt: integer("attempt").notNull(),
+    status_code: integer("status_code"),
+    ok: integer("ok", { mode: "boolean" }).notNull(),
+    error: text("error"),
+    duration_ms: integer("duration_ms").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [index("webhook_deliveries_endpoint_idx").on(t.endpoint_id, t.id)],
+);

@@ -18,6 +18,7 @@ import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
 import { enqueueWork } from "../services/job-service";
 import { recordMetric } from "../services/metrics";
+import { publishJobEvent } from "../services/webhooks";
 
 export type TransitionResult =
   | { ok: true; job: Job }
@@ -34,6 +35,9 @@ export type ClaimResult =
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
 
 type Lease = { attempt: number; holder: string };
+
+/** A webhook event waiting to be queued. */
+type Outbox = { event_id: string };
 
 /** One part of a fanned-out attempt, as the coordinator keeps it. */
 type PartState = {
@@ -535,6 +539,15 @@ export class JobCoordinator extends DurableObject<Env> {
   override alarm(): Promise<void> {
     return this.exclusive(async () => {
       const job = await this.load();
+      const outbox = await this.ctx.storage.get<Outbox>("outbox");
+      if (job && outbox) {
+        // The terminal status's webhook event: queued here, after the status is stored, and again
+        // (a retry armed first) until that works.
+        await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
+        await publishJobEvent(this.env, job, outbox.event_id);
+        await this.ctx.storage.delete("outbox");
+        if (isTerminal(job.status)) await this.ctx.storage.deleteAlarm();
+      }
       if (!job || isTerminal(job.status)) return;
       // If this run fails (D1 down), the watchdog must still come back: arm a retry first; every
       // successful path below sets the real next time.
@@ -668,7 +681,9 @@ export class JobCoordinator extends DurableObject<Env> {
 
   private async scheduleWatchdog(job: Job): Promise<void> {
     if (isTerminal(job.status)) {
-      await this.ctx.storage.deleteAlarm();
+      // No more watching; the alarm only sends the outbox's webhook event, now.
+      if (await this.ctx.storage.get<Outbox>("outbox")) await this.ctx.storage.setAlarm(Date.now());
+      else await this.ctx.storage.deleteAlarm();
       return;
     }
     const { stallMs, queuedMs } = this.limits();
@@ -703,7 +718,15 @@ export class JobCoordinator extends DurableObject<Env> {
   private async record(from: JobStatus | null, job: Job): Promise<void> {
     const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
     const change: StatusChange = { seq, at: job.updated_at, from, to: job.status };
-    await this.ctx.storage.put({ job, seq, [`event:${String(seq).padStart(6, "0")}`]: change });
+    // A terminal status is announced to webhooks from an outbox stored with it, so it is sent
+    // even if this object dies right after; its id is stable: one event per terminal status.
+    const outbox: Outbox | undefined = isTerminal(job.status) ? { event_id: `evt_${job.id}_${seq}` } : undefined;
+    await this.ctx.storage.put({
+      job,
+      seq,
+      [`event:${String(seq).padStart(6, "0")}`]: change,
+      ...(outbox ? { outbox } : {}),
+    });
     createLogger("coordinator", loadConfig(this.env).LOG_LEVEL).info("status changed", {
       request_id: job.request_id,
       job_id: job.id,

@@ -26,13 +26,20 @@ async function owner() {
       })
     ).json(),
   );
-  return { alice, job, key };
+  const webhook = (await (
+    await api("/v1/webhooks", {
+      method: "POST",
+      body: JSON.stringify({ url: "https://hooks.example.test/verbatim" }),
+      headers: { ...alice.auth, "content-type": "application/json" },
+    })
+  ).json()) as { id: string };
+  return { alice, job, key, webhook };
 }
 
 /** Each id-taking route, called by someone else with the owner's ids. */
 const ROUTES: Array<{
   route: string;
-  call: (ids: { job: string; key: string }, auth: Record<string, string>) => Promise<Response>;
+  call: (ids: { job: string; key: string; webhook: string }, auth: Record<string, string>) => Promise<Response>;
 }> = [
   { route: "GET /v1/jobs/{id}", call: ({ job }, auth) => api(`/v1/jobs/${job}`, { headers: auth }) },
   {
@@ -55,19 +62,28 @@ const ROUTES: Array<{
     route: "DELETE /v1/keys/{id}",
     call: ({ key }, auth) => api(`/v1/keys/${key}`, { method: "DELETE", headers: auth }),
   },
+  {
+    route: "DELETE /v1/webhooks/{id}",
+    call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}`, { method: "DELETE", headers: auth }),
+  },
+  {
+    route: "GET /v1/webhooks/{id}/deliveries",
+    call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/deliveries`, { headers: auth }),
+  },
 ];
 
 describe("tenant isolation", () => {
   it.each(ROUTES)("$route answers another user's id as not found", async ({ call }) => {
-    const { alice, job, key } = await owner();
+    const { alice, job, key, webhook } = await owner();
     const mallory = await createUserWithKey();
-    const res = await call({ job: job.id, key: key.id }, mallory.auth);
+    const res = await call({ job: job.id, key: key.id, webhook: webhook.id }, mallory.auth);
     expect(res.status).toBe(404);
     expect(Problem.parse(await res.json()).code).toBe("not_found");
     // Nothing changed for the owner: the job is where it was, the key still works.
     const mine = JobResource.parse(await (await api(`/v1/jobs/${job.id}`, { headers: alice.auth })).json());
     expect(mine.status).toBe("queued");
     expect((await api("/v1/jobs", { headers: { authorization: `Bearer ${key.key}` } })).status).toBe(200);
+    expect((await api(`/v1/webhooks/${webhook.id}/deliveries`, { headers: alice.auth })).status).toBe(200);
   });
 
   it("keeps lists to the caller's own objects", async () => {

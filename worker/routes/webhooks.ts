@@ -1,0 +1,84 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { CreatedWebhookEndpoint, CreateWebhookEndpoint, WebhookDelivery, WebhookEndpoint } from "../../contracts";
+import { newApp } from "../app";
+import { requireScope } from "../middleware/auth";
+import { createEndpoint, deleteEndpoint, listDeliveries, listEndpoints, ownedEndpoint } from "../services/webhooks";
+import { problem } from "./jobs/schemas";
+
+const EndpointIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^whk_[0-9A-HJKMNP-TV-Z]{26}$/, "an endpoint id such as whk_01JD…")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+const create = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "post",
+  path: "/v1/webhooks",
+  summary: "Register a webhook endpoint for job events; its signing secret is in this answer only",
+  description:
+    "Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must be https (http is accepted in development) and may not point at private, loopback, link-local or metadata addresses.",
+  request: { body: { required: true, content: { "application/json": { schema: CreateWebhookEndpoint } } } },
+  responses: {
+    201: {
+      description: "the endpoint, with `secret` shown this once",
+      content: { "application/json": { schema: CreatedWebhookEndpoint } },
+    },
+    403: problem("the calling key lacks webhooks:manage"),
+    422: problem("a URL the platform may not call, or bad events"),
+  },
+});
+
+const list = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "get",
+  path: "/v1/webhooks",
+  summary: "The caller's webhook endpoints (never their secrets)",
+  responses: {
+    200: {
+      description: "the endpoints",
+      content: { "application/json": { schema: z.object({ data: z.array(WebhookEndpoint) }) } },
+    },
+  },
+});
+
+const remove = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "delete",
+  path: "/v1/webhooks/{id}",
+  summary: "Delete a webhook endpoint: nothing more is sent to it",
+  request: { params: EndpointIdParam },
+  responses: { 204: { description: "deleted" }, 404: problem("no such endpoint for this caller") },
+});
+
+const deliveries = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "get",
+  path: "/v1/webhooks/{id}/deliveries",
+  summary: "The endpoint's last 100 delivery attempts, newest first: status, error, duration",
+  request: { params: EndpointIdParam },
+  responses: {
+    200: {
+      description: "delivery attempts",
+      content: { "application/json": { schema: z.object({ data: z.array(WebhookDelivery) }) } },
+    },
+    404: problem("no such endpoint for this caller"),
+  },
+});
+
+export const webhookRoutes = newApp()
+  .openapi(create, async (c) => {
+    const created = await createEndpoint(c.env.DB, c.get("config"), c.get("user").id, c.req.valid("json"));
+    c.get("log").info("webhook endpoint created", { endpoint_id: created.id });
+    return c.json(created, 201, { "cache-control": "no-store" });
+  })
+  .openapi(list, async (c) => c.json({ data: await listEndpoints(c.env.DB, c.get("user").id) }, 200))
+  .openapi(remove, async (c) => {
+    await deleteEndpoint(c.env.DB, c.get("user").id, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(deliveries, async (c) => {
+    const endpoint = await ownedEndpoint(c.env.DB, c.get("user").id, c.req.valid("param").id);
+    return c.json({ data: await listDeliveries(c.env.DB, endpoint.id) }, 200);
+  });

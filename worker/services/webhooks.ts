@@ -1,0 +1,173 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { ulid } from "ulid";
+import {
+  type Job,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookEventType,
+  WebhookEventType as WebhookEventTypeSchema,
+  type WebhookMessage,
+  type WebhookPayload,
+} from "../../contracts";
+import type { Config } from "../config";
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
+import { ApiError } from "../errors";
+import { outboundUrlProblem } from "../lib/outbound-url";
+import { seal } from "../lib/secret-box";
+import { toResource } from "./job-resource";
+
+type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+const view = (row: EndpointRow): WebhookEndpoint => ({
+  id: row.id,
+  url: row.url,
+  events: row.events.map((e) => WebhookEventTypeSchema.parse(e)),
+  description: row.description,
+  created_at: row.created_at,
+  disabled_at: row.disabled_at,
+  disabled_reason: row.disabled_reason,
+  failure_streak: row.failure_streak,
+});
+
+/** Refuses URLs the platform must not call (see lib/outbound-url.ts) with 422 `validation_failed`. */
+export function assertDeliverable(url: string, config: Config): void {
+  const problem = outboundUrlProblem(url, {
+    production: config.ENVIRONMENT === "production",
+    allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+  });
+  if (problem) throw new ApiError("validation_failed", `url: ${problem}`);
+}
+
+/** A new endpoint; its signing secret (Standard Webhooks `whsec_…`) is returned this once and stored sealed. */
+export async function createEndpoint(
+  db: D1Database,
+  config: Config,
+  userId: string,
+  request: { url: string; events: WebhookEventType[]; description?: string | undefined },
+): Promise<WebhookEndpoint & { secret: string }> {
+  assertDeliverable(request.url, config);
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  const secret = `whsec_${btoa(String.fromCharCode(...raw))}`;
+  const row: EndpointRow = {
+    id: `whk_${ulid()}`,
+    user_id: userId,
+    url: request.url,
+    events: [...new Set(request.events)],
+    description: request.description ?? null,
+    secret_enc: await seal(secret, config.WEBHOOK_SECRETS_KEY),
+    created_at: new Date().toISOString(),
+    deleted_at: null,
+    disabled_at: null,
+    disabled_reason: null,
+    failure_streak: 0,
+  };
+  await drizzle(db).insert(webhookEndpoints).values(row);
+  return { ...view(row), secret };
+}
+
+const mine = (userId: string, id?: string) =>
+  and(
+    eq(webhookEndpoints.user_id, userId),
+    isNull(webhookEndpoints.deleted_at),
+    ...(id ? [eq(webhookEndpoints.id, id)] : []),
+  );
+
+export async function listEndpoints(db: D1Database, userId: string): Promise<WebhookEndpoint[]> {
+  const rows = await drizzle(db).select().from(webhookEndpoints).where(mine(userId)).orderBy(desc(webhookEndpoints.id));
+  return rows.map(view);
+}
+
+/** The caller's endpoint, or 404 as for a missing one. */
+export async function ownedEndpoint(db: D1Database, userId: string, id: string): Promise<WebhookEndpoint> {
+  const row = await drizzle(db).select().from(webhookEndpoints).where(mine(userId, id)).get();
+  if (!row) throw new ApiError("not_found", `no webhook endpoint ${id}`);
+  return view(row);
+}
+
+export async function deleteEndpoint(db: D1Database, userId: string, id: string): Promise<void> {
+  await ownedEndpoint(db, userId, id);
+  await drizzle(db).update(webhookEndpoints).set({ deleted_at: new Date().toISOString() }).where(mine(userId, id));
+}
+
+export async function listDeliveries(db: D1Database, endpointId: string, limit = 100): Promise<WebhookDelivery[]> {
+  const rows = await drizzle(db)
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.endpoint_id, endpointId))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(limit);
+  return rows.map((row) => ({ ...row, type: WebhookEventTypeSchema.parse(row.type) }));
+}
+
+const EVENT_OF: Partial<Record<Job["status"], WebhookEventType>> = {
+  succeeded: "job.succeeded",
+  failed: "job.failed",
+  canceled: "job.canceled",
+};
+
+/**
+ * Announces a job's terminal status: the event (id `eventId`, stable, so receivers can deduplicate)
+ * is stored once with its payload, and one message per subscribed, enabled endpoint is queued.
+ * Running it again for the same event queues the messages again: deliveries are at least once.
+ */
+export async function publishJobEvent(env: Env, job: Job, eventId: string): Promise<number> {
+  const type = EVENT_OF[job.status];
+  if (!type) return 0;
+  const orm = drizzle(env.DB);
+  const endpoints = (
+    await orm
+      .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+      .from(webhookEndpoints)
+      .where(and(mine(job.user_id), isNull(webhookEndpoints.disabled_at)))
+  ).filter((endpoint) => endpoint.events.includes(type));
+  if (endpoints.length === 0) return 0;
+  const payload: WebhookPayload = { type, timestamp: job.finished_at ?? job.updated_at, data: toResource(job) };
+  await orm
+    .insert(webhookEvents)
+    .values({
+      id: eventId,
+      user_id: job.user_id,
+      type,
+      payload: JSON.stringify(payload),
+      created_at: payload.timestamp,
+    })
+    .onConflictDoNothing();
+  const messages = endpoints.map(
+    (endpoint): WebhookMessage => ({ v: 1, event_id: eventId, endpoint_id: endpoint.id, request_id: job.request_id }),
+  );
+  for (let start = 0; start < messages.length; start += 100) {
+    await env.WEBHOOK_QUEUE.sendBatch(
+      messages.slice(start, start + 100).map((body) => ({ body, contentType: "json" as const })),
+    );
+  }
+  return messages.length;
+}
+
+/** Records one delivery attempt, and the endpoint's failure streak (disabling it past the limit). */
+export async function recordDelivery(
+  db: D1Database,
+  config: Config,
+  attempt: Omit<WebhookDelivery, "id" | "at">,
+): Promise<{ disabled: boolean }> {
+  const orm = drizzle(db);
+  const at = new Date().toISOString();
+  await orm.insert(webhookDeliveries).values({ ...attempt, id: `whd_${ulid()}`, at });
+  if (attempt.ok) {
+    await orm.update(webhookEndpoints).set({ failure_streak: 0 }).where(eq(webhookEndpoints.id, attempt.endpoint_id));
+    return { disabled: false };
+  }
+  const row = await db
+    .prepare("UPDATE webhook_endpoints SET failure_streak = failure_streak + 1 WHERE id = ? RETURNING failure_streak")
+    .bind(attempt.endpoint_id)
+    .first<{ failure_streak: number }>();
+  if ((row?.failure_streak ?? 0) < config.WEBHOOK_DISABLE_AFTER) return { disabled: false };
+  await orm
+    .update(webhookEndpoints)
+    .set({
+      disabled_at: at,
+      disabled_reason: `${row?.failure_streak} deliveries in a row failed; last: ${attempt.error ?? `HTTP ${attempt.status_code}`}`,
+    })
+    .where(and(eq(webhookEndpoints.id, attempt.endpoint_id), isNull(webhookEndpoints.disabled_at)));
+  return { disabled: true };
+}
