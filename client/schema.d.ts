@@ -1506,6 +1506,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (in this answer only); for 24 hours deliveries are signed with the old one too */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the endpoint with its new secret */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                            description: string | null;
+                            created_at: string;
+                            disabled_at: string | null;
+                            disabled_reason: string | null;
+                            failure_streak: number;
+                            /** @description the signing secret (whsec_…): shown this once, kept encrypted */
+                            secret: string;
+                            previous_secret_until: string;
+                        };
+                    };
+                };
+                /** @description no such endpoint for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn a disabled endpoint back on (its failure streak reset) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the endpoint */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                            description: string | null;
+                            created_at: string;
+                            disabled_at: string | null;
+                            disabled_reason: string | null;
+                            failure_streak: number;
+                        };
+                    };
+                };
+                /** @description no such endpoint for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{delivery_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery's event again (same webhook-id, so receivers can deduplicate) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    delivery_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description no such endpoint or delivery for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description the endpoint is disabled */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/deliveries": {
         parameters: {
             query?: never;

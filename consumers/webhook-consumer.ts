@@ -55,7 +55,12 @@ export async function handleWebhook(message: Message<unknown>, env: Env, config:
   });
   if (error) error = `refused to send: ${error}`;
   else {
-    const secret = await open(endpoint.secret_enc, config.WEBHOOK_SECRETS_KEY);
+    // Signed by the current secret, and by the previous one while a rotation's overlap lasts.
+    const sealed = [endpoint.secret_enc];
+    if (endpoint.previous_secret_enc && (endpoint.previous_secret_until ?? "") > new Date().toISOString()) {
+      sealed.push(endpoint.previous_secret_enc);
+    }
+    const secrets = await Promise.all(sealed.map((s) => open(s, config.WEBHOOK_SECRETS_KEY)));
     const now = new Date();
     try {
       const res = await fetch(endpoint.url, {
@@ -68,7 +73,9 @@ export async function handleWebhook(message: Message<unknown>, env: Env, config:
           "user-agent": "Verbatim-Webhooks/1",
           "webhook-id": event.id,
           "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-          "webhook-signature": new Webhook(secret).sign(event.id, now, event.payload),
+          "webhook-signature": secrets
+            .map((secret) => new Webhook(secret).sign(event.id, now, event.payload))
+            .join(" "),
           "x-request-id": request_id,
         },
       });

@@ -129,6 +129,38 @@ describe("webhooks", () => {
     await runJob(auth, "hook-down-2");
     await new Promise((r) => setTimeout(r, 2000));
     expect(received.filter((r) => r.path === "/down")).toHaveLength(sent);
-    expect(endpoint.id).toBe((await listed())[0]?.id);
+
+    // The receiver is fixed: the owner turns the endpoint back on and re-sends the missed event.
+    failuresLeft.set("/down", 0);
+    const post = (path: string) =>
+      fetch(`${stack.url}/v1/webhooks/${endpoint.id}${path}`, { method: "POST", headers: auth });
+    const resendDisabled = await post(`/deliveries/${(await deliveries(auth, endpoint.id))[0]?.id}/resend`);
+    expect(resendDisabled.status).toBe(409);
+    expect((await post("/enable")).status).toBe(200);
+    const [last] = await deliveries(auth, endpoint.id);
+    expect((await post(`/deliveries/${last?.id}/resend`)).status).toBe(202);
+    await expect.poll(() => received.filter((r) => r.path === "/down").length, { timeout: 15_000 }).toBe(sent + 1);
+    expect(received.filter((r) => r.path === "/down").at(-1)?.headers["webhook-id"]).toBe(
+      received.filter((r) => r.path === "/down")[0]?.headers["webhook-id"],
+    );
+    await expect.poll(async () => (await deliveries(auth, endpoint.id))[0]?.ok, { timeout: 10_000 }).toBe(true);
+  });
+
+  it("rotates the secret without downtime: for a day deliveries verify with the old secret and the new", async () => {
+    const { auth, endpoint } = await userWithEndpoint("hook-rotate", "/rotate");
+    const res = await fetch(`${stack.url}/v1/webhooks/${endpoint.id}/rotate-secret`, { method: "POST", headers: auth });
+    expect(res.status).toBe(200);
+    const rotated = CreatedWebhookEndpoint.parse(await res.json());
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    await runJob(auth, "hook-rotate");
+    await expect.poll(() => received.filter((r) => r.path === "/rotate").length, { timeout: 15_000 }).toBe(1);
+    const [delivery] = received.filter((r) => r.path === "/rotate");
+    if (!delivery) throw new Error("no delivery");
+    expect(delivery.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
+    for (const secret of [rotated.secret, endpoint.secret]) {
+      expect(WebhookPayload.parse(new Webhook(secret).verify(delivery.body, delivery.headers)).type).toBe(
+        "job.succeeded",
+      );
+    }
   });
 });

@@ -13,4 +13,5 @@ export const MIGRATIONS = [
   "0007_api_key_scopes.sql",
   "0008_sessions.sql",
   "0009_webhooks.sql",
+  "0010_webhook_secret_rotation.sql",
 ] as const;

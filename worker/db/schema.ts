@@ -199,6 +199,9 @@ export const webhookEndpoints = sqliteTable(
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
     description: text("description"),
     secret_enc: text("secret_enc").notNull(),
+    /** After a rotation, the old secret still signs (alongside the new one) until this time. */
+    previous_secret_enc: text("previous_secret_enc"),
+    previous_secret_until: text("previous_secret_until"),
     created_at: text("created_at").notNull(),
     deleted_at: text("deleted_at"),
     disabled_at: text("disabled_at"),

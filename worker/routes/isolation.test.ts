@@ -70,6 +70,22 @@ const ROUTES: Array<{
     route: "GET /v1/webhooks/{id}/deliveries",
     call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/deliveries`, { headers: auth }),
   },
+  {
+    route: "POST /v1/webhooks/{id}/rotate-secret",
+    call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/rotate-secret`, { method: "POST", headers: auth }),
+  },
+  {
+    route: "POST /v1/webhooks/{id}/enable",
+    call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/enable`, { method: "POST", headers: auth }),
+  },
+  {
+    route: "POST /v1/webhooks/{id}/deliveries/{delivery_id}/resend",
+    call: ({ webhook }, auth) =>
+      api(`/v1/webhooks/${webhook}/deliveries/whd_01ARZ3NDEKTSV4RRFFQ69G5FAV/resend`, {
+        method: "POST",
+        headers: auth,
+      }),
+  },
 ];
 
 describe("tenant isolation", () => {

@@ -2,7 +2,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { CreatedWebhookEndpoint, CreateWebhookEndpoint, WebhookDelivery, WebhookEndpoint } from "../../contracts";
 import { newApp } from "../app";
 import { requireScope } from "../middleware/auth";
-import { createEndpoint, deleteEndpoint, listDeliveries, listEndpoints, ownedEndpoint } from "../services/webhooks";
+import {
+  createEndpoint,
+  deleteEndpoint,
+  enableEndpoint,
+  listDeliveries,
+  listEndpoints,
+  ownedEndpoint,
+  resendDelivery,
+  rotateSecret,
+} from "../services/webhooks";
 import { problem } from "./jobs/schemas";
 
 const EndpointIdParam = z.object({
@@ -67,6 +76,55 @@ const deliveries = createRoute({
   },
 });
 
+const rotate = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "post",
+  path: "/v1/webhooks/{id}/rotate-secret",
+  summary: "A new signing secret (in this answer only); for 24 hours deliveries are signed with the old one too",
+  request: { params: EndpointIdParam },
+  responses: {
+    200: {
+      description: "the endpoint with its new secret",
+      content: {
+        "application/json": { schema: CreatedWebhookEndpoint.extend({ previous_secret_until: z.string() }) },
+      },
+    },
+    404: problem("no such endpoint for this caller"),
+  },
+});
+
+const enable = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "post",
+  path: "/v1/webhooks/{id}/enable",
+  summary: "Turn a disabled endpoint back on (its failure streak reset)",
+  request: { params: EndpointIdParam },
+  responses: {
+    200: { description: "the endpoint", content: { "application/json": { schema: WebhookEndpoint } } },
+    404: problem("no such endpoint for this caller"),
+  },
+});
+
+const resend = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "post",
+  path: "/v1/webhooks/{id}/deliveries/{delivery_id}/resend",
+  summary: "Send a delivery's event again (same webhook-id, so receivers can deduplicate)",
+  request: {
+    params: EndpointIdParam.extend({
+      delivery_id: z
+        .string()
+        .regex(/^whd_[0-9A-HJKMNP-TV-Z]{26}$/)
+        .openapi({ param: { name: "delivery_id", in: "path" } }),
+    }),
+  },
+  responses: {
+    202: { description: "queued" },
+    404: problem("no such endpoint or delivery for this caller"),
+    409: problem("the endpoint is disabled"),
+  },
+});
+
 export const webhookRoutes = newApp()
   .openapi(create, async (c) => {
     const created = await createEndpoint(c.env.DB, c.get("config"), c.get("user").id, c.req.valid("json"));
@@ -77,6 +135,17 @@ export const webhookRoutes = newApp()
   .openapi(remove, async (c) => {
     await deleteEndpoint(c.env.DB, c.get("user").id, c.req.valid("param").id);
     return c.body(null, 204);
+  })
+  .openapi(rotate, async (c) => {
+    const rotated = await rotateSecret(c.env.DB, c.get("config"), c.get("user").id, c.req.valid("param").id);
+    c.get("log").info("webhook secret rotated", { endpoint_id: rotated.id });
+    return c.json(rotated, 200, { "cache-control": "no-store" });
+  })
+  .openapi(enable, async (c) => c.json(await enableEndpoint(c.env.DB, c.get("user").id, c.req.valid("param").id), 200))
+  .openapi(resend, async (c) => {
+    const { id, delivery_id } = c.req.valid("param");
+    await resendDelivery(c.env, c.get("user").id, id, delivery_id);
+    return c.body(null, 202);
   })
   .openapi(deliveries, async (c) => {
     const endpoint = await ownedEndpoint(c.env.DB, c.get("user").id, c.req.valid("param").id);

@@ -47,8 +47,7 @@ export async function createEndpoint(
   request: { url: string; events: WebhookEventType[]; description?: string | undefined },
 ): Promise<WebhookEndpoint & { secret: string }> {
   assertDeliverable(request.url, config);
-  const raw = crypto.getRandomValues(new Uint8Array(32));
-  const secret = `whsec_${btoa(String.fromCharCode(...raw))}`;
+  const secret = newSecret();
   const row: EndpointRow = {
     id: `whk_${ulid()}`,
     user_id: userId,
@@ -56,6 +55,8 @@ export async function createEndpoint(
     events: [...new Set(request.events)],
     description: request.description ?? null,
     secret_enc: await seal(secret, config.WEBHOOK_SECRETS_KEY),
+    previous_secret_enc: null,
+    previous_secret_until: null,
     created_at: new Date().toISOString(),
     deleted_at: null,
     disabled_at: null,
@@ -170,4 +171,70 @@ export async function recordDelivery(
     })
     .where(and(eq(webhookEndpoints.id, attempt.endpoint_id), isNull(webhookEndpoints.disabled_at)));
   return { disabled: true };
+}
+
+/** How long a rotated-out secret keeps signing, so receivers can switch without missing a delivery. */
+const ROTATION_OVERLAP_MS = 86_400_000;
+
+const newSecret = () => `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+
+/**
+ * A new signing secret for the endpoint (returned this once). For 24 hours deliveries carry a
+ * signature by the old secret too, so a receiver switching over never rejects one.
+ */
+export async function rotateSecret(
+  db: D1Database,
+  config: Config,
+  userId: string,
+  id: string,
+): Promise<WebhookEndpoint & { secret: string; previous_secret_until: string }> {
+  await ownedEndpoint(db, userId, id);
+  const orm = drizzle(db);
+  const current = await orm.select().from(webhookEndpoints).where(mine(userId, id)).get();
+  if (!current) throw new ApiError("not_found", `no webhook endpoint ${id}`);
+  const secret = newSecret();
+  const until = new Date(Date.now() + ROTATION_OVERLAP_MS).toISOString();
+  await orm
+    .update(webhookEndpoints)
+    .set({
+      secret_enc: await seal(secret, config.WEBHOOK_SECRETS_KEY),
+      previous_secret_enc: current.secret_enc,
+      previous_secret_until: until,
+    })
+    .where(mine(userId, id));
+  return { ...(await ownedEndpoint(db, userId, id)), secret, previous_secret_until: until };
+}
+
+/** Turns a disabled endpoint back on, its failure streak reset. */
+export async function enableEndpoint(db: D1Database, userId: string, id: string): Promise<WebhookEndpoint> {
+  await ownedEndpoint(db, userId, id);
+  await drizzle(db)
+    .update(webhookEndpoints)
+    .set({ disabled_at: null, disabled_reason: null, failure_streak: 0 })
+    .where(mine(userId, id));
+  return ownedEndpoint(db, userId, id);
+}
+
+/** Sends the event of one of the endpoint's deliveries again (same event id: receivers deduplicate). */
+export async function resendDelivery(env: Env, userId: string, endpointId: string, deliveryId: string): Promise<void> {
+  const endpoint = await ownedEndpoint(env.DB, userId, endpointId);
+  if (endpoint.disabled_at) throw new ApiError("invalid_transition", "the endpoint is disabled: enable it first");
+  const orm = drizzle(env.DB);
+  const delivery = await orm
+    .select({ event_id: webhookDeliveries.event_id })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpoint_id, endpointId)))
+    .get();
+  const event = delivery
+    ? await orm.select().from(webhookEvents).where(eq(webhookEvents.id, delivery.event_id)).get()
+    : undefined;
+  if (!event) throw new ApiError("not_found", `no delivery ${deliveryId} of endpoint ${endpointId}`);
+  const payload = JSON.parse(event.payload) as WebhookPayload;
+  const message: WebhookMessage = {
+    v: 1,
+    event_id: event.id,
+    endpoint_id: endpointId,
+    request_id: payload.data.request_id,
+  };
+  await env.WEBHOOK_QUEUE.send(message, { contentType: "json" });
 }
