@@ -141,7 +141,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -158,7 +158,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -175,7 +175,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -247,7 +247,7 @@ export interface paths {
                                 } | null;
                                 error: {
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 } | null;
                                 attempts: number;
@@ -273,7 +273,7 @@ export interface paths {
                                             end: number;
                                         };
                                         /** @enum {string} */
-                                        code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                        code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                         message: string;
                                     }[];
                                 } | null;
@@ -305,7 +305,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -373,7 +373,7 @@ export interface paths {
                             } | null;
                             error: {
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             } | null;
                             attempts: number;
@@ -399,7 +399,7 @@ export interface paths {
                                         end: number;
                                     };
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 }[];
                             } | null;
@@ -451,7 +451,7 @@ export interface paths {
                             } | null;
                             error: {
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             } | null;
                             attempts: number;
@@ -477,7 +477,7 @@ export interface paths {
                                         end: number;
                                     };
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 }[];
                             } | null;
@@ -507,7 +507,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -524,7 +524,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -541,7 +541,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -558,7 +558,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -575,7 +575,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -592,7 +592,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -609,7 +609,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -675,7 +675,7 @@ export interface paths {
                             } | null;
                             error: {
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             } | null;
                             attempts: number;
@@ -701,7 +701,7 @@ export interface paths {
                                         end: number;
                                     };
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 }[];
                             } | null;
@@ -731,7 +731,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -789,7 +789,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -806,7 +806,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -823,7 +823,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -896,7 +896,7 @@ export interface paths {
                             } | null;
                             error: {
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             } | null;
                             attempts: number;
@@ -922,7 +922,7 @@ export interface paths {
                                         end: number;
                                     };
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 }[];
                             } | null;
@@ -952,7 +952,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -969,7 +969,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1028,7 +1028,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1089,7 +1089,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1153,7 +1153,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1170,7 +1170,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1234,7 +1234,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1251,7 +1251,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1422,7 +1422,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1439,7 +1439,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1493,7 +1493,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1559,7 +1559,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1623,7 +1623,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1677,7 +1677,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1694,7 +1694,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1761,7 +1761,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1828,7 +1828,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    error_code?: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                    error_code?: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                     job_id?: string;
                     /** @description true: only records not replayed yet */
                     pending?: "true" | "false";
@@ -1854,7 +1854,7 @@ export interface paths {
                                 message_id: string;
                                 attempts: number;
                                 /** @enum {string|null} */
-                                error_code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled" | null;
+                                error_code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled" | null;
                                 error_message: string | null;
                                 stage: string;
                                 enqueued_at: string | null;
@@ -1877,7 +1877,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -1921,7 +1921,7 @@ export interface paths {
                         job_id: string;
                     } | {
                         /** @enum {string} */
-                        error_code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                        error_code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                     };
                 };
             };
@@ -1953,7 +1953,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2039,7 +2039,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2108,7 +2108,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2170,7 +2170,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2240,7 +2240,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2257,7 +2257,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2326,7 +2326,7 @@ export interface paths {
                                 } | null;
                                 error: {
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 } | null;
                                 attempts: number;
@@ -2352,7 +2352,7 @@ export interface paths {
                                             end: number;
                                         };
                                         /** @enum {string} */
-                                        code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                        code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                         message: string;
                                     }[];
                                 } | null;
@@ -2385,7 +2385,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };
@@ -2451,7 +2451,7 @@ export interface paths {
                             title: string;
                             status: number;
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             detail?: string;
                             request_id: string;
                         };

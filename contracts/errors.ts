@@ -15,6 +15,7 @@ export const ERRORS = {
   file_empty: { status: 400, title: "The file is empty" },
   payload_too_large: { status: 413, title: "The file is larger than allowed" },
   unsupported_media_type: { status: 415, title: "This kind of file is not supported" },
+  media_type_mismatch: { status: 415, title: "The content does not match the file's name or declared type" },
   websocket_required: { status: 426, title: "This route needs a WebSocket upgrade" },
   rate_limited: { status: 429, title: "Too many requests from this key; slow down" },
   quota_exceeded: { status: 429, title: "A usage quota is used up" },

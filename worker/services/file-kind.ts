@@ -9,3 +9,32 @@ export async function detectFileKind(file: Blob): Promise<{ kind: JobKind; mime:
   const match = type && (SUPPORTED_MEDIA as Record<string, { kind: JobKind; mime: string }>)[type.ext];
   return type && match ? { ...match, ext: type.ext } : null;
 }
+
+/** A family of media: what a name or a declared type may claim without contradicting the content. */
+type Family = "pdf" | "image" | "audio/video";
+const familyOfMime = (mime: string): Family | null =>
+  mime === "application/pdf"
+    ? "pdf"
+    : mime.startsWith("image/")
+      ? "image"
+      : mime.startsWith("audio/") || mime.startsWith("video/")
+        ? "audio/video"
+        : null;
+const EXTENSION_ALIASES: Record<string, string> = { jpeg: "jpg", tiff: "tif" };
+
+/**
+ * Why the file's name or its declared type contradicts what its bytes are (null when they agree or
+ * say nothing we know): a `.pdf` that is audio, an `image/png` part that is a PDF. Unknown
+ * extensions and generic types (`application/octet-stream`) claim nothing.
+ */
+export function claimMismatch(file: { name: string; type: string }, detectedMime: string): string | null {
+  const actual = familyOfMime(detectedMime);
+  const ext = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase() ?? "";
+  const named = (SUPPORTED_MEDIA as Record<string, { mime: string }>)[EXTENSION_ALIASES[ext] ?? ext];
+  if (named && familyOfMime(named.mime) !== actual) {
+    return `the name says .${ext} (${familyOfMime(named.mime)}) but the content is ${detectedMime}`;
+  }
+  const declared = familyOfMime(file.type.split(";")[0]?.trim().toLowerCase() ?? "");
+  if (declared && declared !== actual) return `the declared type is ${file.type} but the content is ${detectedMime}`;
+  return null;
+}

@@ -3,7 +3,7 @@ import { type Job, type JobOptions, Job as JobSchema, type WorkMessage, type Wor
 import { loadConfig } from "../config";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
-import { detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
+import { claimMismatch, detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
 
 export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -44,6 +44,8 @@ export async function createJob(
       `the content is not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
     );
   }
+  const mismatch = claimMismatch(file, detected.mime);
+  if (mismatch) throw new ApiError("media_type_mismatch", `${mismatch}; rename the file or fix its type`);
   const { id } = input;
   const now = new Date().toISOString();
   await env.FILES.put(sourceKey(id), file.stream(), {

@@ -9,12 +9,12 @@ const post = (auth: Record<string, string>, form: FormData, headers: Record<stri
 describe("POST /v1/jobs", () => {
   it("accepts an image, decides the kind from its bytes and answers 202 with the job", async () => {
     const { auth } = await createUserWithKey();
-    const res = await post(auth, uploadForm(TINY_PNG, "scan.mp3"), { "x-request-id": "req-create-1" });
+    const res = await post(auth, uploadForm(TINY_PNG, "scan.upload"), { "x-request-id": "req-create-1" });
     expect(res.status).toBe(202);
     expect(res.headers.get("x-request-id")).toBe("req-create-1");
     const job = JobResource.parse(await res.json());
     expect(job).toMatchObject({ kind: "ocr", status: "queued", request_id: "req-create-1" });
-    expect(job.file).toMatchObject({ name: "scan.mp3", size: TINY_PNG.length, mime: "image/png" });
+    expect(job.file).toMatchObject({ name: "scan.upload", size: TINY_PNG.length, mime: "image/png" });
     expect(job.links.results).toHaveProperty("pdf");
     expect(res.headers.get("location")).toBe(`/v1/jobs/${job.id}`);
   });
@@ -28,6 +28,18 @@ describe("POST /v1/jobs", () => {
       415,
       "unsupported_media_type",
     ],
+    ["an image named as a recording", () => uploadForm(TINY_PNG, "talk.mp3"), 415, "media_type_mismatch"],
+    ["an image named as a PDF", () => uploadForm(TINY_PNG, "scan.PDF"), 415, "media_type_mismatch"],
+    [
+      "an image declared as audio",
+      () => {
+        const form = new FormData();
+        form.append("file", new File([TINY_PNG], "upload", { type: "audio/mpeg" }));
+        return form;
+      },
+      415,
+      "media_type_mismatch",
+    ],
     ["options that are not JSON", () => uploadForm(TINY_PNG, "a.png", "{nope"), 422, "validation_failed"],
     ["an unknown option", () => uploadForm(TINY_PNG, "a.png", { colour: "red" }), 422, "validation_failed"],
     ["a malformed language", () => uploadForm(TINY_PNG, "a.png", { language: "english" }), 422, "validation_failed"],
@@ -38,6 +50,16 @@ describe("POST /v1/jobs", () => {
     const problem = Problem.parse(await res.json());
     expect({ status: res.status, code: problem.code }, problem.detail).toEqual({ status, code });
     expect(problem.request_id).toBe(res.headers.get("x-request-id"));
+  });
+
+  it("accepts a name or type of the same family, or one that claims nothing", async () => {
+    const { auth } = await createUserWithKey();
+    for (const name of ["photo.jpeg", "scan.tiff", "upload", "file.dat"]) {
+      expect((await post(auth, uploadForm(TINY_PNG, name))).status, name).toBe(202);
+    }
+    const generic = new FormData();
+    generic.append("file", new File([TINY_PNG], "x.png", { type: "application/octet-stream" }));
+    expect((await post(auth, generic)).status).toBe(202);
   });
 
   it("refuses a body larger than the configured limit before reading it", async () => {
