@@ -158,6 +158,21 @@ describe("POST /v1/transcribe", () => {
     expect(wordErrorRate(LONG_TALK.join(" "), heard)).toBeLessThan(MAX_WER);
   });
 
+  it.each([
+    [
+      "an HLS playlist naming a local file and the cloud metadata address",
+      "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXTINF:10,\nhttp://169.254.169.254/latest/meta-data/\n#EXT-X-ENDLIST\n",
+    ],
+    ["an ffconcat script naming a local file", "ffconcat version 1.0\nfile '/etc/passwd'\n"],
+  ])("fails %s as an input error, opening nothing it names", async (_, text) => {
+    const path = fixtures.path(`hostile-${text.length}.mp3`);
+    await writeFile(path, text);
+    const reply = await transcribe(path, "audio/mpeg");
+    expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    // Nothing of the named file reached the answer.
+    expect(JSON.stringify(reply.events)).not.toMatch(/root:|daemon:/);
+  });
+
   it("refuses a span that ends before it starts", async () => {
     const reply = await postFile(
       `${runner.baseUrl}/v1/transcribe?language=eng&start_s=9&end_s=3`,
