@@ -24,6 +24,8 @@ export interface AppDeps {
   maxJobs: number;
   engineTimeoutMs: number;
   chunkSeconds: number;
+  /** The most pixels one page may have (images) or be rendered at (PDF pages, by lowering the resolution). */
+  maxPageMegapixels: number;
   ocr: OcrEngine;
   speech: SpeechEngine;
   inventory: EngineInventory;
@@ -63,6 +65,7 @@ function partQuery<T extends z.ZodType>(
 export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }> {
   const { pool, engineTimeoutMs, inventory } = deps;
   const admission = new JobAdmission(deps.maxJobs);
+  const ocrDeps = { ocr: deps.ocr, maxPagePixels: deps.maxPageMegapixels * 1_000_000 };
   const baseLog = deps.log ?? createLogger("runner");
   // Takes the caller's X-Request-Id or makes one; problem bodies and logs carry it.
   const app = new Hono<{ Variables: RequestIdVariables }>().use(requestId());
@@ -99,7 +102,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       c.req.raw,
       { pool, admission, engineTimeoutMs, language, requestId: id, log: jobLog(c) },
       async (job) => {
-        const { result, pdf } = await recognizeDocument(job, mediaType, deps.ocr, pages.value);
+        const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, pages.value);
         return { type: "result", result, pdf_base64: pdf.toString("base64") };
       },
     );
@@ -164,7 +167,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, language: "", requestId: id, log: jobLog(c) },
-      (job) => planParts(job, mediaType, { ocr: deps.ocr, pagesPerPart, secondsPerPart }),
+      (job) => planParts(job, mediaType, { ...ocrDeps, pagesPerPart, secondsPerPart }),
     );
   });
 

@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   ),
   ENGINE_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(600)),
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
+  /** Pixels one page may have: larger images are refused, larger PDF pages rendered at a lower resolution. */
+  MAX_PAGE_MEGAPIXELS: optional(z.coerce.number().positive().default(150)),
   /** Jobs accepted at once (default: two per engine slot); more are refused with 503 + Retry-After. */
   RUNNER_MAX_JOBS: optional(z.coerce.number().int().min(1).optional()),
   LOG_LEVEL: optional(LogLevel.default("info")),
@@ -41,6 +43,7 @@ export interface RunnerConfig {
   engineTimeoutMs: number;
   /** Target length of the audio chunks recognized in parallel. */
   chunkSeconds: number;
+  maxPageMegapixels: number;
   /** Jobs accepted at once. */
   maxJobs: number;
   logLevel: LogLevel;
@@ -64,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     RUNNER_CONCURRENCY,
     ENGINE_TIMEOUT_SECONDS,
     CHUNK_SECONDS,
+    MAX_PAGE_MEGAPIXELS,
     RUNNER_MAX_JOBS,
     RUNNER_INJECT_OCR_CRASHES,
     RUNNER_INJECT_UNREADABLE_PAGES,
@@ -75,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     concurrency: RUNNER_CONCURRENCY,
     engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
     chunkSeconds: CHUNK_SECONDS,
+    maxPageMegapixels: MAX_PAGE_MEGAPIXELS,
     maxJobs: RUNNER_MAX_JOBS ?? RUNNER_CONCURRENCY * 2,
     logLevel: LOG_LEVEL,
     injectOcrCrashes: RUNNER_INJECT_OCR_CRASHES,

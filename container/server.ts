@@ -18,6 +18,7 @@ function main(): void {
     maxJobs: config.maxJobs,
     engineTimeoutMs: config.engineTimeoutMs,
     chunkSeconds: config.chunkSeconds,
+    maxPageMegapixels: config.maxPageMegapixels,
     ocr,
     speech: pocketsphinx,
     inventory: new EngineInventory(tesseract, pocketsphinx),

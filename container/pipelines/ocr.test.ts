@@ -11,6 +11,7 @@ import type { OcrEngine } from "../engines/ocr-engine";
 import { tesseract } from "../engines/tesseract";
 import { finalEvent, postFile, progressEvents, type RunnerReply } from "../testing/ndjson-client";
 import { type RunningRunner, startRunner } from "../testing/runner-harness";
+import { renderDpi } from "./ocr";
 
 const PAGE_ONE = ["Verbatim extracts text from scanned pages.", "The quick brown fox jumps over the lazy dog."];
 const PAGE_TWO = ["Invoices, receipts and letters arrive daily.", "Numbers such as 42 and 1984 must survive."];
@@ -200,6 +201,35 @@ describe("POST /v1/ocr", () => {
     expect(empty.status).toBe(422);
   });
 
+  it("refuses an image with more pixels than a page may have, before running OCR on it", async () => {
+    const small = await startRunner({ maxPageMegapixels: 1 });
+    try {
+      const big = fixtures.path("big.png");
+      await promisify(execFile)("convert", ["-size", "2000x1000", "xc:white", big]);
+      const reply = await postFile(`${small.baseUrl}/v1/ocr?language=eng`, big, "image/png");
+      expect(finalEvent(reply)).toMatchObject({ type: "error", code: "limit_exceeded", retryable: false });
+      expect(JSON.stringify(finalEvent(reply))).toContain("2000×1000 pixels (2 MP); at most 1 MP");
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("renders an oversized PDF sheet at a lower resolution to stay within the pixel limit", async () => {
+    const limited = await startRunner({ maxPageMegapixels: 20 });
+    try {
+      const poster = fixtures.path("poster.pdf");
+      await promisify(execFile)("img2pdf", ["--pagesize", "30inx30in", files.one as string, "-o", poster]);
+      const { result } = resultOf(await postFile(`${limited.baseUrl}/v1/ocr?language=eng`, poster, "application/pdf"));
+      const [page] = result.pages;
+      // 30 inches at 300 dpi would be 81 MP; at 149 dpi it is 20 MP.
+      expect((page?.width ?? 0) * (page?.height ?? 0)).toBeLessThanOrEqual(20_000_000);
+      expect(page?.width).toBeGreaterThan(4000);
+      expect(characterErrorRate(PAGE_ONE.join("\n"), page?.text ?? "")).toBeLessThan(MAX_CER);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("reads TIFF pages with 16 bits per sample (converted to 8-bit before OCR)", async () => {
     const deep = fixtures.path("deep.tif");
     await promisify(execFile)("convert", [files.one as string, "-depth", "16", deep]);
@@ -294,5 +324,14 @@ describe("POST /v1/ocr", () => {
     const reply = await ocr(files.one as string, "text/plain");
     expect(reply.status).toBe(415);
     expect(JSON.parse(reply.body)).toMatchObject({ code: "unsupported_media_type" });
+  });
+});
+
+describe("renderDpi", () => {
+  it("keeps 300 dpi for ordinary pages, lowers it for huge sheets, refuses what no resolution fits", () => {
+    const a4 = { width: 595, height: 842 };
+    expect(renderDpi(a4, 150_000_000, 1)).toBe(300);
+    expect(renderDpi({ width: 72 * 30, height: 72 * 30 }, 20_000_000, 1)).toBe(149);
+    expect(() => renderDpi({ width: 72 * 1000, height: 72 * 1000 }, 20_000_000, 3)).toThrow(/Page 3 is 1000×1000 in/);
   });
 });

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
+import { imageSizeFromFile } from "image-size/fromFile";
 import type { OcrPage, OcrResult } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
 import type { PageLayout } from "../engines/layout";
@@ -13,6 +14,14 @@ import { type ImageType, type OcrMediaType, PDF } from "./media-types";
 
 /** Resolution PDF pages are rendered at: tesseract's sweet spot for body text. */
 const RENDER_DPI = 300;
+/** Oversized PDF pages are rendered at a lower resolution to stay within the pixel limit, but not below this. */
+const MIN_RENDER_DPI = 72;
+
+/** The OCR engine, and the most pixels one page may have (a guard against decompression bombs and huge sheets). */
+export interface OcrDeps {
+  ocr: OcrEngine;
+  maxPagePixels: number;
+}
 /** A page with fewer non-space characters in its text layer is treated as a scan (stray page numbers, etc.). */
 const MIN_TEXT_LAYER_CHARS = 10;
 
@@ -44,10 +53,11 @@ export interface PageRange {
 export async function recognizeDocument(
   job: Job,
   mediaType: OcrMediaType,
-  ocr: OcrEngine,
+  deps: OcrDeps,
   range?: PageRange,
 ): Promise<OcrOutput> {
-  const { pageCount, recognizePage } = await planDocument(job, mediaType, ocr);
+  const { ocr } = deps;
+  const { pageCount, recognizePage } = await planDocument(job, mediaType, deps);
   job.emit({ type: "probe", pages: pageCount, duration_s: null });
   const { first, last } = range ?? { first: 1, last: pageCount };
   if (first > last || last > pageCount) {
@@ -79,14 +89,17 @@ export async function recognizeDocument(
 export async function planDocument(
   job: Job,
   mediaType: OcrMediaType,
-  ocr: OcrEngine,
+  deps: OcrDeps,
 ): Promise<{ pageCount: number; recognizePage: PageTask }> {
-  const plan = mediaType === PDF ? await planPdf(job, ocr) : await planImage(job, mediaType, ocr);
+  const plan = mediaType === PDF ? await planPdf(job, deps) : await planImage(job, mediaType, deps);
   if (plan.pageCount === 0) throw mediaNoContent("The file has no pages");
   return plan;
 }
 
-async function planPdf(job: Job, ocr: OcrEngine): Promise<{ pageCount: number; recognizePage: PageTask }> {
+async function planPdf(
+  job: Job,
+  { ocr, maxPagePixels }: OcrDeps,
+): Promise<{ pageCount: number; recognizePage: PageTask }> {
   const { run, inputPath } = job;
   const pageCount = await decoding("The PDF could not be read", poppler.pageCount(run, inputPath));
 
@@ -99,16 +112,17 @@ async function planPdf(job: Job, ocr: OcrEngine): Promise<{ pageCount: number; r
       );
       return { page: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer }, pdfPath };
     }
+    const dpi = renderDpi(textLayer, maxPagePixels, pageNumber);
     const png = await decoding(
       "The PDF page could not be rendered",
-      poppler.renderPng(run, inputPath, pageNumber, RENDER_DPI, job.path(`page-${pageNumber}`)),
+      poppler.renderPng(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
     );
     // The page image is our own rendering, so a tesseract failure here is the engine's, not the file's.
     const { layout, pdfPath } = await ocr.recognize(run, png, {
       page: pageNumber,
       language: job.language,
       outputBase: job.path(`ocr-${pageNumber}`),
-      dpi: RENDER_DPI,
+      dpi,
     });
     await rm(png); // 300 dpi renders add up over long documents.
     return { page: { page: pageNumber, unit: "px", source: "ocr", ...layout }, pdfPath };
@@ -119,7 +133,7 @@ async function planPdf(job: Job, ocr: OcrEngine): Promise<{ pageCount: number; r
 async function planImage(
   job: Job,
   mediaType: ImageType,
-  ocr: OcrEngine,
+  { ocr, maxPagePixels }: OcrDeps,
 ): Promise<{ pageCount: number; recognizePage: PageTask }> {
   if (!(await hasImageSignature(job.inputPath, mediaType))) {
     throw mediaCorrupt(`The file is not a valid ${mediaType} image`);
@@ -128,6 +142,14 @@ async function planImage(
 
   const recognizePage: PageTask = async (pageNumber) => {
     const imagePath = await readableByOcr(job, mediaType, imagePaths[pageNumber - 1] as string, pageNumber);
+    const { width = 0, height = 0 } = await imageSizeFromFile(imagePath).catch(() => ({ width: 0, height: 0 }));
+    if (width * height > maxPagePixels) {
+      throw new JobFailure(
+        "limit_exceeded",
+        `Page ${pageNumber} is ${width}×${height} pixels (${megapixels(width * height)} MP); at most ${megapixels(maxPagePixels)} MP`,
+        false,
+      );
+    }
     const { layout, pdfPath } = await decoding(
       "The image could not be read",
       ocr.recognize(job.run, imagePath, {
@@ -165,4 +187,25 @@ async function splitTiff(job: Job): Promise<string[]> {
 
 function hasRealText(layout: PageLayout): boolean {
   return layout.text.replace(/\s/g, "").length >= MIN_TEXT_LAYER_CHARS;
+}
+
+const megapixels = (pixels: number) => Math.round(pixels / 100_000) / 10;
+
+/**
+ * The resolution a PDF page (`size` in points) is rendered at: RENDER_DPI, or lower for a sheet so
+ * large that it would pass `maxPixels`; a page too large even at MIN_RENDER_DPI is refused.
+ */
+export function renderDpi(size: { width: number; height: number }, maxPixels: number, pageNumber: number): number {
+  const pixelsAt = (dpi: number) => (((size.width / 72) * dpi * size.height) / 72) * dpi;
+  if (pixelsAt(RENDER_DPI) <= maxPixels) return RENDER_DPI;
+  const dpi = Math.floor(RENDER_DPI * Math.sqrt(maxPixels / pixelsAt(RENDER_DPI)));
+  if (dpi < MIN_RENDER_DPI) {
+    const inches = `${Math.round(size.width / 72)}×${Math.round(size.height / 72)} in`;
+    throw new JobFailure(
+      "limit_exceeded",
+      `Page ${pageNumber} is ${inches}: too large to render within ${megapixels(maxPixels)} MP`,
+      false,
+    );
+  }
+  return dpi;
 }

@@ -1,13 +1,11 @@
 import type { PartRange } from "../../contracts/parts";
 import type { RunnerEvent } from "../../contracts/runner";
-import type { OcrEngine } from "../engines/ocr-engine";
 import type { Job } from "./job";
 import { isOcrMediaType } from "./media-types";
-import { planDocument } from "./ocr";
+import { type OcrDeps, planDocument } from "./ocr";
 import { prepareSpeech } from "./transcribe";
 
-export interface PlanOptions {
-  ocr: OcrEngine;
+export interface PlanOptions extends OcrDeps {
   pagesPerPart: number;
   secondsPerPart: number;
 }
@@ -20,7 +18,7 @@ export async function planParts(
   job: Job,
   /** An OCR or audio/video media type (checked by the route). */
   mediaType: string,
-  { ocr, pagesPerPart, secondsPerPart }: PlanOptions,
+  { pagesPerPart, secondsPerPart, ...ocr }: PlanOptions,
 ): Promise<Extract<RunnerEvent, { type: "plan" }>> {
   if (isOcrMediaType(mediaType)) {
     const { pageCount } = await planDocument(job, mediaType, ocr);
