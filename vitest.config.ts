@@ -34,6 +34,8 @@ export default defineConfig({
                 READYZ_CACHE_SECONDS: "0",
                 LOG_LEVEL: "warn",
                 CORS_ORIGINS: "https://app.example.test",
+                // The smallest part R2 accepts, so multipart tests stay small.
+                UPLOAD_PART_BYTES: String(5 * 1024 * 1024),
               },
               // A lower request limit than production's, so a test can reach it.
               ratelimits: { API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },

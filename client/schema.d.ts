@@ -1322,6 +1322,486 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a multipart upload, for files larger than one request should carry (up to MAX_MULTIPART_UPLOAD_BYTES)
+         * @description Then PUT each part to /v1/uploads/{id}/parts/{n} (any order; again if it failed) and POST /v1/uploads/{id}/complete. `Idempotency-Key` makes a retried creation return the same upload.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        file_name: string;
+                        size: number;
+                        options?: {
+                            /** @default eng */
+                            language?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description the upload: part size and count */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            file_name: string;
+                            size: number;
+                            part_size: number;
+                            part_count: number;
+                            received: number[];
+                            created_at: string;
+                            expires_at: string;
+                            job_id: string | null;
+                        };
+                    };
+                };
+                /** @description larger than multipart uploads may be */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description a quota is used up */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The upload: which parts arrived (to resume), and its job once completed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the upload */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            file_name: string;
+                            size: number;
+                            part_size: number;
+                            part_count: number;
+                            received: number[];
+                            created_at: string;
+                            expires_at: string;
+                            job_id: string | null;
+                        };
+                    };
+                };
+                /** @description no such upload for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}/parts/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** One part: exactly `part_size` bytes (the last part: the rest), as the raw body */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    n: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the upload, with this part received */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            file_name: string;
+                            size: number;
+                            part_size: number;
+                            part_count: number;
+                            received: number[];
+                            created_at: string;
+                            expires_at: string;
+                            job_id: string | null;
+                        };
+                    };
+                };
+                /** @description no such upload for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description a part number or length that does not fit the upload */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assemble the parts, check the content as POST /v1/jobs does, and create the job */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the job, from an earlier completion */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "ocr" | "av";
+                            /** @enum {string} */
+                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                            file: {
+                                name: string;
+                                size: number;
+                                mime: string;
+                                sha256: string;
+                                pages: number | null;
+                                duration_s: number | null;
+                            };
+                            options: {
+                                /** @default eng */
+                                language: string;
+                            };
+                            progress: {
+                                done: number;
+                                total: number;
+                                /** @enum {string} */
+                                unit: "pages" | "chunks";
+                                stage: string;
+                            } | null;
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            } | null;
+                            attempts: number;
+                            /** @default 0 */
+                            engine_seconds: number;
+                            /** @default 0 */
+                            replays: number;
+                            /** @default null */
+                            parts: {
+                                total: number;
+                                done: number;
+                                failed: {
+                                    part: number;
+                                    range: {
+                                        /** @enum {string} */
+                                        unit: "pages";
+                                        first: number;
+                                        last: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        unit: "seconds";
+                                        start: number;
+                                        end: number;
+                                    };
+                                    /** @enum {string} */
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    message: string;
+                                }[];
+                            } | null;
+                            request_id: string;
+                            created_at: string;
+                            updated_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            links: {
+                                self: string;
+                                events: string;
+                                results: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description the job, queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "ocr" | "av";
+                            /** @enum {string} */
+                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                            file: {
+                                name: string;
+                                size: number;
+                                mime: string;
+                                sha256: string;
+                                pages: number | null;
+                                duration_s: number | null;
+                            };
+                            options: {
+                                /** @default eng */
+                                language: string;
+                            };
+                            progress: {
+                                done: number;
+                                total: number;
+                                /** @enum {string} */
+                                unit: "pages" | "chunks";
+                                stage: string;
+                            } | null;
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            } | null;
+                            attempts: number;
+                            /** @default 0 */
+                            engine_seconds: number;
+                            /** @default 0 */
+                            replays: number;
+                            /** @default null */
+                            parts: {
+                                total: number;
+                                done: number;
+                                failed: {
+                                    part: number;
+                                    range: {
+                                        /** @enum {string} */
+                                        unit: "pages";
+                                        first: number;
+                                        last: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        unit: "seconds";
+                                        start: number;
+                                        end: number;
+                                    };
+                                    /** @enum {string} */
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    message: string;
+                                }[];
+                            } | null;
+                            request_id: string;
+                            created_at: string;
+                            updated_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            links: {
+                                self: string;
+                                events: string;
+                                results: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description no such upload for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description unsupported content, or content that contradicts the file name */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description parts missing */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;

@@ -12,4 +12,5 @@ export * from "./parts";
 export * from "./queue";
 export * from "./results";
 export * from "./runner";
+export * from "./uploads";
 export * from "./webhooks";

@@ -42,6 +42,17 @@ const Vars = z.object({
   RUNNER_URL: z.url().optional(),
   RUNNER_INSTANCES: z.coerce.number().int().positive().default(2),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
+  /** Multipart uploads (POST /v1/uploads): the largest file, and the size of each part (R2: at least 5 MiB). */
+  MAX_MULTIPART_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 ** 3),
+  UPLOAD_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .default(10 * 1024 ** 2),
   SPEECH_ENGINE: z.enum(["runner", "workers-ai"]).default("runner"),
   LOG_LEVEL: LogLevel.default("info"),
   /**

@@ -13,11 +13,13 @@ import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
 import { jobRoutes, publicJobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
+import { uploadRoutes } from "./routes/uploads";
 import { usageRoute } from "./routes/usage";
 import { webhookRoutes } from "./routes/webhooks";
 import { evaluateAlerts } from "./services/alerts";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
 import { purgeOldMetrics } from "./services/metrics";
+import { purgeExpiredUploads } from "./services/uploads";
 
 export { JobCoordinator } from "./durable/job-coordinator";
 export { MediaRunner } from "./durable/media-runner";
@@ -38,6 +40,7 @@ app.use("/v1/*", rateLimit());
 app.route("/", jobRoutes);
 app.route("/", keyRoutes);
 app.route("/", usageRoute);
+app.route("/", uploadRoutes);
 app.route("/", webhookRoutes);
 app.route("/", flagRoutes);
 app.use("/v1/admin/*", requireRole("admin"));
@@ -60,6 +63,11 @@ export default {
     }
     const purged = await purgeExpiredIdempotencyKeys(env.DB);
     const metrics = await purgeOldMetrics(env.DB);
-    log.info("upkeep", { idempotency_keys_purged: purged, metric_events_purged: metrics });
+    const abandoned = await purgeExpiredUploads(env);
+    log.info("upkeep", {
+      idempotency_keys_purged: purged,
+      metric_events_purged: metrics,
+      uploads_discarded: abandoned,
+    });
   },
 } satisfies ExportedHandler<Env>;

@@ -14,4 +14,5 @@ export const MIGRATIONS = [
   "0008_sessions.sql",
   "0009_webhooks.sql",
   "0010_webhook_secret_rotation.sql",
+  "0011_uploads.sql",
 ] as const;

@@ -237,3 +237,37 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index("webhook_deliveries_endpoint_idx").on(t.endpoint_id, t.id)],
 );
+
+/** Multipart uploads in progress (or completed into a job); the bytes are an R2 multipart upload. */
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    /** The job the upload becomes, chosen up front: its R2 key is the job's source key. */
+    job_id: text("job_id").notNull(),
+    r2_upload_id: text("r2_upload_id").notNull(),
+    file_name: text("file_name").notNull(),
+    size: integer("size").notNull(),
+    part_size: integer("part_size").notNull(),
+    options: text("options").notNull(),
+    request_id: text("request_id").notNull(),
+    created_at: text("created_at").notNull(),
+    expires_at: text("expires_at").notNull(),
+    completed_at: text("completed_at"),
+  },
+  (t) => [index("uploads_user_idx").on(t.user_id), index("uploads_expiry_idx").on(t.expires_at)],
+);
+
+export const uploadParts = sqliteTable(
+  "upload_parts",
+  {
+    upload_id: text("upload_id").notNull(),
+    part_number: integer("part_number").notNull(),
+    etag: text("etag").notNull(),
+    size: integer("size").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.upload_id, t.part_number] })],
+);

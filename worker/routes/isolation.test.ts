@@ -33,13 +33,23 @@ async function owner() {
       headers: { ...alice.auth, "content-type": "application/json" },
     })
   ).json()) as { id: string };
-  return { alice, job, key, webhook };
+  const upload = (await (
+    await api("/v1/uploads", {
+      method: "POST",
+      body: JSON.stringify({ file_name: "a.png", size: 1 }),
+      headers: { ...alice.auth, "content-type": "application/json" },
+    })
+  ).json()) as { id: string };
+  return { alice, job, key, webhook, upload };
 }
 
 /** Each id-taking route, called by someone else with the owner's ids. */
 const ROUTES: Array<{
   route: string;
-  call: (ids: { job: string; key: string; webhook: string }, auth: Record<string, string>) => Promise<Response>;
+  call: (
+    ids: { job: string; key: string; webhook: string; upload: string },
+    auth: Record<string, string>,
+  ) => Promise<Response>;
 }> = [
   { route: "GET /v1/jobs/{id}", call: ({ job }, auth) => api(`/v1/jobs/${job}`, { headers: auth }) },
   {
@@ -70,6 +80,16 @@ const ROUTES: Array<{
     route: "GET /v1/webhooks/{id}/deliveries",
     call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/deliveries`, { headers: auth }),
   },
+  { route: "GET /v1/uploads/{id}", call: ({ upload }, auth) => api(`/v1/uploads/${upload}`, { headers: auth }) },
+  {
+    route: "PUT /v1/uploads/{id}/parts/{n}",
+    call: ({ upload }, auth) =>
+      api(`/v1/uploads/${upload}/parts/1`, { method: "PUT", body: "x", headers: { ...auth, "content-length": "1" } }),
+  },
+  {
+    route: "POST /v1/uploads/{id}/complete",
+    call: ({ upload }, auth) => api(`/v1/uploads/${upload}/complete`, { method: "POST", headers: auth }),
+  },
   {
     route: "POST /v1/webhooks/{id}/rotate-secret",
     call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/rotate-secret`, { method: "POST", headers: auth }),
@@ -90,9 +110,9 @@ const ROUTES: Array<{
 
 describe("tenant isolation", () => {
   it.each(ROUTES)("$route answers another user's id as not found", async ({ call }) => {
-    const { alice, job, key, webhook } = await owner();
+    const { alice, job, key, webhook, upload } = await owner();
     const mallory = await createUserWithKey();
-    const res = await call({ job: job.id, key: key.id, webhook: webhook.id }, mallory.auth);
+    const res = await call({ job: job.id, key: key.id, webhook: webhook.id, upload: upload.id }, mallory.auth);
     expect(res.status).toBe(404);
     expect(Problem.parse(await res.json()).code).toBe("not_found");
     // Nothing changed for the owner: the job is where it was, the key still works.

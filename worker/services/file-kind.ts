@@ -1,14 +1,17 @@
-import { fileTypeFromBlob } from "file-type";
+import { fileTypeFromBlob, fileTypeFromBuffer } from "file-type";
 import { type JobKind, SUPPORTED_MEDIA } from "../../contracts";
 
 export const SUPPORTED_EXTENSIONS = Object.keys(SUPPORTED_MEDIA);
 
-/** Decides the job kind from the file's content, never its name. `null` when unsupported. */
-export async function detectFileKind(file: Blob): Promise<{ kind: JobKind; mime: string; ext: string } | null> {
-  const type = await fileTypeFromBlob(file);
+/** Decides the job kind from the file's content (or its first bytes), never its name. `null` when unsupported. */
+export async function detectFileKind(file: Blob | Uint8Array): Promise<{ kind: JobKind; mime: string } | null> {
+  const type = file instanceof Uint8Array ? await fileTypeFromBuffer(file) : await fileTypeFromBlob(file);
   const match = type && (SUPPORTED_MEDIA as Record<string, { kind: JobKind; mime: string }>)[type.ext];
-  return type && match ? { ...match, ext: type.ext } : null;
+  return match ? { kind: match.kind, mime: match.mime } : null;
 }
+
+/** How many leading bytes content sniffing needs. */
+export const SNIFF_BYTES = 4100;
 
 /** A family of media: what a name or a declared type may claim without contradicting the content. */
 type Family = "pdf" | "image" | "audio/video";

@@ -1,5 +1,12 @@
 import { ulid } from "ulid";
-import { type Job, type JobOptions, Job as JobSchema, type WorkMessage, type WorkStep } from "../../contracts";
+import {
+  type Job,
+  type JobKind,
+  type JobOptions,
+  Job as JobSchema,
+  type WorkMessage,
+  type WorkStep,
+} from "../../contracts";
 import { loadConfig } from "../config";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
@@ -28,40 +35,68 @@ export function sanitizeFileName(name: string): string {
   return clean || "upload";
 }
 
-/**
- * Accepts an upload: decides its kind from the bytes, stores it in R2, creates the job in its
- * coordinator (which writes the D1 row) and queues the work on the queue of its kind.
- */
-export async function createJob(
-  env: Env,
-  input: { id: string; userId: string; file: File; sha256: string; options: JobOptions; requestId: string },
-): Promise<Job> {
-  const { file } = input;
-  const detected = await detectFileKind(file);
+/** Refuses content that is not supported, or that its name or declared type contradicts. */
+export function assertAcceptable(
+  detected: { kind: JobKind; mime: string } | null,
+  claimed: { name: string; type: string },
+): { kind: JobKind; mime: string } {
   if (!detected) {
     throw new ApiError(
       "unsupported_media_type",
       `the content is not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
     );
   }
-  const mismatch = claimMismatch(file, detected.mime);
+  const mismatch = claimMismatch(claimed, detected.mime);
   if (mismatch) throw new ApiError("media_type_mismatch", `${mismatch}; rename the file or fix its type`);
-  const { id } = input;
-  const now = new Date().toISOString();
-  await env.FILES.put(sourceKey(id), file.stream(), {
+  return detected;
+}
+
+/**
+ * Accepts an upload: decides its kind from the bytes, stores it in R2, and registers the job.
+ */
+export async function createJob(
+  env: Env,
+  input: { id: string; userId: string; file: File; sha256: string; options: JobOptions; requestId: string },
+): Promise<Job> {
+  const { file } = input;
+  const detected = assertAcceptable(await detectFileKind(file), file);
+  await env.FILES.put(sourceKey(input.id), file.stream(), {
     sha256: input.sha256, // R2 refuses the write if the stored bytes differ
     httpMetadata: { contentType: detected.mime },
     customMetadata: { user_id: input.userId, file_name: sanitizeFileName(file.name) },
   });
+  return registerJob(env, { ...input, name: file.name, size: file.size, ...detected });
+}
+
+/**
+ * Creates the job of a file already stored at `sourceKey(id)` (a direct upload, or a multipart
+ * upload just completed) in its coordinator, which writes the D1 row, and queues its work.
+ */
+export async function registerJob(
+  env: Env,
+  input: {
+    id: string;
+    userId: string;
+    name: string;
+    size: number;
+    kind: JobKind;
+    mime: string;
+    sha256: string;
+    options: JobOptions;
+    requestId: string;
+  },
+): Promise<Job> {
+  const { id } = input;
+  const now = new Date().toISOString();
   const job: Job = {
     id,
     user_id: input.userId,
-    kind: detected.kind,
+    kind: input.kind,
     status: "queued",
     file: {
-      name: sanitizeFileName(file.name),
-      size: file.size,
-      mime: detected.mime,
+      name: sanitizeFileName(input.name),
+      size: input.size,
+      mime: input.mime,
       sha256: input.sha256,
       pages: null,
       duration_s: null,

@@ -1,0 +1,147 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { CreateUpload, JobResource, Upload } from "../../contracts";
+import { newApp } from "../app";
+import { sha256Hex } from "../lib/crypto";
+import { requireScope } from "../middleware/auth";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  IDEMPOTENCY_KEY_PATTERN,
+  isReplay,
+  releaseIdempotencyKey,
+} from "../services/idempotency";
+import { toResource } from "../services/job-resource";
+import { assertCanSubmit } from "../services/quotas";
+import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
+import { problem } from "./jobs/schemas";
+
+const UploadIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^upl_[0-9A-HJKMNP-TV-Z]{26}$/, "an upload id such as upl_01JD…")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+const create = createRoute({
+  middleware: [requireScope("jobs:write")] as const,
+  method: "post",
+  path: "/v1/uploads",
+  summary:
+    "Start a multipart upload, for files larger than one request should carry (up to MAX_MULTIPART_UPLOAD_BYTES)",
+  description:
+    "Then PUT each part to /v1/uploads/{id}/parts/{n} (any order; again if it failed) and POST /v1/uploads/{id}/complete. " +
+    "`Idempotency-Key` makes a retried creation return the same upload.",
+  request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .regex(IDEMPOTENCY_KEY_PATTERN, "1 to 255 printable ASCII characters")
+        .optional()
+        .openapi({ param: { name: "idempotency-key", in: "header" } }),
+    }),
+    body: { required: true, content: { "application/json": { schema: CreateUpload } } },
+  },
+  responses: {
+    201: { description: "the upload: part size and count", content: { "application/json": { schema: Upload } } },
+    413: problem("larger than multipart uploads may be"),
+    429: problem("a quota is used up"),
+  },
+});
+
+const status = createRoute({
+  middleware: [requireScope("jobs:write")] as const,
+  method: "get",
+  path: "/v1/uploads/{id}",
+  summary: "The upload: which parts arrived (to resume), and its job once completed",
+  request: { params: UploadIdParam },
+  responses: {
+    200: { description: "the upload", content: { "application/json": { schema: Upload } } },
+    404: problem("no such upload for this caller"),
+  },
+});
+
+const part = createRoute({
+  middleware: [requireScope("jobs:write")] as const,
+  method: "put",
+  path: "/v1/uploads/{id}/parts/{n}",
+  summary: "One part: exactly `part_size` bytes (the last part: the rest), as the raw body",
+  request: {
+    params: UploadIdParam.extend({
+      n: z.coerce
+        .number()
+        .int()
+        .positive()
+        .openapi({ param: { name: "n", in: "path" } }),
+    }),
+  },
+  responses: {
+    200: { description: "the upload, with this part received", content: { "application/json": { schema: Upload } } },
+    404: problem("no such upload for this caller"),
+    422: problem("a part number or length that does not fit the upload"),
+  },
+});
+
+const complete = createRoute({
+  middleware: [requireScope("jobs:write")] as const,
+  method: "post",
+  path: "/v1/uploads/{id}/complete",
+  summary: "Assemble the parts, check the content as POST /v1/jobs does, and create the job",
+  request: { params: UploadIdParam },
+  responses: {
+    200: {
+      description: "the job, from an earlier completion",
+      content: { "application/json": { schema: JobResource } },
+    },
+    202: { description: "the job, queued", content: { "application/json": { schema: JobResource } } },
+    404: problem("no such upload for this caller"),
+    415: problem("unsupported content, or content that contradicts the file name"),
+    422: problem("parts missing"),
+  },
+});
+
+export const uploadRoutes = newApp()
+  .openapi(create, async (c) => {
+    const user = c.get("user");
+    const request = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    let id = newUploadId();
+    if (key) {
+      const fingerprint = await sha256Hex(JSON.stringify(["upload", request]));
+      const claim = await claimIdempotencyKey(c.env.DB, user.id, key, fingerprint, id);
+      if (isReplay(claim)) return c.json(Upload.parse(JSON.parse(claim.body)), 201, { "idempotent-replayed": "true" });
+      id = claim.jobId;
+      if (claim.resumed) {
+        const earlier = await getUpload(c.env.DB, user.id, id).catch(() => null);
+        if (earlier) {
+          await completeIdempotencyKey(c.env.DB, user.id, key, { status: 201, body: JSON.stringify(earlier) });
+          return c.json(earlier, 201);
+        }
+      }
+    }
+    try {
+      await assertCanSubmit(c.env.DB, user.id, c.get("config").USER_LIMITS);
+      const upload = await createUpload(c.env, c.get("config"), {
+        id,
+        userId: user.id,
+        fileName: request.file_name,
+        size: request.size,
+        options: request.options ?? { language: "eng" },
+        requestId: c.get("requestId"),
+      });
+      if (key) await completeIdempotencyKey(c.env.DB, user.id, key, { status: 201, body: JSON.stringify(upload) });
+      return c.json(upload, 201, { location: `/v1/uploads/${upload.id}` });
+    } catch (err) {
+      if (key) await releaseIdempotencyKey(c.env.DB, user.id, key);
+      throw err;
+    }
+  })
+  .openapi(status, async (c) => c.json(await getUpload(c.env.DB, c.get("user").id, c.req.valid("param").id), 200))
+  .openapi(part, async (c) => {
+    const { id, n } = c.req.valid("param");
+    const length = Number(c.req.header("content-length") ?? "-1");
+    return c.json(await putPart(c.env, c.get("user").id, id, n, c.req.raw.body, length), 200);
+  })
+  .openapi(complete, async (c) => {
+    const { job, created } = await completeUpload(c.env, c.get("user").id, c.req.valid("param").id);
+    return c.json(toResource(job), created ? 202 : 200, { location: `/v1/jobs/${job.id}` });
+  });
