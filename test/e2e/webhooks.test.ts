@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -90,6 +91,14 @@ describe("webhooks", () => {
     expect(() =>
       new Webhook(`whsec_${btoa("another secret of thirty-two b..")}`).verify(delivery.body, delivery.headers),
     ).toThrow();
+    // And by the specification itself, independently of any library: HMAC-SHA256 over
+    // "<webhook-id>.<webhook-timestamp>.<body>" with the base64 key after "whsec_".
+    const signed = `${delivery.headers["webhook-id"]}.${delivery.headers["webhook-timestamp"]}.${delivery.body}`;
+    const expected = createHmac("sha256", Buffer.from(endpoint.secret.slice("whsec_".length), "base64"))
+      .update(signed)
+      .digest("base64");
+    expect(delivery.headers["webhook-signature"]?.split(" ")).toContain(`v1,${expected}`);
+    expect(Math.abs(Number(delivery.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(60);
     // Nothing more arrives for it.
     await new Promise((r) => setTimeout(r, 2000));
     expect(received.filter((r) => r.path === "/ok")).toHaveLength(1);
