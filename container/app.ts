@@ -23,6 +23,8 @@ export interface AppDeps {
   /** Jobs accepted at once; more are refused with 503 + Retry-After. */
   maxJobs: number;
   engineTimeoutMs: number;
+  /** Address space each engine process may use. */
+  engineMemoryBytes: number;
   chunkSeconds: number;
   /** The most pixels one page may have (images) or be rendered at (PDF pages, by lowering the resolution). */
   maxPageMegapixels: number;
@@ -63,7 +65,7 @@ function partQuery<T extends z.ZodType>(
 
 /** The runner's HTTP API (see contracts/runner.ts). */
 export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }> {
-  const { pool, engineTimeoutMs, inventory } = deps;
+  const { pool, engineTimeoutMs, engineMemoryBytes, inventory } = deps;
   const admission = new JobAdmission(deps.maxJobs);
   const ocrDeps = { ocr: deps.ocr, maxPagePixels: deps.maxPageMegapixels * 1_000_000 };
   const baseLog = deps.log ?? createLogger("runner");
@@ -100,7 +102,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!pages.ok) return problemResponse("validation_failed", pages.detail, id);
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, language, requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
       async (job) => {
         const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, pages.value);
         return { type: "result", result, pdf_base64: pdf.toString("base64") };
@@ -123,7 +125,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!span.ok) return problemResponse("validation_failed", span.detail, id);
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, language, requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
       async (job) => {
         const result = await transcribeMedia(job, {
           speech: deps.speech,
@@ -146,7 +148,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     // The recognizer is elsewhere, so the language is its business, not the runner's.
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, language: "", requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, language: "", requestId: id, log: jobLog(c) },
       (job) => streamSpeechChunks(job, deps.chunkSeconds, span.value),
     );
   });
@@ -166,7 +168,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const { pages_per_part: pagesPerPart, seconds_per_part: secondsPerPart } = query.data;
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, language: "", requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, language: "", requestId: id, log: jobLog(c) },
       (job) => planParts(job, mediaType, { ...ocrDeps, pagesPerPart, secondsPerPart }),
     );
   });
@@ -179,7 +181,12 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (files.length === 0) {
       return problemResponse("validation_failed", "Send the PDFs to merge as multipart fields named `file`", id);
     }
-    const scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: c.req.raw.signal });
+    const scope = await JobScope.open({
+      pool,
+      timeoutMs: engineTimeoutMs,
+      memoryBytes: engineMemoryBytes,
+      requestSignal: c.req.raw.signal,
+    });
     try {
       const paths = await Promise.all(
         files.map(async (file, index) => {

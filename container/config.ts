@@ -17,6 +17,8 @@ const EnvSchema = z.object({
       .default(() => availableParallelism()),
   ),
   ENGINE_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(600)),
+  /** Address space each engine process may use (its CPU time is bounded by ENGINE_TIMEOUT_SECONDS). */
+  ENGINE_MEMORY_MB: optional(z.coerce.number().int().min(64).default(4096)),
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
   /** Pixels one page may have: larger images are refused, larger PDF pages rendered at a lower resolution. */
   MAX_PAGE_MEGAPIXELS: optional(z.coerce.number().positive().default(150)),
@@ -41,6 +43,7 @@ export interface RunnerConfig {
   /** Most engine processes running at once, across all requests. */
   concurrency: number;
   engineTimeoutMs: number;
+  engineMemoryBytes: number;
   /** Target length of the audio chunks recognized in parallel. */
   chunkSeconds: number;
   maxPageMegapixels: number;
@@ -66,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     HOST,
     RUNNER_CONCURRENCY,
     ENGINE_TIMEOUT_SECONDS,
+    ENGINE_MEMORY_MB,
     CHUNK_SECONDS,
     MAX_PAGE_MEGAPIXELS,
     RUNNER_MAX_JOBS,
@@ -78,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     host: HOST,
     concurrency: RUNNER_CONCURRENCY,
     engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
+    engineMemoryBytes: ENGINE_MEMORY_MB * 1024 * 1024,
     chunkSeconds: CHUNK_SECONDS,
     maxPageMegapixels: MAX_PAGE_MEGAPIXELS,
     maxJobs: RUNNER_MAX_JOBS ?? RUNNER_CONCURRENCY * 2,

@@ -23,6 +23,18 @@ describe("execFile", () => {
     expect(stdout.toString()).toBe(`x:${process.env.PATH}`);
   });
 
+  it("runs the process under its memory and CPU limits, which the kernel enforces", async () => {
+    const limits = { memoryBytes: 256 * 1024 * 1024, cpuSeconds: 7 };
+    const { stdout } = await execFile("sh", ["-c", "ulimit -v; ulimit -t"], { limits });
+    expect(stdout.toString().trim().split("\n")).toEqual(["262144", "7"]);
+    // An engine that needs more memory than it may have fails instead of taking the machine's.
+    const starved = await failureOf(
+      execFile("tesseract", ["--version"], { limits: { ...limits, memoryBytes: 4 * 1024 * 1024 } }),
+    );
+    expect(["exit", "signal"]).toContain(starved.failure);
+    expect((await execFile("tesseract", ["--version"], { limits })).stdout.toString()).toMatch(/tesseract/i);
+  });
+
   it("reports a non-zero exit with the tail of stderr", async () => {
     const error = await failureOf(execFile("sh", ["-c", "echo first >&2; echo last words >&2; exit 3"]));
     expect(error.failure).toBe("exit");

@@ -7,6 +7,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Added to the runner's own environment. */
   env?: Record<string, string>;
+  /**
+   * Resource limits applied by the kernel (through `prlimit`): address space in bytes and CPU seconds.
+   * A process that passes them fails (allocation errors) or is killed (SIGXCPU/SIGKILL).
+   */
+  limits?: { memoryBytes: number; cpuSeconds: number };
 }
 
 export interface ExecResult {
@@ -43,12 +48,15 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 /** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
 export const execFile: Run = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const { signal, timeoutMs, env } = options;
+    const { signal, timeoutMs, env, limits } = options;
     if (signal?.aborted) {
       reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
       return;
     }
-    const child = spawn(command, args, {
+    const [program, argv] = limits
+      ? ["prlimit", [`--as=${limits.memoryBytes}`, `--cpu=${limits.cpuSeconds}`, "--", command, ...args]]
+      : [command, args];
+    const child = spawn(program, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       env: env ? { ...process.env, ...env } : process.env,
     });

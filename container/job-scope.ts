@@ -8,6 +8,8 @@ export interface JobScopeOptions {
   pool: ProcessPool;
   /** Limit for each process the job starts. */
   timeoutMs: number;
+  /** Address space each process may use, in bytes (CPU time is bounded by the timeout too). */
+  memoryBytes: number;
   /** Fires when the client goes away. */
   requestSignal: AbortSignal;
 }
@@ -41,9 +43,10 @@ export class JobScope {
 
   /** Runs a process for this job: waits for a pool slot, applies the timeout, dies with the job. */
   readonly run: Run = (command, args, execOptions) => {
-    const { pool, timeoutMs } = this.options;
+    const { pool, timeoutMs, memoryBytes } = this.options;
     const signal = this.signal;
-    const started = pool.use(() => execFile(command, args, { ...execOptions, signal, timeoutMs }), signal);
+    const limits = { memoryBytes, cpuSeconds: Math.ceil(timeoutMs / 1000) };
+    const started = pool.use(() => execFile(command, args, { ...execOptions, signal, timeoutMs, limits }), signal);
     this.#running.add(started);
     const forget = () => this.#running.delete(started);
     started.then(forget, forget);

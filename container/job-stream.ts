@@ -5,6 +5,7 @@ import { JobScope } from "./job-scope";
 import { ndjsonResponse } from "./ndjson";
 import { toErrorEvent } from "./pipelines/failures";
 import type { Job } from "./pipelines/job";
+import { mediaTypeOf } from "./pipelines/media-types";
 import type { ProcessPool } from "./pool";
 import { problemResponse } from "./problem";
 import { saveBody } from "./upload";
@@ -16,6 +17,7 @@ export interface JobStreamOptions {
   pool: ProcessPool;
   admission: JobAdmission;
   engineTimeoutMs: number;
+  engineMemoryBytes: number;
   language: string;
   requestId: string;
   log: Logger;
@@ -31,7 +33,7 @@ const BUSY_RETRY_AFTER_S = 5;
  */
 export async function streamJob(
   request: Request,
-  { pool, admission, engineTimeoutMs, language, requestId, log }: JobStreamOptions,
+  { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId, log }: JobStreamOptions,
   work: (job: Job) => Promise<FinalEvent>,
 ): Promise<Response> {
   const leave = admission.tryEnter();
@@ -42,7 +44,12 @@ export async function streamJob(
   }
   let scope: JobScope;
   try {
-    scope = await JobScope.open({ pool, timeoutMs: engineTimeoutMs, requestSignal: request.signal });
+    scope = await JobScope.open({
+      pool,
+      timeoutMs: engineTimeoutMs,
+      memoryBytes: engineMemoryBytes,
+      requestSignal: request.signal,
+    });
   } catch (error) {
     leave(); // e.g. no space for the job's directory: the slot must not leak
     throw error;
@@ -77,6 +84,7 @@ export async function streamJob(
   const produce = async (emit: (event: RunnerEvent) => void) => {
     const job: Job = {
       inputPath,
+      mediaType: mediaTypeOf(request.headers.get("content-type") ?? undefined),
       language,
       run: scope.run,
       path: (name) => scope.path(name),

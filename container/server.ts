@@ -17,6 +17,7 @@ function main(): void {
     pool: new ProcessPool(config.concurrency),
     maxJobs: config.maxJobs,
     engineTimeoutMs: config.engineTimeoutMs,
+    engineMemoryBytes: config.engineMemoryBytes,
     chunkSeconds: config.chunkSeconds,
     maxPageMegapixels: config.maxPageMegapixels,
     ocr,

@@ -25,6 +25,27 @@ const UPLOAD_DEMUXERS = [
 ].join(",");
 const UPLOAD_INPUT_GUARDS = ["-protocol_whitelist", "file,pipe", "-format_whitelist", UPLOAD_DEMUXERS];
 
+/**
+ * The demuxer for each sniffed type: an upload is opened as what its bytes said it is, never as
+ * whatever ffmpeg's own probing might make of it. Types not listed are probed within the whitelist.
+ */
+const DEMUXER_OF: Record<string, string> = {
+  "audio/wav": "wav",
+  "audio/mpeg": "mp3",
+  "audio/mp4": "mov",
+  "audio/aac": "aac",
+  "audio/ogg": "ogg",
+  "audio/flac": "flac",
+  "video/mp4": "mov",
+  "video/quicktime": "mov",
+  "video/x-matroska": "matroska",
+  "video/webm": "matroska",
+};
+const forcedDemuxer = (mediaType?: string) => {
+  const demuxer = mediaType ? DEMUXER_OF[mediaType] : undefined;
+  return demuxer ? ["-f", demuxer] : [];
+};
+
 /** The format speech recognizers expect: 16 kHz, mono, signed 16-bit little-endian samples. */
 const SPEECH_PCM = ["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"];
 
@@ -35,9 +56,10 @@ export const ffmpeg = {
     return /ffmpeg version (\S+)/.exec(stdout.toString())?.[1] ?? "unknown";
   },
 
-  async probe(run: Run, inputPath: string): Promise<MediaProbe> {
+  /** Duration and streams of a file; an upload is opened with the demuxer of its sniffed `mediaType`. */
+  async probe(run: Run, inputPath: string, mediaType?: string): Promise<MediaProbe> {
     const { stdout } = await run("ffprobe", [
-      ...["-v", "error", ...UPLOAD_INPUT_GUARDS],
+      ...["-v", "error", ...UPLOAD_INPUT_GUARDS, ...forcedDemuxer(mediaType)],
       ...["-show_entries", "format=duration:stream=codec_type", "-of", "json", inputPath],
     ]);
     return parseProbe(stdout.toString());
@@ -47,10 +69,15 @@ export const ffmpeg = {
    * Decodes the audio of `inputPath` (ffmpeg picks the main audio stream) into a speech-format WAV file;
    * only `span` of it (seconds on the file's timeline) when given.
    */
-  async extractSpeechAudio(run: Run, inputPath: string, wavPath: string, span?: TimeSpan): Promise<void> {
+  async extractSpeechAudio(
+    run: Run,
+    inputPath: string,
+    wavPath: string,
+    { span, mediaType }: { span?: TimeSpan | undefined; mediaType?: string } = {},
+  ): Promise<void> {
     const seek = span ? ["-ss", String(span.start), "-t", String(span.end - span.start)] : [];
     await run("ffmpeg", [
-      ...["-nostdin", "-v", "error", ...UPLOAD_INPUT_GUARDS, ...seek, "-i", inputPath],
+      ...["-nostdin", "-v", "error", ...UPLOAD_INPUT_GUARDS, ...forcedDemuxer(mediaType), ...seek, "-i", inputPath],
       ...["-vn", ...SPEECH_PCM, "-y", wavPath],
     ]);
   },

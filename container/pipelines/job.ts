@@ -7,6 +7,8 @@ export type Emit = (event: RunnerEvent) => void;
 export interface Job {
   /** The uploaded file. */
   inputPath: string;
+  /** Its media type, as sniffed by the API (the request's Content-Type, without parameters). */
+  mediaType: string;
   language: string;
   /** Runs a process for this job (pooled, time-limited, killed with the job). */
   run: Run;

@@ -173,6 +173,13 @@ describe("POST /v1/transcribe", () => {
     expect(JSON.stringify(reply.events)).not.toMatch(/root:|daemon:/);
   });
 
+  it("opens a file with the demuxer of its sniffed type, not whatever ffmpeg would guess", async () => {
+    // WAV bytes labeled as MP3: read as MP3 they are not audio, so the job fails on its input.
+    const reply = await transcribe(files.silence as string, "audio/mpeg");
+    expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    expect(resultOf(await transcribe(files.silence as string, "audio/wav")).segments).toEqual([]);
+  });
+
   it("refuses a span that ends before it starts", async () => {
     const reply = await postFile(
       `${runner.baseUrl}/v1/transcribe?language=eng&start_s=9&end_s=3`,

@@ -83,12 +83,15 @@ export async function streamSpeechChunks(
  */
 export async function prepareSpeech(job: Job, chunkSeconds: number, span?: TimeSpan) {
   const { run } = job;
-  const probe = await decoding("The file could not be read", ffmpeg.probe(run, job.inputPath));
+  const probe = await decoding("The file could not be read", ffmpeg.probe(run, job.inputPath, job.mediaType));
   if (!probe.hasAudio) throw mediaNoContent("The file has no audio stream");
   job.emit({ type: "probe", pages: null, duration_s: probe.durationS });
 
   const wavPath = job.path("speech.wav");
-  await decoding("The audio could not be decoded", ffmpeg.extractSpeechAudio(run, job.inputPath, wavPath, span));
+  await decoding(
+    "The audio could not be decoded",
+    ffmpeg.extractSpeechAudio(run, job.inputPath, wavPath, { span, mediaType: job.mediaType }),
+  );
   // The decoded audio's length is exact even when the container's header is missing or wrong.
   const durationS = (await ffmpeg.probe(run, wavPath)).durationS ?? 0;
   const silences = await ffmpeg.detectSilences(run, wavPath, {

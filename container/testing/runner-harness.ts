@@ -22,6 +22,7 @@ export async function startRunner(overrides: Partial<AppDeps> = {}): Promise<Run
     pool: new ProcessPool(2),
     maxJobs: 16,
     engineTimeoutMs: 60_000,
+    engineMemoryBytes: 4096 * 1024 * 1024,
     chunkSeconds: 60,
     maxPageMegapixels: 150,
     inventory: new EngineInventory(ocr, speech),
