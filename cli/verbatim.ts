@@ -14,7 +14,8 @@ const USAGE = `usage: npm run verbatim -- <command> [options]
   result JOB_ID --format F [--out PATH]
 
 Environment: VERBATIM_URL (default http://127.0.0.1:8787), VERBATIM_API_KEY (an API key or a
-session token).
+session token), VERBATIM_MULTIPART_BYTES (files larger than this, default 90 MiB, are uploaded in
+parts).
 Exit codes: 0 done; 1 the API refused or failed a request; 2 bad usage; 3 the job failed or was
 canceled (its error code on stderr).`;
 
@@ -101,7 +102,9 @@ try {
       ? new SingleBar({ format: "upload [{bar}] {percentage}% {value}/{total} bytes" }, Presets.shades_classic)
       : null;
     upload?.start(file.size, 0);
-    const job = await client.submit(file, basename(target), {
+    // Files larger than one request should carry go up in parts.
+    const inParts = file.size > Number(process.env.VERBATIM_MULTIPART_BYTES ?? 90 * 1024 * 1024);
+    const job = await (inParts ? client.submitInParts : client.submit)(file, basename(target), {
       ...(values.language ? { language: values.language } : {}),
       ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}),
       onUpload: (sent) => upload?.update(sent),

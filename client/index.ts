@@ -80,6 +80,43 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
       return (await res.json()) as Job;
     },
 
+    /**
+     * Uploads a large file in parts (POST /v1/uploads, PUT each part, complete) and returns the job;
+     * `onUpload` hears the bytes sent so far. Each part is retried once if sending it failed.
+     */
+    async submitInParts(
+      file: Blob,
+      name: string,
+      options: { language?: string; idempotencyKey?: string; onUpload?: (sent: number, total: number) => void } = {},
+    ): Promise<Job> {
+      const {
+        data: upload,
+        error,
+        response,
+      } = await api.POST("/v1/uploads", {
+        body: {
+          file_name: name,
+          size: file.size,
+          ...(options.language ? { options: { language: options.language } } : {}),
+        },
+        params: { header: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {} },
+      });
+      if (!upload) throw new ApiError(await problemOf(response, error));
+      let sent = 0;
+      for (let n = 1; n <= upload.part_count; n++) {
+        const part = file.slice((n - 1) * upload.part_size, Math.min(file.size, n * upload.part_size));
+        const put = () =>
+          fetch(`${baseUrl}/v1/uploads/${upload.id}/parts/${n}`, { method: "PUT", body: part, headers });
+        const res = await put().then((r) => (r.ok ? r : put()));
+        if (!res.ok) throw new ApiError(await problemOf(res));
+        sent += part.size;
+        options.onUpload?.(sent, file.size);
+      }
+      const done = await fetch(`${baseUrl}/v1/uploads/${upload.id}/complete`, { method: "POST", headers });
+      if (!done.ok) throw new ApiError(await problemOf(done));
+      return (await done.json()) as Job;
+    },
+
     async job(id: string): Promise<Job> {
       const { data, error, response } = await api.GET("/v1/jobs/{id}", { params: { path: { id } } });
       if (!data) throw new ApiError(await problemOf(response, error));

@@ -143,10 +143,10 @@ describe("tracing one job", () => {
 });
 
 describe("the verbatim CLI (on the typed client)", () => {
-  const cli = (args: string[], key = stack.key) =>
+  const cli = (args: string[], key = stack.key, env: Record<string, string> = {}) =>
     spawnSync(resolve("node_modules/.bin/tsx"), ["cli/verbatim.ts", ...args], {
       encoding: "utf8",
-      env: { ...process.env, VERBATIM_URL: stack.url, VERBATIM_API_KEY: key },
+      env: { ...process.env, VERBATIM_URL: stack.url, VERBATIM_API_KEY: key, ...env },
     });
 
   it("submits a file, follows it to the end and prints the result, with exit codes scripts can use", async () => {
@@ -164,6 +164,13 @@ describe("the verbatim CLI (on the typed client)", () => {
     expect(JobResource.parse(JSON.parse(status.stdout)).status).toBe("succeeded");
     const json = cli(["result", id, "--format", "json"]);
     expect(JSON.parse(json.stdout).kind).toBe("ocr");
+  });
+
+  it("uploads a large file in parts (multipart upload) and gets the same result", async () => {
+    const png = await stack.fixtures.textImage("cli-parts.png", ["Large files travel in parts"]);
+    const done = cli(["submit", png, "--wait", "--format", "txt"], stack.key, { VERBATIM_MULTIPART_BYTES: "1" });
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toContain("Large files travel in parts");
   });
 
   it("exits 3 when the job fails, 1 when the API refuses, 2 on bad usage", async () => {

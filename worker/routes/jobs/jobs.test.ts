@@ -52,6 +52,21 @@ describe("POST /v1/jobs", () => {
     expect(problem.request_id).toBe(res.headers.get("x-request-id"));
   });
 
+  it("treats a polyglot as what its first bytes are: a PNG that is also a PDF is a PNG", async () => {
+    const { auth } = await createUserWithKey();
+    const pdfTail = new TextEncoder().encode(
+      "\n%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    );
+    const polyglot = new Uint8Array([...TINY_PNG, ...pdfTail]);
+    const accepted = await post(auth, uploadForm(polyglot, "both.png"));
+    expect(accepted.status).toBe(202);
+    expect(JobResource.parse(await accepted.json()).file).toMatchObject({ mime: "image/png" });
+    // Named for the other format it pretends to be, it is refused.
+    const refused = await post(auth, uploadForm(polyglot, "both.pdf"));
+    expect(refused.status).toBe(415);
+    expect(Problem.parse(await refused.json()).code).toBe("media_type_mismatch");
+  });
+
   it("accepts a name or type of the same family, or one that claims nothing", async () => {
     const { auth } = await createUserWithKey();
     for (const name of ["photo.jpeg", "scan.tiff", "upload", "file.dat"]) {
