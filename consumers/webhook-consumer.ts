@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Webhook } from "standardwebhooks";
-import { createLogger, WebhookEventType, WebhookMessage } from "../contracts";
+import { createLogger, WebhookDeliveryType, WebhookMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { webhookEndpoints, webhookEvents } from "../worker/db/schema";
 import { outboundUrlProblem } from "../worker/lib/outbound-url";
@@ -46,7 +46,7 @@ export async function handleWebhook(message: Message<unknown>, env: Env, config:
     message.ack();
     return;
   }
-  const type = WebhookEventType.parse(event.type);
+  const type = WebhookDeliveryType.parse(event.type);
   const started = Date.now();
   let status: number | null = null;
   let error: string | null = outboundUrlProblem(endpoint.url, {

@@ -5,6 +5,9 @@ import { JobResource } from "./job";
 export const WEBHOOK_EVENTS = ["job.succeeded", "job.failed", "job.canceled"] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENTS);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
+/** What a delivery can carry: a job event, or the test event an owner sends to check an endpoint. */
+export const WebhookDeliveryType = z.enum([...WEBHOOK_EVENTS, "webhook.test"]);
+export type WebhookDeliveryType = z.infer<typeof WebhookDeliveryType>;
 
 export const WebhookEndpoint = z.object({
   id: z.string(),
@@ -39,7 +42,14 @@ export const CreateWebhookEndpoint = z
  * The body of every delivery (Standard Webhooks): the event type, when it happened, and the job as
  * `GET /v1/jobs/{id}` shows it (its `request_id` ties the delivery to the job's logs).
  */
-export const WebhookPayload = z.object({ type: WebhookEventType, timestamp: z.string(), data: JobResource });
+export const WebhookPayload = z.discriminatedUnion("type", [
+  z.object({ type: WebhookEventType, timestamp: z.string(), data: JobResource }),
+  z.object({
+    type: z.literal("webhook.test"),
+    timestamp: z.string(),
+    data: z.object({ endpoint_id: z.string(), message: z.string() }),
+  }),
+]);
 export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
 /** One delivery attempt, as the endpoint's owner sees it. */
@@ -47,7 +57,7 @@ export const WebhookDelivery = z.object({
   id: z.string(),
   event_id: z.string(),
   endpoint_id: z.string(),
-  type: WebhookEventType,
+  type: WebhookDeliveryType,
   attempt: z.number().int().positive(),
   /** The endpoint's HTTP status; null when it could not be reached. */
   status_code: z.number().int().nullable(),

@@ -105,6 +105,17 @@ describe("webhooks", () => {
     expect(await deliveries(auth, endpoint.id)).toMatchObject([
       { attempt: 1, ok: true, status_code: 204, error: null },
     ]);
+
+    // The owner checks the endpoint with a test event: signed the same way, logged the same way.
+    const test = await fetch(`${stack.url}/v1/webhooks/${endpoint.id}/test`, { method: "POST", headers: auth });
+    expect(test.status).toBe(202);
+    await expect.poll(() => received.filter((r) => r.path === "/ok").length, { timeout: 15_000 }).toBe(2);
+    const probe = received.filter((r) => r.path === "/ok")[1] as Received;
+    const tested = WebhookPayload.parse(new Webhook(endpoint.secret).verify(probe.body, probe.headers));
+    expect(tested).toMatchObject({ type: "webhook.test", data: { endpoint_id: endpoint.id } });
+    await expect
+      .poll(async () => (await deliveries(auth, endpoint.id))[0]?.type, { timeout: 10_000 })
+      .toBe("webhook.test");
   });
 
   it("retries a failing endpoint with the same event id until it answers, logging each attempt", async () => {

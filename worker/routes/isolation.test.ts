@@ -95,6 +95,10 @@ const ROUTES: Array<{
     call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/rotate-secret`, { method: "POST", headers: auth }),
   },
   {
+    route: "POST /v1/webhooks/{id}/test",
+    call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/test`, { method: "POST", headers: auth }),
+  },
+  {
     route: "POST /v1/webhooks/{id}/enable",
     call: ({ webhook }, auth) => api(`/v1/webhooks/${webhook}/enable`, { method: "POST", headers: auth }),
   },

@@ -11,6 +11,7 @@ import {
   ownedEndpoint,
   resendDelivery,
   rotateSecret,
+  sendTestEvent,
 } from "../services/webhooks";
 import { problem } from "./jobs/schemas";
 
@@ -125,6 +126,22 @@ const resend = createRoute({
   },
 });
 
+const test = createRoute({
+  middleware: [requireScope("webhooks:manage")] as const,
+  method: "post",
+  path: "/v1/webhooks/{id}/test",
+  summary: "Send a `webhook.test` event to the endpoint (signed like every delivery; logged in its deliveries)",
+  request: { params: EndpointIdParam },
+  responses: {
+    202: {
+      description: "queued",
+      content: { "application/json": { schema: z.object({ event_id: z.string() }) } },
+    },
+    404: problem("no such endpoint for this caller"),
+    409: problem("the endpoint is disabled"),
+  },
+});
+
 export const webhookRoutes = newApp()
   .openapi(create, async (c) => {
     const created = await createEndpoint(c.env.DB, c.get("config"), c.get("user").id, c.req.valid("json"));
@@ -146,6 +163,10 @@ export const webhookRoutes = newApp()
     const { id, delivery_id } = c.req.valid("param");
     await resendDelivery(c.env, c.get("user").id, id, delivery_id);
     return c.body(null, 202);
+  })
+  .openapi(test, async (c) => {
+    const eventId = await sendTestEvent(c.env, c.get("user").id, c.req.valid("param").id, c.get("requestId"));
+    return c.json({ event_id: eventId }, 202);
   })
   .openapi(deliveries, async (c) => {
     const endpoint = await ownedEndpoint(c.env.DB, c.get("user").id, c.req.valid("param").id);

@@ -4,11 +4,12 @@ import { ulid } from "ulid";
 import {
   type Job,
   type WebhookDelivery,
+  WebhookDeliveryType,
   type WebhookEndpoint,
   type WebhookEventType,
   WebhookEventType as WebhookEventTypeSchema,
   type WebhookMessage,
-  type WebhookPayload,
+  WebhookPayload,
 } from "../../contracts";
 import type { Config } from "../config";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../db/schema";
@@ -98,7 +99,7 @@ export async function listDeliveries(db: D1Database, endpointId: string, limit =
     .where(eq(webhookDeliveries.endpoint_id, endpointId))
     .orderBy(desc(webhookDeliveries.id))
     .limit(limit);
-  return rows.map((row) => ({ ...row, type: WebhookEventTypeSchema.parse(row.type) }));
+  return rows.map((row) => ({ ...row, type: WebhookDeliveryType.parse(row.type) }));
 }
 
 const EVENT_OF: Partial<Record<Job["status"], WebhookEventType>> = {
@@ -229,12 +230,39 @@ export async function resendDelivery(env: Env, userId: string, endpointId: strin
     ? await orm.select().from(webhookEvents).where(eq(webhookEvents.id, delivery.event_id)).get()
     : undefined;
   if (!event) throw new ApiError("not_found", `no delivery ${deliveryId} of endpoint ${endpointId}`);
-  const payload = JSON.parse(event.payload) as WebhookPayload;
+  const payload = WebhookPayload.parse(JSON.parse(event.payload));
   const message: WebhookMessage = {
     v: 1,
     event_id: event.id,
     endpoint_id: endpointId,
-    request_id: payload.data.request_id,
+    request_id: payload.type === "webhook.test" ? `resend-${deliveryId}` : payload.data.request_id,
   };
   await env.WEBHOOK_QUEUE.send(message, { contentType: "json" });
+}
+
+/** Sends a `webhook.test` event to the endpoint, so its owner can check the receiver end to end. */
+export async function sendTestEvent(env: Env, userId: string, endpointId: string, requestId: string): Promise<string> {
+  const endpoint = await ownedEndpoint(env.DB, userId, endpointId);
+  if (endpoint.disabled_at) throw new ApiError("invalid_transition", "the endpoint is disabled: enable it first");
+  const eventId = `evt_test_${ulid()}`;
+  const payload: WebhookPayload = {
+    type: "webhook.test",
+    timestamp: new Date().toISOString(),
+    data: {
+      endpoint_id: endpointId,
+      message: "A test event from Verbatim: this endpoint receives and verifies deliveries.",
+    },
+  };
+  await drizzle(env.DB)
+    .insert(webhookEvents)
+    .values({
+      id: eventId,
+      user_id: userId,
+      type: payload.type,
+      payload: JSON.stringify(payload),
+      created_at: payload.timestamp,
+    });
+  const message: WebhookMessage = { v: 1, event_id: eventId, endpoint_id: endpointId, request_id: requestId };
+  await env.WEBHOOK_QUEUE.send(message, { contentType: "json" });
+  return eventId;
 }
