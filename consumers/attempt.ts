@@ -1,4 +1,4 @@
-import type { JobError, WorkMessage } from "../contracts";
+import { isTerminal, type JobError, type WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import type { coordinatorFor } from "../worker/services/coordinator";
 import { isEnabled } from "../worker/services/flags";
@@ -100,5 +100,35 @@ export function failureError(
   return {
     code: decision.reason,
     message: `${spent} after ${attempts} attempts; last error: ${failure.code}: ${failure.message}`,
+  };
+}
+
+/**
+ * After a failed attempt (or part): `null` when the job ended or moved on meanwhile, so there is
+ * nothing to decide; otherwise the failure classified, the engine time it cost, the job as it is
+ * now, the retry decision, and the fields a log line about it carries.
+ */
+export async function judgeFailure(
+  err: unknown,
+  context: {
+    coordinator: Coordinator;
+    attempt: number;
+    aborted: boolean;
+    startedAt: number;
+    message: Message<unknown>;
+    config: Config;
+  },
+) {
+  const { coordinator, attempt, startedAt, message, config } = context;
+  const job = await coordinator.get();
+  if (context.aborted || !job || isTerminal(job.status) || job.attempts !== attempt) return null;
+  const failure = asWorkError(err);
+  const engineSeconds = (Date.now() - startedAt) / 1000;
+  return {
+    failure,
+    engineSeconds,
+    job,
+    decision: retryDecision(failure, message, job, engineSeconds, config),
+    fields: { error_code: failure.code, error_class: failure.errorClass, error: failure.message },
   };
 }

@@ -1,10 +1,10 @@
-import { createLogger, isTerminal, type Job, type Logger, WorkMessage } from "../contracts";
+import { createLogger, type Job, type Logger, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { isEnabled } from "../worker/services/flags";
 import { resultKey } from "../worker/services/job-service";
 import { sizeRefusal } from "../worker/services/quotas";
-import { asWorkError, extract, failureError, retryDecision, sourceInput, watchLease } from "./attempt";
+import { extract, failureError, judgeFailure, sourceInput, watchLease } from "./attempt";
 import { handleMerge, handlePart, sendParts } from "./fan-out";
 import { planOnRunner, type RunnerProgress, WorkError } from "./runner-client";
 import { runnerEndpoint } from "./runner-endpoint";
@@ -134,16 +134,20 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
     });
     message.ack();
   } catch (err) {
-    const current = await coordinator.get();
-    if (lease.signal.aborted || !current || isTerminal(current.status) || current.attempts !== attempt) {
-      log.info("work stopped: the job ended meanwhile", { status: current?.status ?? null });
+    const judged = await judgeFailure(err, {
+      coordinator,
+      attempt,
+      aborted: lease.signal.aborted,
+      startedAt: started,
+      message,
+      config,
+    });
+    if (!judged) {
+      log.info("work stopped: the job ended meanwhile");
       message.ack();
       return;
     }
-    const failure = asWorkError(err);
-    const engineSeconds = (Date.now() - started) / 1000;
-    const decision = retryDecision(failure, message, current, engineSeconds, config);
-    const failed = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
+    const { failure, engineSeconds, decision, fields: failed, job: current } = judged;
     if (decision.action === "retry") {
       await coordinator.transition(
         "queued",

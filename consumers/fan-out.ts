@@ -2,7 +2,6 @@ import {
   describeRange,
   type ExtractionResult,
   ExtractionResult as ExtractionResultSchema,
-  isTerminal,
   type Job,
   type Logger,
   type PartFailure,
@@ -13,7 +12,7 @@ import {
 import type { Config } from "../worker/config";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { enqueueWork, partResultKey, resultKey } from "../worker/services/job-service";
-import { asWorkError, extract, failureError, retryDecision, sourceInput, watchLease } from "./attempt";
+import { asWorkError, extract, failureError, judgeFailure, retryDecision, sourceInput, watchLease } from "./attempt";
 import { mergeParts } from "./merge-parts";
 import { mergePdfsOnRunner } from "./runner-client";
 import { runnerEndpoint } from "./runner-endpoint";
@@ -94,16 +93,20 @@ export async function handlePart(
     });
     message.ack();
   } catch (err) {
-    const current = await coordinator.get();
-    if (lease.signal.aborted || !current || isTerminal(current.status) || current.attempts !== attempt) {
-      log.info("part stopped: the job ended meanwhile", { status: current?.status ?? null });
+    const judged = await judgeFailure(err, {
+      coordinator,
+      attempt,
+      aborted: lease.signal.aborted,
+      startedAt: started,
+      message,
+      config,
+    });
+    if (!judged) {
+      log.info("part stopped: the job ended meanwhile");
       message.ack();
       return;
     }
-    const failure = asWorkError(err);
-    const engineSeconds = (Date.now() - started) / 1000;
-    const decision = retryDecision(failure, message, current, engineSeconds, config);
-    const failed = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
+    const { failure, engineSeconds, decision, fields: failed } = judged;
     if (decision.action === "retry") {
       // Only this part goes back to the queue; the others keep running or stay done.
       await coordinator.releasePart(attempt, index, message.id, {

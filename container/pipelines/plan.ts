@@ -1,5 +1,7 @@
 import type { PartRange } from "../../contracts/parts";
 import type { RunnerEvent } from "../../contracts/runner";
+import { ffmpeg } from "../engines/ffmpeg";
+import { decoding, mediaNoContent } from "./failures";
 import type { Job } from "./job";
 import { isOcrMediaType } from "./media-types";
 import { type OcrDeps, planDocument } from "./ocr";
@@ -13,6 +15,7 @@ export interface PlanOptions extends OcrDeps {
 /**
  * How a file splits into parts for fan-out: documents into runs of `pagesPerPart` pages, recordings into
  * spans of about `secondsPerPart` seconds cut at pauses (as chunks are), so no word is split between parts.
+ * A recording that fits one part is only probed, not decoded.
  */
 export async function planParts(
   job: Job,
@@ -24,8 +27,15 @@ export async function planParts(
     const { pageCount } = await planDocument(job, mediaType, ocr);
     return { type: "plan", pages: pageCount, duration_s: null, parts: pageParts(pageCount, pagesPerPart) };
   }
-  const { durationS, chunks } = await prepareSpeech(job, secondsPerPart);
   const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
+  // A recording its header says fits one part is not decoded here: the job decodes it once, itself.
+  const probe = await decoding("The file could not be read", ffmpeg.probe(job.run, job.inputPath, job.mediaType));
+  if (!probe.hasAudio) throw mediaNoContent("The file has no audio stream");
+  if (probe.durationS !== null && probe.durationS <= secondsPerPart) {
+    const durationS = toMs(probe.durationS);
+    return { type: "plan", pages: null, duration_s: durationS, parts: [{ unit: "seconds", start: 0, end: durationS }] };
+  }
+  const { durationS, chunks } = await prepareSpeech(job, secondsPerPart);
   return {
     type: "plan",
     pages: null,

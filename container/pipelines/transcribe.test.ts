@@ -180,6 +180,16 @@ describe("POST /v1/transcribe", () => {
     expect(resultOf(await transcribe(files.silence as string, "audio/wav")).segments).toEqual([]);
   });
 
+  it("plans a recording that fits one part from its header alone, without decoding it", async () => {
+    const reply = await postFile(`${runner.baseUrl}/v1/plan?seconds_per_part=600`, files.long as string, "audio/wav");
+    const planned = finalEvent(reply);
+    if (planned.type !== "plan") throw new Error(JSON.stringify(planned));
+    expect(planned.parts).toEqual([{ unit: "seconds", start: 0, end: planned.duration_s }]);
+    expect(planned.duration_s).toBeGreaterThan(65);
+    // Decoding for pauses would have sent its `probe` first; reading the header sends only the plan.
+    expect(reply.events.map(({ event }) => event.type)).toEqual(["plan"]);
+  });
+
   it("refuses a span that ends before it starts", async () => {
     const reply = await postFile(
       `${runner.baseUrl}/v1/transcribe?language=eng&start_s=9&end_s=3`,

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AlertReport, DeadLetterList, JobResource, LogRecord } from "../../contracts";
+import { AlertReport, DeadLetterList, JobResource } from "../../contracts";
 import { characterErrorRate } from "../support/text-metrics";
 import { type E2eStack, startE2eStack } from "./stack";
 
@@ -47,19 +47,8 @@ const alerts = async () =>
 const firing = async (name: string, scope: string | null = null) =>
   (await alerts()).alerts.find((a) => a.name === name && a.scope === scope)?.firing;
 
-function consumerLog(jobId: string): LogRecord[] {
-  return stack.logs
-    .map((line) => line.slice(line.indexOf("{")))
-    .filter((line) => line.includes(jobId))
-    .flatMap((line) => {
-      try {
-        const record = LogRecord.parse(JSON.parse(line));
-        return record.service === "consumer" ? [record] : [];
-      } catch {
-        return [];
-      }
-    });
-}
+/** The consumer's log lines about one job. */
+const consumerLog = (jobId: string) => stack.records(jobId).filter((record) => record.service === "consumer");
 
 describe("queue drills", () => {
   it("the same message delivered twice, at once: one run, one terminal transition, one result", async () => {

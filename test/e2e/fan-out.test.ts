@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeadLetterList, ExtractionResult, JobList, LogRecord, RunnerHealth } from "../../contracts";
+import { DeadLetterList, ExtractionResult, JobList, RunnerHealth } from "../../contracts";
 import { pdfPageCount, TALK_SENTENCES } from "../support/media-fixtures";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
 import { type E2eStack, startE2eStack } from "./stack";
@@ -31,19 +31,7 @@ const PAGES = [
 ];
 
 /** The consumer's log lines about one job. */
-function consumerLog(jobId: string): LogRecord[] {
-  return stack.logs
-    .map((line) => line.slice(line.indexOf("{")))
-    .filter((line) => line.includes(jobId))
-    .flatMap((line) => {
-      try {
-        const record = LogRecord.parse(JSON.parse(line));
-        return record.service === "consumer" ? [record] : [];
-      } catch {
-        return [];
-      }
-    });
-}
+const consumerLog = (jobId: string) => stack.records(jobId).filter((record) => record.service === "consumer");
 
 describe("fan-out of large jobs", () => {
   it("splits a scanned PDF into parts, retries the crashed part alone, and merges the pages in order", async () => {

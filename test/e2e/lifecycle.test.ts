@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobResource, LogRecord, Problem, RunnerHealth } from "../../contracts";
+import { JobResource, Problem, RunnerHealth } from "../../contracts";
 import { type E2eStack, startE2eStack } from "./stack";
 
 let stack: E2eStack;
@@ -106,17 +106,7 @@ describe("tracing one job", () => {
     const job = JobResource.parse(await res.json());
     await stack.follow(job.id);
 
-    const traced = () =>
-      stack.logs
-        .map((line) => line.slice(line.indexOf("{")))
-        .filter((line) => line.includes(requestId))
-        .flatMap((line) => {
-          try {
-            return [LogRecord.parse(JSON.parse(line))];
-          } catch {
-            return [];
-          }
-        });
+    const traced = () => stack.records(requestId);
     // Lines arrive from several processes; wait for the last of each stage's.
     const last = [
       ["runner", "job ended"],

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect } from "vitest";
 import WebSocket from "ws";
-import { canTransition, isTerminal, type JobEvent, JobEvent as JobEventSchema, JobResource } from "../../contracts";
+import {
+  canTransition,
+  isTerminal,
+  type JobEvent,
+  JobEvent as JobEventSchema,
+  JobResource,
+  LogRecord,
+} from "../../contracts";
 import { applyMigrations, type StackOptions, startStack, waitUntilReady } from "../../scripts/local-stack";
 import { MediaFixtures } from "../support/media-fixtures";
 
@@ -100,6 +107,19 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
     return { job: await getJob(job.id), events };
   };
 
+  /** The structured log lines (any service) that mention `text`, e.g. a job id or a request id. */
+  const records = (text: string): LogRecord[] =>
+    logs
+      .map((line) => line.slice(line.indexOf("{")))
+      .filter((line) => line.includes(text))
+      .flatMap((line) => {
+        try {
+          return [LogRecord.parse(JSON.parse(line))];
+        } catch {
+          return [];
+        }
+      });
+
   return {
     url: stack.url,
     runnerUrl: `http://127.0.0.1:${runnerPort}`,
@@ -109,6 +129,7 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
     work,
     fixtures: new MediaFixtures(work),
     logs,
+    records,
     submit,
     follow,
     getJob,

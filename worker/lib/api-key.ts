@@ -1,5 +1,5 @@
 import { API_KEY_PATTERN } from "../../contracts/api-keys";
-import { randomBase62, sha256Hex } from "./crypto";
+import { BASE62, randomBase62, sha256Hex } from "./crypto";
 
 /** The API key format (contracts/api-keys.ts): `vb_`, random base62, then a checksum. */
 export const API_KEY_PREFIX = "vb_";
@@ -9,9 +9,8 @@ const CHECKSUM_CHARS = 6;
 /** The checksum of a key's random part: the first hex digits of its SHA-256, in base62. */
 async function checksum(random: string): Promise<string> {
   const digest = BigInt(`0x${(await sha256Hex(random)).slice(0, 12)}`);
-  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   let out = "";
-  for (let n = digest; out.length < CHECKSUM_CHARS; n /= 62n) out += alphabet[Number(n % 62n)];
+  for (let n = digest; out.length < CHECKSUM_CHARS; n /= 62n) out += BASE62[Number(n % 62n)];
   return out;
 }
 

@@ -7,7 +7,7 @@ export async function sha256Hex(data: string | ArrayBuffer): Promise<string> {
 export const toHex = (digest: ArrayBuffer) =>
   [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** A random base62 string of `length` characters (rejection sampling keeps it unbiased). */
 export function randomBase62(length: number): string {

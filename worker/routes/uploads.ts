@@ -3,17 +3,11 @@ import { CreateUpload, JobResource, Upload } from "../../contracts";
 import { newApp } from "../app";
 import { sha256Hex } from "../lib/crypto";
 import { requireScope } from "../middleware/auth";
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  IDEMPOTENCY_KEY_PATTERN,
-  isReplay,
-  releaseIdempotencyKey,
-} from "../services/idempotency";
+import { claimIdempotencyKey, completeIdempotencyKey, isReplay, releaseIdempotencyKey } from "../services/idempotency";
 import { toResource } from "../services/job-resource";
 import { assertCanSubmit } from "../services/quotas";
 import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
-import { problem } from "./jobs/schemas";
+import { IdempotencyKeyHeader, problem } from "./jobs/schemas";
 
 const UploadIdParam = z.object({
   id: z
@@ -32,13 +26,7 @@ const create = createRoute({
     "Then PUT each part to /v1/uploads/{id}/parts/{n} (any order; again if it failed) and POST /v1/uploads/{id}/complete. " +
     "`Idempotency-Key` makes a retried creation return the same upload.",
   request: {
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .regex(IDEMPOTENCY_KEY_PATTERN, "1 to 255 printable ASCII characters")
-        .optional()
-        .openapi({ param: { name: "idempotency-key", in: "header" } }),
-    }),
+    headers: IdempotencyKeyHeader,
     body: { required: true, content: { "application/json": { schema: CreateUpload } } },
   },
   responses: {

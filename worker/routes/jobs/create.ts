@@ -10,14 +10,13 @@ import { isEnabled } from "../../services/flags";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
-  IDEMPOTENCY_KEY_PATTERN,
   isReplay,
   releaseIdempotencyKey,
 } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { createJob, findIdenticalJob, newJobId } from "../../services/job-service";
 import { assertCanSubmit } from "../../services/quotas";
-import { problem } from "./schemas";
+import { IdempotencyKeyHeader, problem } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
@@ -29,13 +28,7 @@ const route = createRoute({
     "(header `Idempotent-Replayed: true`) for 24 hours. `?reuse=identical` returns the caller's finished job " +
     "for byte-identical content with the same options (200) instead of starting a new one.",
   request: {
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .regex(IDEMPOTENCY_KEY_PATTERN, "1 to 255 printable ASCII characters")
-        .optional()
-        .openapi({ param: { name: "idempotency-key", in: "header" } }),
-    }),
+    headers: IdempotencyKeyHeader,
     query: z.object({ reuse: z.enum(["identical"]).optional() }),
     body: {
       required: true,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Problem } from "../../../contracts";
+import { IDEMPOTENCY_KEY_PATTERN } from "../../services/idempotency";
 import { JOB_ID_PATTERN } from "../../services/job-service";
 
 export const JobIdParam = z.object({
@@ -12,4 +13,13 @@ export const JobIdParam = z.object({
 export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: Problem } },
+});
+
+/** The optional `Idempotency-Key` header of the routes that create something. */
+export const IdempotencyKeyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(IDEMPOTENCY_KEY_PATTERN, "1 to 255 printable ASCII characters")
+    .optional()
+    .openapi({ param: { name: "idempotency-key", in: "header" } }),
 });
