@@ -206,6 +206,8 @@ export interface paths {
                     cursor?: string;
                     status?: "queued" | "processing" | "succeeded" | "failed" | "canceled";
                     kind?: "ocr" | "av";
+                    /** @description only jobs whose file name contains this (any case) */
+                    q?: string;
                 };
                 header?: never;
                 path?: never;
@@ -623,6 +625,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the caller's jobs are in each status */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description status → number of jobs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queued: number;
+                            processing: number;
+                            succeeded: number;
+                            failed: number;
+                            canceled: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -828,6 +872,78 @@ export interface paths {
                             request_id: string;
                         };
                     };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The uploaded file itself, as it was received (honours a single byte Range)
+         * @description What the web UI shows beside a result: the page images under their text, the recording to play.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    range?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the whole file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description the asked byte range */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description no such job for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description the range lies outside the file */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
@@ -1271,7 +1387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's limits and quotas, and what it has used of them (running jobs, last 24 hours) */
+        /** The caller's limits and quotas, what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput */
         get: {
             parameters: {
                 query?: never;
@@ -1301,6 +1417,22 @@ export interface paths {
                                 max_pages_per_job: number;
                                 /** @default 600 */
                                 max_minutes_per_job: number;
+                            };
+                            uploads: {
+                                max_direct_bytes: number;
+                                max_multipart_bytes: number;
+                                part_bytes: number;
+                            };
+                            throughput: {
+                                window_s: number;
+                                ocr_per_page: {
+                                    seconds_per_unit: number;
+                                    jobs: number;
+                                } | null;
+                                av_per_minute: {
+                                    seconds_per_unit: number;
+                                    jobs: number;
+                                } | null;
                             };
                             concurrent_jobs: number;
                             day: {

@@ -94,6 +94,11 @@ export type JobResource = z.infer<typeof JobResource>;
 
 export const JobList = z.object({ data: z.array(JobResource), next_cursor: z.string().nullable() });
 
+/** How many of a user's jobs are in each status. */
+export const JobCounts = z.object(
+  Object.fromEntries(JOB_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<JobStatus, z.ZodNumber>,
+);
+
 /** One recorded status change of a job. */
 export const StatusChange = z.object({
   seq: z.number().int().positive(),

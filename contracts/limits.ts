@@ -18,9 +18,32 @@ export const UserLimits = z
   .strict();
 export type UserLimits = z.infer<typeof UserLimits>;
 
-/** `GET /v1/usage`: the caller's limits and what it has used of them. */
+const Rate = z.object({ seconds_per_unit: z.number().nonnegative(), jobs: z.number().int().positive() }).nullable();
+
+/** Measured processing time per page and per audio minute (recent succeeded jobs of all users). */
+export const Throughput = z.object({
+  window_s: z.number().int(),
+  ocr_per_page: Rate,
+  av_per_minute: Rate,
+});
+export type Throughput = z.infer<typeof Throughput>;
+
+/** How large an upload may be: one request (POST /v1/jobs), or in parts (POST /v1/uploads). */
+export const UploadLimits = z.object({
+  max_direct_bytes: z.number().int().positive(),
+  max_multipart_bytes: z.number().int().positive(),
+  part_bytes: z.number().int().positive(),
+});
+export type UploadLimits = z.infer<typeof UploadLimits>;
+
+/**
+ * `GET /v1/usage`: the caller's limits and what it has used of them, the upload size limits, and
+ * the measured throughput (for estimates before an upload).
+ */
 export const Usage = z.object({
   limits: UserLimits,
+  uploads: UploadLimits,
+  throughput: Throughput,
   concurrent_jobs: z.number().int(),
   day: z.object({
     since: z.string(),

@@ -59,6 +59,32 @@ describe("quotas at submission", () => {
     expect(usage.concurrent_jobs).toBe(2);
     expect(usage.day.jobs).toBe(2);
     expect(usage.day.pages).toBe(7);
+    expect(usage.uploads).toEqual({
+      max_direct_bytes: 100 * 1024 * 1024,
+      max_multipart_bytes: 5 * 1024 ** 3,
+      part_bytes: 5 * 1024 * 1024,
+    });
+  });
+
+  it("reports the measured processing time per page and per audio minute of recent succeeded jobs", async () => {
+    const { auth } = await createUserWithKey();
+    await env.DB.prepare("DELETE FROM metric_events").run();
+    const at = new Date().toISOString();
+    const old = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    const insert = (kind: string, status: string, ms: number, units: number | null, when = at) =>
+      env.DB.prepare(
+        "INSERT INTO metric_events (name, kind, status, processing_ms, units, at) VALUES ('job_ended', ?, ?, ?, ?, ?)",
+      ).bind(kind, status, ms, units, when);
+    await env.DB.batch([
+      insert("ocr", "succeeded", 10_000, 4),
+      insert("ocr", "succeeded", 2_000, 1),
+      insert("ocr", "failed", 90_000, 1),
+      insert("ocr", "succeeded", 90_000, 1, old),
+      insert("av", "succeeded", 30_000, null),
+    ]);
+    const usage = Usage.parse(await (await SELF.fetch("https://api.test/v1/usage", { headers: auth })).json());
+    expect(usage.throughput.ocr_per_page).toEqual({ seconds_per_unit: 12 / 5, jobs: 2 });
+    expect(usage.throughput.av_per_minute).toBeNull();
   });
 });
 

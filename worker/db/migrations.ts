@@ -15,4 +15,5 @@ export const MIGRATIONS = [
   "0009_webhooks.sql",
   "0010_webhook_secret_rotation.sql",
   "0011_uploads.sql",
+  "0012_metric_units.sql",
 ] as const;

@@ -174,6 +174,8 @@ export const metricEvents = sqliteTable(
     /** From the first start of processing to the end. */
     processing_ms: integer("processing_ms"),
     attempts: integer("attempts"),
+    /** What a job ended with processed: pages (OCR) or audio minutes (A/V); throughput is processing_ms per unit. */
+    units: real("units"),
     at: text("at").notNull(),
   },
   (t) => [index("metric_events_name_at_idx").on(t.name, t.at), index("metric_events_at_idx").on(t.at)],

@@ -57,6 +57,10 @@ const ROUTES: Array<{
     call: ({ job }, auth) => api(`/v1/jobs/${job}/result?format=txt`, { headers: auth }),
   },
   {
+    route: "GET /v1/jobs/{id}/source",
+    call: ({ job }, auth) => api(`/v1/jobs/${job}/source`, { headers: auth }),
+  },
+  {
     route: "GET /v1/jobs/{id}/events",
     call: ({ job }, auth) => api(`/v1/jobs/${job}/events`, { headers: { ...auth, upgrade: "websocket" } }),
   },

@@ -2,17 +2,28 @@ import { createRoute } from "@hono/zod-openapi";
 import { Usage } from "../../contracts";
 import { newApp } from "../app";
 import { requireScope } from "../middleware/auth";
+import { measuredThroughput } from "../services/metrics";
 import { currentUsage } from "../services/quotas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/usage",
-  summary: "The caller's limits and quotas, and what it has used of them (running jobs, last 24 hours)",
+  summary:
+    "The caller's limits and quotas, what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput",
   responses: { 200: { description: "limits and usage", content: { "application/json": { schema: Usage } } } },
 });
 
 export const usageRoute = newApp().openapi(route, async (c) => {
-  const { oldest_at: _, ...usage } = await currentUsage(c.env.DB, c.get("user").id, c.get("config").USER_LIMITS);
-  return c.json(usage, 200);
+  const config = c.get("config");
+  const [{ oldest_at: _, ...usage }, throughput] = await Promise.all([
+    currentUsage(c.env.DB, c.get("user").id, config.USER_LIMITS),
+    measuredThroughput(c.env.DB),
+  ]);
+  const uploads = {
+    max_direct_bytes: config.MAX_UPLOAD_BYTES,
+    max_multipart_bytes: config.MAX_MULTIPART_UPLOAD_BYTES,
+    part_bytes: config.UPLOAD_PART_BYTES,
+  };
+  return c.json({ ...usage, uploads, throughput }, 200);
 });

@@ -7,10 +7,10 @@ import {
   type WorkMessage,
   type WorkStep,
 } from "../../contracts";
+import { claimMismatch, detectFileKind, SUPPORTED_EXTENSIONS } from "../../contracts/file-kind";
 import { loadConfig } from "../config";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
-import { claimMismatch, detectFileKind, SUPPORTED_EXTENSIONS } from "./file-kind";
 
 export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
 

@@ -6,6 +6,7 @@ import {
   type JobKind,
   type JobStatus,
   type Metrics,
+  type Throughput,
 } from "../../contracts";
 
 export type MetricEvent =
@@ -15,6 +16,10 @@ export type MetricEvent =
 
 const ms = (from: string | null, to: string | null) =>
   from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : null;
+
+/** Pages of an OCR job, audio minutes of an A/V one: what its processing time is divided by. */
+const unitsOf = (job: Job): number | null =>
+  job.kind === "ocr" ? job.file.pages : job.file.duration_s === null ? null : job.file.duration_s / 60;
 
 /**
  * Records one operational event: in D1 (what the admin metrics endpoint reads) and, where the
@@ -32,6 +37,7 @@ export async function recordMetric(env: Env, event: MetricEvent): Promise<void> 
           queue_wait_ms: ms(event.job.created_at, event.job.started_at),
           processing_ms: ms(event.job.started_at, event.job.finished_at),
           attempts: event.job.attempts,
+          units: unitsOf(event.job),
         }
       : {
           kind: event.kind,
@@ -40,13 +46,24 @@ export async function recordMetric(env: Env, event: MetricEvent): Promise<void> 
           queue_wait_ms: null,
           processing_ms: null,
           attempts: null,
+          units: null,
         };
   try {
     await env.DB.prepare(
-      `INSERT INTO metric_events (name, kind, status, error_code, queue_wait_ms, processing_ms, attempts, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO metric_events (name, kind, status, error_code, queue_wait_ms, processing_ms, attempts, units, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-      .bind(event.name, row.kind, row.status, row.error_code, row.queue_wait_ms, row.processing_ms, row.attempts, at)
+      .bind(
+        event.name,
+        row.kind,
+        row.status,
+        row.error_code,
+        row.queue_wait_ms,
+        row.processing_ms,
+        row.attempts,
+        row.units,
+        at,
+      )
       .run();
     env.METRICS?.writeDataPoint({
       indexes: [row.kind],
@@ -120,4 +137,26 @@ export async function collectMetrics(db: D1Database, windowS: number): Promise<M
     };
   }
   return { window_s: windowS, since, kinds };
+}
+
+/**
+ * Processing time per page (OCR) and per audio minute (A/V) of the jobs that succeeded in the last
+ * `windowS` seconds, over all users: what the web UI's estimates before an upload are made from.
+ * `null` where no such job ended in the window.
+ */
+export async function measuredThroughput(db: D1Database, windowS = 7 * 86_400): Promise<Throughput> {
+  const since = new Date(Date.now() - windowS * 1000).toISOString();
+  const { results } = await db
+    .prepare(
+      `SELECT kind, count(*) AS jobs, sum(processing_ms) AS ms, sum(units) AS units FROM metric_events
+       WHERE name = 'job_ended' AND at >= ? AND status = 'succeeded' AND units > 0 AND processing_ms IS NOT NULL
+       GROUP BY kind`,
+    )
+    .bind(since)
+    .all<{ kind: JobKind; jobs: number; ms: number; units: number }>();
+  const per = (kind: JobKind) => {
+    const row = results.find((r) => r.kind === kind);
+    return row ? { seconds_per_unit: row.ms / 1000 / row.units, jobs: row.jobs } : null;
+  };
+  return { window_s: windowS, ocr_per_page: per("ocr"), av_per_minute: per("av") };
 }

@@ -14,7 +14,7 @@ export async function currentUsage(
   userId: string,
   limits: UserLimits,
   except = "",
-): Promise<Usage & { oldest_at: string | null }> {
+): Promise<Omit<Usage, "uploads" | "throughput"> & { oldest_at: string | null }> {
   const since = new Date(Date.now() - DAY_MS).toISOString();
   const [running, day] = await db.batch<Record<string, number | string | null>>([
     db.prepare("SELECT count(*) AS n FROM jobs WHERE user_id = ? AND status IN ('queued', 'processing')").bind(userId),

@@ -2,12 +2,12 @@ import { and, asc, eq, isNull, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { ulid } from "ulid";
 import { type Job, JobOptions, type Upload } from "../../contracts";
+import { detectFileKind, SNIFF_BYTES } from "../../contracts/file-kind";
 import type { Config } from "../config";
 import { uploadParts, uploads } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
-import { detectFileKind, SNIFF_BYTES } from "./file-kind";
 import { assertAcceptable, newJobId, registerJob, sanitizeFileName, sourceKey } from "./job-service";
 
 /** An upload not completed within this is discarded (R2 would abort it after a week anyway). */

@@ -3,8 +3,9 @@ import { cancelJobRoute } from "./cancel";
 import { createJobRoute } from "./create";
 import { jobEventsRoute, jobEventsTicketRoute } from "./events";
 import { getJobRoute } from "./get";
-import { listJobsRoute } from "./list";
+import { jobCountsRoute, listJobsRoute } from "./list";
 import { jobResultRoute } from "./result";
+import { jobSourceRoute } from "./source";
 
 /** Routes that authenticate themselves (the events socket accepts a ticket instead of a header). */
 export const publicJobRoutes = newApp().route("/", jobEventsRoute);
@@ -13,7 +14,10 @@ export const publicJobRoutes = newApp().route("/", jobEventsRoute);
 export const jobRoutes = newApp()
   .route("/", createJobRoute)
   .route("/", listJobsRoute)
+  // Before /v1/jobs/{id}, which would take "counts" for an id.
+  .route("/", jobCountsRoute)
   .route("/", getJobRoute)
   .route("/", jobResultRoute)
+  .route("/", jobSourceRoute)
   .route("/", cancelJobRoute)
   .route("/", jobEventsTicketRoute);

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { JobList, JobResource, Problem } from "../../../contracts";
+import { JobCounts, JobList, JobResource, Problem } from "../../../contracts";
 import { createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
 
 const post = (auth: Record<string, string>, form: FormData, headers: Record<string, string> = {}) =>
@@ -136,6 +136,26 @@ describe("GET /v1/jobs and /v1/jobs/{id}", () => {
     expect(Problem.parse(await other.json()).code).toBe("not_found");
   });
 
+  it("finds jobs by file name (any case, % and _ taken literally) and counts them per status", async () => {
+    const { auth } = await createUserWithKey();
+    for (const name of ["Invoice-March.png", "invoice_april.png", "receipt.png", "100%.png"]) {
+      await post(auth, uploadForm(TINY_PNG, name));
+    }
+    const find = async (q: string) =>
+      JobList.parse(
+        await (await SELF.fetch(`https://api.test/v1/jobs?q=${encodeURIComponent(q)}`, { headers: auth })).json(),
+      ).data.map((j) => j.file.name);
+    expect(await find("INVOICE")).toEqual(["invoice_april.png", "Invoice-March.png"]);
+    expect(await find("e_a")).toEqual(["invoice_april.png"]);
+    expect(await find("%")).toEqual(["100%.png"]);
+    expect(await find("nothing")).toEqual([]);
+
+    const counts = JobCounts.parse(
+      await (await SELF.fetch("https://api.test/v1/jobs/counts", { headers: auth })).json(),
+    );
+    expect(counts).toEqual({ queued: 4, processing: 0, succeeded: 0, failed: 0, canceled: 0 });
+  });
+
   it("answers 422 to a malformed id or cursor", async () => {
     const { auth } = await createUserWithKey();
     expect((await SELF.fetch("https://api.test/v1/jobs/nope", { headers: auth })).status).toBe(422);
@@ -186,5 +206,37 @@ describe("health", () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toContain("/v1/jobs/{id}/events");
+  });
+});
+
+describe("GET /v1/jobs/{id}/source", () => {
+  it("returns the upload as received, whole or by byte range", async () => {
+    const { auth } = await createUserWithKey();
+    const job = JobResource.parse(await (await post(auth, uploadForm(TINY_PNG, "scan.png"))).json());
+    const whole = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, { headers: auth });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("image/png");
+    expect(whole.headers.get("accept-ranges")).toBe("bytes");
+    expect(new Uint8Array(await whole.arrayBuffer())).toEqual(TINY_PNG);
+
+    const part = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, {
+      headers: { ...auth, range: "bytes=1-3" },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 1-3/${TINY_PNG.length}`);
+    expect(new TextDecoder().decode(await part.arrayBuffer())).toBe("PNG");
+    const tail = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, {
+      headers: { ...auth, range: "bytes=-4" },
+    });
+    expect(tail.headers.get("content-range")).toBe(
+      `bytes ${TINY_PNG.length - 4}-${TINY_PNG.length - 1}/${TINY_PNG.length}`,
+    );
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(TINY_PNG.slice(-4));
+
+    const outside = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, {
+      headers: { ...auth, range: `bytes=${TINY_PNG.length}-` },
+    });
+    expect(outside.status).toBe(416);
+    expect(outside.headers.get("content-range")).toBe(`bytes */${TINY_PNG.length}`);
   });
 });

@@ -1,6 +1,11 @@
 import { fileTypeFromBlob, fileTypeFromBuffer } from "file-type";
-import { type JobKind, SUPPORTED_MEDIA } from "../../contracts";
+import type { JobKind } from "./job";
+import { SUPPORTED_MEDIA } from "./media";
 
+/**
+ * The rules an upload's type is judged by, in one place: the API applies them to every upload and
+ * the web UI applies the same ones before sending (file-type reads the first bytes in both).
+ */
 export const SUPPORTED_EXTENSIONS = Object.keys(SUPPORTED_MEDIA);
 
 /** Decides the job kind from the file's content (or its first bytes), never its name. `null` when unsupported. */

@@ -1,0 +1,1 @@
+ALTER TABLE `metric_events` ADD `units` real;
