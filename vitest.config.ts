@@ -8,7 +8,12 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
-          include: ["contracts/**/*.test.ts", "scripts/**/*.test.ts", "test/support/**/*.test.ts"],
+          include: [
+            "contracts/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "test/support/**/*.test.ts",
+            "web/src/**/*.test.ts",
+          ],
         },
       },
       {

@@ -21,22 +21,22 @@ export class ApiError extends Error {
 
 const TERMINAL = ["succeeded", "failed", "canceled"];
 
+/** The problem of a refused request: from its body (read already, or here), else made from its status. */
+export async function problemOf(res: Response, parsed?: unknown): Promise<Problem> {
+  const body = (parsed ?? (await res.json().catch(() => null))) as Problem | null;
+  return body?.code
+    ? body
+    : {
+        code: "internal_error",
+        title: res.statusText,
+        status: res.status,
+        request_id: res.headers.get("x-request-id") ?? "",
+      };
+}
+
 export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; token: string }) {
   const headers = { authorization: `Bearer ${token}` };
   const api = createClient<paths>({ baseUrl, headers });
-
-  /** The problem of a refused request: from its body (read already, or here), else made from its status. */
-  const problemOf = async (res: Response, parsed?: unknown): Promise<Problem> => {
-    const body = (parsed ?? (await res.json().catch(() => null))) as Problem | null;
-    return body?.code
-      ? body
-      : {
-          code: "internal_error",
-          title: res.statusText,
-          status: res.status,
-          request_id: res.headers.get("x-request-id") ?? "",
-        };
-  };
 
   return {
     api,

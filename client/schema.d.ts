@@ -2838,7 +2838,7 @@ export interface paths {
                                 enabled: boolean;
                                 rollout_percent: number;
                                 /** @enum {string} */
-                                name: "speech_workers_ai" | "fan_out" | "reuse_identical";
+                                name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
                                 description: string;
                                 updated_at: string | null;
                             }[];
@@ -2886,7 +2886,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    name: "speech_workers_ai" | "fan_out" | "reuse_identical";
+                    name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
                 };
                 cookie?: never;
             };
@@ -2909,7 +2909,7 @@ export interface paths {
                             enabled: boolean;
                             rollout_percent: number;
                             /** @enum {string} */
-                            name: "speech_workers_ai" | "fan_out" | "reuse_identical";
+                            name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
                             description: string;
                             updated_at: string | null;
                         };

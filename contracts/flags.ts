@@ -20,6 +20,10 @@ export const FLAGS = {
     description: "Honour ?reuse=identical on POST /v1/jobs (return a finished job for identical content)",
     default: { enabled: true, rollout_percent: 100 },
   },
+  ui_page_view: {
+    description: "Web UI: show OCR results over the page images (renders the uploaded PDF in the browser with PDF.js)",
+    default: { enabled: true, rollout_percent: 100 },
+  },
 } as const satisfies Record<string, { description: string; default: { enabled: boolean; rollout_percent: number } }>;
 
 export const FlagName = z.enum(Object.keys(FLAGS) as [keyof typeof FLAGS, ...(keyof typeof FLAGS)[]]);

@@ -98,6 +98,7 @@ export const JobList = z.object({ data: z.array(JobResource), next_cursor: z.str
 export const JobCounts = z.object(
   Object.fromEntries(JOB_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<JobStatus, z.ZodNumber>,
 );
+export type JobCounts = z.infer<typeof JobCounts>;
 
 /** One recorded status change of a job. */
 export const StatusChange = z.object({

@@ -12,6 +12,10 @@ const runnerPort = Number(process.env.RUNNER_PORT ?? 8788);
 const setup = spawnSync("bash", ["scripts/setup-system.sh"], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
+console.log("dev: building the web UI");
+const web = spawnSync("npx", ["vite", "build", "web", "--logLevel", "warn"], { stdio: "inherit" });
+if (web.status !== 0) process.exit(web.status ?? 1);
+
 console.log("dev: applying D1 migrations");
 applyMigrations();
 
@@ -31,7 +35,7 @@ for (const child of [stack.api, stack.runner]) {
 
 try {
   await waitUntilReady(stack.url);
-  console.log(`\nVerbatim is ready at ${stack.url}  (API docs: ${stack.url}/v1/openapi.json)`);
+  console.log(`\nVerbatim is ready at ${stack.url}  (web UI; API docs: ${stack.url}/docs)`);
   console.log("Create an API key: npm run keys:create -- --email you@example.com\n");
 } catch (err) {
   console.error(`dev: ${err instanceof Error ? err.message : err}`);

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 RUNNER_PACKAGES=(ffmpeg tesseract-ocr tesseract-ocr-eng poppler-utils pocketsphinx pocketsphinx-en-us libtiff-tools)
-TEST_PACKAGES=(flite imagemagick img2pdf fonts-dejavu-core)
+TEST_PACKAGES=(flite imagemagick img2pdf fonts-dejavu-core chromium)
 
 packages=("${RUNNER_PACKAGES[@]}")
 if [[ "${1:-}" == "--test" ]]; then packages+=("${TEST_PACKAGES[@]}"); fi

@@ -34,8 +34,16 @@ export function newApp() {
 const allowCrossOrigin = cors({
   origin: (origin) => origin,
   allowMethods: ["GET", "POST", "PUT", "DELETE"],
-  allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
-  exposeHeaders: ["x-request-id", "location", "idempotent-replayed", "retry-after", "www-authenticate"],
+  allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "range"],
+  exposeHeaders: [
+    "x-request-id",
+    "location",
+    "idempotent-replayed",
+    "retry-after",
+    "www-authenticate",
+    "content-disposition",
+    "content-range",
+  ],
   maxAge: 600,
 });
 

@@ -31,9 +31,15 @@ app.route("/", devSessionRoutes);
 // Hono runs handlers in registration order: everything above the API-key middleware is public
 // (health, the OpenAPI document, the events socket which authenticates itself, and the
 // development issuer's sign-in, which exists only in development).
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  description: "An API key (`vb_…`, from POST /v1/keys or `npm run keys:create`) or a session token (JWT).",
+});
 app.doc31("/v1/openapi.json", {
   openapi: "3.1.0",
   info: { title: "Verbatim API", version: "1.0.0", description: "Text from documents, images, audio and video." },
+  security: [{ bearer: [] }],
 });
 app.use("/v1/*", apiKeyAuth());
 app.use("/v1/*", rateLimit());

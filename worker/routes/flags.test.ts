@@ -51,9 +51,19 @@ describe("feature flags", () => {
     const list = (await (await SELF.fetch("https://api.test/v1/admin/flags", { headers: admin })).json()) as {
       data: unknown[];
     };
-    expect(list.data.map((f) => Flag.parse(f).name)).toEqual(["speech_workers_ai", "fan_out", "reuse_identical"]);
+    expect(list.data.map((f) => Flag.parse(f).name)).toEqual([
+      "speech_workers_ai",
+      "fan_out",
+      "reuse_identical",
+      "ui_page_view",
+    ]);
     const { auth } = await createUserWithKey();
-    expect(await mine(auth)).toEqual({ speech_workers_ai: true, fan_out: true, reuse_identical: true });
+    expect(await mine(auth)).toEqual({
+      speech_workers_ai: true,
+      fan_out: true,
+      reuse_identical: true,
+      ui_page_view: true,
+    });
     expect((await put(admin, "no_such_flag", { enabled: true, rollout_percent: 1 })).status).toBe(422);
     expect((await put(auth, "reuse_identical", { enabled: false, rollout_percent: 0 })).status).toBe(403);
   });

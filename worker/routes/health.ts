@@ -15,6 +15,7 @@ export const health = newApp()
     createRoute({
       method: "get",
       path: "/healthz",
+      security: [],
       summary: "Liveness: the API process answers",
       responses: {
         200: { description: "alive", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } },
@@ -26,6 +27,7 @@ export const health = newApp()
     createRoute({
       method: "get",
       path: "/readyz",
+      security: [],
       summary: "Readiness: D1 (with every migration applied), R2, both work queues and the media runner are reachable",
       responses: {
         200: { description: "ready", content: { "application/json": { schema: Readiness } } },

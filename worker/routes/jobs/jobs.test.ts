@@ -237,6 +237,10 @@ describe("GET /v1/jobs/{id}/source", () => {
       headers: { ...auth, range: `bytes=${TINY_PNG.length}-` },
     });
     expect(outside.status).toBe(416);
+    const empty = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, {
+      headers: { ...auth, range: "bytes=-0" },
+    });
+    expect(empty.status).toBe(416);
     expect(outside.headers.get("content-range")).toBe(`bytes */${TINY_PNG.length}`);
   });
 });

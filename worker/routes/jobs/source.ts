@@ -37,7 +37,9 @@ export const jobSourceRoute = newApp().openapi(route, async (c) => {
   const job = await ownedJob(c.env, c.get("user").id, c.req.valid("param").id);
   const range = parseRange(c.req.valid("header").range);
   const size = job.file.size;
-  if (range && "offset" in range && ((range.offset ?? 0) >= size || (range.length ?? 1) < 1)) {
+  const unsatisfiable =
+    range && ("suffix" in range ? range.suffix === 0 : (range.offset ?? 0) >= size || (range.length ?? 1) < 1);
+  if (unsatisfiable) {
     return c.body(null, 416, { "content-range": `bytes */${size}` });
   }
   const object = await c.env.FILES.get(sourceKey(job.id), range ? { range } : {});

@@ -1,0 +1,121 @@
+import type { Upload } from "../../../contracts/uploads";
+import { API_URL, ApiError, api, authHeaders, type Job, type Problem, unwrap } from "./client";
+
+/**
+ * Sending files, with byte progress (XMLHttpRequest: browsers report upload progress only there).
+ * Small files go in one request (POST /v1/jobs); large ones in parts (POST /v1/uploads, PUT each
+ * part, complete), and an upload that broke off resumes from the parts the API already has.
+ * Every creating request carries an Idempotency-Key, so sending again never makes a second job.
+ */
+export type Progress = (sent: number, total: number) => void;
+
+function send(
+  method: string,
+  path: string,
+  body: XMLHttpRequestBodyInit,
+  headers: Record<string, string>,
+  onProgress?: (loaded: number) => void,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, `${API_URL}${path}`);
+    for (const [name, value] of Object.entries({ ...authHeaders(), ...headers })) xhr.setRequestHeader(name, value);
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (e) => onProgress?.(e.loaded);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.response);
+      const problem = xhr.response as Problem | null;
+      reject(
+        new ApiError(
+          problem?.code
+            ? problem
+            : {
+                code: "internal_error",
+                title: xhr.statusText,
+                status: xhr.status,
+                request_id: xhr.getResponseHeader("x-request-id") ?? "",
+              },
+        ),
+      );
+    };
+    xhr.onerror = () =>
+      reject(
+        new ApiError({ code: "not_ready", title: "The upload was interrupted (network)", status: 0, request_id: "" }),
+      );
+    xhr.onabort = () => reject(new DOMException("upload canceled", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(body);
+  });
+}
+
+export async function uploadWhole(
+  file: File,
+  idempotencyKey: string,
+  onProgress: Progress,
+  signal?: AbortSignal,
+): Promise<Job> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return (await send(
+    "POST",
+    "/v1/jobs",
+    form,
+    { "idempotency-key": idempotencyKey },
+    (loaded) => onProgress(Math.min(loaded, file.size), file.size),
+    signal,
+  )) as Job;
+}
+
+/** Where a file's multipart upload is remembered, so choosing the same file again resumes it. */
+const resumeKey = (file: File) => `verbatim.upload:${file.name}:${file.size}:${file.lastModified}`;
+
+export async function uploadInParts(
+  file: File,
+  idempotencyKey: string,
+  onProgress: Progress,
+  signal?: AbortSignal,
+): Promise<Job> {
+  const upload = await resumableUpload(file, idempotencyKey);
+  const have = new Set(upload.received);
+  let sent = upload.received.reduce((sum, n) => sum + partSize(upload, n), 0);
+  onProgress(sent, file.size);
+  for (let n = 1; n <= upload.part_count; n++) {
+    if (have.has(n)) continue;
+    const start = (n - 1) * upload.part_size;
+    const part = file.slice(start, Math.min(file.size, start + upload.part_size));
+    await send(
+      "PUT",
+      `/v1/uploads/${upload.id}/parts/${n}`,
+      part,
+      {},
+      (loaded) => onProgress(sent + loaded, file.size),
+      signal,
+    );
+    sent += part.size;
+    onProgress(sent, file.size);
+  }
+  const job = (await send("POST", `/v1/uploads/${upload.id}/complete`, "", {}, undefined, signal)) as Job;
+  localStorage.removeItem(resumeKey(file));
+  return job;
+}
+
+const partSize = (upload: Upload, n: number) => Math.min(upload.part_size, upload.size - (n - 1) * upload.part_size);
+
+/** The upload to continue (one begun earlier for this very file, if the API still has it) or a new one. */
+async function resumableUpload(file: File, idempotencyKey: string): Promise<Upload> {
+  const earlier = localStorage.getItem(resumeKey(file));
+  if (earlier) {
+    const { data } = await api.GET("/v1/uploads/{id}", { params: { path: { id: earlier } } });
+    if (data && !data.job_id && Date.parse(data.expires_at) > Date.now()) return data;
+    localStorage.removeItem(resumeKey(file));
+  }
+  const created = await unwrap(
+    api.POST("/v1/uploads", {
+      body: { file_name: file.name, size: file.size },
+      params: { header: { "idempotency-key": idempotencyKey } },
+    }),
+  );
+  localStorage.setItem(resumeKey(file), created.id);
+  return created;
+}

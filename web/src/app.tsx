@@ -1,0 +1,84 @@
+import { LocationProvider, Route, Router, useLocation } from "preact-iso";
+import { session, signOut } from "./state/session";
+import { type Theme, theme } from "./state/theme";
+import { AccountPage } from "./views/account/account-page";
+import { HistoryPage } from "./views/history/history-page";
+import { JobPage } from "./views/job/job-page";
+import { SignInPage } from "./views/sign-in-page";
+import { UploadPage } from "./views/upload/upload-page";
+
+const NAV = [
+  { href: "/", label: "Upload" },
+  { href: "/jobs", label: "History" },
+  { href: "/account", label: "Account" },
+  { href: "/docs/", label: "API docs" },
+] as const;
+
+/** Paths the app's router handles; /docs/ is a page of its own (the API reference). */
+const APP_SCOPE = /^\/(?!docs\/)/;
+
+function Header() {
+  const { path } = useLocation();
+  const current = (href: string) => (href === "/" ? path === "/" : path.startsWith(href));
+  return (
+    <header class="app-header">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <a class="brand" href="/">
+        Verbatim
+      </a>
+      <nav aria-label="Main">
+        {NAV.map(({ href, label }) => (
+          <a key={href} href={href} aria-current={current(href) ? "page" : undefined}>
+            {label}
+          </a>
+        ))}
+      </nav>
+      <span class="spacer" />
+      <label class="row small">
+        <span>Theme</span>
+        <select value={theme.value} onChange={(e) => (theme.value = e.currentTarget.value as Theme)}>
+          <option value="system">System</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
+      </label>
+      <span class="small muted truncate" data-testid="signed-in-as">
+        {session.value?.email}
+      </span>
+      <button type="button" onClick={signOut}>
+        Sign out
+      </button>
+    </header>
+  );
+}
+
+function NotFound() {
+  return (
+    <div class="card">
+      <h1>Not found</h1>
+      <p>
+        There is nothing at this address. <a href="/">Back to uploads</a>.
+      </p>
+    </div>
+  );
+}
+
+export function App() {
+  if (!session.value) return <SignInPage />;
+  return (
+    <LocationProvider scope={APP_SCOPE}>
+      <Header />
+      <main id="main">
+        <Router>
+          <Route path="/" component={UploadPage} />
+          <Route path="/jobs" component={HistoryPage} />
+          <Route path="/jobs/:id" component={JobPage} />
+          <Route path="/account" component={AccountPage} />
+          <Route default component={NotFound} />
+        </Router>
+      </main>
+    </LocationProvider>
+  );
+}

@@ -1,0 +1,285 @@
+import { type Signal, signal } from "@preact/signals";
+import type { ResultFormat } from "../../../contracts/job";
+import type { PartFailure } from "../../../contracts/parts";
+import type { AvResult, AvSegment, OcrResult } from "../../../contracts/results";
+import { apiFetch, type Job } from "../api/client";
+import { openPdf } from "../lib/pdf";
+
+/**
+ * The results of a succeeded job as the results panel shows them: the text, the JSON result (pages
+ * and their lines, or the transcript's segments), the uploaded file (page images, the PDF, the
+ * recording) and the downloads. Each is fetched once per job, when a tab first needs it, and kept
+ * while the panel is open, so switching tabs does not fetch again.
+ */
+
+/** Where a fetch stands. */
+export type Load<T> =
+  | { state: "idle" }
+  | { state: "loading" }
+  | { state: "ready"; value: T }
+  | { state: "error"; error: unknown };
+
+const IDLE = { state: "idle" } as const;
+
+/** Page images are not fetched for a larger file: the text is shown alone. */
+export const MAX_PAGE_SOURCE_BYTES = 100 * 1024 * 1024;
+/** Recordings are not fetched for a larger file: the transcript is shown without a player. */
+export const MAX_MEDIA_SOURCE_BYTES = 200 * 1024 * 1024;
+/** Lines recognized with less confidence than this are outlined as doubtful. */
+export const LOW_CONFIDENCE = 0.6;
+
+/** Image types browsers draw (TIFF is not one of them). */
+const DRAWABLE_IMAGES = new Set(["image/png", "image/jpeg", "image/webp", "image/gif"]);
+
+/** How the pages of an OCR job can be shown beside their text. */
+export type PageSource =
+  | { kind: "image" }
+  | { kind: "pdf" }
+  | { kind: "none"; reason: "tiff" | "too_large" | "unsupported" };
+
+export function pageSourceOf(file: Pick<Job["file"], "mime" | "size">): PageSource {
+  const mime = file.mime.toLowerCase();
+  if (mime === "image/tiff") return { kind: "none", reason: "tiff" };
+  const kind = mime === "application/pdf" ? "pdf" : DRAWABLE_IMAGES.has(mime) ? "image" : null;
+  if (!kind) return { kind: "none", reason: "unsupported" };
+  if (file.size > MAX_PAGE_SOURCE_BYTES) return { kind: "none", reason: "too_large" };
+  return { kind };
+}
+
+export type ResultData = OcrResult | AvResult;
+
+/** An open PDF: the document, and how to free it. */
+export type OpenPdf = Awaited<ReturnType<typeof openPdf>>;
+
+export class JobResults {
+  readonly text: Signal<Load<string>> = signal(IDLE);
+  readonly data: Signal<Load<ResultData>> = signal(IDLE);
+  /** The uploaded file (page image or recording). */
+  readonly source: Signal<Load<Blob>> = signal(IDLE);
+  /** The uploaded PDF, opened with PDF.js. */
+  readonly pdf: Signal<Load<OpenPdf>> = signal(IDLE);
+  /** Bytes of the uploaded file received so far, while it loads. */
+  readonly sourceReceived = signal(0);
+  readonly downloads: Signal<Partial<Record<ResultFormat, Load<string>>>> = signal({});
+
+  /** Ends the source's fetch when the results are released. */
+  private aborter: AbortController | null = null;
+
+  constructor(readonly job: Pick<Job, "id" | "kind" | "file">) {}
+
+  private get base(): string {
+    return `/v1/jobs/${encodeURIComponent(this.job.id)}`;
+  }
+
+  /** The txt result. */
+  loadText(): void {
+    load(this.text, async () => (await apiFetch(`${this.base}/result?format=txt`)).text());
+  }
+
+  /** The JSON result (OcrResult or AvResult). */
+  loadData(): void {
+    load(this.data, async () => {
+      const value = (await (await apiFetch(`${this.base}/result?format=json`)).json()) as ResultData;
+      if (value?.kind !== this.job.kind) throw new Error(`The JSON result is not an ${this.job.kind} result`);
+      return value;
+    });
+  }
+
+  /** The uploaded file, as a blob (images, recordings). */
+  loadSource(): void {
+    load(this.source, () => this.fetchSource());
+  }
+
+  /** The uploaded PDF, opened (the file itself is not kept: PDF.js holds its own copy). */
+  loadPdf(): void {
+    load(this.pdf, async () => openPdf(await (await this.fetchSource()).arrayBuffer()));
+  }
+
+  /** Fetches a result in one format and saves it as a file; `downloads[format]` says how it went. */
+  async download(format: ResultFormat): Promise<void> {
+    const set = (value: Load<string>) => {
+      this.downloads.value = { ...this.downloads.value, [format]: value };
+    };
+    if (this.downloads.value[format]?.state === "loading") return;
+    set({ state: "loading" });
+    try {
+      const res = await apiFetch(`${this.base}/result?format=${format}`);
+      const name =
+        filenameFromDisposition(res.headers.get("content-disposition")) ?? defaultFilename(this.job.file.name, format);
+      saveBlob(await res.blob(), name);
+      set({ state: "ready", value: name });
+    } catch (error) {
+      set({ state: "error", error });
+    }
+  }
+
+  /** Drops what is large (the uploaded file, the open PDF); the text and JSON stay cached. */
+  releaseSource(): void {
+    this.aborter?.abort();
+    this.aborter = null;
+    const pdf = this.pdf.peek();
+    if (pdf.state === "ready") void pdf.value.close();
+    this.pdf.value = IDLE;
+    this.source.value = IDLE;
+    this.sourceReceived.value = 0;
+  }
+
+  private async fetchSource(): Promise<Blob> {
+    this.aborter?.abort();
+    const aborter = new AbortController();
+    this.aborter = aborter;
+    this.sourceReceived.value = 0;
+    const res = await apiFetch(`${this.base}/source`, { signal: aborter.signal });
+    const type = res.headers.get("content-type") ?? this.job.file.mime;
+    if (!res.body) return new Blob([await res.arrayBuffer()], { type });
+    // Read in chunks to show how much has come (the file may be up to 200 MB).
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    const reader = res.body.getReader();
+    let received = 0;
+    let shown = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value as Uint8Array<ArrayBuffer>);
+      received += value.byteLength;
+      // A re-render per percent, not per chunk.
+      if (received - shown >= this.job.file.size / 100) {
+        shown = received;
+        if (this.aborter === aborter) this.sourceReceived.value = received;
+      }
+    }
+    if (this.aborter === aborter) {
+      this.sourceReceived.value = received;
+      this.aborter = null;
+    }
+    return new Blob(chunks, { type });
+  }
+}
+
+/**
+ * Runs `fetcher` into `target` unless it is loading or loaded already (after an error it runs
+ * again: that is the retry). A result that comes after the signal was reset (released) is dropped.
+ */
+function load<T>(target: Signal<Load<T>>, fetcher: () => Promise<T>): void {
+  const now = target.peek();
+  if (now.state === "loading" || now.state === "ready") return;
+  const loading: Load<T> = { state: "loading" };
+  target.value = loading;
+  fetcher().then(
+    (value) => {
+      if (target.peek() === loading) target.value = { state: "ready", value };
+      else if (isOpenPdf(value)) void value.close();
+    },
+    (error: unknown) => {
+      if (target.peek() === loading) target.value = { state: "error", error };
+    },
+  );
+}
+
+function isOpenPdf(value: unknown): value is OpenPdf {
+  return typeof value === "object" && value !== null && "doc" in value && "close" in value;
+}
+
+/** Results of the last few jobs seen; older ones are dropped. */
+const CACHED_JOBS = 5;
+const cache = new Map<string, JobResults>();
+
+/** The results of a job, the same object for the same job while it is cached. */
+export function resultsFor(job: Pick<Job, "id" | "kind" | "file">): JobResults {
+  let results = cache.get(job.id);
+  if (results) cache.delete(job.id);
+  else results = new JobResults(job);
+  cache.set(job.id, results);
+  for (const [id, old] of cache) {
+    if (cache.size <= CACHED_JOBS) break;
+    old.releaseSource();
+    cache.delete(id);
+  }
+  return results;
+}
+
+/** The file name of a Content-Disposition header: `filename*` (RFC 5987) first, else `filename`. */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended?.[1]) {
+    try {
+      return safeName(decodeURIComponent(extended[1].trim()));
+    } catch {
+      // A malformed encoding: fall back to the plain name.
+    }
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/.exec(header);
+  const name = plain?.[1]?.replace(/\\(.)/g, "$1") ?? plain?.[2];
+  return name ? safeName(name) : null;
+}
+
+function safeName(name: string): string | null {
+  const base = name.split(/[/\\]/).pop()?.trim() ?? "";
+  return base === "" || base === "." || base === ".." ? null : base;
+}
+
+/** The name a result is saved under without a usable header: the upload's name, its extension swapped. */
+export function defaultFilename(fileName: string, format: string): string {
+  const base = fileName.replace(/\.[^.]*$/, "").trim() || "result";
+  return `${base}.${format}`;
+}
+
+/** Saves a blob as a file through a temporary `<a download>`. */
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The download has its own reference once started; give slow browsers a minute.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** The index of the segment playing at `time` (seconds), or -1 between and outside segments. */
+export function segmentAt(segments: readonly Pick<AvSegment, "start" | "end">[], time: number): number {
+  let low = 0;
+  let high = segments.length - 1;
+  let found = -1;
+  // The last segment starting at or before `time` (segments are in order).
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if ((segments[mid]?.start ?? Number.POSITIVE_INFINITY) <= time) {
+      found = mid;
+      low = mid + 1;
+    } else high = mid - 1;
+  }
+  const segment = segments[found];
+  return segment && time < segment.end ? found : -1;
+}
+
+/** The failed parts of a job: from its JSON result once loaded, else from the job itself. */
+export function failedParts(job: Pick<Job, "parts">, data: Load<ResultData>): PartFailure[] {
+  if (data.state === "ready") return data.value.failed_parts ?? [];
+  return (job.parts?.failed ?? []) as PartFailure[];
+}
+
+/** The transcript as WebVTT captions, for the player's caption track. */
+export function toWebVtt(segments: readonly Pick<AvSegment, "start" | "end" | "text">[]): string {
+  const time = (seconds: number) => {
+    const ms = Math.max(0, Math.round(seconds * 1000));
+    const h = String(Math.floor(ms / 3_600_000)).padStart(2, "0");
+    const m = String(Math.floor(ms / 60_000) % 60).padStart(2, "0");
+    const s = String(Math.floor(ms / 1000) % 60).padStart(2, "0");
+    return `${h}:${m}:${s}.${String(ms % 1000).padStart(3, "0")}`;
+  };
+  const cues = segments
+    .filter((segment) => segment.text.trim() !== "" && segment.end > segment.start)
+    // "-->" would end a cue's timing line; a blank line would end the cue.
+    .map(
+      (s) =>
+        `${time(s.start)} --> ${time(s.end)}\n${s.text
+          .trim()
+          .replace(/-->/g, "->")
+          .replace(/\n\s*\n/g, "\n")}`,
+    );
+  return ["WEBVTT", ...cues].join("\n\n").concat("\n");
+}

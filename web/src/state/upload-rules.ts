@@ -1,0 +1,106 @@
+import { claimMismatch, detectFileKind, SNIFF_BYTES } from "../../../contracts/file-kind";
+import type { Throughput, UploadLimits, Usage, UserLimits } from "../../../contracts/limits";
+import { formatBytes } from "../format/size";
+
+/**
+ * What the UI decides about a file before sending it, with the API's own rules (contracts): its
+ * type from its first bytes, checked against its name and declared type; its size against the
+ * upload limits; its pages or duration against the per-job limits and what is left of the day's
+ * quota; and an estimate of the processing time from the platform's measured throughput.
+ */
+export type Verdict =
+  | {
+      ok: false;
+      code: "unsupported_media_type" | "media_type_mismatch" | "file_empty" | "payload_too_large";
+      message: string;
+    }
+  | { ok: true; kind: "ocr" | "av"; mime: string; inParts: boolean };
+
+export async function checkType(file: File, uploads: UploadLimits): Promise<Verdict> {
+  if (file.size === 0) return { ok: false, code: "file_empty", message: "The file is empty." };
+  if (file.size > uploads.max_multipart_bytes) {
+    return {
+      ok: false,
+      code: "payload_too_large",
+      message: `The file is ${formatBytes(file.size)}; the largest allowed is ${formatBytes(uploads.max_multipart_bytes)}.`,
+    };
+  }
+  const detected = await detectFileKind(file.slice(0, SNIFF_BYTES));
+  if (!detected) {
+    return {
+      ok: false,
+      code: "unsupported_media_type",
+      message: "Not a supported file: send a PDF, an image (PNG, JPEG, TIFF, WebP) or an audio/video file.",
+    };
+  }
+  const mismatch = claimMismatch(file, detected.mime);
+  if (mismatch) return { ok: false, code: "media_type_mismatch", message: `The content does not match: ${mismatch}.` };
+  return { ok: true, kind: detected.kind, mime: detected.mime, inParts: file.size > uploads.max_direct_bytes };
+}
+
+/** A file's size in the units quotas count: pages (OCR) or audio minutes (A/V). */
+export type Measure = { pages: number } | { minutes: number };
+
+export type Assessment = {
+  /** Seconds of processing expected, or null while nothing has been measured. */
+  estimate_s: number | null;
+  /** Reasons the job would be refused or fail (a per-job limit). */
+  errors: string[];
+  /** Reasons it may be refused (what is left of a quota). */
+  warnings: string[];
+};
+
+export function assess(measure: Measure | null, usage: Usage): Assessment {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const { limits, day } = usage;
+  if (usage.concurrent_jobs >= limits.max_concurrent_jobs) {
+    warnings.push(`${usage.concurrent_jobs} jobs are running, the most at once; it will be refused until one ends.`);
+  }
+  if (day.jobs >= limits.daily_jobs) warnings.push(`Today's ${limits.daily_jobs} jobs are used up.`);
+  if (!measure) return { estimate_s: null, errors, warnings };
+  if ("pages" in measure) {
+    checkAgainst(measure.pages, "pages", limits.max_pages_per_job, limits.daily_pages - day.pages, errors, warnings);
+  } else {
+    const minutes = Math.round(measure.minutes * 10) / 10;
+    checkAgainst(
+      minutes,
+      "minutes",
+      limits.max_minutes_per_job,
+      limits.daily_audio_minutes - day.audio_minutes,
+      errors,
+      warnings,
+    );
+  }
+  return { estimate_s: estimateSeconds(measure, usage.throughput), errors, warnings };
+}
+
+function checkAgainst(
+  amount: number,
+  unit: string,
+  perJob: number,
+  leftToday: number,
+  errors: string[],
+  warnings: string[],
+) {
+  if (amount > perJob) errors.push(`${amount} ${unit} is over the limit of ${perJob} ${unit} per job.`);
+  else if (amount > leftToday) {
+    warnings.push(
+      `${amount} ${unit} is more than is left of today's quota (${Math.max(0, Math.floor(leftToday))} ${unit}).`,
+    );
+  }
+}
+
+export function estimateSeconds(measure: Measure, throughput: Throughput): number | null {
+  const rate = "pages" in measure ? throughput.ocr_per_page : throughput.av_per_minute;
+  if (!rate) return null;
+  return ("pages" in measure ? measure.pages : measure.minutes) * rate.seconds_per_unit;
+}
+
+/** The parts of a multipart upload still to send, given which ones the API has. */
+export function missingParts(partCount: number, received: readonly number[]): number[] {
+  const have = new Set(received);
+  return Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
+}
+
+export type { UserLimits };

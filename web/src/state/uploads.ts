@@ -1,0 +1,122 @@
+import { computed, signal } from "@preact/signals";
+import type { Job } from "../api/client";
+import { uploadInParts, uploadWhole } from "../api/uploads";
+import { countPdfPages } from "../lib/pdf";
+import { type Assessment, assess, checkType, type Measure, type Verdict } from "./upload-rules";
+import { loadUsage, usage } from "./usage";
+
+/**
+ * The files chosen on the upload page: each is checked (type, size), measured (pages or duration,
+ * read in the browser) and assessed (limits, quota, estimated time) before anything is sent; then
+ * sent with byte progress, two at a time.
+ */
+export type UploadItem = {
+  id: string;
+  file: File;
+  idempotencyKey: string;
+  state: "checking" | "rejected" | "ready" | "uploading" | "sent" | "failed";
+  verdict: Verdict | null;
+  measure: Measure | null;
+  assessment: Assessment | null;
+  sent: number;
+  job: Job | null;
+  error: unknown;
+};
+
+export const uploadItems = signal<UploadItem[]>([]);
+export const readyCount = computed(() => uploadItems.value.filter((i) => i.state === "ready").length);
+
+const PARALLEL = 2;
+
+function update(id: string, patch: Partial<UploadItem>) {
+  uploadItems.value = uploadItems.value.map((item) => (item.id === id ? { ...item, ...patch } : item));
+}
+
+export async function addFiles(files: Iterable<File>): Promise<void> {
+  const added = [...files].map(
+    (file): UploadItem => ({
+      id: crypto.randomUUID(),
+      file,
+      idempotencyKey: crypto.randomUUID(),
+      state: "checking",
+      verdict: null,
+      measure: null,
+      assessment: null,
+      sent: 0,
+      job: null,
+      error: null,
+    }),
+  );
+  uploadItems.value = [...uploadItems.value, ...added];
+  const current = usage.value ?? (await loadUsage());
+  await Promise.all(added.map((item) => check(item, current)));
+}
+
+async function check(item: UploadItem, current: typeof usage.value) {
+  if (!current) return update(item.id, { state: "failed", error: new Error("usage could not be loaded") });
+  const verdict = await checkType(item.file, current.uploads);
+  if (!verdict.ok) return update(item.id, { state: "rejected", verdict });
+  const measure = await measureFile(item.file, verdict.mime);
+  const assessment = assess(measure, current);
+  update(item.id, { state: assessment.errors.length > 0 ? "rejected" : "ready", verdict, measure, assessment });
+}
+
+/** Pages of a PDF (PDF.js), 1 for an image, the duration of audio or video (the browser's own decoder). */
+export async function measureFile(file: File, mime: string): Promise<Measure | null> {
+  if (mime === "application/pdf") {
+    const pages = await countPdfPages(file);
+    return pages === null ? null : { pages };
+  }
+  if (mime.startsWith("image/")) return { pages: 1 };
+  const seconds = await mediaDuration(file, mime.startsWith("video/") ? "video" : "audio");
+  return seconds === null ? null : { minutes: seconds / 60 };
+}
+
+function mediaDuration(file: File, tag: "audio" | "video"): Promise<number | null> {
+  return new Promise((resolve) => {
+    const media = document.createElement(tag);
+    const url = URL.createObjectURL(file);
+    const done = (value: number | null) => {
+      URL.revokeObjectURL(url);
+      media.removeAttribute("src");
+      resolve(value);
+    };
+    media.preload = "metadata";
+    media.onloadedmetadata = () => done(Number.isFinite(media.duration) ? media.duration : null);
+    media.onerror = () => done(null);
+    setTimeout(() => done(null), 10_000);
+    media.src = url;
+  });
+}
+
+export function removeItem(id: string): void {
+  uploadItems.value = uploadItems.value.filter((item) => item.id !== id);
+}
+
+export function clearFinished(): void {
+  uploadItems.value = uploadItems.value.filter((item) => item.state !== "sent" && item.state !== "rejected");
+}
+
+/** Sends every ready file (and any that failed to send: same Idempotency-Key, so no second job). */
+export async function sendAll(): Promise<void> {
+  const queue = uploadItems.value.filter((i) => i.state === "ready" || (i.state === "failed" && i.verdict?.ok));
+  for (const item of queue) update(item.id, { state: "uploading", error: null });
+  const workers = Array.from({ length: PARALLEL }, async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) await send(item);
+  });
+  await Promise.all(workers);
+  void loadUsage();
+}
+
+async function send(item: UploadItem) {
+  const onProgress = (sent: number) => update(item.id, { sent });
+  try {
+    const inParts = item.verdict?.ok === true && item.verdict.inParts;
+    const job = inParts
+      ? await uploadInParts(item.file, item.idempotencyKey, onProgress)
+      : await uploadWhole(item.file, item.idempotencyKey, onProgress);
+    update(item.id, { state: "sent", job, sent: item.file.size });
+  } catch (err) {
+    update(item.id, { state: "failed", error: err });
+  }
+}

@@ -1,0 +1,79 @@
+import type { ComponentChildren } from "preact";
+import { useId, useRef, useState } from "preact/hooks";
+import { copyText } from "../../state/account";
+
+/**
+ * A secret the API shows this once (a new API key, a webhook signing secret): in a read-only field
+ * to select, a Copy button with a visible confirmation, the warning that it will not be shown
+ * again, and Done to hide it.
+ */
+export function SecretReveal({
+  title,
+  label,
+  value,
+  testId,
+  onDone,
+  children,
+}: {
+  title: string;
+  label: string;
+  value: string;
+  testId: string;
+  onDone: () => void;
+  children?: ComponentChildren;
+}) {
+  const id = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const [copy, setCopy] = useState<"idle" | "copied" | "failed">("idle");
+
+  async function onCopy() {
+    const done = await copyText(value);
+    setCopy(done ? "copied" : "failed");
+    if (!done) input.current?.select();
+  }
+
+  return (
+    <section class="secret stack" aria-labelledby={`${id}-title`}>
+      <p id={`${id}-title`}>
+        <strong>{title}</strong>
+      </p>
+      <div class="field">
+        <label for={id}>{label}</label>
+        <div class="secret-value">
+          <input
+            id={id}
+            ref={input}
+            class="grow"
+            type="text"
+            readOnly
+            value={value}
+            data-testid={testId}
+            spellcheck={false}
+            autoComplete="off"
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <button type="button" class="primary" onClick={onCopy}>
+            Copy
+          </button>
+        </div>
+      </div>
+      <p role="status" class="small">
+        {copy === "copied" && <span class="copied">Copied</span>}
+        {copy === "failed" && (
+          <span class="warning">
+            The browser did not allow copying: the text is selected, copy it with Ctrl+C (⌘C on a Mac).
+          </span>
+        )}
+      </p>
+      <p class="warning">
+        <strong>It will not be shown again.</strong> Keep it somewhere safe now; if it is lost, make a new one.
+      </p>
+      {children}
+      <div class="row">
+        <button type="button" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </section>
+  );
+}

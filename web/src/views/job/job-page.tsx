@@ -1,0 +1,163 @@
+import { useSignal } from "@preact/signals";
+import { api, type Job, unwrap } from "../../api/client";
+import { formatDate, formatTime } from "../../format/date";
+import { formatClock } from "../../format/duration";
+import { formatBytes } from "../../format/size";
+import { explainError, STATUS_LABELS } from "../../format/status";
+import type { Change, Mode } from "../../state/live-jobs";
+import { ErrorNotice } from "../components/error-notice";
+import { JobProgressBar, StatusBadge, useLiveJob } from "../components/job-status";
+import { ResultsPanel } from "../results/results-panel";
+import "./job.css";
+
+const MODE_TEXT: Record<Mode, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  polling: "Reconnecting (checking periodically)",
+  done: "Finished",
+};
+
+export function JobPage({ id = "" }: { id?: string }) {
+  const live = useLiveJob(id);
+  const job = live.job.value;
+  if (!job) {
+    return live.error.value ? (
+      <ErrorNotice error={live.error.value} title="This job could not be opened" />
+    ) : (
+      <p class="muted">Loading…</p>
+    );
+  }
+  return (
+    <div class="stack">
+      <div class="row">
+        <h1 class="grow truncate" title={job.file.name}>
+          {job.file.name}
+        </h1>
+        <StatusBadge status={job.status} />
+        <span class="small muted" data-testid="live-mode" data-mode={live.mode.value}>
+          {MODE_TEXT[live.mode.value]}
+        </span>
+      </div>
+      <section class="card stack" aria-label="Status">
+        <JobFacts job={job} />
+        <JobProgressBar job={job} />
+        {job.status === "failed" && job.error && <JobFailure job={job} />}
+        {job.parts && job.parts.failed.length > 0 && job.status === "succeeded" && (
+          <p class="warning small">
+            ⚠ {job.parts.failed.length} of {job.parts.total} parts failed; their pages or spans are missing from the
+            results.
+          </p>
+        )}
+        {(job.status === "queued" || job.status === "processing") && <CancelButton id={job.id} />}
+        <Timeline history={live.history.value} />
+      </section>
+      {job.status === "succeeded" && <ResultsPanel job={job} />}
+    </div>
+  );
+}
+
+function JobFacts({ job }: { job: Job }) {
+  const size = job.file.pages
+    ? `${job.file.pages} ${job.file.pages === 1 ? "page" : "pages"}`
+    : job.file.duration_s
+      ? formatClock(job.file.duration_s)
+      : null;
+  return (
+    <dl class="facts small">
+      <dt>Kind</dt>
+      <dd>{job.kind === "ocr" ? "Text (OCR)" : "Transcript"}</dd>
+      <dt>File</dt>
+      <dd>
+        {formatBytes(job.file.size)} · {job.file.mime}
+        {size && ` · ${size}`}
+      </dd>
+      <dt>Created</dt>
+      <dd>{formatDate(job.created_at)}</dd>
+      {job.finished_at && (
+        <>
+          <dt>Finished</dt>
+          <dd>{formatDate(job.finished_at)}</dd>
+        </>
+      )}
+      <dt>Job id</dt>
+      <dd>
+        <code>{job.id}</code>
+      </dd>
+      <dt>Request id</dt>
+      <dd>
+        <code data-testid="job-request-id">{job.request_id}</code>
+      </dd>
+    </dl>
+  );
+}
+
+function JobFailure({ job }: { job: Job }) {
+  const error = job.error;
+  if (!error) return null;
+  const { title, action } = explainError(error.code);
+  return (
+    <div class="error-box" role="alert" data-testid="job-error">
+      <p>
+        <strong>{title}</strong> <code class="code">{error.code}</code>
+      </p>
+      <p>{error.message}</p>
+      <p class="muted">What to do: {action}</p>
+      <p class="muted small">
+        When reporting it, quote job <code>{job.id}</code> and request <code>{job.request_id}</code>.
+      </p>
+    </div>
+  );
+}
+
+function CancelButton({ id }: { id: string }) {
+  const busy = useSignal(false);
+  const error = useSignal<unknown>(null);
+  return (
+    <div>
+      <button
+        type="button"
+        class="danger"
+        disabled={busy.value}
+        onClick={async () => {
+          busy.value = true;
+          try {
+            await unwrap(api.POST("/v1/jobs/{id}/cancel", { params: { path: { id } } }));
+            error.value = null;
+          } catch (err) {
+            error.value = err;
+          } finally {
+            busy.value = false;
+          }
+        }}
+      >
+        Cancel job
+      </button>
+      {error.value ? <ErrorNotice error={error.value} title="The job could not be canceled" /> : null}
+    </div>
+  );
+}
+
+function Timeline({ history }: { history: Change[] }) {
+  if (history.length === 0) return null;
+  return (
+    <div>
+      <h2>Timeline</h2>
+      <ol class="timeline" data-testid="timeline">
+        {history.map((change) => (
+          <li key={`${change.seq}-${change.to}`}>
+            <StatusBadge status={change.to} />{" "}
+            <time class="small muted" dateTime={change.at}>
+              {formatTime(change.at)}
+            </time>
+            {change.from && (
+              <span class="small muted">
+                {" "}
+                from {STATUS_LABELS[change.from as keyof typeof STATUS_LABELS]?.label ?? change.from}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

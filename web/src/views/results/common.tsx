@@ -1,0 +1,84 @@
+import type { RefObject } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError } from "../../api/client";
+import { formatBytes } from "../../format/size";
+import { ErrorNotice } from "../components/error-notice";
+
+/** A fetch under way, announced politely; with a byte count when its size is known. */
+export function Loading({ label, received, total }: { label: string; received?: number; total?: number }) {
+  const counted = received !== undefined && total !== undefined && total > 0;
+  return (
+    <div class="results-loading" role="status" aria-live="polite">
+      <p class="muted">
+        <span class="results-spinner" aria-hidden="true" /> {label}
+        {counted && ` ${formatBytes(received)} of ${formatBytes(total)}`}
+      </p>
+      {counted && <progress max={total} value={received} aria-label={label} />}
+    </div>
+  );
+}
+
+/** A failed fetch: the problem as ErrorNotice shows it, and a button to try again. */
+export function LoadFailed({ error, title, onRetry }: { error: unknown; title: string; onRetry?: () => void }) {
+  return (
+    <div class="stack">
+      <ErrorNotice error={asApiError(error)} title={title} />
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * An error that is not the API's (the network, PDF.js, the clipboard) as an ApiError, so that
+ * ErrorNotice shows what it says rather than only "Internal error".
+ */
+export function asApiError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new ApiError({ code: "internal_error", title: "Error", status: 0, request_id: "", detail });
+}
+
+/** An object URL for a blob while the component shows it, revoked when it no longer does. */
+export function useObjectUrl(blob: Blob | null): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!blob) {
+      setUrl(null);
+      return;
+    }
+    const made = URL.createObjectURL(blob);
+    setUrl(made);
+    return () => URL.revokeObjectURL(made);
+  }, [blob]);
+  return url;
+}
+
+/** Whether the element is within `margin` of the viewport (true where IntersectionObserver is missing). */
+export function useNearViewport(ref: RefObject<Element | null>, margin = "800px 0px"): boolean {
+  const [near, setNear] = useState(false);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    if (typeof IntersectionObserver === "undefined") {
+      setNear(true);
+      return;
+    }
+    const observer = new IntersectionObserver(
+      (entries) => {
+        const last = entries[entries.length - 1];
+        if (last) setNear(last.isIntersecting);
+      },
+      { rootMargin: margin },
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref, margin]);
+  return near;
+}
+
+/** "87%" */
+export const percent = (confidence: number): string => `${Math.round(confidence * 100)}%`;

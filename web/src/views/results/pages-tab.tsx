@@ -1,0 +1,337 @@
+import type { PDFDocumentProxy, PDFPageProxy, RenderTask } from "pdfjs-dist";
+import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
+import type { OcrPage, OcrResult } from "../../../../contracts/results";
+import type { Job } from "../../api/client";
+import { formatBytes } from "../../format/size";
+import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } from "../../state/results";
+import { ErrorNotice } from "../components/error-notice";
+import { asApiError, LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
+
+/** The pages of an OCR job with the recognized lines drawn over them. */
+export function PagesTab({ job, results }: { job: Job; results: JobResults }) {
+  useEffect(() => {
+    results.loadData();
+  }, [results]);
+  const data = results.data.value;
+  if (data.state === "error") {
+    return <LoadFailed error={data.error} title="The pages could not be loaded" onRetry={() => results.loadData()} />;
+  }
+  if (data.state !== "ready") return <Loading label="Loading the pages…" />;
+  if (data.value.kind !== "ocr") return null;
+  return <Pages job={job} results={results} result={data.value} />;
+}
+
+function Pages({ job, results, result }: { job: Job; results: JobResults; result: OcrResult }) {
+  const source = pageSourceOf(job.file);
+  const total = Math.max(job.file.pages ?? 0, ...result.pages.map((p) => p.page));
+  if (result.pages.length === 0) return <p class="muted">The result has no pages.</p>;
+  return (
+    <div class="stack">
+      {source.kind === "image" && (
+        <ImagePages results={results} pages={result.pages} total={total} size={job.file.size} />
+      )}
+      {source.kind === "pdf" && <PdfPages results={results} pages={result.pages} total={total} size={job.file.size} />}
+      {source.kind === "none" && (
+        <>
+          <p class="results-note">
+            {source.reason === "tiff"
+              ? "Browsers cannot show TIFF images, so each page's recognized text is shown on its own."
+              : source.reason === "too_large"
+                ? `The file is ${formatBytes(job.file.size)}, over the ${formatBytes(MAX_PAGE_SOURCE_BYTES)} the page view loads, so each page's recognized text is shown on its own.`
+                : "This type of file cannot be shown in the browser, so each page's recognized text is shown on its own."}
+          </p>
+          <TextPages pages={result.pages} total={total} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <p class="small muted results-legend">
+      <span class="legend-box" aria-hidden="true" /> a recognized line{" "}
+      <span class="legend-box low" aria-hidden="true" /> recognized with low confidence (under {percent(LOW_CONFIDENCE)}
+      ). Hover over a line, or tab to it, to see its text and confidence.
+    </p>
+  );
+}
+
+function ImagePages({
+  results,
+  pages,
+  total,
+  size,
+}: {
+  results: JobResults;
+  pages: OcrPage[];
+  total: number;
+  size: number;
+}) {
+  useEffect(() => {
+    results.loadSource();
+  }, [results]);
+  const source = results.source.value;
+  const url = useObjectUrl(source.state === "ready" ? source.value : null);
+  if (source.state === "error") {
+    return (
+      <>
+        <LoadFailed error={source.error} title="The image could not be loaded" onRetry={() => results.loadSource()} />
+        <TextPages pages={pages} total={total} />
+      </>
+    );
+  }
+  if (source.state !== "ready" || !url) {
+    return <Loading label="Loading the image…" received={results.sourceReceived.value} total={size} />;
+  }
+  return (
+    <>
+      <Legend />
+      {pages.map((page, i) =>
+        // An image has one page; more would come from a multi-page format, which is not drawn.
+        i === 0 ? (
+          <PageFigure key={page.page} page={page} total={total} image={url} />
+        ) : (
+          <TextPage key={page.page} page={page} total={total} />
+        ),
+      )}
+    </>
+  );
+}
+
+function PdfPages({
+  results,
+  pages,
+  total,
+  size,
+}: {
+  results: JobResults;
+  pages: OcrPage[];
+  total: number;
+  size: number;
+}) {
+  useEffect(() => {
+    results.loadPdf();
+  }, [results]);
+  const pdf = results.pdf.value;
+  if (pdf.state === "error") {
+    return (
+      <>
+        <LoadFailed error={pdf.error} title="The PDF could not be shown" onRetry={() => results.loadPdf()} />
+        <TextPages pages={pages} total={total} />
+      </>
+    );
+  }
+  if (pdf.state !== "ready") {
+    return <Loading label="Loading the PDF…" received={results.sourceReceived.value} total={size} />;
+  }
+  return (
+    <>
+      <Legend />
+      {pages.map((page) => (
+        <PageFigure key={page.page} page={page} total={total} pdf={pdf.value.doc} />
+      ))}
+    </>
+  );
+}
+
+function PageHeading({ page, total, id }: { page: OcrPage; total: number; id: string }) {
+  return (
+    <>
+      <h3 id={id} class="results-page-heading">
+        Page {page.page} of {total}
+      </h3>
+      {page.source === "text-layer" && <p class="small muted">Text taken from the PDF's own text layer.</p>}
+    </>
+  );
+}
+
+/** One page: its image (or PDF rendering) with its lines over it, drawn once it nears the viewport. */
+function PageFigure({
+  page,
+  total,
+  image,
+  pdf,
+}: {
+  page: OcrPage;
+  total: number;
+  image?: string;
+  pdf?: PDFDocumentProxy;
+}) {
+  const headingId = useId();
+  const frame = useRef<HTMLDivElement>(null);
+  const near = useNearViewport(frame);
+  const [failure, setFailure] = useState<unknown>(null);
+  const blank = page.width <= 0 || page.height <= 0;
+  return (
+    <section class="results-page" aria-labelledby={headingId} data-testid="result-page">
+      <PageHeading page={page} total={total} id={headingId} />
+      {failure !== null && <ErrorNotice error={asApiError(failure)} title="This page could not be drawn" />}
+      {blank ? (
+        <pre class="results-page-text">{page.text}</pre>
+      ) : (
+        <div
+          ref={frame}
+          class="results-page-frame"
+          style={{
+            aspectRatio: `${page.width} / ${page.height}`,
+            // An image is not blown up past its own size; a PDF page fits the panel.
+            maxWidth: image && page.unit === "px" ? `${page.width}px` : undefined,
+          }}
+        >
+          {image && <img src={image} alt={`Page ${page.page}`} draggable={false} />}
+          {pdf && near && <PdfCanvas pdf={pdf} pageNumber={page.page} onError={setFailure} />}
+          {near && <LineBoxes page={page} />}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The largest canvas drawn (browsers refuse larger ones, and memory adds up over pages). */
+const MAX_CANVAS_PIXELS = 16_000_000;
+
+/** A PDF page drawn by PDF.js at the width it is shown at (sharp on high-density screens). */
+function PdfCanvas({
+  pdf,
+  pageNumber,
+  onError,
+}: {
+  pdf: PDFDocumentProxy;
+  pageNumber: number;
+  onError: (error: unknown) => void;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [drawn, setDrawn] = useState(false);
+  useEffect(() => {
+    let cancelled = false;
+    let task: RenderTask | null = null;
+    let pdfPage: PDFPageProxy | null = null;
+    const element = canvas.current;
+    (async () => {
+      if (!element) return;
+      pdfPage = await pdf.getPage(pageNumber);
+      if (cancelled) return;
+      const natural = pdfPage.getViewport({ scale: 1 });
+      const shown = element.parentElement?.clientWidth || natural.width;
+      let scale = (shown * (window.devicePixelRatio || 1)) / natural.width;
+      const pixels = natural.width * natural.height * scale * scale;
+      if (pixels > MAX_CANVAS_PIXELS) scale *= Math.sqrt(MAX_CANVAS_PIXELS / pixels);
+      const viewport = pdfPage.getViewport({ scale });
+      element.width = Math.floor(viewport.width);
+      element.height = Math.floor(viewport.height);
+      task = pdfPage.render({ canvas: element, viewport });
+      await task.promise;
+      if (!cancelled) setDrawn(true);
+    })().catch((error: unknown) => {
+      if (!cancelled && (error as { name?: string } | null)?.name !== "RenderingCancelledException") onError(error);
+    });
+    return () => {
+      cancelled = true;
+      task?.cancel();
+      pdfPage?.cleanup();
+      // Free the canvas's memory now rather than when it is collected.
+      if (element) {
+        element.width = 0;
+        element.height = 0;
+      }
+    };
+  }, [pdf, pageNumber, onError]);
+  return <canvas ref={canvas} class={drawn ? "drawn" : undefined} aria-label={`Page ${pageNumber}`} role="img" />;
+}
+
+type Line = OcrPage["blocks"][number]["lines"][number];
+
+const pct = (value: number, of: number) => `${Math.min(100, Math.max(0, (value / of) * 100))}%`;
+
+/**
+ * The recognized lines as boxes over the page, placed in percent of the page's size (bbox units —
+ * px or pt — are those of the page's width and height, so the boxes follow the page at any width).
+ * Hovering, focusing or tapping a line shows its text and confidence.
+ */
+function LineBoxes({ page }: { page: OcrPage }) {
+  const lines = useMemo(() => page.blocks.flatMap((block) => block.lines), [page]);
+  const [active, setActive] = useState<number | null>(null);
+  const shown = active === null ? undefined : lines[active];
+  const leave = (i: number) => setActive((at) => (at === i ? null : at));
+  return (
+    <div class="results-lines">
+      {lines.map((line, i) => {
+        const [x0, y0, x1, y1] = line.bbox;
+        const low = line.confidence < LOW_CONFIDENCE;
+        return (
+          <button
+            key={i}
+            type="button"
+            class={low ? "results-line low" : "results-line"}
+            style={{
+              left: pct(x0, page.width),
+              top: pct(y0, page.height),
+              width: pct(x1 - x0, page.width),
+              height: pct(y1 - y0, page.height),
+            }}
+            aria-label={`${line.text} (confidence ${percent(line.confidence)}${low ? ", low" : ""})`}
+            onMouseEnter={() => setActive(i)}
+            onMouseLeave={() => leave(i)}
+            onFocus={() => setActive(i)}
+            onBlur={() => leave(i)}
+            onClick={() => setActive(i)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") setActive(null);
+            }}
+          />
+        );
+      })}
+      {shown && <LineTip line={shown} page={page} />}
+    </div>
+  );
+}
+
+/** The tooltip of a line: below it (above near the bottom), kept inside the page. */
+function LineTip({ line, page }: { line: Line; page: OcrPage }) {
+  const [x0, y0, x1, y1] = line.bbox;
+  const right = x0 / page.width > 0.5;
+  const above = y1 / page.height > 0.8;
+  const low = line.confidence < LOW_CONFIDENCE;
+  return (
+    <div
+      role="tooltip"
+      class="results-tip"
+      style={{
+        ...(right ? { right: pct(page.width - x1, page.width) } : { left: pct(x0, page.width) }),
+        ...(above ? { bottom: pct(page.height - y0, page.height) } : { top: pct(y1, page.height) }),
+      }}
+    >
+      <span class="results-tip-text">{line.text || "(no text)"}</span>
+      <span class={low ? "results-tip-confidence low" : "results-tip-confidence"}>
+        Confidence {percent(line.confidence)}
+        {low && " (low)"}
+      </span>
+    </div>
+  );
+}
+
+/** Pages as their text alone (no image to show). */
+function TextPages({ pages, total }: { pages: OcrPage[]; total: number }) {
+  return (
+    <>
+      {pages.map((page) => (
+        <TextPage key={page.page} page={page} total={total} />
+      ))}
+    </>
+  );
+}
+
+function TextPage({ page, total }: { page: OcrPage; total: number }) {
+  const headingId = useId();
+  return (
+    <section class="results-page" aria-labelledby={headingId} data-testid="result-page">
+      <PageHeading page={page} total={total} id={headingId} />
+      {page.text.trim() === "" ? (
+        <p class="muted small">No text was found on this page.</p>
+      ) : (
+        <pre class="results-page-text">{page.text}</pre>
+      )}
+    </section>
+  );
+}

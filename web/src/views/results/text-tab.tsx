@@ -1,0 +1,147 @@
+import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
+import { findMatches, MAX_MATCHES, splitAtMatches, stepMatch } from "../../lib/text-search";
+import type { JobResults } from "../../state/results";
+import { ErrorNotice } from "../components/error-notice";
+import { asApiError, LoadFailed, Loading } from "./common";
+
+/** The txt result: searchable, copyable. */
+export function TextTab({ results }: { results: JobResults }) {
+  useEffect(() => {
+    results.loadText();
+  }, [results]);
+  const text = results.text.value;
+  if (text.state === "error") {
+    return <LoadFailed error={text.error} title="The text could not be loaded" onRetry={() => results.loadText()} />;
+  }
+  if (text.state !== "ready") return <Loading label="Loading the text…" />;
+  return <TextViewer text={text.value} />;
+}
+
+/** How long "Copied" stays up. */
+const COPIED_MS = 2500;
+/** How long typing pauses before the search runs (long texts make each search costly). */
+const SEARCH_DELAY_MS = 150;
+
+type CopyState = { state: "idle" } | { state: "copied" } | { state: "failed"; error: unknown };
+
+function TextViewer({ text }: { text: string }) {
+  const [input, setInput] = useState("");
+  const [query, setQuery] = useState("");
+  const [current, setCurrent] = useState(-1);
+  const [copy, setCopy] = useState<CopyState>({ state: "idle" });
+  const viewer = useRef<HTMLElement>(null);
+  const copiedTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const searchId = useId();
+
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(input), input === "" ? 0 : SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [input]);
+  useEffect(() => () => clearTimeout(copiedTimer.current), []);
+
+  const matches = useMemo(() => findMatches(text, query), [text, query]);
+  const pieces = useMemo(() => splitAtMatches(text, matches), [text, matches]);
+  const capped = matches.length >= MAX_MATCHES;
+
+  // A new search starts at its first match.
+  useEffect(() => setCurrent(matches.length > 0 ? 0 : -1), [matches]);
+
+  // The current match is scrolled to the middle of the viewer (the page itself stays where it is).
+  useEffect(() => {
+    const box = viewer.current;
+    const mark = current < 0 ? null : box?.querySelector<HTMLElement>(`mark[data-match="${current}"]`);
+    if (!box || !mark) return;
+    const top = mark.offsetTop - box.clientHeight / 2 + mark.offsetHeight / 2;
+    box.scrollTo({ top: Math.max(0, top), behavior: "auto" });
+  }, [current, pieces]);
+
+  const step = (direction: 1 | -1) => setCurrent((at) => stepMatch(at, matches.length, direction));
+
+  async function copyText() {
+    clearTimeout(copiedTimer.current);
+    try {
+      if (!navigator.clipboard)
+        throw new Error("The browser does not allow copying here: select the text and copy it.");
+      await navigator.clipboard.writeText(text);
+      setCopy({ state: "copied" });
+      copiedTimer.current = setTimeout(() => setCopy({ state: "idle" }), COPIED_MS);
+    } catch (error) {
+      setCopy({ state: "failed", error });
+    }
+  }
+
+  const count =
+    query === "" ? "" : matches.length === 0 ? "No matches" : `${current + 1} of ${matches.length}${capped ? "+" : ""}`;
+
+  return (
+    <div class="stack">
+      <div class="results-toolbar">
+        <div class="results-search">
+          <label for={searchId}>Search in text</label>
+          <div class="row">
+            <input
+              id={searchId}
+              type="search"
+              class="grow"
+              value={input}
+              autocomplete="off"
+              spellcheck={false}
+              onInput={(e) => setInput(e.currentTarget.value)}
+              onKeyDown={(e) => {
+                if (e.key !== "Enter") return;
+                e.preventDefault();
+                if (query !== input) setQuery(input);
+                else step(e.shiftKey ? -1 : 1);
+              }}
+            />
+            <button type="button" onClick={() => step(-1)} disabled={matches.length === 0}>
+              Previous
+            </button>
+            <button type="button" onClick={() => step(1)} disabled={matches.length === 0}>
+              Next
+            </button>
+            <output class="results-count small muted" aria-live="polite" data-testid="search-count">
+              {count}
+            </output>
+          </div>
+          {capped && <p class="small muted">Only the first {MAX_MATCHES.toLocaleString()} matches are marked.</p>}
+        </div>
+        <div class="row">
+          <button type="button" onClick={copyText}>
+            Copy text
+          </button>
+          <span class="small results-copied" role="status">
+            {copy.state === "copied" ? "Copied" : ""}
+          </span>
+        </div>
+      </div>
+      {copy.state === "failed" && <ErrorNotice error={asApiError(copy.error)} title="The text could not be copied" />}
+      {text.trim() === "" && <p class="muted">No text was found in this file.</p>}
+      <section
+        ref={viewer}
+        class="results-text"
+        aria-label="Extracted text"
+        data-testid="result-text"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+        tabIndex={0}
+      >
+        <pre>
+          {pieces.map((piece) =>
+            piece.match < 0 ? (
+              piece.text
+            ) : (
+              <mark
+                key={`m${piece.match}`}
+                data-match={piece.match}
+                class={piece.match === current ? "current" : undefined}
+                aria-current={piece.match === current ? "true" : undefined}
+              >
+                {piece.text}
+              </mark>
+            ),
+          )}
+        </pre>
+      </section>
+    </div>
+  );
+}

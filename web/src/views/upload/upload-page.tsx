@@ -1,0 +1,189 @@
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import type { Job } from "../../api/client";
+import { formatClock, formatSpan } from "../../format/duration";
+import { formatBytes } from "../../format/size";
+import {
+  addFiles,
+  clearFinished,
+  readyCount,
+  removeItem,
+  sendAll,
+  type UploadItem,
+  uploadItems,
+} from "../../state/uploads";
+import { loadUsage, usage } from "../../state/usage";
+import { ErrorNotice } from "../components/error-notice";
+import { JobProgressBar, StatusBadge, useLiveJob } from "../components/job-status";
+import "./upload.css";
+
+const ACCEPT =
+  ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.webp,.wav,.mp3,.m4a,.aac,.ogg,.oga,.opus,.flac,.mp4,.m4v,.mov,.mkv,.webm";
+
+export function UploadPage() {
+  const dragging = useSignal(false);
+  const sending = useSignal(false);
+  useEffect(() => {
+    void loadUsage();
+  }, []);
+  const onFiles = (files: FileList | null) => {
+    if (files && files.length > 0) void addFiles(Array.from(files));
+  };
+  return (
+    <div class="stack">
+      <h1>Upload</h1>
+      {/* Dropping is a shortcut for the picker inside, which is the keyboard's way in. */}
+      <section
+        aria-label="Choose or drop files"
+        class={`dropzone card${dragging.value ? " dragging" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          dragging.value = true;
+        }}
+        onDragLeave={() => (dragging.value = false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          dragging.value = false;
+          onFiles(e.dataTransfer?.files ?? null);
+        }}
+      >
+        <p>
+          <strong>Drop files here</strong> or
+        </p>
+        <label class="button primary" for="file-input">
+          Choose files
+        </label>
+        <input
+          id="file-input"
+          class="visually-hidden"
+          type="file"
+          multiple
+          accept={ACCEPT}
+          onChange={(e) => {
+            onFiles(e.currentTarget.files);
+            e.currentTarget.value = "";
+          }}
+        />
+        <p class="small muted">
+          PDF, PNG, JPEG, TIFF, WebP for text; WAV, MP3, M4A, AAC, Ogg, Opus, FLAC, MP4, MOV, MKV, WebM for transcripts.
+          {usage.value &&
+            ` Up to ${formatBytes(usage.value.uploads.max_multipart_bytes)}; files over ${formatBytes(
+              usage.value.uploads.max_direct_bytes,
+            )} are sent in parts and resume if the connection breaks.`}
+        </p>
+      </section>
+
+      {uploadItems.value.length > 0 && (
+        <section class="card stack" aria-labelledby="files-heading">
+          <div class="row">
+            <h2 id="files-heading" class="grow">
+              Files
+            </h2>
+            <button type="button" onClick={clearFinished}>
+              Clear finished
+            </button>
+            <button
+              type="button"
+              class="primary"
+              disabled={readyCount.value === 0 || sending.value}
+              onClick={async () => {
+                sending.value = true;
+                await sendAll();
+                sending.value = false;
+              }}
+            >
+              {readyCount.value === 0
+                ? "Upload"
+                : readyCount.value === 1
+                  ? "Upload 1 file"
+                  : `Upload ${readyCount.value} files`}
+            </button>
+          </div>
+          <ul class="upload-list">
+            {uploadItems.value.map((item) => (
+              <UploadRow key={item.id} item={item} />
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function UploadRow({ item }: { item: UploadItem }) {
+  const { file, verdict, measure, assessment } = item;
+  return (
+    <li class="upload-item" data-testid="upload-item" data-state={item.state}>
+      <div class="row">
+        <strong class="grow truncate" title={file.name}>
+          {file.name}
+        </strong>
+        <span class="small muted">{formatBytes(file.size)}</span>
+        {verdict?.ok && <span class="badge neutral">{verdict.kind === "ocr" ? "Text (OCR)" : "Transcript"}</span>}
+        {(item.state === "ready" || item.state === "rejected" || item.state === "failed") && (
+          <button type="button" class="link" onClick={() => removeItem(item.id)} aria-label={`Remove ${file.name}`}>
+            Remove
+          </button>
+        )}
+      </div>
+      {item.state === "checking" && <p class="small muted">Checking…</p>}
+      {verdict && !verdict.ok && (
+        <div class="error-box" role="alert" data-testid="upload-error">
+          <p>
+            <strong>{verdict.message}</strong> <code class="code">{verdict.code}</code>
+          </p>
+        </div>
+      )}
+      {verdict?.ok && (
+        <p class="small" data-testid="upload-estimate">
+          {measure
+            ? "pages" in measure
+              ? pagesText(measure.pages)
+              : formatClock(measure.minutes * 60)
+            : "Size unknown"}
+          {" · "}
+          {assessment?.estimate_s != null
+            ? `about ${formatSpan(assessment.estimate_s)} to process`
+            : "no processing time measured yet"}
+          {verdict.inParts && " · sent in parts"}
+        </p>
+      )}
+      {assessment?.errors.map((e) => (
+        <p key={e} class="error-box small" role="alert">
+          {e}
+        </p>
+      ))}
+      {assessment?.warnings.map((w) => (
+        <p key={w} class="warning small">
+          ⚠ {w}
+        </p>
+      ))}
+      {(item.state === "uploading" || item.state === "sent") && (
+        <div class="small">
+          <progress max={file.size} value={item.sent} aria-label={`Upload of ${file.name}`} />
+          <span class="muted">
+            {formatBytes(item.sent)} of {formatBytes(file.size)} sent
+          </span>
+        </div>
+      )}
+      {item.state === "failed" && <ErrorNotice error={item.error} title="The upload failed" />}
+      {item.job && <SentJob job={item.job} />}
+    </li>
+  );
+}
+
+const pagesText = (pages: number) => (pages === 1 ? "1 page" : `${pages} pages`);
+
+function SentJob({ job }: { job: Job }) {
+  const live = useLiveJob(job.id, job);
+  const current = live.job.value ?? job;
+  return (
+    <div class="row small">
+      <StatusBadge status={current.status} />
+      <a href={`/jobs/${job.id}`}>Open job</a>
+      <div class="grow">
+        <JobProgressBar job={current} />
+      </div>
+    </div>
+  );
+}
