@@ -1,5 +1,9 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type E2eStack, startE2eStack } from "./stack";
@@ -17,12 +21,26 @@ const SPOKEN = "the quick brown fox jumped over the lazy dog";
 let stack: E2eStack;
 let browser: Browser;
 let page: Page;
+const MiB = 1024 * 1024;
+
 /** Everything the page asked the API for, and every console error or uncaught exception. */
-const requests: { at: number; method: string; path: string }[] = [];
+const requests: { at: number; method: string; path: string; headers: Record<string, string> }[] = [];
 const consoleErrors: string[] = [];
 
+/** A webhook receiver on this machine (the stack lets development endpoints be local). */
+let receiver: Server;
+const received: string[] = [];
+
 beforeAll(async () => {
-  stack = await startE2eStack();
+  receiver = createServer((req, res) => {
+    received.push(req.headers["webhook-id"] as string);
+    res.writeHead(200).end("ok");
+  });
+  await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done));
+  // Small request and part sizes, so the test's large file (12 MB) goes in parts.
+  stack = await startE2eStack({
+    vars: { WEBHOOK_ALLOW_PRIVATE: "true", MAX_UPLOAD_BYTES: String(6 * MiB), UPLOAD_PART_BYTES: String(5 * MiB) },
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -41,7 +59,9 @@ beforeAll(async () => {
   page = await context.newPage();
   page.on("request", (r) => {
     const url = new URL(r.url());
-    if (url.pathname.startsWith("/v1/")) requests.push({ at: Date.now(), method: r.method(), path: url.pathname });
+    if (url.pathname.startsWith("/v1/")) {
+      requests.push({ at: Date.now(), method: r.method(), path: url.pathname, headers: r.headers() });
+    }
   });
   page.on("console", (m) => {
     if (m.type() === "error") consoleErrors.push(m.text());
@@ -51,9 +71,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   stack?.stop();
+  receiver?.close();
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+/** Accessibility rules (axe-core, WCAG 2 A/AA) the current screen breaks in a serious or critical way. */
+async function accessibilityProblems(): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 describe("the web UI", () => {
   let pdfJob = "";
@@ -68,6 +97,10 @@ describe("the web UI", () => {
     await page.reload();
     await page.getByRole("heading", { name: "Upload" }).waitFor();
     expect(await page.getByTestId("signed-in-as").textContent()).toBe("web@example.test");
+    // The UI's files carry its Content-Security-Policy (web/public/_headers).
+    const index = await fetch(`${stack.url}/jobs`);
+    expect(index.headers.get("content-type")).toMatch(/text\/html/);
+    expect(index.headers.get("content-security-policy")).toMatch(/script-src 'self';/);
   });
 
   it("checks files before sending: pages or duration, an estimate, and a refused file's reason", async () => {
@@ -86,6 +119,7 @@ describe("the web UI", () => {
     await refused.waitFor();
     expect(await refused.textContent()).toMatch(/unsupported_media_type/);
     await shot("upload-checked");
+    expect(await accessibilityProblems()).toEqual([]);
   });
 
   it("uploads with byte progress and follows each job live, with no polling while its socket is open", async () => {
@@ -95,7 +129,10 @@ describe("the web UI", () => {
     const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
     [pdfJob = "", audioJob = ""] = hrefs.map((h) => h.split("/").at(-1) ?? "");
     expect(pdfJob).toMatch(/^job_/);
-    // The uploads carried an Idempotency-Key (sending again returns the same jobs).
+    // Each upload carried an Idempotency-Key: sending it again could never make a second job.
+    const creates = requests.filter((r) => r.method === "POST" && r.path === "/v1/jobs");
+    expect(creates).toHaveLength(2);
+    for (const create of creates) expect(create.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
     await shot("upload-sent");
 
     const opened = Date.now();
@@ -155,13 +192,80 @@ describe("the web UI", () => {
     await page.getByRole("tab", { name: "Pages" }).click();
     await page.locator("canvas").first().waitFor();
     await shot("job-pages");
+    expect(await accessibilityProblems()).toEqual([]);
+  });
+
+  it("hides the page view when its flag is switched off, without a deploy", async () => {
+    const admin = {
+      authorization: `Bearer ${stack.createKey("admin@example.test", true)}`,
+      "content-type": "application/json",
+    };
+    const setFlag = (enabled: boolean) =>
+      fetch(`${stack.url}/v1/admin/flags/ui_page_view`, {
+        method: "PUT",
+        headers: admin,
+        body: JSON.stringify({ enabled, rollout_percent: 100 }),
+      });
+    expect((await setFlag(false)).status).toBe(200);
+    try {
+      await page.reload();
+      await page.getByRole("tab", { name: "Text" }).waitFor();
+      expect(await page.getByRole("tab").allTextContents()).toEqual(["Text", "Downloads"]);
+    } finally {
+      await setFlag(true);
+    }
+    await page.reload();
+    await page.getByRole("tab", { name: "Pages" }).waitFor();
+  });
+
+  it("shows a failed job's error code, what it means and what to do", async () => {
+    const broken = stack.fixtures.path("broken.pdf");
+    writeFileSync(broken, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n%% truncated here");
+    await page.goto(stack.url);
+    await page.locator("#file-input").setInputFiles([broken]);
+    await page.getByRole("button", { name: "Upload 1 file" }).click();
+    await page.getByRole("link", { name: "Open job" }).click();
+    const failure = page.getByTestId("job-error");
+    await failure.waitFor({ timeout: 120_000 });
+    const text = (await failure.textContent()) ?? "";
+    expect(text).toMatch(/media_corrupt/);
+    expect(text).toMatch(/What to do: Open the file on your computer/);
+    await shot("job-failed");
+  });
+
+  it("sends a large file in parts, resumes it after the connection broke, and cancels the job", async () => {
+    const noise = stack.fixtures.path("poster.png");
+    execFileSync("convert", ["-size", "2000x2000", "xc:", "+noise", "Random", noise]);
+    const parts = Math.ceil(readFileSync(noise).length / (5 * MiB));
+    expect(parts).toBeGreaterThanOrEqual(3);
+    await page.goto(stack.url);
+    // The second part's first try breaks off, as a dropped connection would.
+    let broke = false;
+    await page.route("**/v1/uploads/*/parts/2", (route) => {
+      if (broke) return route.continue();
+      broke = true;
+      return route.abort("connectionreset");
+    });
+    await page.locator("#file-input").setInputFiles([noise]);
+    await expect.poll(() => page.getByTestId("upload-estimate").textContent()).toMatch(/sent in parts/);
+    await page.getByRole("button", { name: "Upload 1 file" }).click();
+    await page.getByRole("button", { name: "Send poster.png again" }).click();
+    await page.getByRole("link", { name: "Open job" }).waitFor({ timeout: 60_000 });
+    const puts = requests.filter((r) => r.method === "PUT").map((r) => r.path.split("/").at(-1));
+    // Part 2 again after the break, and part 1 not again: the API said it had it.
+    const rest = Array.from({ length: parts - 2 }, (_, i) => String(i + 3));
+    expect(puts).toEqual(["1", "2", "2", ...rest]);
+    await page.getByRole("link", { name: "Open job" }).click();
+    await page.getByRole("button", { name: "Cancel job" }).click();
+    await page.locator('h1 + [data-status="canceled"]').waitFor({ timeout: 60_000 });
   });
 
   it("lists jobs with counts, filters and search", async () => {
     await page.goto(`${stack.url}/jobs`);
     await page.getByTestId("job-row").first().waitFor();
-    expect(await page.getByTestId("job-row").count()).toBe(2);
-    expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 2/);
+    // The invoice and the talk, the broken PDF and the canceled poster.
+    expect(await page.getByTestId("job-row").count()).toBe(4);
+    expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 2.*Failed: 1.*Canceled: 1/);
     await page.getByLabel("Search by file name").fill("invoice");
     await expect.poll(() => page.getByTestId("job-row").count()).toBe(1);
     await page.getByLabel("Search by file name").fill("");
@@ -192,14 +296,43 @@ describe("the web UI", () => {
     await expect.poll(async () => (await use()).status).toBe(401);
   });
 
+  it("adds a webhook endpoint, sends it a test event and shows the delivery", async () => {
+    const { port } = receiver.address() as AddressInfo;
+    await page.getByLabel("Endpoint URL").fill(`http://127.0.0.1:${port}/hook`);
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const secret = page.getByTestId("new-secret-value");
+    await secret.waitFor();
+    expect(await secret.inputValue()).toMatch(/^whsec_/);
+    await page.getByRole("button", { name: "Send test" }).click();
+    await expect
+      .poll(() => page.getByTestId("endpoint-note").textContent(), { timeout: 60_000 })
+      .toMatch(/Delivered: HTTP 200/);
+    expect(received.some((id) => id?.startsWith("evt_"))).toBe(true);
+    await page.getByRole("button", { name: "Deliveries" }).click();
+    await expect.poll(() => page.getByRole("table").last().textContent()).toMatch(/webhook\.test/);
+    await shot("account-webhooks");
+    expect(await accessibilityProblems()).toEqual([]);
+  });
+
   it("shows a refused call's error code and request id", async () => {
-    await page.getByLabel("Endpoint URL").fill("https://127.0.0.1/hook");
+    await page.getByLabel("Endpoint URL").fill("https://user:secret@hooks.example.com/hook");
     await page.getByRole("button", { name: "Add endpoint" }).click();
     const requestId = page.getByTestId("request-id").first();
     await requestId.waitFor();
     const id = (await requestId.textContent()) ?? "";
     expect(id.length).toBeGreaterThan(8);
     expect(stack.records(id).some((r) => r.msg === "request")).toBe(true);
+  });
+
+  it("can be used from the keyboard: a skip link first, and a visible focus", async () => {
+    await page.goto(`${stack.url}/jobs`);
+    await page.getByTestId("job-row").first().waitFor();
+    await page.keyboard.press("Tab");
+    const focused = page.locator(":focus");
+    expect(await focused.textContent()).toBe("Skip to content");
+    const outline = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
+    expect(outline).not.toBe("none");
+    expect(await accessibilityProblems()).toEqual([]);
   });
 
   it("works at a phone's width and in the dark theme", async () => {
@@ -214,8 +347,8 @@ describe("the web UI", () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it("logged no errors in the console other than the refused call", async () => {
-    const unexpected = consoleErrors.filter((e) => !/status of 422/.test(e));
+  it("logged no errors in the console other than the refused call and the broken-off part", async () => {
+    const unexpected = consoleErrors.filter((e) => !/status of 422|ERR_CONNECTION_RESET/.test(e));
     expect(unexpected).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type { Upload } from "../../../contracts/uploads";
 import { API_URL, ApiError, api, authHeaders, type Job, type Problem, unwrap } from "./client";
+import { missingParts } from "./parts";
 
 /**
  * Sending files, with byte progress (XMLHttpRequest: browsers report upload progress only there).
@@ -77,11 +78,9 @@ export async function uploadInParts(
   signal?: AbortSignal,
 ): Promise<Job> {
   const upload = await resumableUpload(file, idempotencyKey);
-  const have = new Set(upload.received);
   let sent = upload.received.reduce((sum, n) => sum + partSize(upload, n), 0);
   onProgress(sent, file.size);
-  for (let n = 1; n <= upload.part_count; n++) {
-    if (have.has(n)) continue;
+  for (const n of missingParts(upload.part_count, upload.received)) {
     const start = (n - 1) * upload.part_size;
     const part = file.slice(start, Math.min(file.size, start + upload.part_size));
     await send(

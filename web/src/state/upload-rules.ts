@@ -97,10 +97,4 @@ export function estimateSeconds(measure: Measure, throughput: Throughput): numbe
   return ("pages" in measure ? measure.pages : measure.minutes) * rate.seconds_per_unit;
 }
 
-/** The parts of a multipart upload still to send, given which ones the API has. */
-export function missingParts(partCount: number, received: readonly number[]): number[] {
-  const have = new Set(received);
-  return Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
-}
-
 export type { UserLimits };

@@ -97,9 +97,20 @@ export function clearFinished(): void {
   uploadItems.value = uploadItems.value.filter((item) => item.state !== "sent" && item.state !== "rejected");
 }
 
-/** Sends every ready file (and any that failed to send: same Idempotency-Key, so no second job). */
+/** A file whose sending failed may be sent again: same Idempotency-Key (no second job), and parts already sent are kept. */
+export const canRetry = (item: UploadItem) => item.state === "failed" && item.verdict?.ok === true;
+
+export async function retry(id: string): Promise<void> {
+  const item = uploadItems.value.find((i) => i.id === id);
+  if (!item || !canRetry(item)) return;
+  update(id, { state: "uploading", error: null });
+  await send(item);
+  void loadUsage();
+}
+
+/** Sends every ready file. */
 export async function sendAll(): Promise<void> {
-  const queue = uploadItems.value.filter((i) => i.state === "ready" || (i.state === "failed" && i.verdict?.ok));
+  const queue = uploadItems.value.filter((i) => i.state === "ready");
   for (const item of queue) update(item.id, { state: "uploading", error: null });
   const workers = Array.from({ length: PARALLEL }, async () => {
     for (let item = queue.shift(); item; item = queue.shift()) await send(item);

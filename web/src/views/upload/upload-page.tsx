@@ -5,9 +5,11 @@ import { formatClock, formatSpan } from "../../format/duration";
 import { formatBytes } from "../../format/size";
 import {
   addFiles,
+  canRetry,
   clearFinished,
   readyCount,
   removeItem,
+  retry,
   sendAll,
   type UploadItem,
   uploadItems,
@@ -167,6 +169,11 @@ function UploadRow({ item }: { item: UploadItem }) {
         </div>
       )}
       {item.state === "failed" && <ErrorNotice error={item.error} title="The upload failed" />}
+      {canRetry(item) && (
+        <button type="button" onClick={() => retry(item.id)} aria-label={`Send ${file.name} again`}>
+          Send again
+        </button>
+      )}
       {item.job && <SentJob job={item.job} />}
     </li>
   );

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import type { Usage } from "../../../contracts/limits";
+import { missingParts } from "../api/parts";
+import { assess, checkType, estimateSeconds } from "./upload-rules";
+
+const MiB = 1024 * 1024;
+const uploads = { max_direct_bytes: 100 * MiB, max_multipart_bytes: 5 * 1024 * MiB, part_bytes: 10 * MiB };
+const PNG = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
+  (c) => c.charCodeAt(0),
+);
+
+function usage(patch: Partial<Usage> = {}): Usage {
+  return {
+    limits: {
+      max_concurrent_jobs: 20,
+      daily_jobs: 2000,
+      daily_pages: 100,
+      daily_audio_minutes: 60,
+      max_pages_per_job: 50,
+      max_minutes_per_job: 30,
+    },
+    concurrent_jobs: 0,
+    day: { since: "2026-11-27T12:00:00Z", jobs: 0, pages: 90, audio_minutes: 0 },
+    uploads,
+    throughput: { window_s: 604800, ocr_per_page: { seconds_per_unit: 2.5, jobs: 4 }, av_per_minute: null },
+    ...patch,
+  };
+}
+
+describe("checking a file before upload, by the API's rules", () => {
+  it("decides the kind from the bytes and accepts a name of the same family", async () => {
+    expect(await checkType(new File([PNG], "scan.png", { type: "image/png" }), uploads)).toEqual({
+      ok: true,
+      kind: "ocr",
+      mime: "image/png",
+      inParts: false,
+    });
+  });
+
+  it("refuses empty, unknown, contradicting and oversized files with the API's codes", async () => {
+    const code = async (file: File, limits = uploads) => {
+      const verdict = await checkType(file, limits);
+      return verdict.ok ? "ok" : verdict.code;
+    };
+    expect(await code(new File([], "empty.pdf"))).toBe("file_empty");
+    expect(await code(new File(["just some text"], "notes.txt"))).toBe("unsupported_media_type");
+    expect(await code(new File([PNG], "scan.pdf"))).toBe("media_type_mismatch");
+    expect(await code(new File([PNG], "scan.png", { type: "audio/mpeg" }))).toBe("media_type_mismatch");
+    expect(await code(new File([PNG], "scan.png"), { ...uploads, max_multipart_bytes: 10 })).toBe("payload_too_large");
+  });
+
+  it("sends a file larger than one request carries in parts", async () => {
+    const verdict = await checkType(new File([PNG], "scan.png"), { ...uploads, max_direct_bytes: 10 });
+    expect(verdict.ok && verdict.inParts).toBe(true);
+  });
+});
+
+describe("assessing a file against limits and quotas", () => {
+  it("estimates from measured throughput, or says nothing when nothing was measured", () => {
+    expect(assess({ pages: 4 }, usage())).toEqual({ estimate_s: 10, errors: [], warnings: [] });
+    expect(assess({ minutes: 3 }, usage()).estimate_s).toBeNull();
+    expect(
+      estimateSeconds({ minutes: 2 }, { ...usage().throughput, av_per_minute: { seconds_per_unit: 15, jobs: 1 } }),
+    ).toBe(30);
+  });
+
+  it("flags a per-job limit as an error and what is left of today's quota as a warning", () => {
+    expect(assess({ pages: 60 }, usage()).errors).toEqual(["60 pages is over the limit of 50 pages per job."]);
+    expect(assess({ pages: 20 }, usage()).warnings).toEqual([
+      "20 pages is more than is left of today's quota (10 pages).",
+    ]);
+    expect(assess({ minutes: 45 }, usage()).errors).toEqual(["45 minutes is over the limit of 30 minutes per job."]);
+    const busy = usage({ concurrent_jobs: 20, day: { ...usage().day, jobs: 2000 } });
+    expect(assess(null, busy).warnings).toHaveLength(2);
+  });
+});
+
+describe("resuming a multipart upload", () => {
+  it("sends only the parts the API does not have", () => {
+    expect(missingParts(4, [1, 3])).toEqual([2, 4]);
+    expect(missingParts(2, [1, 2])).toEqual([]);
+  });
+});
