@@ -118,6 +118,16 @@ describe("the web UI", () => {
     const refused = item("notes.pdf").getByTestId("upload-error");
     await refused.waitFor();
     expect(await refused.textContent()).toMatch(/unsupported_media_type/);
+
+    // Dropped on the page instead of picked: checked the same way.
+    const dropped = await page.evaluateHandle(`(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(["plain words"], "readme.txt", { type: "text/plain" }));
+      return data;
+    })()`);
+    await page.dispatchEvent("section.dropzone", "drop", { dataTransfer: dropped });
+    await item("readme.txt").getByTestId("upload-error").waitFor();
+    await item("readme.txt").getByRole("button", { name: "Remove readme.txt" }).click();
     await shot("upload-checked");
     expect(await accessibilityProblems()).toEqual([]);
   });
@@ -233,28 +243,35 @@ describe("the web UI", () => {
     await shot("job-failed");
   });
 
-  it("sends a large file in parts, resumes it after the connection broke, and cancels the job", async () => {
+  it("sends a large file in parts, resumes it after the connection broke and after a reload, and cancels the job", async () => {
     const noise = stack.fixtures.path("poster.png");
     execFileSync("convert", ["-size", "2000x2000", "xc:", "+noise", "Random", noise]);
     const parts = Math.ceil(readFileSync(noise).length / (5 * MiB));
     expect(parts).toBeGreaterThanOrEqual(3);
     await page.goto(stack.url);
-    // The second part's first try breaks off, as a dropped connection would.
-    let broke = false;
-    await page.route("**/v1/uploads/*/parts/2", (route) => {
-      if (broke) return route.continue();
-      broke = true;
+    // The first try of parts 2 and 3 breaks off, as a dropped connection would.
+    const broken = new Set<string>();
+    await page.route(/\/v1\/uploads\/[^/]+\/parts\/[23]$/, (route) => {
+      const part = route.request().url().split("/").at(-1) ?? "";
+      if (broken.has(part)) return route.continue();
+      broken.add(part);
       return route.abort("connectionreset");
     });
     await page.locator("#file-input").setInputFiles([noise]);
     await expect.poll(() => page.getByTestId("upload-estimate").textContent()).toMatch(/sent in parts/);
     await page.getByRole("button", { name: "Upload 1 file" }).click();
+    // Sent again on the page: part 2 again, part 3 breaks off.
     await page.getByRole("button", { name: "Send poster.png again" }).click();
+    await page.getByRole("button", { name: "Send poster.png again" }).waitFor();
+    // A reload, and the same file chosen again: only what the API lacks is sent.
+    await page.reload();
+    await page.locator("#file-input").setInputFiles([noise]);
+    await page.getByRole("button", { name: "Upload 1 file" }).click();
     await page.getByRole("link", { name: "Open job" }).waitFor({ timeout: 60_000 });
     const puts = requests.filter((r) => r.method === "PUT").map((r) => r.path.split("/").at(-1));
-    // Part 2 again after the break, and part 1 not again: the API said it had it.
     const rest = Array.from({ length: parts - 2 }, (_, i) => String(i + 3));
-    expect(puts).toEqual(["1", "2", "2", ...rest]);
+    expect(puts).toEqual(["1", "2", "2", "3", ...rest]);
+    expect(requests.filter((r) => r.method === "POST" && r.path === "/v1/uploads")).toHaveLength(1);
     await page.getByRole("link", { name: "Open job" }).click();
     await page.getByRole("button", { name: "Cancel job" }).click();
     await page.locator('h1 + [data-status="canceled"]').waitFor({ timeout: 60_000 });
