@@ -364,6 +364,35 @@ describe("the web UI", () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it("serves the interactive API reference at /docs/, without signing in", async () => {
+    const reader = await browser.newPage();
+    const problems: string[] = [];
+    reader.on("console", (m) => {
+      if (m.type() === "error") problems.push(m.text());
+    });
+    reader.on("pageerror", (e) => problems.push(e.message));
+    await reader.goto(`${stack.url}/docs/`);
+    await reader.getByRole("heading", { name: /Verbatim API/ }).waitFor();
+    await reader.locator(".opblock").first().waitFor();
+    expect(await reader.locator(".opblock").count()).toBeGreaterThan(20);
+    await reader.screenshot({ path: join(SHOTS, "api-reference.png") });
+    // "Try it out" with a key: the reference calls the API as a client would.
+    await reader
+      .getByRole("button", { name: /Authorize/ })
+      .first()
+      .click();
+    await reader.locator(".auth-container input").first().fill(stack.key);
+    await reader.locator(".auth-btn-wrapper button.authorize").click();
+    await reader.locator(".auth-btn-wrapper button.btn-done").click();
+    await reader.locator("#operations-default-get_v1_usage").click();
+    await reader.getByRole("button", { name: "Try it out" }).click();
+    await reader.getByRole("button", { name: "Execute" }).click();
+    await reader.locator(".live-responses-table tbody .response-col_status").first().waitFor();
+    expect(await reader.locator(".live-responses-table tbody .response-col_status").first().textContent()).toMatch(/200/);
+    expect(problems).toEqual([]);
+    await reader.close();
+  });
+
   it("logged no errors in the console other than the refused call and the broken-off part", async () => {
     const unexpected = consoleErrors.filter((e) => !/status of 422|ERR_CONNECTION_RESET/.test(e));
     expect(unexpected).toEqual([]);
