@@ -14,6 +14,7 @@ export default defineConfig({
             "test/support/**/*.test.ts",
             "web/src/**/*.test.ts",
           ],
+          setupFiles: ["./web/src/test-setup.ts"],
         },
       },
       {

@@ -30,6 +30,12 @@ const familyOfMime = (mime: string): Family | null =>
         : null;
 const EXTENSION_ALIASES: Record<string, string> = { jpeg: "jpg", tiff: "tif" };
 
+/** The extensions of the supported files of one kind (aliases included), e.g. for a file picker. */
+export const extensionsFor = (kind: JobKind): string[] => {
+  const own = Object.entries(SUPPORTED_MEDIA).flatMap(([ext, m]) => (m.kind === kind ? [ext] : []));
+  return [...own, ...Object.keys(EXTENSION_ALIASES).filter((alias) => own.includes(EXTENSION_ALIASES[alias] ?? ""))];
+};
+
 /**
  * Why the file's name or its declared type contradicts what its bytes are (null when they agree or
  * say nothing we know): a `.pdf` that is audio, an `image/png` part that is a PDF. Unknown

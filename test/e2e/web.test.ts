@@ -148,7 +148,7 @@ describe("the web UI", () => {
     const opened = Date.now();
     await page.goto(`${stack.url}/jobs/${audioJob}`);
     await page.getByTestId("live-mode").and(page.locator('[data-mode="live"], [data-mode="done"]')).waitFor();
-    await page.locator('h1 + [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
     const polls = requests.filter((r) => r.at >= opened && r.method === "GET" && r.path === `/v1/jobs/${audioJob}`);
     expect(polls).toEqual([]);
     expect(requests.some((r) => r.at >= opened && r.path === `/v1/jobs/${audioJob}/events/ticket`)).toBe(true);
@@ -175,7 +175,7 @@ describe("the web UI", () => {
 
   it("shows the OCR text, searchable and copyable, and downloads every format", async () => {
     await page.goto(`${stack.url}/jobs/${pdfJob}`);
-    await page.locator('h1 + [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
     const text = page.getByTestId("result-text");
     await text.waitFor();
     await expect.poll(() => text.textContent()).toMatch(/4711/);
@@ -274,7 +274,7 @@ describe("the web UI", () => {
     expect(requests.filter((r) => r.method === "POST" && r.path === "/v1/uploads")).toHaveLength(1);
     await page.getByRole("link", { name: "Open job" }).click();
     await page.getByRole("button", { name: "Cancel job" }).click();
-    await page.locator('h1 + [data-status="canceled"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId("job-status").locator('[data-status="canceled"]').waitFor({ timeout: 60_000 });
   });
 
   it("lists jobs with counts, filters and search", async () => {
@@ -292,6 +292,12 @@ describe("the web UI", () => {
       .toEqual([expect.stringMatching(/talk\.mp3/)]);
     await page.getByLabel("Kind").selectOption("");
     await shot("history");
+    // Opened from the list (no page load): a finished job still shows its whole timeline.
+    await page.getByRole("link", { name: "invoice.pdf" }).click();
+    await expect
+      .poll(() => page.getByTestId("timeline").textContent())
+      .toMatch(/Queued[\s\S]*Processing[\s\S]*Succeeded/);
+    expect(await page.title()).toBe("invoice.pdf · Verbatim");
   });
 
   it("creates an API key shown once, which works until it is revoked", async () => {
@@ -388,7 +394,9 @@ describe("the web UI", () => {
     await reader.getByRole("button", { name: "Try it out" }).click();
     await reader.getByRole("button", { name: "Execute" }).click();
     await reader.locator(".live-responses-table tbody .response-col_status").first().waitFor();
-    expect(await reader.locator(".live-responses-table tbody .response-col_status").first().textContent()).toMatch(/200/);
+    expect(await reader.locator(".live-responses-table tbody .response-col_status").first().textContent()).toMatch(
+      /200/,
+    );
     expect(problems).toEqual([]);
     await reader.close();
   });

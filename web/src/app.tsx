@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { session, signOut } from "./state/session";
 import { type Theme, theme } from "./state/theme";
@@ -54,6 +55,20 @@ function Header() {
   );
 }
 
+/** After a navigation inside the app, focus moves to the new page (as a page load would put it). */
+function FocusOnNavigation() {
+  const { path } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus();
+  }, [path]);
+  return null;
+}
+
 function NotFound() {
   return (
     <div class="card">
@@ -70,7 +85,8 @@ export function App() {
   return (
     <LocationProvider scope={APP_SCOPE}>
       <Header />
-      <main id="main">
+      <FocusOnNavigation />
+      <main id="main" tabIndex={-1}>
         <Router>
           <Route path="/" component={UploadPage} />
           <Route path="/jobs" component={HistoryPage} />

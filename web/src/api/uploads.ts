@@ -1,12 +1,15 @@
+import { problemOf } from "../../../client";
 import type { Upload } from "../../../contracts/uploads";
-import { API_URL, ApiError, api, authHeaders, type Job, type Problem, unwrap } from "./client";
+import { USER_STORAGE_PREFIX } from "../state/session";
+import { API_URL, ApiError, api, authHeaders, type Job, unwrap } from "./client";
 import { missingParts } from "./parts";
 
 /**
  * Sending files, with byte progress (XMLHttpRequest: browsers report upload progress only there).
  * Small files go in one request (POST /v1/jobs); large ones in parts (POST /v1/uploads, PUT each
- * part, complete), and an upload that broke off resumes from the parts the API already has.
- * Every creating request carries an Idempotency-Key, so sending again never makes a second job.
+ * part, complete), and an upload that broke off resumes from the parts the API already has, on
+ * this page or after a reload (the upload's id is remembered per file). Every creating request
+ * carries an Idempotency-Key, so sending again never makes a second job.
  */
 export type Progress = (sent: number, total: number) => void;
 
@@ -16,7 +19,6 @@ function send(
   body: XMLHttpRequestBodyInit,
   headers: Record<string, string>,
   onProgress?: (loaded: number) => void,
-  signal?: AbortSignal,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -26,75 +28,48 @@ function send(
     xhr.upload.onprogress = (e) => onProgress?.(e.loaded);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.response);
-      const problem = xhr.response as Problem | null;
-      reject(
-        new ApiError(
-          problem?.code
-            ? problem
-            : {
-                code: "internal_error",
-                title: xhr.statusText,
-                status: xhr.status,
-                request_id: xhr.getResponseHeader("x-request-id") ?? "",
-              },
-        ),
-      );
+      const answer = new Response(null, {
+        status: xhr.status,
+        statusText: xhr.statusText,
+        headers: { "x-request-id": xhr.getResponseHeader("x-request-id") ?? "" },
+      });
+      problemOf(answer, xhr.response).then((problem) => reject(new ApiError(problem)), reject);
     };
-    xhr.onerror = () =>
-      reject(
-        new ApiError({ code: "not_ready", title: "The upload was interrupted (network)", status: 0, request_id: "" }),
-      );
-    xhr.onabort = () => reject(new DOMException("upload canceled", "AbortError"));
-    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.onerror = () => reject(new Error("The connection broke off while sending. Send again to go on."));
     xhr.send(body);
   });
 }
 
-export async function uploadWhole(
-  file: File,
-  idempotencyKey: string,
-  onProgress: Progress,
-  signal?: AbortSignal,
-): Promise<Job> {
+export async function uploadWhole(file: File, idempotencyKey: string, onProgress: Progress): Promise<Job> {
   const form = new FormData();
   form.append("file", file, file.name);
-  return (await send(
-    "POST",
-    "/v1/jobs",
-    form,
-    { "idempotency-key": idempotencyKey },
-    (loaded) => onProgress(Math.min(loaded, file.size), file.size),
-    signal,
-  )) as Job;
+  const progress = (loaded: number) => onProgress(Math.min(loaded, file.size), file.size);
+  return (await send("POST", "/v1/jobs", form, { "idempotency-key": idempotencyKey }, progress)) as Job;
 }
 
 /** Where a file's multipart upload is remembered, so choosing the same file again resumes it. */
-const resumeKey = (file: File) => `verbatim.upload:${file.name}:${file.size}:${file.lastModified}`;
+const resumeKey = (file: File) => `${USER_STORAGE_PREFIX}upload:${file.name}:${file.size}:${file.lastModified}`;
 
-export async function uploadInParts(
-  file: File,
-  idempotencyKey: string,
-  onProgress: Progress,
-  signal?: AbortSignal,
-): Promise<Job> {
+export async function uploadInParts(file: File, idempotencyKey: string, onProgress: Progress): Promise<Job> {
   const upload = await resumableUpload(file, idempotencyKey);
+  // Completed earlier, though its answer never arrived: that job is this file's.
+  if (upload.job_id)
+    return done(file, await unwrap(api.GET("/v1/jobs/{id}", { params: { path: { id: upload.job_id } } })));
   let sent = upload.received.reduce((sum, n) => sum + partSize(upload, n), 0);
   onProgress(sent, file.size);
   for (const n of missingParts(upload.part_count, upload.received)) {
     const start = (n - 1) * upload.part_size;
     const part = file.slice(start, Math.min(file.size, start + upload.part_size));
-    await send(
-      "PUT",
-      `/v1/uploads/${upload.id}/parts/${n}`,
-      part,
-      {},
-      (loaded) => onProgress(sent + loaded, file.size),
-      signal,
+    await send("PUT", `/v1/uploads/${upload.id}/parts/${n}`, part, {}, (loaded) =>
+      onProgress(sent + loaded, file.size),
     );
     sent += part.size;
     onProgress(sent, file.size);
   }
-  const job = (await send("POST", `/v1/uploads/${upload.id}/complete`, "", {}, undefined, signal)) as Job;
+  return done(file, (await send("POST", `/v1/uploads/${upload.id}/complete`, "", {})) as Job);
+}
+
+function done(file: File, job: Job): Job {
   localStorage.removeItem(resumeKey(file));
   return job;
 }
@@ -106,7 +81,7 @@ async function resumableUpload(file: File, idempotencyKey: string): Promise<Uplo
   const earlier = localStorage.getItem(resumeKey(file));
   if (earlier) {
     const { data } = await api.GET("/v1/uploads/{id}", { params: { path: { id: earlier } } });
-    if (data && !data.job_id && Date.parse(data.expires_at) > Date.now()) return data;
+    if (data && (data.job_id || Date.parse(data.expires_at) > Date.now())) return data;
     localStorage.removeItem(resumeKey(file));
   }
   const created = await unwrap(

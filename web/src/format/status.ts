@@ -1,5 +1,8 @@
 import { ERRORS, type ErrorCode } from "../../../contracts/errors";
-import type { JobStatus } from "../../../contracts/job";
+import type { JobKind, JobStatus } from "../../../contracts/job";
+
+/** What each kind of job is called. */
+export const KIND_LABELS: Record<JobKind, string> = { ocr: "Text (OCR)", av: "Transcript" };
 
 /** How each status reads and what tone it is shown in. */
 export const STATUS_LABELS: Record<JobStatus, { label: string; tone: "neutral" | "busy" | "good" | "bad" }> = {

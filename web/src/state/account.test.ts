@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 /**
  * The account page's logic, in node: the API client is replaced (the real one reads the page's
@@ -30,6 +30,7 @@ vi.mock("../api/client", async () => {
 });
 
 const account = await import("./account");
+const shared = await import("./usage");
 const { ApiError } = await import("../../../client");
 
 const usageBody = {
@@ -87,6 +88,7 @@ beforeEach(() => {
   account.timing.sleep = () => Promise.resolve();
   account.timing.pollTries = 3;
 });
+afterEach(() => vi.unstubAllGlobals());
 
 describe("usage meters", () => {
   it("computes the share used and warns from 90 %", () => {
@@ -109,14 +111,6 @@ describe("usage meters", () => {
       ["pages", "full", "5000 of 5000 pages"],
       ["minutes", "ok", "90.3 of 1440 minutes"],
     ]);
-  });
-
-  it("formats amounts: integers as they are, fractions to one decimal", () => {
-    expect(account.formatAmount(3)).toBe("3");
-    expect(account.formatAmount(2.04)).toBe("2");
-    expect(account.formatAmount(1439.96)).toBe("1440");
-    expect(account.formatAmount(0.25)).toBe("0.3");
-    expect(account.formatAmount(Number.NaN)).toBe("–");
   });
 });
 
@@ -186,10 +180,23 @@ describe("controllers", () => {
     account.openAccount();
     await vi.waitFor(() => expect(account.endpoints.value.loading).toBe(false));
     await vi.waitFor(() => expect(account.keys.value.data).toHaveLength(1));
-    expect(account.usage.value.data?.concurrent_jobs).toBe(19);
+    await vi.waitFor(() => expect(shared.usage.value?.concurrent_jobs).toBe(19));
+    expect(shared.usageError.value).toBeNull();
     const error = account.endpoints.value.error;
     expect(error).toBeInstanceOf(ApiError);
     expect((error as InstanceType<typeof ApiError>).problem.request_id).toBe("req_1");
+  });
+
+  it("keeps usage that could not be refreshed, with the problem, in the shared store", async () => {
+    answers.set("GET /v1/usage", () => ({ status: 200, body: usageBody }));
+    await shared.loadUsage();
+    answers.set("GET /v1/usage", () => ({
+      status: 503,
+      body: { code: "unavailable", title: "down", status: 503, request_id: "req_u" },
+    }));
+    account.openAccount();
+    await vi.waitFor(() => expect(shared.usageError.value).toBeInstanceOf(ApiError));
+    expect(shared.usage.value?.day.jobs).toBe(12);
   });
 
   it("creates a key, keeps it to show once, and reloads the list", async () => {
@@ -305,6 +312,32 @@ describe("controllers", () => {
     expect((account.actionOf("test:whk_1").error as InstanceType<typeof ApiError>).problem.code).toBe(
       "invalid_transition",
     );
+  });
+
+  it("copies a secret, and says so when the browser refuses", async () => {
+    const writeText = vi.fn(async (_text: string) => {});
+    vi.stubGlobal("navigator", { clipboard: { writeText } });
+    expect(await account.copySecret("vb_secret")).toBe(true);
+    expect(writeText).toHaveBeenCalledWith("vb_secret");
+    expect(account.secretCopy.value).toEqual({ text: "vb_secret", copied: true });
+    writeText.mockRejectedValueOnce(new Error("not allowed"));
+    expect(await account.copySecret("whsec_x")).toBe(false);
+    expect(account.secretCopy.value).toEqual({ text: "whsec_x", copied: false });
+    vi.stubGlobal("navigator", undefined);
+    expect(await account.copySecret("whsec_x")).toBe(false);
+    account.closeAccount();
+    expect(account.secretCopy.value).toBeNull();
+  });
+
+  it("forgets a dismissed secret's copy", async () => {
+    vi.stubGlobal("navigator", { clipboard: { writeText: async () => {} } });
+    answers.set("POST /v1/keys", () => ({ status: 201, body: { ...key("key_3"), key: "vb_third" } }));
+    answers.set("GET /v1/keys", () => ({ status: 200, body: { data: [key("key_3")] } }));
+    expect(await account.createKey("CI", ["jobs:read"])).toBe(true);
+    await account.copySecret("vb_third");
+    expect(account.secretCopy.value?.copied).toBe(true);
+    account.dismissCreatedKey();
+    expect(account.secretCopy.value).toBeNull();
   });
 
   it("deletes an endpoint (204) and reloads the list", async () => {

@@ -3,32 +3,37 @@ import type { ApiKeyInfo, Scope } from "../../../contracts/api-keys";
 import type { Usage } from "../../../contracts/limits";
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from "../../../contracts/webhooks";
 import { api, unwrap } from "../api/client";
+import { formatAmount, formatMilliseconds } from "../format/number";
+import { copyText } from "../lib/clipboard";
+import { loadUsage } from "./usage";
 
 /**
- * The account page: usage against the caller's quotas (GET /v1/usage), its API keys (/v1/keys) and
- * its webhook endpoints with their delivery logs (/v1/webhooks). Controllers call the API and set
- * signals; the views only render them and call these functions. Secrets (a new key, a signing
- * secret) are kept here only until the user dismisses them: the API shows each of them once.
+ * The account page: usage against the caller's quotas (the shared store of state/usage.ts), its API
+ * keys (/v1/keys) and its webhook endpoints with their delivery logs (/v1/webhooks). Controllers
+ * call the API and set signals; the views only render them and call these functions. Secrets (a new
+ * key, a signing secret) are kept here only until the user dismisses them: the API shows each of
+ * them once.
  */
 
-export type { ApiKeyInfo, Scope, Usage, WebhookDelivery, WebhookEndpoint, WebhookEventType };
-export type CreatedKey = ApiKeyInfo & { key: string };
+export type { ApiKeyInfo, Scope, WebhookDelivery, WebhookEndpoint, WebhookEventType };
+
+type CreatedKey = ApiKeyInfo & { key: string };
 
 /** What a list or a document fetched from the API is at: loading, failed (the error), or there. */
-export type Loadable<T> = { loading: boolean; error: unknown; data: T | null };
+type Loadable<T> = { loading: boolean; error: unknown; data: T | null };
 const idle = <T>(): Loadable<T> => ({ loading: false, error: null, data: null });
 
 /** One control's call (revoke, send test, …): running, its failure, or a note on what it did. */
-export type Action = { busy: boolean; error: unknown; note: string | null };
+type Action = { busy: boolean; error: unknown; note: string | null };
 export const IDLE_ACTION: Action = { busy: false, error: null, note: null };
 
 // ---------------------------------------------------------------------------------------------
 // Pure logic (unit-tested)
 
 /** From this share of a quota on, its meter is shown as a warning. */
-export const WARN_AT = 0.9;
+const WARN_AT = 0.9;
 
-export type MeterLevel = "ok" | "warn" | "full";
+type MeterLevel = "ok" | "warn" | "full";
 export type Meter = {
   id: string;
   label: string;
@@ -40,13 +45,6 @@ export type Meter = {
   /** "12 of 5000 pages". */
   text: string;
 };
-
-/** A count as people read it: integers as they are, fractions to one decimal (audio minutes). */
-export function formatAmount(value: number): string {
-  if (!Number.isFinite(value)) return "–";
-  const rounded = Math.round(value * 10) / 10;
-  return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
-}
 
 export function meterLevel(used: number, limit: number): MeterLevel {
   if (limit <= 0 || used >= limit) return "full";
@@ -109,7 +107,7 @@ export function toggled<T extends string>(all: readonly T[], chosen: readonly T[
 
 /** One delivery attempt in words: "Delivered: HTTP 200 in 85 ms", "Failed: HTTP 500 in 1.2 s", "Failed: timeout". */
 export function describeDelivery(d: Pick<WebhookDelivery, "ok" | "status_code" | "error" | "duration_ms">): string {
-  const took = d.duration_ms < 1000 ? `${d.duration_ms} ms` : `${(d.duration_ms / 1000).toFixed(1)} s`;
+  const took = formatMilliseconds(d.duration_ms);
   const http = d.status_code === null ? null : `HTTP ${d.status_code}`;
   if (d.ok) return `Delivered: ${http ?? "OK"} in ${took}`;
   const what = [http, d.error].filter(Boolean).join(", ") || "no answer";
@@ -149,13 +147,12 @@ function withoutEntry<T>(record: Record<string, T>, key: string): Record<string,
 // ---------------------------------------------------------------------------------------------
 // Signals
 
-export const usage = signal<Loadable<Usage>>(idle());
 export const keys = signal<Loadable<ApiKeyInfo[]>>(idle());
 export const endpoints = signal<Loadable<WebhookEndpoint[]>>(idle());
 
 /** A form's call: as an action, plus what is wrong with the form as filled in (checked before sending). */
-export type FormState = Action & { invalid: string | null };
-export const IDLE_FORM: FormState = { ...IDLE_ACTION, invalid: null };
+type FormState = Action & { invalid: string | null };
+const IDLE_FORM: FormState = { ...IDLE_ACTION, invalid: null };
 
 /** The key-creation form's call, and the key it created (shown once, until dismissed). */
 export const keyCreation = signal<FormState>(IDLE_FORM);
@@ -164,7 +161,7 @@ export const createdKey = signal<CreatedKey | null>(null);
 export const endpointCreation = signal<FormState>(IDLE_FORM);
 
 /** A signing secret to show once: of a new endpoint, or a rotated one (with the old secret's overlap). */
-export type RevealedSecret = {
+type RevealedSecret = {
   endpoint_id: string;
   url: string;
   secret: string;
@@ -174,13 +171,16 @@ export type RevealedSecret = {
 };
 export const revealedSecret = signal<RevealedSecret | null>(null);
 
+/** The last Copy of a shown secret: which text, and whether the browser put it on the clipboard. */
+export const secretCopy = signal<{ text: string; copied: boolean } | null>(null);
+
 /** Per-control calls, keyed `revoke:<key id>`, `test:<endpoint id>`, `resend:<delivery id>`, … */
-export const actions = signal<Record<string, Action>>({});
+const actions = signal<Record<string, Action>>({});
 export const actionOf = (key: string): Action => actions.value[key] ?? IDLE_ACTION;
 
 /** Each endpoint's delivery log: shown or not, and its content. */
-export type DeliveryLog = Loadable<WebhookDelivery[]> & { open: boolean };
-export const deliveryLogs = signal<Record<string, DeliveryLog>>({});
+type DeliveryLog = Loadable<WebhookDelivery[]> & { open: boolean };
+const deliveryLogs = signal<Record<string, DeliveryLog>>({});
 export const deliveryLogOf = (endpointId: string): DeliveryLog =>
   deliveryLogs.value[endpointId] ?? { ...idle<WebhookDelivery[]>(), open: false };
 
@@ -228,6 +228,7 @@ export function openAccount(): void {
   visit++;
   createdKey.value = null;
   revealedSecret.value = null;
+  secretCopy.value = null;
   keyCreation.value = IDLE_FORM;
   endpointCreation.value = IDLE_FORM;
   actions.value = {};
@@ -242,9 +243,8 @@ export function closeAccount(): void {
   visit++;
   createdKey.value = null;
   revealedSecret.value = null;
+  secretCopy.value = null;
 }
-
-export const loadUsage = () => load(usage, () => unwrap(api.GET("/v1/usage")));
 
 export const loadKeys = () => load(keys, async () => (await unwrap(api.GET("/v1/keys"))).data);
 
@@ -268,6 +268,7 @@ export async function createKey(name: string, scopes: Scope[]): Promise<boolean>
 }
 
 export function dismissCreatedKey(): void {
+  forgetCopy(createdKey.value?.key);
   createdKey.value = null;
 }
 
@@ -320,6 +321,7 @@ export async function createEndpoint(url: string, events: WebhookEventType[], de
 }
 
 export function dismissSecret(): void {
+  forgetCopy(revealedSecret.value?.secret);
   revealedSecret.value = null;
 }
 
@@ -438,13 +440,19 @@ export async function resendDelivery(endpointId: string, delivery: WebhookDelive
   });
 }
 
-/** Puts `text` on the clipboard; false when the browser refuses (no permission, insecure page). */
-export async function copyText(text: string): Promise<boolean> {
+/** A dismissed secret is not kept for its Copy's outcome either. */
+function forgetCopy(secret: string | undefined): void {
+  if (secret !== undefined && secretCopy.value?.text === secret) secretCopy.value = null;
+}
+
+/** Copies a shown secret; false when the browser refuses (no permission, insecure page). */
+export async function copySecret(text: string): Promise<boolean> {
   try {
-    if (!navigator.clipboard) return false;
-    await navigator.clipboard.writeText(text);
+    await copyText(text);
+    secretCopy.value = { text, copied: true };
     return true;
   } catch {
+    secretCopy.value = { text, copied: false };
     return false;
   }
 }

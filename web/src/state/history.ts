@@ -1,12 +1,13 @@
 import { signal } from "@preact/signals";
-import type { JobCounts } from "../../../contracts/job";
+import type { JobCounts, JobKind, JobStatus } from "../../../contracts/job";
 import { api, type Job, unwrap } from "../api/client";
+import { clearOnSignOut } from "./session";
 
 /**
  * The jobs list: one page at a time (keyset cursors, so a deep page costs what the first does),
  * filtered by status, kind and file name, with the counts per status beside it.
  */
-export type Filters = { status: string; kind: string; q: string };
+export type Filters = { status: JobStatus | ""; kind: JobKind | ""; q: string };
 
 export const PAGE_SIZE = 25;
 export const filters = signal<Filters>({ status: "", kind: "", q: "" });
@@ -23,7 +24,16 @@ export const cursors = signal<{ before: (string | undefined)[]; current: string 
 
 let generation = 0;
 
-async function load(cursor: string | undefined): Promise<string | null> {
+clearOnSignOut(() => {
+  generation++;
+  page.value = [];
+  counts.value = null;
+  filters.value = { status: "", kind: "", q: "" };
+  cursors.value = { before: [], current: undefined, next: null };
+});
+
+/** Loads one page; `null` when it failed or a newer load (filters changed) owns the page. */
+async function load(cursor: string | undefined): Promise<{ next: string | null } | null> {
   const run = ++generation;
   loading.value = true;
   try {
@@ -35,8 +45,8 @@ async function load(cursor: string | undefined): Promise<string | null> {
             query: {
               limit: PAGE_SIZE,
               cursor,
-              status: (status || undefined) as never,
-              kind: (kind || undefined) as never,
+              status: status || undefined,
+              kind: kind || undefined,
               q: q.trim() || undefined,
             },
           },
@@ -44,11 +54,11 @@ async function load(cursor: string | undefined): Promise<string | null> {
       ),
       unwrap(api.GET("/v1/jobs/counts")),
     ]);
-    if (run !== generation) return null; // a newer request (filters changed) owns the page
+    if (run !== generation) return null;
     page.value = list.data;
     counts.value = byStatus;
     historyError.value = null;
-    return list.next_cursor;
+    return { next: list.next_cursor };
   } catch (err) {
     if (run === generation) historyError.value = err;
     return null;
@@ -57,24 +67,25 @@ async function load(cursor: string | undefined): Promise<string | null> {
   }
 }
 
+// The cursors move only with a page that loaded and is still wanted.
 export async function firstPage(): Promise<void> {
-  const next = await load(undefined);
-  cursors.value = { before: [], current: undefined, next };
+  const loaded = await load(undefined);
+  if (loaded) cursors.value = { before: [], current: undefined, next: loaded.next };
 }
 
 export async function nextPage(): Promise<void> {
   const { before, current, next } = cursors.value;
   if (!next) return;
-  const after = await load(next);
-  cursors.value = { before: [...before, current], current: next, next: after };
+  const loaded = await load(next);
+  if (loaded) cursors.value = { before: [...before, current], current: next, next: loaded.next };
 }
 
 export async function previousPage(): Promise<void> {
   const { before } = cursors.value;
   if (before.length === 0) return;
   const target = before.at(-1);
-  const after = await load(target);
-  cursors.value = { before: before.slice(0, -1), current: target, next: after };
+  const loaded = await load(target);
+  if (loaded) cursors.value = { before: before.slice(0, -1), current: target, next: loaded.next };
 }
 
 export function setFilters(patch: Partial<Filters>): void {

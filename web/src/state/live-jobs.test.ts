@@ -11,9 +11,12 @@ function harness(options: { maxSockets?: number } = {}) {
   const fetched: string[] = [];
   const timers: Array<{ fn: () => void; ms: number; cleared: boolean }> = [];
   let socketsRefused = false;
+  let clock = 0;
+  let opened = 0;
   const live = createLiveJobs(
     {
       async openSocket(id) {
+        opened++;
         if (socketsRefused) throw new Error("refused");
         const s = { onmessage: null, onclose: null, closed: false, close: () => (s.closed = true) } as SocketLike & {
           closed: boolean;
@@ -24,9 +27,11 @@ function harness(options: { maxSockets?: number } = {}) {
       async fetchJob(id) {
         fetched.push(id);
         const found = store.get(id);
-        if (!found) throw new Error("missing");
+        if (!found) throw new Error("gone");
         return found;
       },
+      isPermanent: (err) => err instanceof Error && err.message === "gone",
+      now: () => clock,
       setTimer(fn, ms) {
         const t = { fn, ms, cleared: false };
         timers.push(t);
@@ -36,7 +41,7 @@ function harness(options: { maxSockets?: number } = {}) {
         (t as { cleared: boolean }).cleared = true;
       },
     },
-    { minPollMs: 1000, maxPollMs: 8000, ...options },
+    { minPollMs: 1000, maxPollMs: 8000, socketRetryMs: 2000, ...options },
   );
   const pending = () => timers.filter((t) => !t.cleared);
   return {
@@ -47,15 +52,17 @@ function harness(options: { maxSockets?: number } = {}) {
     refuseSockets: (v: boolean) => {
       socketsRefused = v;
     },
+    socketTries: () => opened,
     send: (id: string, event: object) => sockets.get(id)?.onmessage?.({ data: JSON.stringify(event) }),
     drop: (id: string) => sockets.get(id)?.onclose?.(),
-    /** Runs the one pending poll, as the timer would. */
+    /** Runs the one pending poll, as the timer would (the clock moves on by its delay). */
     async fire() {
       const t = pending();
       expect(t).toHaveLength(1);
       const [next] = t;
       if (!next) return 0;
       next.cleared = true;
+      clock += next.ms;
       next.fn();
       await flush();
       return next.ms;
@@ -108,6 +115,59 @@ describe("live jobs", () => {
     h.live.watch("job_1", job("job_1", "succeeded"));
     await flush();
     expect(h.sockets.size).toBe(0);
+    expect(h.pending()).toHaveLength(0);
+  });
+
+  it("opens a finished job's socket once when a page wants its timeline, and polls nothing after", async () => {
+    const h = harness();
+    const row = h.live.watch("job_1", job("job_1", "succeeded"));
+    const page = h.live.watch("job_1");
+    await flush();
+    expect(page.state).toBe(row.state);
+    h.send("job_1", {
+      seq: 3,
+      type: "snapshot",
+      at: "t3",
+      from: null,
+      job: job("job_1", "succeeded"),
+      history: [
+        { seq: 1, at: "t0", from: null, to: "queued" },
+        { seq: 2, at: "t1", from: "queued", to: "processing" },
+        { seq: 3, at: "t2", from: "processing", to: "succeeded" },
+      ],
+    });
+    h.drop("job_1");
+    await flush();
+    expect(page.state.history.value).toHaveLength(3);
+    expect(h.pending()).toHaveLength(0);
+  });
+
+  it("tries a polled job's socket again only as its own backoff allows", async () => {
+    const h = harness();
+    h.store.set("job_1", job("job_1", "processing"));
+    h.refuseSockets(true);
+    h.live.watch("job_1");
+    await flush();
+    // Every poll brings a change (progress), so polls come each second for 12 s; the socket is
+    // tried at 0 s, then after 2 s and 4 s more (6 s), not on every poll.
+    for (let i = 0; i < 12; i++) {
+      h.store.set("job_1", job("job_1", "processing", `2026-11-28T00:00:${String(i).padStart(2, "0")}Z`));
+      expect(await h.fire()).toBe(1000);
+    }
+    expect(h.fetched).toHaveLength(12);
+    expect(h.socketTries()).toBe(3);
+    expect(h.live.stats().polled).toBe(1);
+  });
+
+  it("stops asking for a job the API no longer knows", async () => {
+    const h = harness();
+    const { state } = h.live.watch("job_1", job("job_1", "processing"));
+    await flush();
+    h.refuseSockets(true);
+    h.drop("job_1");
+    await h.fire();
+    expect(state.mode.value).toBe("done");
+    expect(state.error.value).toBeInstanceOf(Error);
     expect(h.pending()).toHaveLength(0);
   });
 

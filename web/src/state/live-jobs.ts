@@ -1,4 +1,5 @@
 import { type Signal, signal } from "@preact/signals";
+import { isTerminal, type JobEvent, type StatusChange } from "../../../contracts/job";
 import type { Job } from "../api/client";
 
 /**
@@ -7,10 +8,12 @@ import type { Job } from "../api/client";
  * progress update), shared by everything on the page that shows that job. While a socket is open
  * nothing polls. When one drops, the page's single poller takes the job over: one timer for all
  * such jobs, asking for each and trying its socket again, backing off while nothing changes, and
- * letting go of a job once it is finished. Finished jobs need no socket at all; at most
- * `maxSockets` are open at once (the rest are polled).
+ * letting go of a job once it is finished. It tries a polled job's socket again with a backoff of
+ * its own, and gives up on a job the API no longer knows. Finished jobs in a list need no socket;
+ * a page that shows one job's timeline opens it once (the socket sends the history, then closes).
+ * At most `maxSockets` are open at once (the rest are polled).
  */
-export type Change = { seq: number; at: string; from: string | null; to: string };
+export type Change = StatusChange;
 export type Mode = "connecting" | "live" | "polling" | "done";
 export type Watched = {
   job: Signal<Job | null>;
@@ -19,15 +22,8 @@ export type Watched = {
   error: Signal<unknown>;
 };
 
-/** The one kind of message the job's socket sends (contracts/job.ts JobEvent). */
-type Event = {
-  seq: number;
-  type: "snapshot" | "status" | "progress";
-  at: string;
-  from: string | null;
-  job: Job;
-  history?: Change[];
-};
+/** What the job's socket sends (contracts/job.ts), with the job as the API client types it. */
+type Event = Omit<JobEvent, "job"> & { job: Job };
 
 export type SocketLike = {
   onmessage: ((e: { data: unknown }) => void) | null;
@@ -39,19 +35,30 @@ export type LiveDeps = {
   /** Opens the job's socket (a ticket, then the WebSocket); rejects if it cannot. */
   openSocket(id: string): Promise<SocketLike>;
   fetchJob(id: string): Promise<Job>;
+  /** Whether a failed fetch means the job is gone for this user (stop asking), not a passing fault. */
+  isPermanent(err: unknown): boolean;
+  /** Milliseconds since some fixed point (Date.now in browsers). */
+  now(): number;
   setTimer(fn: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
 };
 
-const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
-const isDone = (job: Job | null) => job !== null && TERMINAL.has(job.status);
+const isDone = (job: Job | null) => job !== null && isTerminal(job.status);
 
-type Entry = Watched & { refs: number; socket: SocketLike | null; opening: boolean };
+type Entry = Watched & {
+  refs: number;
+  socket: SocketLike | null;
+  opening: boolean;
+  /** When the poller may try the socket again, and the wait after that. */
+  socketRetryAt: number;
+  socketRetryMs: number;
+};
 
 export function createLiveJobs(
   deps: LiveDeps,
-  options: { maxSockets?: number; minPollMs?: number; maxPollMs?: number } = {},
+  options: { maxSockets?: number; minPollMs?: number; maxPollMs?: number; socketRetryMs?: number } = {},
 ) {
+  const firstSocketRetryMs = options.socketRetryMs ?? 2000;
   const maxSockets = options.maxSockets ?? 6;
   const minPollMs = options.minPollMs ?? 1000;
   const maxPollMs = options.maxPollMs ?? 30_000;
@@ -73,9 +80,12 @@ export function createLiveJobs(
     if (isDone(event.job)) entry.mode.value = "done";
   }
 
-  /** Opens the job's socket; on failure the poller has the job (`fromPoller`: it has it already). */
-  async function connect(id: string, entry: Entry, fromPoller = false) {
-    if (entry.socket || entry.opening || isDone(entry.job.value)) return;
+  /**
+   * Opens the job's socket; on failure the poller has the job (`fromPoller`: it has it already).
+   * `story`: open it even for a finished job, whose socket sends the history once.
+   */
+  async function connect(id: string, entry: Entry, { fromPoller = false, story = false } = {}) {
+    if (entry.socket || entry.opening || (!story && isDone(entry.job.value))) return;
     if (openSockets() >= maxSockets) return fromPoller ? undefined : poll(entry);
     entry.opening = true;
     try {
@@ -85,15 +95,27 @@ export function createLiveJobs(
       entry.socket = socket;
       entry.mode.value = "live";
       entry.error.value = null;
-      socket.onmessage = (e) => apply(entry, JSON.parse(String(e.data)) as Event);
+      entry.socketRetryMs = firstSocketRetryMs;
+      socket.onmessage = (e) => {
+        let event: Event;
+        try {
+          event = JSON.parse(String(e.data)) as Event;
+        } catch {
+          return; // not a message of ours; the next one or the poller brings the state
+        }
+        apply(entry, event);
+      };
       socket.onclose = () => {
         entry.socket = null;
         if (entry.refs > 0 && !isDone(entry.job.value)) poll(entry);
       };
     } catch (err) {
       entry.opening = false;
+      entry.socketRetryAt = deps.now() + entry.socketRetryMs;
+      entry.socketRetryMs = Math.min(60_000, entry.socketRetryMs * 2);
       if (entry.job.value === null) entry.error.value = err;
-      if (entry.refs > 0 && !fromPoller) poll(entry);
+      if (deps.isPermanent(err)) entry.mode.value = "done";
+      else if (entry.refs > 0 && !fromPoller && !isDone(entry.job.value)) poll(entry);
     }
   }
 
@@ -132,9 +154,10 @@ export function createLiveJobs(
           entry.job.value = job;
           entry.error.value = null;
           if (isDone(job)) entry.mode.value = "done";
-          else await connect(id, entry, true);
+          else if (deps.now() >= entry.socketRetryAt) await connect(id, entry, { fromPoller: true });
         } catch (err) {
           entry.error.value = err;
+          if (deps.isPermanent(err)) entry.mode.value = "done";
         }
       }),
     );
@@ -144,7 +167,11 @@ export function createLiveJobs(
   }
 
   return {
-    /** Follows a job until `release()` is called; `initial` (a job already fetched, e.g. from a list) spares the wait. */
+    /**
+     * Follows a job until `release()` is called. `initial`: a job already fetched (a list's row),
+     * which needs nothing live once finished; without it the caller wants the job's whole story
+     * (a job page): its timeline, even if the job has finished.
+     */
     watch(id: string, initial: Job | null = null): { state: Watched; release: () => void } {
       let entry = entries.get(id);
       if (!entry) {
@@ -156,15 +183,15 @@ export function createLiveJobs(
           refs: 0,
           socket: null,
           opening: false,
+          socketRetryAt: 0,
+          socketRetryMs: firstSocketRetryMs,
         };
         entries.set(id, entry);
       } else if (initial && !entry.job.value) entry.job.value = initial;
       entry.refs++;
       const watched = entry;
-      if (!isDone(watched.job.value) || watched.history.value.length === 0) {
-        // A finished job from a list needs nothing live; a page showing one job wants its timeline.
-        if (!(initial && isDone(initial))) void connect(id, watched);
-      }
+      const story = initial === null && watched.history.value.length === 0;
+      void connect(id, watched, { story });
       let released = false;
       return {
         state: watched,
@@ -190,5 +217,3 @@ export function createLiveJobs(
     },
   };
 }
-
-export type LiveJobs = ReturnType<typeof createLiveJobs>;

@@ -1,3 +1,4 @@
+import { effect } from "@preact/signals";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { OcrResult } from "../../../contracts/results";
 
@@ -24,6 +25,7 @@ const file = { name: "Scan 1.pdf", size: 1000, mime: "application/pdf", sha256: 
 
 beforeEach(() => apiFetch.mockReset());
 afterEach(() => {
+  vi.useRealTimers();
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
 });
@@ -205,10 +207,47 @@ describe("JobResults", () => {
     expect(results.downloads.value.pdf?.state).toBe("error");
   });
 
+  it("copies the loaded text, says so for a moment, and keeps a refusal's problem", async () => {
+    vi.useFakeTimers();
+    const writeText = vi.fn(async (_text: string) => {});
+    vi.stubGlobal("navigator", { clipboard: { writeText } });
+    const results = new JobResults({ id: "job_5", kind: "ocr", file });
+    await results.copyText();
+    expect(writeText).not.toHaveBeenCalled();
+    apiFetch.mockResolvedValueOnce(new Response("hello"));
+    results.loadText();
+    await vi.waitFor(() => expect(results.text.value.state).toBe("ready"));
+    await results.copyText();
+    expect(writeText).toHaveBeenCalledWith("hello");
+    expect(results.copy.value).toEqual({ state: "copied" });
+    vi.runAllTimers();
+    expect(results.copy.value).toEqual({ state: "idle" });
+    writeText.mockRejectedValueOnce(new Error("not allowed"));
+    await results.copyText();
+    const copy = results.copy.value;
+    expect(copy.state).toBe("failed");
+    if (copy.state === "failed") expect((copy.error as Error).message).toMatch(/refused to copy/);
+  });
+
   it("keeps one object per job in the cache", () => {
     const a = resultsFor({ id: "job_a", kind: "ocr", file });
     expect(resultsFor({ id: "job_a", kind: "ocr", file })).toBe(a);
     for (const id of ["b", "c", "d", "e", "f"]) resultsFor({ id: `job_${id}`, kind: "ocr", file });
     expect(resultsFor({ id: "job_a", kind: "ocr", file })).not.toBe(a);
+  });
+
+  it("writes no signal when it drops a job from the cache (it runs while rendering)", () => {
+    const first = resultsFor({ id: "job_g", kind: "ocr", file });
+    first.source.value = { state: "ready", value: new Blob(["x"]) };
+    let writes = -1;
+    const stop = effect(() => {
+      void [first.text.value, first.data.value, first.source.value, first.pdf.value, first.sourceReceived.value];
+      void [first.downloads.value, first.copy.value];
+      writes++;
+    });
+    for (const id of ["h", "i", "j", "k", "l", "m"]) resultsFor({ id: `job_${id}`, kind: "ocr", file });
+    stop();
+    expect(writes).toBe(0);
+    expect(resultsFor({ id: "job_g", kind: "ocr", file })).not.toBe(first);
   });
 });

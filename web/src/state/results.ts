@@ -3,7 +3,9 @@ import type { ResultFormat } from "../../../contracts/job";
 import type { PartFailure } from "../../../contracts/parts";
 import type { AvResult, AvSegment, OcrResult } from "../../../contracts/results";
 import { apiFetch, type Job } from "../api/client";
+import { copyText } from "../lib/clipboard";
 import { openPdf } from "../lib/pdf";
+import { clearOnSignOut } from "./session";
 
 /**
  * The results of a succeeded job as the results panel shows them: the text, the JSON result (pages
@@ -13,7 +15,7 @@ import { openPdf } from "../lib/pdf";
  */
 
 /** Where a fetch stands. */
-export type Load<T> =
+type Load<T> =
   | { state: "idle" }
   | { state: "loading" }
   | { state: "ready"; value: T }
@@ -32,10 +34,7 @@ export const LOW_CONFIDENCE = 0.6;
 const DRAWABLE_IMAGES = new Set(["image/png", "image/jpeg", "image/webp", "image/gif"]);
 
 /** How the pages of an OCR job can be shown beside their text. */
-export type PageSource =
-  | { kind: "image" }
-  | { kind: "pdf" }
-  | { kind: "none"; reason: "tiff" | "too_large" | "unsupported" };
+type PageSource = { kind: "image" } | { kind: "pdf" } | { kind: "none"; reason: "tiff" | "too_large" | "unsupported" };
 
 export function pageSourceOf(file: Pick<Job["file"], "mime" | "size">): PageSource {
   const mime = file.mime.toLowerCase();
@@ -46,10 +45,16 @@ export function pageSourceOf(file: Pick<Job["file"], "mime" | "size">): PageSour
   return { kind };
 }
 
-export type ResultData = OcrResult | AvResult;
+type ResultData = OcrResult | AvResult;
 
 /** An open PDF: the document, and how to free it. */
-export type OpenPdf = Awaited<ReturnType<typeof openPdf>>;
+type OpenPdf = Awaited<ReturnType<typeof openPdf>>;
+
+/** How long "Copied" stays up after the text was copied. */
+const COPIED_MS = 2500;
+
+/** The last Copy of the text: "copied" for a moment, or why the browser did not copy it. */
+type CopyState = { state: "idle" } | { state: "copied" } | { state: "failed"; error: unknown };
 
 export class JobResults {
   readonly text: Signal<Load<string>> = signal(IDLE);
@@ -61,9 +66,12 @@ export class JobResults {
   /** Bytes of the uploaded file received so far, while it loads. */
   readonly sourceReceived = signal(0);
   readonly downloads: Signal<Partial<Record<ResultFormat, Load<string>>>> = signal({});
+  readonly copy: Signal<CopyState> = signal(IDLE);
 
   /** Ends the source's fetch when the results are released. */
   private aborter: AbortController | null = null;
+  /** Puts `copy` back to idle a while after a copy. */
+  private copiedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly job: Pick<Job, "id" | "kind" | "file">) {}
 
@@ -110,6 +118,22 @@ export class JobResults {
       set({ state: "ready", value: name });
     } catch (error) {
       set({ state: "error", error });
+    }
+  }
+
+  /** Puts the loaded text on the clipboard; `copy` says how it went. */
+  async copyText(): Promise<void> {
+    const text = this.text.peek();
+    if (text.state !== "ready") return;
+    clearTimeout(this.copiedTimer);
+    try {
+      await copyText(text.value);
+      this.copy.value = { state: "copied" };
+      this.copiedTimer = setTimeout(() => {
+        this.copy.value = IDLE;
+      }, COPIED_MS);
+    } catch (error) {
+      this.copy.value = { state: "failed", error };
     }
   }
 
@@ -182,17 +206,24 @@ function isOpenPdf(value: unknown): value is OpenPdf {
 
 /** Results of the last few jobs seen; older ones are dropped. */
 const CACHED_JOBS = 5;
+/** A plain map, not a signal: `resultsFor` runs while a component renders. */
 const cache = new Map<string, JobResults>();
+// The results are the signed-in user's: gone with the session.
+clearOnSignOut(() => cache.clear());
 
-/** The results of a job, the same object for the same job while it is cached. */
+/**
+ * The results of a job, the same object for the same job while it is cached. Called while the
+ * results panel renders, so it writes no signal: the results it creates are idle until a tab's
+ * effect loads them, and the ones it drops are only forgotten. Their large parts (the uploaded
+ * file, the open PDF) were released already by the panel that showed them, when it closed.
+ */
 export function resultsFor(job: Pick<Job, "id" | "kind" | "file">): JobResults {
   let results = cache.get(job.id);
   if (results) cache.delete(job.id);
   else results = new JobResults(job);
   cache.set(job.id, results);
-  for (const [id, old] of cache) {
+  for (const id of cache.keys()) {
     if (cache.size <= CACHED_JOBS) break;
-    old.releaseSource();
     cache.delete(id);
   }
   return results;

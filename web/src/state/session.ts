@@ -8,6 +8,8 @@ import { effect, signal } from "@preact/signals";
 export type Session = { token: string; email: string; expires_at: string };
 
 const STORAGE_KEY = "verbatim.session";
+/** localStorage keys under this prefix belong to the signed-in user and go with the session. */
+export const USER_STORAGE_PREFIX = "verbatim.user.";
 
 function restore(): Session | null {
   try {
@@ -21,9 +23,21 @@ function restore(): Session | null {
 export const session = signal<Session | null>(restore());
 
 effect(() => {
-  if (session.value) localStorage.setItem(STORAGE_KEY, JSON.stringify(session.value));
-  else localStorage.removeItem(STORAGE_KEY);
+  if (session.value) {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(session.value));
+    return;
+  }
+  localStorage.removeItem(STORAGE_KEY);
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i) ?? "");
+  for (const key of keys) if (key.startsWith(USER_STORAGE_PREFIX)) localStorage.removeItem(key);
 });
+
+/** Runs `reset` whenever nobody is signed in: stores of the user's data start empty for the next one. */
+export function clearOnSignOut(reset: () => void): void {
+  effect(() => {
+    if (!session.value) reset();
+  });
+}
 
 export function signOut(): void {
   session.value = null;

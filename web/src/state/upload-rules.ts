@@ -1,5 +1,5 @@
-import { claimMismatch, detectFileKind, SNIFF_BYTES } from "../../../contracts/file-kind";
-import type { Throughput, UploadLimits, Usage, UserLimits } from "../../../contracts/limits";
+import { claimMismatch, detectFileKind, SNIFF_BYTES, SUPPORTED_EXTENSIONS } from "../../../contracts/file-kind";
+import type { Throughput, UploadLimits, Usage } from "../../../contracts/limits";
 import { formatBytes } from "../format/size";
 
 /**
@@ -30,7 +30,7 @@ export async function checkType(file: File, uploads: UploadLimits): Promise<Verd
     return {
       ok: false,
       code: "unsupported_media_type",
-      message: "Not a supported file: send a PDF, an image (PNG, JPEG, TIFF, WebP) or an audio/video file.",
+      message: `Not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")}).`,
     };
   }
   const mismatch = claimMismatch(file, detected.mime);
@@ -96,5 +96,3 @@ export function estimateSeconds(measure: Measure, throughput: Throughput): numbe
   if (!rate) return null;
   return ("pages" in measure ? measure.pages : measure.minutes) * rate.seconds_per_unit;
 }
-
-export type { UserLimits };

@@ -2,8 +2,9 @@ import { computed, signal } from "@preact/signals";
 import type { Job } from "../api/client";
 import { uploadInParts, uploadWhole } from "../api/uploads";
 import { countPdfPages } from "../lib/pdf";
+import { clearOnSignOut } from "./session";
 import { type Assessment, assess, checkType, type Measure, type Verdict } from "./upload-rules";
-import { loadUsage, usage } from "./usage";
+import { loadUsage, usage, usageError } from "./usage";
 
 /**
  * The files chosen on the upload page: each is checked (type, size), measured (pages or duration,
@@ -24,6 +25,9 @@ export type UploadItem = {
 };
 
 export const uploadItems = signal<UploadItem[]>([]);
+clearOnSignOut(() => {
+  uploadItems.value = [];
+});
 export const readyCount = computed(() => uploadItems.value.filter((i) => i.state === "ready").length);
 
 const PARALLEL = 2;
@@ -53,7 +57,7 @@ export async function addFiles(files: Iterable<File>): Promise<void> {
 }
 
 async function check(item: UploadItem, current: typeof usage.value) {
-  if (!current) return update(item.id, { state: "failed", error: new Error("usage could not be loaded") });
+  if (!current) return update(item.id, { state: "failed", error: usageError.value });
   const verdict = await checkType(item.file, current.uploads);
   if (!verdict.ok) return update(item.id, { state: "rejected", verdict });
   const measure = await measureFile(item.file, verdict.mime);
@@ -67,6 +71,8 @@ export async function measureFile(file: File, mime: string): Promise<Measure | n
     const pages = await countPdfPages(file);
     return pages === null ? null : { pages };
   }
+  // A TIFF may hold many pages, which the browser cannot count: unknown until the runner reads it.
+  if (mime === "image/tiff") return null;
   if (mime.startsWith("image/")) return { pages: 1 };
   const seconds = await mediaDuration(file, mime.startsWith("video/") ? "video" : "audio");
   return seconds === null ? null : { minutes: seconds / 60 };

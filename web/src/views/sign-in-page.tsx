@@ -1,9 +1,11 @@
 import { useSignal } from "@preact/signals";
 import { signIn, signInError, signingIn } from "../state/sign-in";
 import { ErrorNotice } from "./components/error-notice";
+import { usePageTitle } from "./components/page-title";
 
 /** Sign-in through the development issuer (local stack); the session is kept across reloads. */
 export function SignInPage() {
+  usePageTitle("Sign in");
   const email = useSignal("");
   return (
     <main id="main" class="sign-in">

@@ -241,6 +241,18 @@ describe("GET /v1/jobs/{id}/source", () => {
       headers: { ...auth, range: "bytes=-0" },
     });
     expect(empty.status).toBe(416);
+    // Past the end: clamped. Backwards or malformed: ignored, the whole file.
+    const past = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, {
+      headers: { ...auth, range: "bytes=60-999999" },
+    });
+    expect(past.headers.get("content-range")).toBe(`bytes 60-${TINY_PNG.length - 1}/${TINY_PNG.length}`);
+    expect(new Uint8Array(await past.arrayBuffer())).toEqual(TINY_PNG.slice(60));
+    for (const range of ["bytes=5-2", "bytes=1-2,4-5", "items=1-2"]) {
+      const whole = await SELF.fetch(`https://api.test/v1/jobs/${job.id}/source`, { headers: { ...auth, range } });
+      expect(whole.status, range).toBe(200);
+      expect((await whole.arrayBuffer()).byteLength).toBe(TINY_PNG.length);
+    }
+    expect(whole.headers.get("x-content-type-options")).toBe("nosniff");
     expect(outside.headers.get("content-range")).toBe(`bytes */${TINY_PNG.length}`);
   });
 });

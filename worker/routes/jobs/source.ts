@@ -24,38 +24,47 @@ const route = createRoute({
   },
 });
 
-/** `bytes=a-b`, `bytes=a-` or `bytes=-n` → an R2 range; anything else is ignored (the whole file). */
-function parseRange(header: string | undefined): R2Range | undefined {
-  const m = header && /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) return undefined;
-  if (m[1] === "") return { suffix: Number(m[2]) };
-  const offset = Number(m[1]);
-  return m[2] === "" ? { offset } : { offset, length: Number(m[2]) - offset + 1 };
+/**
+ * The byte range a `Range` header asks for within a file of `size` bytes (RFC 9110): `bytes=a-b`,
+ * `bytes=a-` or `bytes=-n`, clamped to the file; `"unsatisfiable"` when it lies outside it; no range
+ * (the whole file) when the header is absent or not one valid range.
+ */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | null {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    return suffix === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const last = m[2] === "" ? Number.POSITIVE_INFINITY : Number(m[2]);
+  if (last < start) return null;
+  return start >= size ? "unsatisfiable" : { start, end: Math.min(last, size - 1) };
 }
 
 export const jobSourceRoute = newApp().openapi(route, async (c) => {
   const job = await ownedJob(c.env, c.get("user").id, c.req.valid("param").id);
-  const range = parseRange(c.req.valid("header").range);
   const size = job.file.size;
-  const unsatisfiable =
-    range && ("suffix" in range ? range.suffix === 0 : (range.offset ?? 0) >= size || (range.length ?? 1) < 1);
-  if (unsatisfiable) {
-    return c.body(null, 416, { "content-range": `bytes */${size}` });
-  }
-  const object = await c.env.FILES.get(sourceKey(job.id), range ? { range } : {});
+  const range = parseRange(c.req.valid("header").range, size);
+  if (range === "unsatisfiable") return c.body(null, 416, { "content-range": `bytes */${size}` });
+  const object = await c.env.FILES.get(
+    sourceKey(job.id),
+    range ? { range: { offset: range.start, length: range.end - range.start + 1 } } : {},
+  );
   if (!object) throw new ApiError("not_found", `the upload of ${job.id} is no longer stored`);
   const headers: Record<string, string> = {
     "content-type": job.file.mime,
     "accept-ranges": "bytes",
     "cache-control": "private, max-age=3600",
     etag: `"${job.file.sha256}"`,
+    // Uploaded bytes are never run as a page of this origin, whatever they hold.
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "sandbox; default-src 'none'",
   };
   if (!range) return c.body(object.body, 200, { ...headers, "content-length": String(size) });
-  const start = "suffix" in range ? Math.max(0, size - range.suffix) : (range.offset ?? 0);
-  const end = "suffix" in range ? size - 1 : Math.min(size - 1, start + (range.length ?? size) - 1);
   return c.body(object.body, 206, {
     ...headers,
-    "content-range": `bytes ${start}-${end}/${size}`,
-    "content-length": String(end - start + 1),
+    "content-range": `bytes ${range.start}-${range.end}/${size}`,
+    "content-length": String(range.end - range.start + 1),
   });
 });

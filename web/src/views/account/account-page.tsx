@@ -4,9 +4,11 @@ import { KeysSection } from "./keys-section";
 import { UsageSection } from "./usage-section";
 import { WebhooksSection } from "./webhooks-section";
 import "./account.css";
+import { usePageTitle } from "../components/page-title";
 
 /** The account: usage against quotas, API keys, webhook endpoints. */
 export function AccountPage() {
+  usePageTitle("Account");
   useEffect(() => {
     openAccount();
     return closeAccount;

@@ -1,4 +1,5 @@
 import { formatDate, formatRelative } from "../../format/date";
+import { formatMilliseconds } from "../../format/number";
 import {
   actionOf,
   deliveryLogOf,
@@ -23,9 +24,7 @@ function DeliveryRow({ endpoint, delivery }: { endpoint: WebhookEndpoint; delive
         {delivery.error && <div class="small break">{delivery.error}</div>}
       </td>
       <td data-label="Attempt">{delivery.attempt}</td>
-      <td data-label="Took">
-        {delivery.duration_ms < 1000 ? `${delivery.duration_ms} ms` : `${(delivery.duration_ms / 1000).toFixed(1)} s`}
-      </td>
+      <td data-label="Took">{formatMilliseconds(delivery.duration_ms)}</td>
       <td data-label="Time">
         <time dateTime={delivery.at} title={formatDate(delivery.at)}>
           {formatRelative(delivery.at)}

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
-import { useId, useRef, useState } from "preact/hooks";
-import { copyText } from "../../state/account";
+import { useId, useRef } from "preact/hooks";
+import { copySecret, secretCopy } from "../../state/account";
 
 /**
  * A secret the API shows this once (a new API key, a webhook signing secret): in a read-only field
@@ -24,12 +24,11 @@ export function SecretReveal({
 }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
-  const [copy, setCopy] = useState<"idle" | "copied" | "failed">("idle");
+  const copied = secretCopy.value?.text === value ? secretCopy.value.copied : null;
 
   async function onCopy() {
-    const done = await copyText(value);
-    setCopy(done ? "copied" : "failed");
-    if (!done) input.current?.select();
+    // Refused: the text is selected for the user to copy.
+    if (!(await copySecret(value))) input.current?.select();
   }
 
   return (
@@ -58,8 +57,8 @@ export function SecretReveal({
         </div>
       </div>
       <p role="status" class="small">
-        {copy === "copied" && <span class="copied">Copied</span>}
-        {copy === "failed" && (
+        {copied === true && <span class="copied">Copied</span>}
+        {copied === false && (
           <span class="warning">
             The browser did not allow copying: the text is selected, copy it with Ctrl+C (⌘C on a Mac).
           </span>

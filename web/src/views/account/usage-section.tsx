@@ -1,7 +1,11 @@
+import { useState } from "preact/hooks";
+import type { Usage } from "../../../../contracts/limits";
 import { formatDate } from "../../format/date";
 import { formatSpan } from "../../format/duration";
+import { formatAmount } from "../../format/number";
 import { formatBytes } from "../../format/size";
-import { formatAmount, loadUsage, type Meter, type Usage, usage, usageMeters } from "../../state/account";
+import { type Meter, usageMeters } from "../../state/account";
+import { loadUsage, usage, usageError } from "../../state/usage";
 import { ErrorNotice } from "../components/error-notice";
 
 const LEVEL_NOTE = { ok: "", warn: "Almost used up", full: "Used up" } as const;
@@ -91,16 +95,25 @@ function UsageDetails({ data }: { data: Usage }) {
 
 /** Usage against the caller's quotas, per-job and upload limits (GET /v1/usage). */
 export function UsageSection() {
-  const { loading, error, data } = usage.value;
+  const data = usage.value;
+  const error = usageError.value;
+  const [refreshing, setRefreshing] = useState(false);
+
+  async function refresh() {
+    setRefreshing(true);
+    await loadUsage();
+    setRefreshing(false);
+  }
+
   return (
     <section class="card" aria-labelledby="usage-heading" data-testid="usage-section">
       <div class="section-head">
         <h2 id="usage-heading">Usage</h2>
-        <button type="button" onClick={() => void loadUsage()} disabled={loading}>
-          {loading && data ? "Refreshing…" : "Refresh"}
+        <button type="button" onClick={() => void refresh()} disabled={refreshing}>
+          {refreshing && data ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      {loading && !data && <p aria-live="polite">Loading…</p>}
+      {!data && error === null && <p aria-live="polite">Loading…</p>}
       {error !== null && <ErrorNotice error={error} title="Usage could not be loaded" />}
       {data && <UsageDetails data={data} />}
     </section>

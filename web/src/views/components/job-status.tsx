@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Job } from "../../api/client";
-import { STATUS_LABELS } from "../../format/status";
+import { formatProgress, STATUS_LABELS } from "../../format/status";
 import { liveJobs } from "../../state/live";
 import type { Watched } from "../../state/live-jobs";
 
@@ -24,7 +24,7 @@ export function StatusBadge({ status }: { status: string }) {
 export function JobProgressBar({ job }: { job: Job }) {
   const p = job.progress;
   if (job.status !== "processing" || !p) return null;
-  const label = `${p.stage}${p.total > 0 ? ` · ${p.done} of ${p.total} ${p.unit}` : ""}`;
+  const label = formatProgress(p);
   return (
     <div class="small">
       <progress max={p.total || 1} value={p.total ? p.done : undefined} aria-label={label} />

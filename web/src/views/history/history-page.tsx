@@ -1,13 +1,15 @@
+import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import { JOB_STATUSES } from "../../../../contracts/job";
+import { JOB_KINDS, JOB_STATUSES } from "../../../../contracts/job";
 import type { Job } from "../../api/client";
 import { formatRelative } from "../../format/date";
 import { formatClock } from "../../format/duration";
 import { formatBytes } from "../../format/size";
-import { STATUS_LABELS } from "../../format/status";
+import { KIND_LABELS, STATUS_LABELS } from "../../format/status";
 import {
   counts,
   cursors,
+  type Filters,
   filters,
   firstPage,
   historyError,
@@ -19,12 +21,17 @@ import {
 } from "../../state/history";
 import { ErrorNotice } from "../components/error-notice";
 import { JobProgressBar, StatusBadge, useLiveJob } from "../components/job-status";
+import { usePageTitle } from "../components/page-title";
 
 export function HistoryPage() {
+  usePageTitle("History");
   useEffect(() => {
     void firstPage();
   }, []);
+  // What is typed shows at once; the list follows 300 ms after the last key.
+  const typed = useSignal(filters.value.q);
   const search = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(search.current), []);
   const total = counts.value ? Object.values(counts.value).reduce((a, b) => a + b, 0) : null;
   return (
     <div class="stack">
@@ -35,9 +42,10 @@ export function HistoryPage() {
           <input
             id="job-search"
             type="search"
-            value={filters.value.q}
+            value={typed.value}
             onInput={(e) => {
               const q = e.currentTarget.value;
+              typed.value = q;
               clearTimeout(search.current);
               search.current = setTimeout(() => setFilters({ q }), 300);
             }}
@@ -48,7 +56,7 @@ export function HistoryPage() {
           <select
             id="status-filter"
             value={filters.value.status}
-            onChange={(e) => setFilters({ status: e.currentTarget.value })}
+            onChange={(e) => setFilters({ status: e.currentTarget.value as Filters["status"] })}
           >
             <option value="">All{total !== null ? ` (${total})` : ""}</option>
             {JOB_STATUSES.map((s) => (
@@ -64,11 +72,14 @@ export function HistoryPage() {
           <select
             id="kind-filter"
             value={filters.value.kind}
-            onChange={(e) => setFilters({ kind: e.currentTarget.value })}
+            onChange={(e) => setFilters({ kind: e.currentTarget.value as Filters["kind"] })}
           >
             <option value="">All</option>
-            <option value="ocr">Text (OCR)</option>
-            <option value="av">Transcript</option>
+            {JOB_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABELS[k]}
+              </option>
+            ))}
           </select>
         </div>
       </search>

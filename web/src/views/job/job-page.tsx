@@ -3,10 +3,11 @@ import { api, type Job, unwrap } from "../../api/client";
 import { formatDate, formatTime } from "../../format/date";
 import { formatClock } from "../../format/duration";
 import { formatBytes } from "../../format/size";
-import { explainError, STATUS_LABELS } from "../../format/status";
+import { explainError, KIND_LABELS, STATUS_LABELS } from "../../format/status";
 import type { Change, Mode } from "../../state/live-jobs";
 import { ErrorNotice } from "../components/error-notice";
 import { JobProgressBar, StatusBadge, useLiveJob } from "../components/job-status";
+import { usePageTitle } from "../components/page-title";
 import { ResultsPanel } from "../results/results-panel";
 import "./job.css";
 
@@ -17,8 +18,14 @@ const MODE_TEXT: Record<Mode, string> = {
   done: "Finished",
 };
 
+/** A new job id is a new page (its own live subscription). */
 export function JobPage({ id = "" }: { id?: string }) {
+  return <JobView key={id} id={id} />;
+}
+
+function JobView({ id }: { id: string }) {
   const live = useLiveJob(id);
+  usePageTitle(live.job.value ? live.job.value.file.name : "Job");
   const job = live.job.value;
   if (!job) {
     return live.error.value ? (
@@ -33,7 +40,10 @@ export function JobPage({ id = "" }: { id?: string }) {
         <h1 class="grow truncate" title={job.file.name}>
           {job.file.name}
         </h1>
-        <StatusBadge status={job.status} />
+        {/* Announced when it changes. */}
+        <span role="status" data-testid="job-status">
+          <StatusBadge status={job.status} />
+        </span>
         <span class="small muted" data-testid="live-mode" data-mode={live.mode.value}>
           {MODE_TEXT[live.mode.value]}
         </span>
@@ -65,7 +75,7 @@ function JobFacts({ job }: { job: Job }) {
   return (
     <dl class="facts small">
       <dt>Kind</dt>
-      <dd>{job.kind === "ocr" ? "Text (OCR)" : "Transcript"}</dd>
+      <dd>{KIND_LABELS[job.kind]}</dd>
       <dt>File</dt>
       <dd>
         {formatBytes(job.file.size)} · {job.file.mime}

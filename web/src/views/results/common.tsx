@@ -1,6 +1,5 @@
 import type { RefObject } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "../../api/client";
 import { formatBytes } from "../../format/size";
 import { ErrorNotice } from "../components/error-notice";
 
@@ -22,7 +21,7 @@ export function Loading({ label, received, total }: { label: string; received?: 
 export function LoadFailed({ error, title, onRetry }: { error: unknown; title: string; onRetry?: () => void }) {
   return (
     <div class="stack">
-      <ErrorNotice error={asApiError(error)} title={title} />
+      <ErrorNotice error={error} title={title} />
       {onRetry && (
         <button type="button" onClick={onRetry}>
           Try again
@@ -30,16 +29,6 @@ export function LoadFailed({ error, title, onRetry }: { error: unknown; title: s
       )}
     </div>
   );
-}
-
-/**
- * An error that is not the API's (the network, PDF.js, the clipboard) as an ApiError, so that
- * ErrorNotice shows what it says rather than only "Internal error".
- */
-export function asApiError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ApiError({ code: "internal_error", title: "Error", status: 0, request_id: "", detail });
 }
 
 /** An object URL for a blob while the component shows it, revoked when it no longer does. */

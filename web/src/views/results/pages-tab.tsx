@@ -5,7 +5,7 @@ import type { Job } from "../../api/client";
 import { formatBytes } from "../../format/size";
 import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } from "../../state/results";
 import { ErrorNotice } from "../components/error-notice";
-import { asApiError, LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
+import { LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
 
 /** The pages of an OCR job with the recognized lines drawn over them. */
 export function PagesTab({ job, results }: { job: Job; results: JobResults }) {
@@ -52,7 +52,8 @@ function Legend() {
     <p class="small muted results-legend">
       <span class="legend-box" aria-hidden="true" /> a recognized line{" "}
       <span class="legend-box low" aria-hidden="true" /> recognized with low confidence (under {percent(LOW_CONFIDENCE)}
-      ). Hover over a line, or tab to it, to see its text and confidence.
+      ). Hover over a line, or tab to a page's lines and move between them with the arrow keys, to see a line's text and
+      confidence.
     </p>
   );
 }
@@ -166,7 +167,7 @@ function PageFigure({
   return (
     <section class="results-page" aria-labelledby={headingId} data-testid="result-page">
       <PageHeading page={page} total={total} id={headingId} />
-      {failure !== null && <ErrorNotice error={asApiError(failure)} title="This page could not be drawn" />}
+      {failure !== null && <ErrorNotice error={failure} title="This page could not be drawn" />}
       {blank ? (
         <pre class="results-page-text">{page.text}</pre>
       ) : (
@@ -244,16 +245,51 @@ type Line = OcrPage["blocks"][number]["lines"][number];
 
 const pct = (value: number, of: number) => `${Math.min(100, Math.max(0, (value / of) * 100))}%`;
 
+/** The line that a key moves focus to from line `at` of `count`, or null for other keys. */
+function lineAfterKey(key: string, at: number, count: number): number | null {
+  switch (key) {
+    case "ArrowDown":
+    case "ArrowRight":
+      return Math.min(at + 1, count - 1);
+    case "ArrowUp":
+    case "ArrowLeft":
+      return Math.max(at - 1, 0);
+    case "Home":
+      return 0;
+    case "End":
+      return count - 1;
+    default:
+      return null;
+  }
+}
+
 /**
  * The recognized lines as boxes over the page, placed in percent of the page's size (bbox units —
  * px or pt — are those of the page's width and height, so the boxes follow the page at any width).
- * Hovering, focusing or tapping a line shows its text and confidence.
+ * Hovering, focusing or tapping a line shows its text and confidence. The page is one Tab stop (a
+ * roving tabindex: the line focused last, the first at the start); the arrow keys move between its
+ * lines, Home and End go to the first and last.
  */
 function LineBoxes({ page }: { page: OcrPage }) {
   const lines = useMemo(() => page.blocks.flatMap((block) => block.lines), [page]);
   const [active, setActive] = useState<number | null>(null);
+  const [stop, setStop] = useState(0);
+  const buttons = useRef<(HTMLButtonElement | null)[]>([]);
+  const tabStop = stop < lines.length ? stop : 0;
   const shown = active === null ? undefined : lines[active];
   const leave = (i: number) => setActive((at) => (at === i ? null : at));
+  const onKeyDown = (event: KeyboardEvent, i: number) => {
+    if (event.key === "Escape") {
+      setActive(null);
+      return;
+    }
+    const next = lineAfterKey(event.key, i, lines.length);
+    if (next === null) return;
+    event.preventDefault();
+    // Focusing the line makes it the Tab stop and shows its tooltip (onFocus).
+    buttons.current[next]?.focus();
+  };
+  if (lines.length === 0) return null;
   return (
     <div class="results-lines">
       {lines.map((line, i) => {
@@ -262,7 +298,11 @@ function LineBoxes({ page }: { page: OcrPage }) {
         return (
           <button
             key={i}
+            ref={(element) => {
+              buttons.current[i] = element;
+            }}
             type="button"
+            tabIndex={i === tabStop ? 0 : -1}
             class={low ? "results-line low" : "results-line"}
             style={{
               left: pct(x0, page.width),
@@ -273,12 +313,13 @@ function LineBoxes({ page }: { page: OcrPage }) {
             aria-label={`${line.text} (confidence ${percent(line.confidence)}${low ? ", low" : ""})`}
             onMouseEnter={() => setActive(i)}
             onMouseLeave={() => leave(i)}
-            onFocus={() => setActive(i)}
+            onFocus={() => {
+              setStop(i);
+              setActive(i);
+            }}
             onBlur={() => leave(i)}
             onClick={() => setActive(i)}
-            onKeyDown={(e) => {
-              if (e.key === "Escape") setActive(null);
-            }}
+            onKeyDown={(e) => onKeyDown(e, i)}
           />
         );
       })}

@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
 import { findMatches, MAX_MATCHES, splitAtMatches, stepMatch } from "../../lib/text-search";
 import type { JobResults } from "../../state/results";
 import { ErrorNotice } from "../components/error-notice";
-import { asApiError, LoadFailed, Loading } from "./common";
+import { LoadFailed, Loading } from "./common";
 
 /** The txt result: searchable, copyable. */
 export function TextTab({ results }: { results: JobResults }) {
@@ -14,30 +14,24 @@ export function TextTab({ results }: { results: JobResults }) {
     return <LoadFailed error={text.error} title="The text could not be loaded" onRetry={() => results.loadText()} />;
   }
   if (text.state !== "ready") return <Loading label="Loading the text…" />;
-  return <TextViewer text={text.value} />;
+  return <TextViewer text={text.value} results={results} />;
 }
 
-/** How long "Copied" stays up. */
-const COPIED_MS = 2500;
 /** How long typing pauses before the search runs (long texts make each search costly). */
 const SEARCH_DELAY_MS = 150;
 
-type CopyState = { state: "idle" } | { state: "copied" } | { state: "failed"; error: unknown };
-
-function TextViewer({ text }: { text: string }) {
+function TextViewer({ text, results }: { text: string; results: JobResults }) {
   const [input, setInput] = useState("");
   const [query, setQuery] = useState("");
   const [current, setCurrent] = useState(-1);
-  const [copy, setCopy] = useState<CopyState>({ state: "idle" });
+  const copy = results.copy.value;
   const viewer = useRef<HTMLElement>(null);
-  const copiedTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const searchId = useId();
 
   useEffect(() => {
     const timer = setTimeout(() => setQuery(input), input === "" ? 0 : SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, [input]);
-  useEffect(() => () => clearTimeout(copiedTimer.current), []);
 
   const matches = useMemo(() => findMatches(text, query), [text, query]);
   const pieces = useMemo(() => splitAtMatches(text, matches), [text, matches]);
@@ -56,19 +50,6 @@ function TextViewer({ text }: { text: string }) {
   }, [current, pieces]);
 
   const step = (direction: 1 | -1) => setCurrent((at) => stepMatch(at, matches.length, direction));
-
-  async function copyText() {
-    clearTimeout(copiedTimer.current);
-    try {
-      if (!navigator.clipboard)
-        throw new Error("The browser does not allow copying here: select the text and copy it.");
-      await navigator.clipboard.writeText(text);
-      setCopy({ state: "copied" });
-      copiedTimer.current = setTimeout(() => setCopy({ state: "idle" }), COPIED_MS);
-    } catch (error) {
-      setCopy({ state: "failed", error });
-    }
-  }
 
   const count =
     query === "" ? "" : matches.length === 0 ? "No matches" : `${current + 1} of ${matches.length}${capped ? "+" : ""}`;
@@ -107,7 +88,7 @@ function TextViewer({ text }: { text: string }) {
           {capped && <p class="small muted">Only the first {MAX_MATCHES.toLocaleString()} matches are marked.</p>}
         </div>
         <div class="row">
-          <button type="button" onClick={copyText}>
+          <button type="button" onClick={() => void results.copyText()}>
             Copy text
           </button>
           <span class="small results-copied" role="status">
@@ -115,7 +96,7 @@ function TextViewer({ text }: { text: string }) {
           </span>
         </div>
       </div>
-      {copy.state === "failed" && <ErrorNotice error={asApiError(copy.error)} title="The text could not be copied" />}
+      {copy.state === "failed" && <ErrorNotice error={copy.error} title="The text could not be copied" />}
       {text.trim() === "" && <p class="muted">No text was found in this file.</p>}
       <section
         ref={viewer}

@@ -1,8 +1,11 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { extensionsFor } from "../../../../contracts/file-kind";
+import type { JobKind } from "../../../../contracts/job";
 import type { Job } from "../../api/client";
 import { formatClock, formatSpan } from "../../format/duration";
 import { formatBytes } from "../../format/size";
+import { KIND_LABELS } from "../../format/status";
 import {
   addFiles,
   canRetry,
@@ -17,12 +20,17 @@ import {
 import { loadUsage, usage } from "../../state/usage";
 import { ErrorNotice } from "../components/error-notice";
 import { JobProgressBar, StatusBadge, useLiveJob } from "../components/job-status";
+import { usePageTitle } from "../components/page-title";
 import "./upload.css";
 
-const ACCEPT =
-  ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.webp,.wav,.mp3,.m4a,.aac,.ogg,.oga,.opus,.flac,.mp4,.m4v,.mov,.mkv,.webm";
+const ACCEPT = [...extensionsFor("ocr"), ...extensionsFor("av")].map((ext) => `.${ext}`).join(",");
+const listed = (kind: JobKind) =>
+  extensionsFor(kind)
+    .map((ext) => ext.toUpperCase())
+    .join(", ");
 
 export function UploadPage() {
+  usePageTitle("Upload");
   const dragging = useSignal(false);
   const sending = useSignal(false);
   useEffect(() => {
@@ -67,7 +75,7 @@ export function UploadPage() {
           }}
         />
         <p class="small muted">
-          PDF, PNG, JPEG, TIFF, WebP for text; WAV, MP3, M4A, AAC, Ogg, Opus, FLAC, MP4, MOV, MKV, WebM for transcripts.
+          {listed("ocr")} for text; {listed("av")} for transcripts.
           {usage.value &&
             ` Up to ${formatBytes(usage.value.uploads.max_multipart_bytes)}; files over ${formatBytes(
               usage.value.uploads.max_direct_bytes,
@@ -121,7 +129,7 @@ function UploadRow({ item }: { item: UploadItem }) {
           {file.name}
         </strong>
         <span class="small muted">{formatBytes(file.size)}</span>
-        {verdict?.ok && <span class="badge neutral">{verdict.kind === "ocr" ? "Text (OCR)" : "Transcript"}</span>}
+        {verdict?.ok && <span class="badge neutral">{KIND_LABELS[verdict.kind]}</span>}
         {(item.state === "ready" || item.state === "rejected" || item.state === "failed") && (
           <button type="button" class="link" onClick={() => removeItem(item.id)} aria-label={`Remove ${file.name}`}>
             Remove
