@@ -56,6 +56,15 @@ beforeAll(async () => {
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
+  // Every progress text the job page shows, as it shows it (a job's progress can be brief).
+  await context.addInitScript(`
+    window.progressSeen = [];
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[data-testid="job-progress"]')) {
+        if (window.progressSeen.at(-1) !== el.textContent) window.progressSeen.push(el.textContent);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  `);
   page = await context.newPage();
   page.on("request", (r) => {
     const url = new URL(r.url());
@@ -104,7 +113,8 @@ describe("the web UI", () => {
   });
 
   it("checks files before sending: pages or duration, an estimate, and a refused file's reason", async () => {
-    const scan = await stack.fixtures.scannedPdf("invoice.pdf", [await stack.fixtures.textImage("p1.png", PAGE_TEXT)]);
+    const sheet = await stack.fixtures.textImage("p1.png", PAGE_TEXT);
+    const scan = await stack.fixtures.scannedPdf("invoice.pdf", [sheet, sheet, sheet, sheet, sheet, sheet]);
     const speech = await stack.fixtures.encodeAudio(await stack.fixtures.speech("talk.wav", SPOKEN), "talk.mp3");
     const fake = await stack.fixtures.garbage("notes.pdf", 4096);
     await page.locator("#file-input").setInputFiles([scan, speech, fake]);
@@ -112,7 +122,7 @@ describe("the web UI", () => {
     await expect.poll(() => items.count()).toBe(3);
     const item = (name: string) => items.filter({ hasText: name });
     await item("invoice.pdf").getByTestId("upload-estimate").waitFor();
-    expect(await item("invoice.pdf").getByTestId("upload-estimate").textContent()).toMatch(/^1 page · /);
+    expect(await item("invoice.pdf").getByTestId("upload-estimate").textContent()).toMatch(/^6 pages · /);
     await item("talk.mp3").getByTestId("upload-estimate").waitFor();
     expect(await item("talk.mp3").getByTestId("upload-estimate").textContent()).toMatch(/^0:0\d · /);
     const refused = item("notes.pdf").getByTestId("upload-error");
@@ -146,17 +156,25 @@ describe("the web UI", () => {
     await shot("upload-sent");
 
     const opened = Date.now();
-    await page.goto(`${stack.url}/jobs/${audioJob}`);
+    await page.goto(`${stack.url}/jobs/${pdfJob}`);
     await page.getByTestId("live-mode").and(page.locator('[data-mode="live"], [data-mode="done"]')).waitFor();
     await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
-    const polls = requests.filter((r) => r.at >= opened && r.method === "GET" && r.path === `/v1/jobs/${audioJob}`);
+    const polls = requests.filter((r) => r.at >= opened && r.method === "GET" && r.path === `/v1/jobs/${pdfJob}`);
     expect(polls).toEqual([]);
-    expect(requests.some((r) => r.at >= opened && r.path === `/v1/jobs/${audioJob}/events/ticket`)).toBe(true);
+    expect(requests.some((r) => r.at >= opened && r.path === `/v1/jobs/${pdfJob}/events/ticket`)).toBe(true);
+    // Stage and pages done, as the socket reported them.
+    const progress = await page.evaluate<string[]>("window.progressSeen");
+    expect(
+      progress.some((text) => /of 6 pages/.test(text)),
+      progress.join(" | "),
+    ).toBe(true);
     const timeline = await page.getByTestId("timeline").textContent();
     expect(timeline).toMatch(/Queued[\s\S]*Processing[\s\S]*Succeeded/);
   });
 
   it("shows a transcript with timestamps that play the recording from there", async () => {
+    await page.goto(`${stack.url}/jobs/${audioJob}`);
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
     await page.getByRole("tab", { name: "Transcript" }).click();
     const play = page.getByRole("button", { name: /^Play from / }).first();
     await play.waitFor();
