@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Usage } from "../../../contracts/limits";
 import { missingParts } from "../api/parts";
-import { assess, checkType, estimateSeconds } from "./upload-rules";
+import { assess, assessAll, checkType, estimateSeconds } from "./upload-rules";
 
 const MiB = 1024 * 1024;
 const uploads = { max_direct_bytes: 100 * MiB, max_multipart_bytes: 5 * 1024 * MiB, part_bytes: 10 * MiB };
@@ -58,7 +58,12 @@ describe("checking a file before upload, by the API's rules", () => {
 
 describe("assessing a file against limits and quotas", () => {
   it("estimates from measured throughput, or says nothing when nothing was measured", () => {
-    expect(assess({ pages: 4 }, usage())).toEqual({ estimate_s: 10, errors: [], warnings: [] });
+    expect(assess({ pages: 4 }, usage())).toEqual({
+      estimate_s: 10,
+      errors: [],
+      warnings: [],
+      quota: { uses: 4, left: 10, unit: "pages" },
+    });
     expect(assess({ minutes: 3 }, usage()).estimate_s).toBeNull();
     expect(
       estimateSeconds({ minutes: 2 }, { ...usage().throughput, av_per_minute: { seconds_per_unit: 15, jobs: 1 } }),
@@ -73,6 +78,15 @@ describe("assessing a file against limits and quotas", () => {
     expect(assess({ minutes: 45 }, usage()).errors).toEqual(["45 minutes is over the limit of 30 minutes per job."]);
     const busy = usage({ concurrent_jobs: 20, day: { ...usage().day, jobs: 2000 } });
     expect(assess(null, busy).warnings).toHaveLength(2);
+  });
+});
+
+describe("assessing several files sent together", () => {
+  it("counts the files before each one against what is left of the quota and the running jobs", () => {
+    const [first, second, third] = assessAll([{ pages: 6 }, { pages: 6 }, null], usage({ concurrent_jobs: 18 }));
+    expect(first?.warnings).toEqual([]);
+    expect(second?.warnings).toEqual(["6 pages is more than is left of today's quota (4 pages)."]);
+    expect(third?.warnings).toEqual(["20 jobs are running, the most at once; it will be refused until one ends."]);
   });
 });
 

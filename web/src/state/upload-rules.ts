@@ -48,6 +48,8 @@ export type Assessment = {
   errors: string[];
   /** Reasons it may be refused (what is left of a quota). */
   warnings: string[];
+  /** What it takes of the day's quota, and what is left before it. */
+  quota: { uses: number; left: number; unit: "pages" | "minutes" } | null;
 };
 
 export function assess(measure: Measure | null, usage: Usage): Assessment {
@@ -58,21 +60,18 @@ export function assess(measure: Measure | null, usage: Usage): Assessment {
     warnings.push(`${usage.concurrent_jobs} jobs are running, the most at once; it will be refused until one ends.`);
   }
   if (day.jobs >= limits.daily_jobs) warnings.push(`Today's ${limits.daily_jobs} jobs are used up.`);
-  if (!measure) return { estimate_s: null, errors, warnings };
-  if ("pages" in measure) {
-    checkAgainst(measure.pages, "pages", limits.max_pages_per_job, limits.daily_pages - day.pages, errors, warnings);
-  } else {
-    const minutes = Math.round(measure.minutes * 10) / 10;
-    checkAgainst(
-      minutes,
-      "minutes",
-      limits.max_minutes_per_job,
-      limits.daily_audio_minutes - day.audio_minutes,
-      errors,
-      warnings,
-    );
-  }
-  return { estimate_s: estimateSeconds(measure, usage.throughput), errors, warnings };
+  if (!measure) return { estimate_s: null, errors, warnings, quota: null };
+  const quota =
+    "pages" in measure
+      ? { uses: measure.pages, left: Math.max(0, limits.daily_pages - day.pages), unit: "pages" as const }
+      : {
+          uses: Math.round(measure.minutes * 10) / 10,
+          left: Math.max(0, Math.floor(limits.daily_audio_minutes - day.audio_minutes)),
+          unit: "minutes" as const,
+        };
+  const perJob = quota.unit === "pages" ? limits.max_pages_per_job : limits.max_minutes_per_job;
+  checkAgainst(quota.uses, quota.unit, perJob, quota.left, errors, warnings);
+  return { estimate_s: estimateSeconds(measure, usage.throughput), errors, warnings, quota };
 }
 
 function checkAgainst(
@@ -89,6 +88,28 @@ function checkAgainst(
       `${amount} ${unit} is more than is left of today's quota (${Math.max(0, Math.floor(leftToday))} ${unit}).`,
     );
   }
+}
+
+/**
+ * Assesses files sent together: each as if the ones before it had been submitted (their jobs
+ * running, their pages and minutes counted today), so together they are warned about what one at a
+ * time would pass.
+ */
+export function assessAll(measures: readonly (Measure | null)[], usage: Usage): Assessment[] {
+  let { concurrent_jobs } = usage;
+  let { jobs, pages, audio_minutes } = usage.day;
+  return measures.map((measure) => {
+    const assessment = assess(measure, {
+      ...usage,
+      concurrent_jobs,
+      day: { ...usage.day, jobs, pages, audio_minutes },
+    });
+    concurrent_jobs++;
+    jobs++;
+    if (measure && "pages" in measure) pages += measure.pages;
+    else if (measure) audio_minutes += measure.minutes;
+    return assessment;
+  });
 }
 
 export function estimateSeconds(measure: Measure, throughput: Throughput): number | null {

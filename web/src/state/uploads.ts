@@ -1,9 +1,10 @@
 import { computed, signal } from "@preact/signals";
+import type { Usage } from "../../../contracts/limits";
 import type { Job } from "../api/client";
 import { uploadInParts, uploadWhole } from "../api/uploads";
 import { countPdfPages } from "../lib/pdf";
 import { clearOnSignOut } from "./session";
-import { type Assessment, assess, checkType, type Measure, type Verdict } from "./upload-rules";
+import { type Assessment, assessAll, checkType, type Measure, type Verdict } from "./upload-rules";
 import { loadUsage, usage, usageError } from "./usage";
 
 /**
@@ -61,8 +62,23 @@ async function check(item: UploadItem, current: typeof usage.value) {
   const verdict = await checkType(item.file, current.uploads);
   if (!verdict.ok) return update(item.id, { state: "rejected", verdict });
   const measure = await measureFile(item.file, verdict.mime);
-  const assessment = assess(measure, current);
-  update(item.id, { state: assessment.errors.length > 0 ? "rejected" : "ready", verdict, measure, assessment });
+  update(item.id, { verdict, measure });
+  reassess(current);
+}
+
+/** The files waiting to be sent, assessed together (what is left of the quota goes to the first ones). */
+function reassess(current: Usage) {
+  const waiting = uploadItems.value.filter(
+    (i) => i.verdict?.ok && i.state !== "uploading" && i.state !== "sent" && i.state !== "failed",
+  );
+  const assessments = assessAll(
+    waiting.map((i) => i.measure),
+    current,
+  );
+  waiting.forEach((item, n) => {
+    const assessment = assessments[n] ?? null;
+    update(item.id, { assessment, state: assessment && assessment.errors.length > 0 ? "rejected" : "ready" });
+  });
 }
 
 /** Pages of a PDF (PDF.js), 1 for an image, the duration of audio or video (the browser's own decoder). */
@@ -97,6 +113,7 @@ function mediaDuration(file: File, tag: "audio" | "video"): Promise<number | nul
 
 export function removeItem(id: string): void {
   uploadItems.value = uploadItems.value.filter((item) => item.id !== id);
+  if (usage.value) reassess(usage.value);
 }
 
 export function clearFinished(): void {

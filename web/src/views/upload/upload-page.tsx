@@ -155,6 +155,8 @@ function UploadRow({ item }: { item: UploadItem }) {
           {assessment?.estimate_s != null
             ? `about ${formatSpan(assessment.estimate_s)} to process`
             : "no processing time measured yet"}
+          {assessment?.quota &&
+            ` · uses ${assessment.quota.uses} of the ${assessment.quota.left} ${assessment.quota.unit} left today`}
           {verdict.inParts && " · sent in parts"}
         </p>
       )}
