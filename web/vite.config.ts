@@ -1,20 +1,66 @@
+import { join } from "node:path";
 import preact from "@preact/preset-vite";
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
 
 /**
  * The web UI. `npm run build:web` writes web/dist, which the worker serves on the API's origin
  * (wrangler.toml `[assets]`); `npm run deploy:web` puts the same build on Pages, with VITE_API_URL
  * naming the API's origin. `npm run dev:web` serves it with hot reload, the API proxied to the stack.
  */
+const apiUrl = process.env.VITE_API_URL?.replace(/\/$/, "") || "";
+
+/**
+ * `_headers` for the build (Workers static assets and Pages both read it): a Content-Security-Policy
+ * that lets the app load only its own files and talk only to its API (its own origin, or
+ * VITE_API_URL's when the UI is deployed apart, with its sockets); media and
+ * page images are blob: URLs.
+ */
+function securityHeaders(): Plugin {
+  // An http(s) source does not cover ws(s) sockets: both are named ('self' covers its own).
+  const api = apiUrl ? new URL(apiUrl).origin : null;
+  const connect = ["'self'", ...(api ? [api, api.replace(/^http/, "ws")] : [])].join(" ");
+  const policy = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    `connect-src ${connect}`,
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join("; ");
+  return {
+    name: "verbatim-security-headers",
+    generateBundle() {
+      this.emitFile({
+        type: "asset",
+        fileName: "_headers",
+        source: [
+          "/*",
+          `  Content-Security-Policy: ${policy}`,
+          "  X-Content-Type-Options: nosniff",
+          "  Referrer-Policy: no-referrer",
+          "",
+        ].join("\n"),
+      });
+    },
+  };
+}
+
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [preact()],
+  plugins: [preact(), securityHeaders()],
   build: {
     outDir: "dist",
     emptyOutDir: true,
     sourcemap: true,
     // The app, and the API reference at /docs (Swagger UI, about 1.5 MB, loaded only there).
-    rollupOptions: { input: { app: "web/index.html", docs: "web/docs/index.html" } },
+    rollupOptions: {
+      input: { app: join(import.meta.dirname, "index.html"), docs: join(import.meta.dirname, "docs/index.html") },
+    },
     chunkSizeWarningLimit: 2000,
   },
   server: {

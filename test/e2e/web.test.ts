@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { extname, join, resolve } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,15 +32,58 @@ const consoleErrors: string[] = [];
 let receiver: Server;
 const received: string[] = [];
 
+/**
+ * The UI built for another origin than the API's, as on Pages (VITE_API_URL), served by a plain
+ * static server that applies the build's `_headers` and falls back to the app for its routes.
+ */
+let pages: Server;
+let pagesDir = "";
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".css": "text/css",
+  ".map": "application/json",
+};
+function servePages(dir: string): Server {
+  return createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    let file = join(dir, path);
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
+    if (!existsSync(file)) file = join(dir, "index.html");
+    const headers = readFileSync(join(dir, "_headers"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("  "))
+      .map((line) => line.trim().split(/:\s(.*)/s));
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      ...Object.fromEntries(headers),
+    });
+    res.end(readFileSync(file));
+  });
+}
+
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     received.push(req.headers["webhook-id"] as string);
     res.writeHead(200).end("ok");
   });
   await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done));
+  pagesDir = mkdtempSync(join(tmpdir(), "verbatim-pages-"));
+  pages = servePages(pagesDir);
+  await new Promise<void>((done) => pages.listen(0, "127.0.0.1", done));
+  const pagesOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
   // Small request and part sizes, so the test's large file (12 MB) goes in parts.
   stack = await startE2eStack({
-    vars: { WEBHOOK_ALLOW_PRIVATE: "true", MAX_UPLOAD_BYTES: String(6 * MiB), UPLOAD_PART_BYTES: String(5 * MiB) },
+    vars: {
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      MAX_UPLOAD_BYTES: String(6 * MiB),
+      UPLOAD_PART_BYTES: String(5 * MiB),
+      CORS_ORIGINS: pagesOrigin,
+    },
+  });
+  execFileSync(resolve("node_modules/.bin/vite"), ["build", "web", "--outDir", pagesDir, "--logLevel", "warn"], {
+    env: { ...process.env, VITE_API_URL: stack.url },
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -81,6 +125,8 @@ afterAll(async () => {
   await browser?.close();
   stack?.stop();
   receiver?.close();
+  pages?.close();
+  if (pagesDir) rmSync(pagesDir, { recursive: true, force: true });
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -429,5 +475,33 @@ describe("the web UI", () => {
     await page.getByRole("button", { name: "Sign in" }).waitFor();
     await page.reload();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
+  });
+});
+
+describe("the web UI deployed apart from the API (as on Pages)", () => {
+  it("signs in, lists jobs and follows one live across origins, under its own CSP", async () => {
+    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    const problems: string[] = [];
+    const calls: string[] = [];
+    other.on("console", (m) => {
+      if (m.type() === "error") problems.push(m.text());
+    });
+    other.on("pageerror", (e) => problems.push(e.message));
+    other.on("request", (r) => calls.push(new URL(r.url()).origin));
+    await other.goto(`${origin}/`);
+    await other.getByLabel("Email").fill("web@example.test");
+    await other.getByRole("button", { name: "Sign in" }).click();
+    await other.getByRole("heading", { name: "Upload" }).waitFor();
+    await other.goto(`${origin}/jobs`);
+    await other.getByTestId("job-row").first().waitFor();
+    await other.getByRole("link", { name: "invoice.pdf" }).click();
+    await expect.poll(() => other.getByTestId("timeline").textContent()).toMatch(/Succeeded/);
+    await other.getByTestId("result-text").waitFor();
+    // The API was called on its own origin, the UI's files on theirs.
+    expect(new Set(calls)).toEqual(new Set([origin, stack.url]));
+    expect(problems).toEqual([]);
+    await context.close();
   });
 });
