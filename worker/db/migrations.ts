@@ -16,4 +16,6 @@ export const MIGRATIONS = [
   "0010_webhook_secret_rotation.sql",
   "0011_uploads.sql",
   "0012_metric_units.sql",
+  "0013_job_counts.sql",
+  "0014_job_list_indexes.sql",
 ] as const;

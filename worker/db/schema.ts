@@ -93,9 +93,26 @@ export const jobs = sqliteTable(
   },
   (t) => [
     index("jobs_user_id_idx").on(t.user_id, t.id),
-    index("jobs_user_status_idx").on(t.user_id, t.status),
+    // Listing filtered by status or kind, newest first (services/job-list.ts); quotas count by status.
+    index("jobs_user_status_id_idx").on(t.user_id, t.status, t.id),
+    index("jobs_user_kind_id_idx").on(t.user_id, t.kind, t.id),
     index("jobs_user_sha256_idx").on(t.user_id, t.file_sha256),
   ],
+);
+
+/**
+ * How many of each user's jobs are in each status, kept by triggers on `jobs` (migration
+ * 0013_job_counts.sql) in the same transaction as every insert, status change and delete, so
+ * `GET /v1/jobs/counts` reads a handful of rows however many jobs a user has.
+ */
+export const jobCounts = sqliteTable(
+  "job_counts",
+  {
+    user_id: text("user_id").notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.status] })],
 );
 
 /**

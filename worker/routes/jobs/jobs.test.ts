@@ -1,7 +1,8 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobCounts, JobList, JobResource, Problem } from "../../../contracts";
-import { createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
+import { coordinatorFor } from "../../services/coordinator";
+import { createQueuedJob, createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
 
 const post = (auth: Record<string, string>, form: FormData, headers: Record<string, string> = {}) =>
   SELF.fetch("https://api.test/v1/jobs", { method: "POST", body: form, headers: { ...auth, ...headers } });
@@ -154,6 +155,28 @@ describe("GET /v1/jobs and /v1/jobs/{id}", () => {
       await (await SELF.fetch("https://api.test/v1/jobs/counts", { headers: auth })).json(),
     );
     expect(counts).toEqual({ queued: 4, processing: 0, succeeded: 0, failed: 0, canceled: 0 });
+  });
+
+  it("keeps the counts per status exact through every transition (triggers on the jobs table)", async () => {
+    const { auth, userId } = await createUserWithKey();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await createQueuedJob(userId)).id);
+    const [a = "", b = "", c = ""] = ids;
+    await coordinatorFor(env, a).claim("consumer-1");
+    await coordinatorFor(env, b).claim("consumer-1");
+    await coordinatorFor(env, b).transition("succeeded");
+    await coordinatorFor(env, c).transition("canceled");
+    // A transition refused by the state machine changes nothing, nor does writing the same status again.
+    await coordinatorFor(env, c).transition("processing");
+    await env.DB.prepare("UPDATE jobs SET status = status WHERE id = ?").bind(c).run();
+    const counts = JobCounts.parse(
+      await (await SELF.fetch("https://api.test/v1/jobs/counts", { headers: auth })).json(),
+    );
+    expect(counts).toEqual({ queued: 1, processing: 1, succeeded: 1, failed: 0, canceled: 1 });
+    const { results } = await env.DB.prepare("SELECT status, count(*) AS n FROM jobs WHERE user_id = ? GROUP BY status")
+      .bind(userId)
+      .all<{ status: string; n: number }>();
+    for (const { status, n } of results) expect(counts[status as keyof typeof counts]).toBe(n);
   });
 
   it("answers 422 to a malformed id or cursor", async () => {
