@@ -139,6 +139,11 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
           const event = JSON.parse(String(message.data)) as JobEvent;
           latest = event.job;
           onEvent(event);
+          // The terminal event is the last: done now, not when the connection has wound down.
+          if (TERMINAL.includes(event.job.status)) {
+            resolve(latest);
+            socket.close();
+          }
         });
         socket.addEventListener("close", () => resolve(latest));
         socket.addEventListener("error", () => reject(new Error(`the job's event socket failed (${url.pathname})`)));

@@ -1,0 +1,147 @@
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { createVerbatimClient } from "../../client";
+import { MediaFixtures } from "../../test/support/media-fixtures";
+import { characterErrorRate } from "../../test/support/text-metrics";
+import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { printTable } from "./report";
+
+/**
+ * `npm run bench:ocr [-- --pages 20 --runs 3]`: a generated scanned PDF (A4 pages at 300 dpi, about
+ * 25 lines of 10 pt text each) through the whole platform (upload → succeeded → txt, json and pdf
+ * fetched), against, in the same run and on the same machine:
+ *   (a) the raw engine limit: single-threaded `tesseract` on the same page images, one per core;
+ *   (b) OCRmyPDF (Debian's) with `--jobs` = cores on the same PDF.
+ * And the same document with a text layer (no OCR needed). Prints the median of `runs` runs and the
+ * ratios; goals: platform ≤ 1.25× (a) and ≤ 0.4× (b). Needs `ocrmypdf` (scripts/setup-system.sh --bench).
+ */
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: { pages: { type: "string", default: "20" }, runs: { type: "string", default: "3" } },
+});
+const PAGES = Number(values.pages);
+const RUNS = Number(values.runs);
+const CORES = availableParallelism();
+
+const WORDS =
+  "the invoice lists every item delivered in march together with its price quantity and the total amount due before the end of the month".split(
+    " ",
+  );
+/** Page `p`'s lines: ordinary words in a varying order, so pages differ. */
+const linesOf = (p: number) =>
+  Array.from({ length: 25 }, (_, l) =>
+    Array.from({ length: 9 }, (_, w) => WORDS[(p * 31 + l * 7 + w * 5) % WORDS.length]).join(" "),
+  );
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const time = async (fn: () => Promise<unknown>) => {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+};
+
+const work = mkdtempSync(join(tmpdir(), "verbatim-bench-ocr-"));
+process.env.VERBATIM_STATE_DIR = join(work, "state");
+const fixtures = new MediaFixtures(work);
+let stack: ReturnType<typeof startStack> | null = null;
+try {
+  console.log(`bench: making a ${PAGES}-page scan at 300 dpi`);
+  const images: string[] = [];
+  for (let p = 0; p < PAGES; p++) {
+    const out = fixtures.path(`page-${p}.png`);
+    const annotations = linesOf(p).flatMap((line, l) => ["-annotate", `+200+${250 + l * 120}`, line]);
+    await run("convert", [
+      ...["-size", "2480x3508", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "42", "-fill", "black"],
+      ...annotations,
+      ...["-units", "PixelsPerInch", "-density", "300", out],
+    ]);
+    images.push(out);
+  }
+  const scan = await fixtures.scannedPdf("scan.pdf", images);
+  const textLayer = await fixtures.textPdf(
+    "typed.pdf",
+    Array.from({ length: PAGES }, (_, p) => linesOf(p)),
+  );
+  const reference = Array.from({ length: PAGES }, (_, p) => linesOf(p).join("\n")).join("\n");
+
+  // (a) the raw engine: one single-threaded tesseract per core over the page images.
+  const rawText: string[] = [];
+  const raw = async () => {
+    const queue = images.map((image, index) => ({ image, index }));
+    await Promise.all(
+      Array.from({ length: CORES }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const { stdout } = await run("tesseract", [next.image, "-", "-l", "eng"], {
+            env: { ...process.env, OMP_THREAD_LIMIT: "1" },
+            maxBuffer: 16 * 1024 * 1024,
+          });
+          rawText[next.index] = stdout;
+        }
+      }),
+    );
+  };
+  // (b) OCRmyPDF on the same PDF.
+  const ocrmypdf = () => run("ocrmypdf", ["--jobs", String(CORES), "--quiet", scan, fixtures.path("ocrmypdf.pdf")]);
+
+  console.log("bench: starting the stack");
+  applyMigrations();
+  const key = execFileSync(
+    resolve("node_modules/.bin/tsx"),
+    ["scripts/keys-create.ts", "--email", "bench@example.test"],
+    {
+      encoding: "utf8",
+    },
+  )
+    .trim()
+    .split("\n")
+    .at(-1) as string;
+  stack = startStack({ apiPort: 28887, runnerPort: 28888, log: () => {} });
+  await waitUntilReady(stack.url, 180_000);
+  const client = createVerbatimClient({ baseUrl: stack.url, token: key });
+  let platformText = "";
+  /** Upload, follow to the end over the socket, fetch every output. */
+  const platform = (file: string, name: string) => async () => {
+    const job = await client.submit(new Blob([readFileSync(file)]), name);
+    const done = await client.follow(job.id);
+    if (done.status !== "succeeded") throw new Error(`${name}: ${done.status} ${JSON.stringify(done.error)}`);
+    const [txt] = await Promise.all(["txt", "json", "pdf"].map((f) => client.result(job.id, f as "txt")));
+    platformText = new TextDecoder().decode(txt);
+  };
+
+  const results: Record<string, number[]> = { raw: [], ocrmypdf: [], platform: [], textLayer: [] };
+  for (let r = 0; r < RUNS; r++) {
+    console.log(`bench: run ${r + 1} of ${RUNS}`);
+    results.raw?.push(await time(raw));
+    results.ocrmypdf?.push(await time(ocrmypdf));
+    results.platform?.push(await time(platform(scan, `scan-${r}.pdf`)));
+    results.textLayer?.push(await time(platform(textLayer, `typed-${r}.pdf`)));
+  }
+  const [a, b, p, t] = [results.raw, results.ocrmypdf, results.platform, results.textLayer].map((xs) =>
+    median(xs ?? []),
+  );
+  const row = (name: string, s: number) => ({
+    "": name,
+    "seconds (median)": s.toFixed(1),
+    "s / page": (s / PAGES).toFixed(2),
+    "× (a) raw tesseract": (s / (a ?? 1)).toFixed(2),
+    "× (b) OCRmyPDF": (s / (b ?? 1)).toFixed(2),
+  });
+  printTable(`OCR of a ${PAGES}-page 300 dpi scan, ${CORES} cores, median of ${RUNS} runs`, [
+    row("(a) tesseract, 1 thread × cores, text only", a ?? 0),
+    row("(b) OCRmyPDF --jobs cores", b ?? 0),
+    row("Verbatim (upload → txt + json + pdf)", p ?? 0),
+    row("Verbatim, same pages with a text layer", t ?? 0),
+  ]);
+  console.log(
+    `\ncharacter error rate: Verbatim ${characterErrorRate(reference, platformText).toFixed(3)}, raw tesseract ${characterErrorRate(reference, rawText.join("\n")).toFixed(3)}`,
+  );
+  console.log(
+    `goals: Verbatim ≤ 1.25× (a): ${((p ?? 0) / (a ?? 1)).toFixed(2)}×; ≤ 0.4× (b): ${((p ?? 0) / (b ?? 1)).toFixed(2)}×; text layer / OCR: ${((t ?? 0) / (p ?? 1)).toFixed(2)}`,
+  );
+} finally {
+  stack?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
