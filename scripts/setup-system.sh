@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Makes sure the media runner's system tools are installed (Debian/Ubuntu packages).
-# Usage: scripts/setup-system.sh [--test]   (--test adds what the test suite uses to make inputs)
+# Usage: scripts/setup-system.sh [--test|--bench]   (--test adds what the test suite uses to make inputs;
+# --bench that and the peer tools the benchmarks compare against)
 # Installs missing packages with apt-get when running as root (or with passwordless sudo);
 # otherwise prints the exact command to run and exits non-zero.
 set -euo pipefail
 
-RUNNER_PACKAGES=(ffmpeg tesseract-ocr tesseract-ocr-eng poppler-utils pocketsphinx pocketsphinx-en-us libtiff-tools)
+RUNNER_PACKAGES=(ffmpeg tesseract-ocr tesseract-ocr-eng poppler-utils qpdf pocketsphinx pocketsphinx-en-us libtiff-tools)
 TEST_PACKAGES=(flite imagemagick img2pdf fonts-dejavu-core chromium)
+# What the benchmarks compare against (npm run bench:*).
+BENCH_PACKAGES=(ocrmypdf)
 
 packages=("${RUNNER_PACKAGES[@]}")
 if [[ "${1:-}" == "--test" ]]; then packages+=("${TEST_PACKAGES[@]}"); fi
+if [[ "${1:-}" == "--bench" ]]; then packages+=("${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"); fi
 
 missing=()
 for pkg in "${packages[@]}"; do

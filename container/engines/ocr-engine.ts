@@ -10,11 +10,13 @@ export interface RecognizeOptions {
   outputBase: string;
   /** Resolution to assume, for images whose own resolution is missing or wrong (pages we rendered). */
   dpi?: number;
+  /** The PDF page holds only the invisible text (to lay over an original page), not the image. */
+  textOnly?: boolean;
 }
 
 export interface Recognized {
   layout: PageLayout;
-  /** A one-page PDF of the image with the recognized text as an invisible layer. */
+  /** A one-page PDF with the recognized text as an invisible layer (over the image, unless `textOnly`). */
   pdfPath: string;
 }
 

@@ -25,9 +25,10 @@ export const tesseract: OcrEngine = {
       .filter((language) => language !== "" && !NOT_TEXT_LANGUAGES.has(language));
   },
 
-  async recognize(run, imagePath, { language, outputBase, dpi }) {
+  async recognize(run, imagePath, { language, outputBase, dpi, textOnly }) {
     const dpiArgs = dpi === undefined ? [] : ["--dpi", String(dpi)];
-    await run("tesseract", [imagePath, outputBase, "-l", language, ...dpiArgs, "tsv", "pdf"], {
+    const textOnlyArgs = textOnly ? ["-c", "textonly_pdf=1"] : [];
+    await run("tesseract", [imagePath, outputBase, "-l", language, ...dpiArgs, ...textOnlyArgs, "tsv", "pdf"], {
       // Parallelism comes from running one tesseract per core; OpenMP threads inside each would fight over
       // the same cores (about 6x slower overall when they do).
       env: { OMP_THREAD_LIMIT: "1" },

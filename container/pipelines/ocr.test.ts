@@ -13,6 +13,8 @@ import { finalEvent, postFile, progressEvents, type RunnerReply } from "../testi
 import { type RunningRunner, startRunner } from "../testing/runner-harness";
 import { renderDpi } from "./ocr";
 
+const run = promisify(execFile);
+
 const PAGE_ONE = ["Verbatim extracts text from scanned pages.", "The quick brown fox jumps over the lazy dog."];
 const PAGE_TWO = ["Invoices, receipts and letters arrive daily.", "Numbers such as 42 and 1984 must survive."];
 const PAGE_THREE = ["The third page closes the document politely."];
@@ -205,7 +207,7 @@ describe("POST /v1/ocr", () => {
     const small = await startRunner({ maxPageMegapixels: 1 });
     try {
       const big = fixtures.path("big.png");
-      await promisify(execFile)("convert", ["-size", "2000x1000", "xc:white", big]);
+      await run("convert", ["-size", "2000x1000", "xc:white", big]);
       const reply = await postFile(`${small.baseUrl}/v1/ocr?language=eng`, big, "image/png");
       expect(finalEvent(reply)).toMatchObject({ type: "error", code: "limit_exceeded", retryable: false });
       expect(JSON.stringify(finalEvent(reply))).toContain("2000×1000 pixels (2 MP); at most 1 MP");
@@ -218,7 +220,7 @@ describe("POST /v1/ocr", () => {
     const limited = await startRunner({ maxPageMegapixels: 20 });
     try {
       const poster = fixtures.path("poster.pdf");
-      await promisify(execFile)("img2pdf", ["--pagesize", "30inx30in", files.one as string, "-o", poster]);
+      await run("img2pdf", ["--pagesize", "30inx30in", files.one as string, "-o", poster]);
       const { result } = resultOf(await postFile(`${limited.baseUrl}/v1/ocr?language=eng`, poster, "application/pdf"));
       const [page] = result.pages;
       // 30 inches at 300 dpi would be 81 MP; at 149 dpi it is 20 MP.
@@ -232,8 +234,8 @@ describe("POST /v1/ocr", () => {
 
   it("reads TIFF pages with 16 bits per sample (converted to 8-bit before OCR)", async () => {
     const deep = fixtures.path("deep.tif");
-    await promisify(execFile)("convert", [files.one as string, "-depth", "16", deep]);
-    const { stdout } = await promisify(execFile)("tiffinfo", [deep]);
+    await run("convert", [files.one as string, "-depth", "16", deep]);
+    const { stdout } = await run("tiffinfo", [deep]);
     expect(stdout).toMatch(/Bits\/Sample: 16/);
     const { result } = resultOf(await ocr(deep, "image/tiff"));
     expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
@@ -254,6 +256,27 @@ describe("POST /v1/ocr", () => {
     const returned = await inspectPdf(pdf);
     expect(returned.pages).toBe(2);
     expect(returned.text).toContain("receipts and letters");
+
+    // The original pages are kept as they were (their own images, no re-rendered raster), with the
+    // text laid over them where the words are on the page.
+    const saved = fixtures.path("searchable-scan.pdf");
+    await writeFile(saved, pdf);
+    const images = async (file: string) =>
+      (await run("pdfimages", ["-list", file])).stdout
+        .split("\n")
+        .slice(2)
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/).slice(4, 6).join("x"));
+    expect(await images(saved)).toEqual(await images(files.scan as string));
+    expect((await run("pdfinfo", [saved])).stdout).toMatch(/Page size:\s+595\.\d* x 841\.\d*/);
+    const placed = (await run("pdftotext", ["-bbox", "-f", "2", "-l", "2", saved, "-"])).stdout;
+    const inPdf = /<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>receipts<\/word>/.exec(placed);
+    const inJson = result.pages[1]?.blocks
+      .flatMap((b) => b.lines.flatMap((l) => l.words))
+      .find((w) => w.text === "receipts");
+    // JSON boxes are in pixels at 300 dpi; the PDF's in points (72 per inch).
+    expect(Math.abs(Number(inPdf?.[1]) - ((inJson?.bbox[0] ?? 0) * 72) / 300)).toBeLessThan(3);
+    expect(Math.abs(Number(inPdf?.[2]) - ((inJson?.bbox[1] ?? 0) * 72) / 300)).toBeLessThan(3);
   });
 
   it("takes a page's own text layer instead of running OCR on it", async () => {

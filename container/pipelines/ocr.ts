@@ -6,6 +6,7 @@ import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
 import type { OcrEngine } from "../engines/ocr-engine";
 import { poppler } from "../engines/poppler";
+import { qpdf } from "../engines/qpdf";
 import { mapConcurrent } from "../map-concurrent";
 import { decoding, JobFailure, mediaCorrupt, mediaNoContent } from "./failures";
 import { hasImageSignature } from "./image-signature";
@@ -33,8 +34,11 @@ export interface OcrOutput {
 
 interface PageOutput {
   page: OcrPage;
-  /** This page as a one-page PDF, to be merged into the searchable PDF. */
-  pdfPath: string;
+  /**
+   * An image's page: the one-page PDF of it with its text, merged into the searchable PDF. A PDF's
+   * page: the text-only page laid over the original one (none for a page with its own text layer).
+   */
+  pdfPath: string | null;
 }
 
 type PageTask = (pageNumber: number) => Promise<PageOutput>;
@@ -74,15 +78,37 @@ export async function recognizeDocument(
     return output;
   });
 
-  const merged = await poppler.merge(
-    job.run,
-    pages.map((page) => page.pdfPath),
-    job.path("searchable.pdf"),
-  );
+  const merged =
+    mediaType === PDF
+      ? await searchablePdf(job, { first, last }, pages)
+      : await poppler.merge(
+          job.run,
+          pages.map((page) => page.pdfPath as string),
+          job.path("searchable.pdf"),
+        );
   return {
     result: { kind: "ocr", engine: ocr.name, language: job.language, pages: pages.map((output) => output.page) },
     pdf: await readFile(merged),
   };
+}
+
+/**
+ * The searchable PDF of a PDF's pages `range`: the original pages, unchanged, with the recognized
+ * text of each OCRed page laid over it as an invisible layer (pages with a text layer need none).
+ */
+async function searchablePdf(job: Job, range: PageRange, pages: PageOutput[]): Promise<string> {
+  const overlays = pages.flatMap(({ page, pdfPath }) =>
+    pdfPath ? [{ at: page.page - range.first + 1, pdfPath }] : [],
+  );
+  const overlayPath = job.path("text-layer.pdf");
+  if (overlays.length > 0)
+    await poppler.merge(
+      job.run,
+      overlays.map((o) => o.pdfPath),
+      overlayPath,
+    );
+  const overlay = overlays.length > 0 ? { path: overlayPath, onto: overlays.map((o) => o.at) } : null;
+  return qpdf.pagesWithOverlay(job.run, job.inputPath, range, overlay, job.path("searchable.pdf"));
 }
 
 /** The document's page count, and how to recognize one of its pages. */
@@ -106,25 +132,22 @@ async function planPdf(
   const recognizePage: PageTask = async (pageNumber) => {
     const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
     if (hasRealText(textLayer)) {
-      const pdfPath = await decoding(
-        "The PDF page could not be copied",
-        poppler.extractPage(run, inputPath, pageNumber, job.path(`page-${pageNumber}.pdf`)),
-      );
-      return { page: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer }, pdfPath };
+      return { page: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer }, pdfPath: null };
     }
     const dpi = renderDpi(textLayer, maxPagePixels, pageNumber);
-    const png = await decoding(
+    const render = await decoding(
       "The PDF page could not be rendered",
-      poppler.renderPng(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
+      poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
     );
     // The page image is our own rendering, so a tesseract failure here is the engine's, not the file's.
-    const { layout, pdfPath } = await ocr.recognize(run, png, {
+    const { layout, pdfPath } = await ocr.recognize(run, render, {
       page: pageNumber,
       language: job.language,
       outputBase: job.path(`ocr-${pageNumber}`),
       dpi,
+      textOnly: true,
     });
-    await rm(png); // 300 dpi renders add up over long documents.
+    await rm(render); // 300 dpi renders add up over long documents.
     return { page: { page: pageNumber, unit: "px", source: "ocr", ...layout }, pdfPath };
   };
   return { pageCount, recognizePage };
