@@ -1,0 +1,192 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import autocannon from "autocannon";
+import { ulid } from "ulid";
+import { createVerbatimClient } from "../../client";
+import { newApiKey } from "../../worker/lib/api-key";
+import { applyMigrations, startStack, waitUntilReady, wrangler } from "../local-stack";
+import { lineChart } from "./chart";
+import { percentiles, printTable } from "./report";
+
+/**
+ * `npm run bench:load [-- --users 5,10,50,100 --seconds 30]`, the load baseline (PRS-021), against a
+ * fresh local stack. For each number of simulated users, each its own account and API key:
+ *  1. a scenario for `seconds`: every user in a loop creates a small OCR job, follows it over its
+ *     WebSocket (ticket, socket) to the end, then lists its history and reads the job; afterwards
+ *     every created job must be found exactly once, finished (no lost or duplicated jobs);
+ *  2. autocannon on `GET /v1/jobs` with as many connections as users, for 10 s.
+ * Prints latency percentiles per step, jobs per minute, 5xx counts, and writes a chart of
+ * throughput against users to docs/performance/load.svg.
+ */
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: { users: { type: "string", default: "5,10,50,100" }, seconds: { type: "string", default: "30" } },
+});
+const LEVELS = values.users.split(",").map(Number);
+const SECONDS = Number(values.seconds);
+const MAX_USERS = Math.max(...LEVELS);
+
+const work = mkdtempSync(join(tmpdir(), "verbatim-bench-load-"));
+process.env.VERBATIM_STATE_DIR = join(work, "state");
+let stack: ReturnType<typeof startStack> | null = null;
+try {
+  // A small page of text: a real OCR job of about a second.
+  const image = join(work, "note.png");
+  await run("convert", [
+    ...["-size", "800x160", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "32", "-fill", "black"],
+    ...["-annotate", "+30+90", "Load test note number 42", image],
+  ]);
+  const note = new Blob([readFileSync(image)]);
+
+  applyMigrations();
+  const keys: string[] = [];
+  const statements: string[] = [];
+  const now = new Date().toISOString();
+  for (let i = 0; i < MAX_USERS; i++) {
+    const user = `usr_${ulid()}`;
+    const { key, hash, prefix } = await newApiKey();
+    keys.push(key);
+    statements.push(
+      `INSERT INTO users (id, email, role, created_at) VALUES ('${user}', 'load-${i}@example.test', 'user', '${now}');`,
+      `INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at) VALUES ('key_${ulid()}', '${user}', '${hash}', '${prefix}', 'load', '${now}');`,
+    );
+  }
+  writeFileSync(join(work, "users.sql"), statements.join("\n"));
+  wrangler(["d1", "execute", "DB", "--local", "--file", join(work, "users.sql"), "--yes"]);
+
+  stack = startStack({ apiPort: 29187, runnerPort: 29188, log: () => {} });
+  await waitUntilReady(stack.url, 180_000);
+  const url = stack.url;
+  const clients = keys.map((token) => createVerbatimClient({ baseUrl: url, token }));
+
+  const summary: { users: number; jobsPerMinute: number; listPerSecond: number }[] = [];
+  for (const users of LEVELS) {
+    console.log(`bench: ${users} users, ${SECONDS} s`);
+    const timings: Record<string, number[]> = {
+      "POST /v1/jobs": [],
+      "job followed to the end": [],
+      "GET /v1/jobs": [],
+      "GET /v1/jobs/{id}": [],
+    };
+    const statuses = new Map<number, number>();
+    const created: { user: number; id: string }[] = [];
+    let finished = 0;
+    const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await fn();
+      } finally {
+        timings[name]?.push(performance.now() - t);
+      }
+    };
+    const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    const deadline = Date.now() + SECONDS * 1000;
+    const started = Date.now();
+    await Promise.all(
+      clients.slice(0, users).map(async (client, user) => {
+        while (Date.now() < deadline) {
+          try {
+            const job = await timed("POST /v1/jobs", () => client.submit(note, "note.png"));
+            count(202);
+            created.push({ user, id: job.id });
+            const done = await timed("job followed to the end", () => client.follow(job.id));
+            if (done.status === "succeeded" || done.status === "failed" || done.status === "canceled") finished++;
+            const list = await timed("GET /v1/jobs", () =>
+              client.api.GET("/v1/jobs", { params: { query: { limit: 20 } } }),
+            );
+            count(list.response.status);
+            const one = await timed("GET /v1/jobs/{id}", () =>
+              client.api.GET("/v1/jobs/{id}", { params: { path: { id: job.id } } }),
+            );
+            count(one.response.status);
+          } catch (err) {
+            const status = (err as { problem?: { status?: number } }).problem?.status ?? 0;
+            count(status);
+            if (status === 0 || status >= 500) console.error(`bench: ${String(err)}`);
+          }
+        }
+      }),
+    );
+    const elapsedMin = (Date.now() - started) / 60_000;
+
+    // Every created job exactly once in its owner's history, and finished.
+    let lost = 0;
+    let duplicated = 0;
+    let unfinished = 0;
+    for (let user = 0; user < users; user++) {
+      const mine = new Set(created.filter((c) => c.user === user).map((c) => c.id));
+      const seen = new Map<string, number>();
+      let cursor: string | undefined;
+      do {
+        const { data } = await (clients[user] as (typeof clients)[number]).api.GET("/v1/jobs", {
+          params: { query: { limit: 100, cursor } },
+        });
+        for (const job of data?.data ?? []) {
+          seen.set(job.id, (seen.get(job.id) ?? 0) + 1);
+          if (mine.has(job.id) && !["succeeded", "failed", "canceled"].includes(job.status)) unfinished++;
+        }
+        cursor = data?.next_cursor ?? undefined;
+      } while (cursor);
+      for (const id of mine) if (!seen.has(id)) lost++;
+      for (const n of seen.values()) if (n > 1) duplicated++;
+    }
+
+    // The list endpoint alone, with autocannon, as many connections as users (keys in turn).
+    let nextKey = 0;
+    const cannon = await autocannon({
+      url: `${url}/v1/jobs?limit=20`,
+      connections: users,
+      duration: 10,
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${keys[nextKey++ % users]}` },
+          }),
+        },
+      ],
+    });
+
+    const fiveXx = [...statuses].filter(([s]) => s >= 500 || s === 0).reduce((n, [, c]) => n + c, 0) + cannon["5xx"];
+    printTable(`${users} users for ${SECONDS} s: latency per step (ms)`, [
+      ...Object.entries(timings).map(([step, ms]) => ({ step, ...percentiles(ms) })),
+      {
+        step: "GET /v1/jobs (autocannon, 10 s)",
+        n: cannon.requests.total,
+        p50: cannon.latency.p50,
+        p95: cannon.latency.p97_5,
+        p99: cannon.latency.p99,
+      },
+    ]);
+    const jobsPerMinute = Math.round(finished / elapsedMin);
+    console.log(
+      `jobs finished: ${finished} (${jobsPerMinute}/min); lost ${lost}, duplicated ${duplicated}, unfinished ${unfinished}; 5xx or network errors: ${fiveXx}; autocannon: ${Math.round(cannon.requests.average)} req/s, non-2xx ${cannon.non2xx}  (the autocannon p95 column is its p97.5)`,
+    );
+    summary.push({ users, jobsPerMinute, listPerSecond: Math.round(cannon.requests.average) });
+  }
+
+  printTable(
+    "Throughput against users",
+    summary.map((s) => ({ users: s.users, "jobs / min": s.jobsPerMinute, "GET /v1/jobs req/s": s.listPerSecond })),
+  );
+  mkdirSync("docs/performance", { recursive: true });
+  writeFileSync(
+    "docs/performance/load.svg",
+    lineChart({
+      title: "Throughput against simulated users (npm run bench:load)",
+      xLabel: "simulated users",
+      yLabel: "per minute / per second",
+      series: [
+        { name: "jobs finished / min", points: summary.map((s) => ({ x: s.users, y: s.jobsPerMinute })) },
+        { name: "GET /v1/jobs req/s", points: summary.map((s) => ({ x: s.users, y: s.listPerSecond })) },
+      ],
+    }),
+  );
+  console.log("\nwrote docs/performance/load.svg");
+} finally {
+  stack?.stop();
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,114 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdtempSync, openAsBlob, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createVerbatimClient } from "../../client";
+import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { printTable } from "./report";
+
+/**
+ * `npm run bench:upload-memory [-- --mb 1024]`: the API's memory while a large file is uploaded.
+ * A WAV of that many MiB goes up in parts (POST /v1/uploads, as the CLI and the UI send large files)
+ * and a 90 MiB one in one request (POST /v1/jobs); the resident memory of the API's processes
+ * (wrangler and workerd, which runs the Worker) is sampled every 100 ms. Flat means the peak stays
+ * near the idle figure whatever the file's size: the Worker streams bodies into R2, never holding a
+ * whole file.
+ */
+const { values } = parseArgs({ options: { mb: { type: "string", default: "1024" } } });
+const MB = Number(values.mb);
+const MiB = 1024 * 1024;
+
+/** A WAV header for `bytes` of 16 kHz mono samples, then silence (written sparsely, fast). */
+function wavFile(path: string, bytes: number) {
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(Math.min(0xffffffff, bytes + 36), 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(16000, 24);
+  header.writeUInt32LE(32000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(bytes, 40);
+  const fd = openSync(path, "w");
+  writeSync(fd, header);
+  writeSync(fd, Buffer.alloc(1), 0, 1, 44 + bytes - 1);
+  closeSync(fd);
+}
+
+/** Resident memory (MiB) of a process and all its descendants. */
+function treeRss(root: number): number {
+  const table = execFileSync("ps", ["-e", "-o", "pid=,ppid=,rss="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
+  const inTree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of table) {
+      if (inTree.has(ppid) && !inTree.has(pid)) {
+        inTree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return table.filter(([pid]) => inTree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024;
+}
+
+const work = mkdtempSync(join(tmpdir(), "verbatim-bench-memory-"));
+process.env.VERBATIM_STATE_DIR = join(work, "state");
+let stack: ReturnType<typeof startStack> | null = null;
+try {
+  applyMigrations();
+  const key = execFileSync(
+    resolve("node_modules/.bin/tsx"),
+    ["scripts/keys-create.ts", "--email", "bench@example.test"],
+    {
+      encoding: "utf8",
+    },
+  )
+    .trim()
+    .split("\n")
+    .at(-1) as string;
+  stack = startStack({ apiPort: 29087, runnerPort: 29088, log: () => {} });
+  await waitUntilReady(stack.url, 180_000);
+  const apiPid = stack.api.pid as number;
+  const client = createVerbatimClient({ baseUrl: stack.url, token: key });
+
+  const measure = async (name: string, bytes: number, send: (file: Blob) => Promise<{ id: string }>) => {
+    const path = join(work, `${name}.wav`);
+    wavFile(path, bytes);
+    const idle = treeRss(apiPid);
+    let peak = idle;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, treeRss(apiPid));
+    }, 100);
+    const started = performance.now();
+    const job = await send(await openAsBlob(path));
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    await client.api.POST("/v1/jobs/{id}/cancel", { params: { path: { id: job.id } } });
+    rmSync(path);
+    return {
+      upload: name,
+      "file (MiB)": Math.round(bytes / MiB),
+      "MiB/s": (bytes / MiB / seconds).toFixed(0),
+      "API idle RSS (MiB)": idle.toFixed(0),
+      "API peak RSS (MiB)": peak.toFixed(0),
+      "growth (MiB)": (peak - idle).toFixed(0),
+      "growth / file": ((peak - idle) / (bytes / MiB)).toFixed(3),
+    };
+  };
+  const rows = [
+    await measure("one request (POST /v1/jobs)", 90 * MiB, (file) => client.submit(file, "direct.wav")),
+    await measure("in parts (POST /v1/uploads)", MB * MiB, (file) => client.submitInParts(file, "large.wav")),
+  ];
+  printTable("Memory of the API (wrangler + workerd) while uploading", rows);
+} finally {
+  stack?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
