@@ -40,12 +40,15 @@ function wavFile(path: string, bytes: number) {
   closeSync(fd);
 }
 
-/** Resident memory (MiB) of a process and all its descendants. */
-function treeRss(root: number): number {
-  const table = execFileSync("ps", ["-e", "-o", "pid=,ppid=,rss="], { encoding: "utf8" })
+/** Resident memory (MiB) of a process and all its descendants: workerd's, and the rest (wrangler's Node). */
+function treeRss(root: number): { workerd: number; other: number } {
+  const table = execFileSync("ps", ["-e", "-o", "pid=,ppid=,rss=,comm="], { encoding: "utf8" })
     .trim()
     .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number, number]);
+    .map((line) => {
+      const [pid, ppid, rss, comm] = line.trim().split(/\s+/);
+      return [Number(pid), Number(ppid), Number(rss), comm ?? ""] as const;
+    });
   const inTree = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -56,7 +59,9 @@ function treeRss(root: number): number {
       }
     }
   }
-  return table.filter(([pid]) => inTree.has(pid)).reduce((sum, [, , rss]) => sum + rss, 0) / 1024;
+  const mine = table.filter(([pid]) => inTree.has(pid));
+  const sum = (rows: typeof mine) => rows.reduce((n, [, , rss]) => n + rss, 0) / 1024;
+  return { workerd: sum(mine.filter((r) => r[3] === "workerd")), other: sum(mine.filter((r) => r[3] !== "workerd")) };
 }
 
 const work = mkdtempSync(join(tmpdir(), "verbatim-bench-memory-"));
@@ -80,12 +85,14 @@ try {
   const client = createVerbatimClient({ baseUrl: stack.url, token: key });
 
   const measure = async (name: string, bytes: number, send: (file: Blob) => Promise<{ id: string }>) => {
-    const path = join(work, `${name}.wav`);
+    const path = join(work, "upload.wav");
     wavFile(path, bytes);
     const idle = treeRss(apiPid);
-    let peak = idle;
+    const peak = { ...idle };
     const sampler = setInterval(() => {
-      peak = Math.max(peak, treeRss(apiPid));
+      const now = treeRss(apiPid);
+      peak.workerd = Math.max(peak.workerd, now.workerd);
+      peak.other = Math.max(peak.other, now.other);
     }, 100);
     const started = performance.now();
     const job = await send(await openAsBlob(path));
@@ -97,10 +104,9 @@ try {
       upload: name,
       "file (MiB)": Math.round(bytes / MiB),
       "MiB/s": (bytes / MiB / seconds).toFixed(0),
-      "API idle RSS (MiB)": idle.toFixed(0),
-      "API peak RSS (MiB)": peak.toFixed(0),
-      "growth (MiB)": (peak - idle).toFixed(0),
-      "growth / file": ((peak - idle) / (bytes / MiB)).toFixed(3),
+      "workerd idle → peak RSS (MiB)": `${idle.workerd.toFixed(0)} → ${peak.workerd.toFixed(0)}`,
+      "wrangler (Node) idle → peak RSS (MiB)": `${idle.other.toFixed(0)} → ${peak.other.toFixed(0)}`,
+      "growth / file": ((peak.workerd + peak.other - idle.workerd - idle.other) / (bytes / MiB)).toFixed(3),
     };
   };
   const rows = [
