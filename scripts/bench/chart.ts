@@ -28,6 +28,7 @@ export function lineChart({
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="${w}" height="${h}" fill="#fff"/>`,
     `<text x="${w / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`,
     `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="#555"/>`,
