@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -17,10 +17,16 @@ import { printTable } from "./report";
  *   (b) OCRmyPDF (Debian's) with `--jobs` = cores on the same PDF.
  * And the same document with a text layer (no OCR needed). Prints the median of `runs` runs and the
  * ratios; goals: platform ≤ 1.25× (a) and ≤ 0.4× (b). Needs `ocrmypdf` (scripts/setup-system.sh --bench).
+ * `--log FILE` keeps the stack's log lines (each stage with its duration) to see where the time goes.
  */
 const run = promisify(execFile);
 const { values } = parseArgs({
-  options: { pages: { type: "string", default: "20" }, runs: { type: "string", default: "3" } },
+  options: {
+    pages: { type: "string", default: "20" },
+    runs: { type: "string", default: "3" },
+    // The stack's log lines (JSON, with each stage's duration_ms), to see where the time goes.
+    log: { type: "string" },
+  },
 });
 const PAGES = Number(values.pages);
 const RUNS = Number(values.runs);
@@ -98,7 +104,12 @@ try {
     .trim()
     .split("\n")
     .at(-1) as string;
-  stack = startStack({ apiPort: 28887, runnerPort: 28888, log: () => {} });
+  const logFile = values.log;
+  stack = startStack({
+    apiPort: 28887,
+    runnerPort: 28888,
+    log: logFile ? (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`) : () => {},
+  });
   await waitUntilReady(stack.url, 180_000);
   const client = createVerbatimClient({ baseUrl: stack.url, token: key });
   let platformText = "";
