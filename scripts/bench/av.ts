@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -8,6 +8,7 @@ import { parsePocketsphinxTimes } from "../../container/engines/pocketsphinx-out
 import { MediaFixtures, TALK_SENTENCES } from "../../test/support/media-fixtures";
 import { wordErrorRate } from "../../test/support/text-metrics";
 import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { barChart } from "./chart";
 import { printTable } from "./report";
 
 /**
@@ -112,6 +113,20 @@ try {
   console.log(
     `\ngoals: speed-up ≥ 1.7×: MP3 ${(single / viaMp3).toFixed(2)}×, MP4 ${(single / viaMp4).toFixed(2)}×; WER within 2 points of the single pass: MP3 ${points(mp3Text)}, MP4 ${points(mp4Text)} points`,
   );
+  mkdirSync("docs/performance", { recursive: true });
+  writeFileSync(
+    "docs/performance/av.svg",
+    barChart({
+      title: `Seconds per minute of speech, ${(duration / 60).toFixed(1)} min, pocketsphinx (npm run bench:av)`,
+      unit: "s / min",
+      bars: [
+        { label: "single pass (ffmpeg + one pocketsphinx)", value: single / (duration / 60) },
+        { label: "Verbatim, MP3", value: viaMp3 / (duration / 60) },
+        { label: "Verbatim, MP4", value: viaMp4 / (duration / 60) },
+      ],
+    }),
+  );
+  console.log("wrote docs/performance/av.svg");
 } finally {
   stack?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -57,3 +57,37 @@ function niceCeil(value: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(value));
   return [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((v) => v >= value) ?? value;
 }
+
+/** Horizontal bars, one per measurement, with their values written beside them. */
+export function barChart({
+  title,
+  unit,
+  bars,
+}: {
+  title: string;
+  unit: string;
+  bars: { label: string; value: number }[];
+}): string {
+  const [w, left, right, top, row] = [720, 330, 90, 50, 34];
+  const h = top + bars.length * row + 30;
+  const max = niceCeil(Math.max(...bars.map((b) => b.value), Number.MIN_VALUE));
+  const sx = (v: number) => (v / max) * (w - left - right);
+  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
+    `<rect width="${w}" height="${h}" fill="#fff"/>`,
+    `<text x="${w / 2}" y="24" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    ...bars.map((b, i) => {
+      const y = top + i * row;
+      const color = COLORS[i % COLORS.length];
+      return [
+        `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(b.label)}</text>`,
+        `<rect x="${left}" y="${y + 4}" width="${sx(b.value).toFixed(1)}" height="${row - 10}" fill="${color}"/>`,
+        `<text x="${left + sx(b.value) + 6}" y="${y + 17}">${+b.value.toPrecision(3)} ${esc(unit)}</text>`,
+      ].join("");
+    }),
+    "</svg>",
+    "",
+  ].join("\n");
+}

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -7,6 +7,7 @@ import { createVerbatimClient } from "../../client";
 import { MediaFixtures } from "../../test/support/media-fixtures";
 import { characterErrorRate } from "../../test/support/text-metrics";
 import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { barChart } from "./chart";
 import { printTable } from "./report";
 
 /**
@@ -152,6 +153,21 @@ try {
   console.log(
     `goals: Verbatim ≤ 1.25× (a): ${((p ?? 0) / (a ?? 1)).toFixed(2)}×; ≤ 0.4× (b): ${((p ?? 0) / (b ?? 1)).toFixed(2)}×; text layer / OCR: ${((t ?? 0) / (p ?? 1)).toFixed(2)}`,
   );
+  mkdirSync("docs/performance", { recursive: true });
+  writeFileSync(
+    "docs/performance/ocr.svg",
+    barChart({
+      title: `Seconds per page, ${PAGES}-page 300 dpi scan, ${CORES} cores (npm run bench:ocr)`,
+      unit: "s / page",
+      bars: [
+        { label: "(a) tesseract, 1 thread × cores", value: (a ?? 0) / PAGES },
+        { label: "(b) OCRmyPDF --jobs cores", value: (b ?? 0) / PAGES },
+        { label: "Verbatim, upload → txt + json + pdf", value: (p ?? 0) / PAGES },
+        { label: "Verbatim, pages with a text layer", value: (t ?? 0) / PAGES },
+      ],
+    }),
+  );
+  console.log("wrote docs/performance/ocr.svg");
 } finally {
   stack?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -66,15 +66,23 @@ describe("webhook endpoints", () => {
     const { auth, userId } = await createUserWithKey();
     await register(auth, { url: "https://a.example.test/in" });
     await register(auth, { url: "https://b.example.test/in", events: ["job.failed"] });
-    const job = await createQueuedJob(userId);
-    const coordinator = coordinatorFor(env, job.id);
-    const before = (await env.WEBHOOK_QUEUE.metrics()).backlogCount;
-    await coordinator.transition("canceled");
-    // The outbox is sent by the object's alarm, after the status is stored.
-    await runDurableObjectAlarm(coordinator);
-    expect((await env.WEBHOOK_QUEUE.metrics()).backlogCount).toBe(before + 1); // only the endpoint for every event
-    const event = await env.DB.prepare("SELECT id, type, payload FROM webhook_events WHERE user_id = ?")
-      .bind(userId)
+    // A job ends; the outbox is sent by the object's alarm, after the status is stored. The local
+    // queue delivers what it holds once its batch is a minute old: if that happened between the
+    // two counts (the backlog shrank), the count is taken again on another job.
+    const announce = async () => {
+      const job = await createQueuedJob(userId);
+      const coordinator = coordinatorFor(env, job.id);
+      const before = (await env.WEBHOOK_QUEUE.metrics()).backlogCount;
+      await coordinator.transition("canceled");
+      await runDurableObjectAlarm(coordinator);
+      return { job, coordinator, before, after: (await env.WEBHOOK_QUEUE.metrics()).backlogCount };
+    };
+    let ended = await announce();
+    if (ended.after < ended.before) ended = await announce();
+    const { job, coordinator, before, after } = ended;
+    expect(after).toBe(before + 1); // only the endpoint for every event
+    const event = await env.DB.prepare("SELECT id, type, payload FROM webhook_events WHERE id LIKE ?")
+      .bind(`evt_${job.id}_%`)
       .first<{ id: string; type: string; payload: string }>();
     expect(event?.type).toBe("job.canceled");
     expect(event?.id).toMatch(new RegExp(`^evt_${job.id}_\\d+$`));
@@ -82,9 +90,8 @@ describe("webhook endpoints", () => {
       type: "job.canceled",
       data: { id: job.id, status: "canceled", request_id: "req-test" },
     });
-    // Nothing more is pending: a second alarm sends nothing again.
+    // Nothing more is pending: no alarm is left to send anything again.
     expect(await runDurableObjectAlarm(coordinator)).toBe(false);
-    expect((await env.WEBHOOK_QUEUE.metrics()).backlogCount).toBe(before + 1);
   });
 
   it("sends nothing to a deleted endpoint", async () => {
