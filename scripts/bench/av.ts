@@ -1,13 +1,12 @@
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs, promisify } from "node:util";
 import { createVerbatimClient } from "../../client";
 import { parsePocketsphinxTimes } from "../../container/engines/pocketsphinx-output";
 import { MediaFixtures, TALK_SENTENCES } from "../../test/support/media-fixtures";
 import { wordErrorRate } from "../../test/support/text-metrics";
-import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { benchWorkDir, createBenchKey, startBenchStack, submitAndFetch } from "./bench-stack";
 import { barChart } from "./chart";
 import { printTable } from "./report";
 
@@ -29,10 +28,9 @@ const time = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
   return [(performance.now() - t) / 1000, value];
 };
 
-const work = mkdtempSync(join(tmpdir(), "verbatim-bench-av-"));
-process.env.VERBATIM_STATE_DIR = join(work, "state");
+const work = benchWorkDir("av");
 const fixtures = new MediaFixtures(work);
-let stack: ReturnType<typeof startStack> | null = null;
+let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
 try {
   // One round of the sentences is about 15 s.
   const repeats = Math.max(1, Math.round((MINUTES * 60) / 15));
@@ -70,27 +68,10 @@ try {
   });
 
   console.log("bench: starting the stack");
-  applyMigrations();
-  const key = execFileSync(
-    resolve("node_modules/.bin/tsx"),
-    ["scripts/keys-create.ts", "--email", "bench@example.test"],
-    {
-      encoding: "utf8",
-    },
-  )
-    .trim()
-    .split("\n")
-    .at(-1) as string;
-  stack = startStack({ apiPort: 28987, runnerPort: 28988, log: () => {} });
-  await waitUntilReady(stack.url, 180_000);
+  const key = createBenchKey();
+  stack = await startBenchStack(28987);
   const client = createVerbatimClient({ baseUrl: stack.url, token: key });
-  const platform = async (file: string, name: string) => {
-    const job = await client.submit(new Blob([readFileSync(file)]), name);
-    const done = await client.follow(job.id);
-    if (done.status !== "succeeded") throw new Error(`${name}: ${done.status} ${JSON.stringify(done.error)}`);
-    const [txt] = await Promise.all(["txt", "srt"].map((f) => client.result(job.id, f as "txt")));
-    return new TextDecoder().decode(txt);
-  };
+  const platform = (file: string, name: string) => submitAndFetch(client, file, name, ["txt", "srt"]);
   console.log("bench: the platform, MP3");
   const [viaMp3, mp3Text] = await time(() => platform(mp3, "talk.mp3"));
   console.log("bench: the platform, MP4");

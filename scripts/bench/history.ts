@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { decodeTime, ulid } from "ulid";
 import type { Job } from "../../contracts";
-import { applyMigrations, startStack, waitUntilReady, wrangler } from "../local-stack";
+import { wrangler } from "../local-stack";
+import { benchWorkDir, createBenchKey, startBenchStack } from "./bench-stack";
 import { percentiles, printTable } from "./report";
 
 /**
@@ -21,21 +20,13 @@ const JOBS = Number(values.jobs);
 const REQUESTS = Number(values.requests);
 const STATUSES = ["succeeded", "succeeded", "succeeded", "failed", "canceled"] as const;
 
-const work = mkdtempSync(join(tmpdir(), "verbatim-bench-history-"));
-process.env.VERBATIM_STATE_DIR = join(work, "state");
+const work = benchWorkDir("history");
 const port = 28787;
-let stack: ReturnType<typeof startStack> | null = null;
+let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
 try {
-  applyMigrations();
   const sql = (value: string) => `'${value.replaceAll("'", "''")}'`;
   const email = "bench@example.test";
-  const key = execFileSync(resolve("node_modules/.bin/tsx"), ["scripts/keys-create.ts", "--email", email], {
-    encoding: "utf8",
-    env: process.env,
-  })
-    .trim()
-    .split("\n")
-    .at(-1) as string;
+  const key = createBenchKey(email);
 
   // Jobs over the last 30 days, oldest first (ids are ULIDs of their creation time).
   console.log(`bench: writing ${JOBS} jobs`);
@@ -94,8 +85,7 @@ try {
   wrangler(["d1", "execute", "DB", "--local", "--file", file, "--yes"]);
   console.log(`bench: written in ${((Date.now() - written) / 1000).toFixed(1)} s`);
 
-  stack = startStack({ apiPort: port, runnerPort: port + 1, log: () => {} });
-  await waitUntilReady(stack.url, 180_000);
+  stack = await startBenchStack(port);
   const auth = { authorization: `Bearer ${key}` };
   const get = async (path: string) => {
     const res = await fetch(`${stack?.url}${path}`, { headers: auth });

@@ -1,13 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import autocannon from "autocannon";
 import { ulid } from "ulid";
 import { createVerbatimClient } from "../../client";
 import { newApiKey } from "../../worker/lib/api-key";
-import { applyMigrations, startStack, waitUntilReady, wrangler } from "../local-stack";
+import { wrangler } from "../local-stack";
+import { benchWorkDir, startBenchStack } from "./bench-stack";
 import { lineChart } from "./chart";
 import { percentiles, printTable } from "./report";
 
@@ -29,9 +29,8 @@ const LEVELS = values.users.split(",").map(Number);
 const SECONDS = Number(values.seconds);
 const MAX_USERS = Math.max(...LEVELS);
 
-const work = mkdtempSync(join(tmpdir(), "verbatim-bench-load-"));
-process.env.VERBATIM_STATE_DIR = join(work, "state");
-let stack: ReturnType<typeof startStack> | null = null;
+const work = benchWorkDir("load");
+let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
 try {
   // A small page of text: a real OCR job of about a second.
   const image = join(work, "note.png");
@@ -41,7 +40,6 @@ try {
   ]);
   const note = new Blob([readFileSync(image)]);
 
-  applyMigrations();
   const keys: string[] = [];
   const statements: string[] = [];
   const now = new Date().toISOString();
@@ -57,8 +55,7 @@ try {
   writeFileSync(join(work, "users.sql"), statements.join("\n"));
   wrangler(["d1", "execute", "DB", "--local", "--file", join(work, "users.sql"), "--yes"]);
 
-  stack = startStack({ apiPort: 29187, runnerPort: 29188, log: () => {} });
-  await waitUntilReady(stack.url, 180_000);
+  stack = await startBenchStack(29187);
   const url = stack.url;
   const clients = keys.map((token) => createVerbatimClient({ baseUrl: url, token }));
 

@@ -1,12 +1,11 @@
-import { execFile, execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs, promisify } from "node:util";
 import { createVerbatimClient } from "../../client";
 import { MediaFixtures } from "../../test/support/media-fixtures";
 import { characterErrorRate } from "../../test/support/text-metrics";
-import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { benchWorkDir, createBenchKey, startBenchStack, submitAndFetch } from "./bench-stack";
 import { barChart } from "./chart";
 import { printTable } from "./report";
 
@@ -50,10 +49,9 @@ const time = async (fn: () => Promise<unknown>) => {
   return (performance.now() - t) / 1000;
 };
 
-const work = mkdtempSync(join(tmpdir(), "verbatim-bench-ocr-"));
-process.env.VERBATIM_STATE_DIR = join(work, "state");
+const work = benchWorkDir("ocr");
 const fixtures = new MediaFixtures(work);
-let stack: ReturnType<typeof startStack> | null = null;
+let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
 try {
   console.log(`bench: making a ${PAGES}-page scan at 300 dpi`);
   const images: string[] = [];
@@ -94,33 +92,17 @@ try {
   const ocrmypdf = () => run("ocrmypdf", ["--jobs", String(CORES), "--quiet", scan, fixtures.path("ocrmypdf.pdf")]);
 
   console.log("bench: starting the stack");
-  applyMigrations();
-  const key = execFileSync(
-    resolve("node_modules/.bin/tsx"),
-    ["scripts/keys-create.ts", "--email", "bench@example.test"],
-    {
-      encoding: "utf8",
-    },
-  )
-    .trim()
-    .split("\n")
-    .at(-1) as string;
+  const key = createBenchKey();
   const logFile = values.log;
-  stack = startStack({
-    apiPort: 28887,
-    runnerPort: 28888,
-    log: logFile ? (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`) : () => {},
-  });
-  await waitUntilReady(stack.url, 180_000);
+  stack = await startBenchStack(
+    28887,
+    logFile ? (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`) : undefined,
+  );
   const client = createVerbatimClient({ baseUrl: stack.url, token: key });
   let platformText = "";
   /** Upload, follow to the end over the socket, fetch every output. */
   const platform = (file: string, name: string) => async () => {
-    const job = await client.submit(new Blob([readFileSync(file)]), name);
-    const done = await client.follow(job.id);
-    if (done.status !== "succeeded") throw new Error(`${name}: ${done.status} ${JSON.stringify(done.error)}`);
-    const [txt] = await Promise.all(["txt", "json", "pdf"].map((f) => client.result(job.id, f as "txt")));
-    platformText = new TextDecoder().decode(txt);
+    platformText = await submitAndFetch(client, file, name, ["txt", "json", "pdf"]);
   };
 
   const results: Record<string, number[]> = { raw: [], ocrmypdf: [], platform: [], textLayer: [] };

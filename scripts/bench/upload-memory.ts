@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openAsBlob, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { closeSync, openAsBlob, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createVerbatimClient } from "../../client";
-import { applyMigrations, startStack, waitUntilReady } from "../local-stack";
+import { benchWorkDir, createBenchKey, startBenchStack } from "./bench-stack";
 import { printTable } from "./report";
 
 /**
@@ -64,23 +63,11 @@ function treeRss(root: number): { workerd: number; other: number } {
   return { workerd: sum(mine.filter((r) => r[3] === "workerd")), other: sum(mine.filter((r) => r[3] !== "workerd")) };
 }
 
-const work = mkdtempSync(join(tmpdir(), "verbatim-bench-memory-"));
-process.env.VERBATIM_STATE_DIR = join(work, "state");
-let stack: ReturnType<typeof startStack> | null = null;
+const work = benchWorkDir("memory");
+let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
 try {
-  applyMigrations();
-  const key = execFileSync(
-    resolve("node_modules/.bin/tsx"),
-    ["scripts/keys-create.ts", "--email", "bench@example.test"],
-    {
-      encoding: "utf8",
-    },
-  )
-    .trim()
-    .split("\n")
-    .at(-1) as string;
-  stack = startStack({ apiPort: 29087, runnerPort: 29088, log: () => {} });
-  await waitUntilReady(stack.url, 180_000);
+  const key = createBenchKey();
+  stack = await startBenchStack(29087);
   const apiPid = stack.api.pid as number;
   const client = createVerbatimClient({ baseUrl: stack.url, token: key });
 

@@ -12,9 +12,9 @@ import {
   loadKeys,
   revokeKey,
   type Scope,
-  toggled,
 } from "../../state/account";
 import { ErrorNotice } from "../components/error-notice";
+import { ChoiceList } from "./choice-list";
 import { InlineConfirm } from "./inline-confirm";
 import { SecretReveal } from "./secret-reveal";
 
@@ -63,25 +63,14 @@ function CreateKeyForm() {
           aria-invalid={invalid ? true : undefined}
         />
       </div>
-      <fieldset>
-        <legend>Scopes</legend>
-        <div class="checks">
-          {SCOPES.map((scope) => (
-            <label key={scope} class="check">
-              <input
-                type="checkbox"
-                name="scopes"
-                value={scope}
-                checked={scopes.includes(scope)}
-                onChange={(e) => setScopes(toggled(SCOPES, scopes, scope, e.currentTarget.checked))}
-              />
-              <span>
-                <code>{scope}</code> <span class="muted small">{SCOPE_HINTS[scope]}</span>
-              </span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <ChoiceList
+        legend="Scopes"
+        name="scopes"
+        options={SCOPES}
+        hints={SCOPE_HINTS}
+        chosen={scopes}
+        onChange={setScopes}
+      />
       {invalid && (
         <p class="error-box" role="alert">
           {invalid}

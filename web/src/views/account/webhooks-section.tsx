@@ -16,11 +16,11 @@ import {
   rotateSecret,
   sendTest,
   toggleDeliveries,
-  toggled,
   type WebhookEndpoint,
   type WebhookEventType,
 } from "../../state/account";
 import { ErrorNotice } from "../components/error-notice";
+import { ChoiceList } from "./choice-list";
 import { DeliveriesTable } from "./deliveries-table";
 import { InlineConfirm } from "./inline-confirm";
 import { SecretReveal } from "./secret-reveal";
@@ -105,25 +105,14 @@ function AddEndpointForm() {
           autoComplete="off"
         />
       </div>
-      <fieldset>
-        <legend>Events</legend>
-        <div class="checks">
-          {WEBHOOK_EVENTS.map((event) => (
-            <label key={event} class="check">
-              <input
-                type="checkbox"
-                name="events"
-                value={event}
-                checked={events.includes(event)}
-                onChange={(e) => setEvents(toggled(WEBHOOK_EVENTS, events, event, e.currentTarget.checked))}
-              />
-              <span>
-                <code>{event}</code> <span class="muted small">{EVENT_HINTS[event]}</span>
-              </span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <ChoiceList
+        legend="Events"
+        name="events"
+        options={WEBHOOK_EVENTS}
+        hints={EVENT_HINTS}
+        chosen={events}
+        onChange={setEvents}
+      />
       {invalid && (
         <p class="error-box" role="alert">
           {invalid}
