@@ -163,6 +163,8 @@ try {
       `jobs finished: ${finished} (${jobsPerMinute}/min); lost ${lost}, duplicated ${duplicated}, unfinished ${unfinished}; 5xx or network errors: ${fiveXx}; autocannon: ${Math.round(cannon.requests.average)} req/s, non-2xx ${cannon.non2xx}  (the autocannon p95 column is its p97.5)`,
     );
     summary.push({ users, jobsPerMinute, listPerSecond: Math.round(cannon.requests.average) });
+    // Errors, lost or duplicated jobs fail the run (exit code 1), whatever the speed.
+    if (fiveXx + lost + duplicated + unfinished > 0) process.exitCode = 1;
   }
 
   printTable(
