@@ -8,17 +8,23 @@ import { defineConfig, type Plugin } from "vite";
  * naming the API's origin. `npm run dev:web` serves it with hot reload, the API proxied to the stack.
  */
 const apiUrl = process.env.VITE_API_URL?.replace(/\/$/, "") || "";
+/** The OpenID Connect provider the UI signs in with, if any (see src/api/oidc.ts). */
+const oidcIssuer = process.env.VITE_OIDC_ISSUER || "";
 
 /**
  * `_headers` for the build (Workers static assets and Pages both read it): a Content-Security-Policy
  * that lets the app load only its own files and talk only to its API (its own origin, or
- * VITE_API_URL's when the UI is deployed apart, with its sockets); media and
- * page images are blob: URLs.
+ * VITE_API_URL's when the UI is deployed apart, with its sockets) and its sign-in provider
+ * (VITE_OIDC_ISSUER's origin: discovery and the token exchange); media and page images are blob: URLs.
  */
 function securityHeaders(): Plugin {
   // An http(s) source does not cover ws(s) sockets: both are named ('self' covers its own).
   const api = apiUrl ? new URL(apiUrl).origin : null;
-  const connect = ["'self'", ...(api ? [api, api.replace(/^http/, "ws")] : [])].join(" ");
+  const connect = [
+    "'self'",
+    ...(api ? [api, api.replace(/^http/, "ws")] : []),
+    ...(oidcIssuer ? [new URL(oidcIssuer).origin] : []),
+  ].join(" ");
   const policy = [
     "default-src 'self'",
     "script-src 'self'",

@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { extname, join, resolve } from "node:path";
+import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, startStaticSite } from "./browser";
 import { type E2eStack, startE2eStack } from "./stack";
 
 /**
@@ -14,7 +14,6 @@ import { type E2eStack, startE2eStack } from "./stack";
  * sign-in, uploads with estimates, live status over the job's socket, results, the account page and
  * a refused file. Screenshots of the main screens are written to docs/screenshots/.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
 const PAGE_TEXT = ["Invoice number 4711 from Verbatim", "Total amount due is 1234 euros"];
 const SPOKEN = "the quick brown fox jumped over the lazy dog";
@@ -32,36 +31,8 @@ const consoleErrors: string[] = [];
 let receiver: Server;
 const received: string[] = [];
 
-/**
- * The UI built for another origin than the API's, as on Pages (VITE_API_URL), served by a plain
- * static server that applies the build's `_headers` and falls back to the app for its routes.
- */
-let pages: Server;
-let pagesDir = "";
-const TYPES: Record<string, string> = {
-  ".html": "text/html",
-  ".js": "text/javascript",
-  ".mjs": "text/javascript",
-  ".css": "text/css",
-  ".map": "application/json",
-};
-function servePages(dir: string): Server {
-  return createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    let file = join(dir, path);
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
-    if (!existsSync(file)) file = join(dir, "index.html");
-    const headers = readFileSync(join(dir, "_headers"), "utf8")
-      .split("\n")
-      .filter((line) => line.startsWith("  "))
-      .map((line) => line.trim().split(/:\s(.*)/s));
-    res.writeHead(200, {
-      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-      ...Object.fromEntries(headers),
-    });
-    res.end(readFileSync(file));
-  });
-}
+/** The UI built for another origin than the API's, as on Pages (VITE_API_URL). */
+let pages: Awaited<ReturnType<typeof startStaticSite>>;
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -69,35 +40,18 @@ beforeAll(async () => {
     res.writeHead(200).end("ok");
   });
   await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done));
-  pagesDir = mkdtempSync(join(tmpdir(), "verbatim-pages-"));
-  pages = servePages(pagesDir);
-  await new Promise<void>((done) => pages.listen(0, "127.0.0.1", done));
-  const pagesOrigin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+  pages = await startStaticSite();
   // Small request and part sizes, so the test's large file (12 MB) goes in parts.
   stack = await startE2eStack({
     vars: {
       WEBHOOK_ALLOW_PRIVATE: "true",
       MAX_UPLOAD_BYTES: String(6 * MiB),
       UPLOAD_PART_BYTES: String(5 * MiB),
-      CORS_ORIGINS: pagesOrigin,
+      CORS_ORIGINS: pages.origin,
     },
   });
-  execFileSync(resolve("node_modules/.bin/vite"), ["build", "web", "--outDir", pagesDir, "--logLevel", "warn"], {
-    env: { ...process.env, VITE_API_URL: stack.url },
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  pages.build({ VITE_API_URL: stack.url });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
   // Every progress text the job page shows, as it shows it (a job's progress can be brief).
@@ -125,8 +79,7 @@ afterAll(async () => {
   await browser?.close();
   stack?.stop();
   receiver?.close();
-  pages?.close();
-  if (pagesDir) rmSync(pagesDir, { recursive: true, force: true });
+  pages?.stop();
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -480,7 +433,7 @@ describe("the web UI", () => {
 
 describe("the web UI deployed apart from the API (as on Pages)", () => {
   it("signs in, lists jobs and follows one live across origins, under its own CSP", async () => {
-    const origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    const origin = pages.origin;
     const context = await browser.newContext();
     const other = await context.newPage();
     const problems: string[] = [];

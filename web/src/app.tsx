@@ -1,6 +1,8 @@
 import { useEffect, useRef } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { session, signOut } from "./state/session";
+import { CALLBACK_PATH } from "./api/oidc";
+import { session } from "./state/session";
+import { signOutEverywhere } from "./state/sign-in";
 import { type Theme, theme } from "./state/theme";
 import { AccountPage } from "./views/account/account-page";
 import { HistoryPage } from "./views/history/history-page";
@@ -48,7 +50,7 @@ function Header() {
       <span class="small muted truncate" data-testid="signed-in-as">
         {session.value?.email}
       </span>
-      <button type="button" onClick={signOut}>
+      <button type="button" onClick={() => void signOutEverywhere()}>
         Sign out
       </button>
     </header>
@@ -66,6 +68,13 @@ function FocusOnNavigation() {
     }
     document.getElementById("main")?.focus();
   }, [path]);
+  return null;
+}
+
+/** The sign-in callback once signed in (the browser's back button, say): nothing left to do there. */
+function SignedIn() {
+  const { route } = useLocation();
+  useEffect(() => route("/", true), [route]);
   return null;
 }
 
@@ -92,6 +101,7 @@ export function App() {
           <Route path="/jobs" component={HistoryPage} />
           <Route path="/jobs/:id" component={JobPage} />
           <Route path="/account" component={AccountPage} />
+          <Route path={CALLBACK_PATH} component={SignedIn} />
           <Route default component={NotFound} />
         </Router>
       </main>

@@ -1,15 +1,24 @@
 import { signal } from "@preact/signals";
 import { problemOf } from "../../../client";
 import { API_URL, ApiError } from "../api/client";
-import { session } from "./session";
+import { endSessionUrl, finishSignIn, OIDC, startSignIn } from "../api/oidc";
+import { session, signOut } from "./session";
 
 /**
- * Signing in through the development issuer (`POST /dev/sessions`, which exists only where
- * ENVIRONMENT=development): the token it gives is verified by the API exactly as a production
- * issuer's would be.
+ * Signing in and out. With an OpenID Connect provider configured (VITE_OIDC_ISSUER and
+ * VITE_OIDC_CLIENT_ID at build time) the browser goes to the provider and comes back with an ID
+ * token; otherwise through the development issuer (`POST /dev/sessions`, which exists only where
+ * ENVIRONMENT=development). Either token is verified by the API the same way.
  */
 export const signInError = signal<ApiError | null>(null);
 export const signingIn = signal(false);
+export const providerSignIn = OIDC ? { host: OIDC.issuer.host } : null;
+
+function failure(err: unknown, title: string): ApiError {
+  if (err instanceof ApiError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new ApiError({ code: "unauthorized", title, detail, status: 0, request_id: "" });
+}
 
 export async function signIn(email: string): Promise<void> {
   signingIn.value = true;
@@ -30,5 +39,51 @@ export async function signIn(email: string): Promise<void> {
         : new ApiError({ code: "not_ready", title: "The API could not be reached", status: 0, request_id: "" });
   } finally {
     signingIn.value = false;
+  }
+}
+
+/** Goes to the provider's sign-in; afterwards the app opens where it was (`returnTo`). */
+export async function signInWithProvider(returnTo: string): Promise<void> {
+  if (!OIDC) return;
+  signingIn.value = true;
+  signInError.value = null;
+  try {
+    await startSignIn(OIDC, returnTo);
+  } catch (err) {
+    signInError.value = failure(err, "The sign-in provider could not be reached");
+    signingIn.value = false;
+  }
+}
+
+/** At the callback address: finishes the provider's sign-in and puts the app back where it was. */
+export async function completeProviderSignIn(callback: URL): Promise<void> {
+  if (!OIDC) return;
+  signingIn.value = true;
+  signInError.value = null;
+  try {
+    const { returnTo, ...signedIn } = await finishSignIn(OIDC, callback);
+    history.replaceState(null, "", returnTo);
+    session.value = signedIn;
+  } catch (err) {
+    history.replaceState(null, "", "/");
+    signInError.value = failure(err, "The provider did not sign you in");
+  } finally {
+    signingIn.value = false;
+  }
+}
+
+/**
+ * Signs out here and, when the provider offers it, at the provider too (else its session would
+ * sign the next person at this browser straight back in).
+ */
+export async function signOutEverywhere(): Promise<void> {
+  const token = session.value?.token;
+  signOut();
+  if (!OIDC || !token) return;
+  try {
+    const url = await endSessionUrl(OIDC, token);
+    if (url) location.assign(url);
+  } catch {
+    // The provider is unreachable: signed out here all the same; its own session ends on its terms.
   }
 }
