@@ -335,7 +335,7 @@ export interface paths {
                 content: {
                     "multipart/form-data": {
                         /** Format: binary */
-                        file?: string;
+                        file: string;
                         /** @description JSON, e.g. {"language":"eng"} */
                         options?: string;
                     };

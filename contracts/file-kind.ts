@@ -1,4 +1,4 @@
-import { fileTypeFromBlob, fileTypeFromBuffer } from "file-type";
+import { fileTypeFromStream } from "file-type";
 import type { JobKind } from "./job";
 import { SUPPORTED_MEDIA } from "./media";
 
@@ -8,15 +8,25 @@ import { SUPPORTED_MEDIA } from "./media";
  */
 export const SUPPORTED_EXTENSIONS = Object.keys(SUPPORTED_MEDIA);
 
-/** Decides the job kind from the file's content (or its first bytes), never its name. `null` when unsupported. */
-export async function detectFileKind(file: Blob | Uint8Array): Promise<{ kind: JobKind; mime: string } | null> {
-  const type = file instanceof Uint8Array ? await fileTypeFromBuffer(file) : await fileTypeFromBlob(file);
+/**
+ * Decides the job kind from the first bytes of a file (up to SNIFF_BYTES of it; fewer when the file
+ * is shorter), never its name. `null` when unsupported. The bytes are read as the start of a stream
+ * of unknown length, so formats whose signature points further into the file are judged as a
+ * stream-reading sniffer would: a TIFF whose first directory lies beyond what is read is a TIFF.
+ */
+export async function detectFileKind(head: Blob | Uint8Array): Promise<{ kind: JobKind; mime: string } | null> {
+  const bytes = head instanceof Blob ? head : new Blob([head as Uint8Array<ArrayBuffer>]);
+  const type = await fileTypeFromStream(bytes.stream());
   const match = type && (SUPPORTED_MEDIA as Record<string, { kind: JobKind; mime: string }>)[type.ext];
   return match ? { kind: match.kind, mime: match.mime } : null;
 }
 
-/** How many leading bytes content sniffing needs. */
-export const SNIFF_BYTES = 4100;
+/**
+ * How many leading bytes content sniffing reads: file-type's own minimum (4100) is enough for most
+ * formats, but a TIFF's first directory may sit up to 1 MiB in (file-type follows it that far in a
+ * stream), with up to 512 entries of 12 bytes.
+ */
+export const SNIFF_BYTES = 1024 * 1024 + 8 * 1024;
 
 /** A family of media: what a name or a declared type may claim without contradicting the content. */
 type Family = "pdf" | "image" | "audio/video";

@@ -21,9 +21,13 @@ export function createBenchKey(email = "bench@example.test"): string {
   return out.trim().split("\n").at(-1) as string;
 }
 
-/** The stack on `apiPort` (the runner on the next port), ready. */
-export async function startBenchStack(apiPort: number, log: (line: string) => void = () => {}) {
-  const stack = startStack({ apiPort, runnerPort: apiPort + 1, log });
+/** The stack on `apiPort` (the runner on the next port), ready; `vars` override the Worker's. */
+export async function startBenchStack(
+  apiPort: number,
+  log: (line: string) => void = () => {},
+  vars: Record<string, string> = {},
+) {
+  const stack = startStack({ apiPort, runnerPort: apiPort + 1, log, vars });
   await waitUntilReady(stack.url, 180_000);
   return stack;
 }

@@ -1,21 +1,28 @@
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { closeSync, openAsBlob, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import WebSocket from "ws";
 import { createVerbatimClient } from "../../client";
 import { benchWorkDir, createBenchKey, startBenchStack } from "./bench-stack";
 import { printTable } from "./report";
 
 /**
- * `npm run bench:upload-memory [-- --mb 1024]`: the API's memory while a large file is uploaded.
- * A WAV of that many MiB goes up in parts (POST /v1/uploads, as the CLI and the UI send large files)
- * and a 90 MiB one in one request (POST /v1/jobs); the resident memory of the API's processes
- * (wrangler and workerd, which runs the Worker) is sampled every 100 ms. Flat means the peak stays
- * near the idle figure whatever the file's size: the Worker streams bodies into R2, never holding a
- * whole file.
+ * `npm run bench:upload-memory [-- --mb 1024 --direct-mb 90]`: the API's memory while a large file
+ * is uploaded. A WAV goes up in one request (POST /v1/jobs) at `--direct-mb` and at four times that
+ * (the stack's MAX_UPLOAD_BYTES raised for it), then one of `--mb` in parts (POST /v1/uploads, as the
+ * CLI and the UI send large files), each on a fresh stack. The resident memory of the API's
+ * processes (wrangler, and workerd, which runs the Worker and the local R2 simulator) is sampled
+ * every 100 ms; the Worker isolate's own live memory (heap and buffers after a full collection,
+ * through the inspector) every 2 s. Flat means the growth does not follow the file's size: the Worker streams bodies
+ * into R2, never holding a whole file.
  */
-const { values } = parseArgs({ options: { mb: { type: "string", default: "1024" } } });
+const { values } = parseArgs({
+  options: { mb: { type: "string", default: "1024" }, "direct-mb": { type: "string", default: "90" } },
+});
 const MB = Number(values.mb);
+const DIRECT_MB = Number(values["direct-mb"]);
 const MiB = 1024 * 1024;
 
 /** A WAV header for `bytes` of 16 kHz mono samples, then silence (written sparsely, fast). */
@@ -63,45 +70,105 @@ function treeRss(root: number): { workerd: number; other: number } {
   return { workerd: sum(mine.filter((r) => r[3] === "workerd")), other: sum(mine.filter((r) => r[3] !== "workerd")) };
 }
 
-const work = benchWorkDir("memory");
-let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
-try {
-  const key = createBenchKey();
-  stack = await startBenchStack(29087);
-  const apiPid = stack.api.pid as number;
-  const client = createVerbatimClient({ baseUrl: stack.url, token: key });
+/**
+ * The Worker's own memory, apart from the local simulators that share its workerd process: what its
+ * isolate holds alive (V8's heap plus ArrayBuffer backing stores, after a full collection), read over
+ * wrangler dev's inspector (Chrome DevTools Protocol).
+ */
+async function workerHeap(url = "ws://127.0.0.1:9229/ws") {
+  const socket = new WebSocket(url);
+  await once(socket, "open");
+  let nextId = 1;
+  const waiting = new Map<number, (result: Record<string, number>) => void>();
+  socket.on("message", (data) => {
+    const text = String(data);
+    if (!text.startsWith('{"id"')) return; // events, e.g. a snapshot's chunks
+    const message = JSON.parse(text) as { id: number; result?: Record<string, number> };
+    waiting.get(message.id)?.(message.result ?? {});
+  });
+  const call = async (method: string) => {
+    const id = nextId++;
+    const result = await new Promise<Record<string, number>>((resolve) => {
+      waiting.set(id, resolve);
+      socket.send(JSON.stringify({ id, method }));
+    });
+    waiting.delete(id);
+    return result;
+  };
+  return {
+    /**
+     * What the isolate holds alive now: a heap snapshot first (it starts with a full garbage
+     * collection, which workerd's inspector offers no other way), then its heap and buffers.
+     */
+    async liveMib(): Promise<number> {
+      await call("HeapProfiler.takeHeapSnapshot");
+      const usage = await call("Runtime.getHeapUsage");
+      return ((usage.usedSize ?? 0) + (usage.backingStorageSize ?? 0)) / MiB;
+    },
+    close: () => socket.close(),
+  };
+}
 
-  const measure = async (name: string, bytes: number, send: (file: Blob) => Promise<{ id: string }>) => {
+const work = benchWorkDir("memory");
+const key = createBenchKey();
+
+/** Uploads a WAV of `bytes` on a fresh stack and reports the memory of its API processes meanwhile. */
+async function measure(name: string, bytes: number, inParts: boolean) {
+  const stack = await startBenchStack(29087, () => {}, { MAX_UPLOAD_BYTES: String(4 * DIRECT_MB * MiB + MiB) });
+  try {
+    const apiPid = stack.api.pid as number;
+    const client = createVerbatimClient({ baseUrl: stack.url, token: key });
     const path = join(work, "upload.wav");
     wavFile(path, bytes);
-    const idle = treeRss(apiPid);
+    const heap = await workerHeap();
+    const idle = { ...treeRss(apiPid), worker: await heap.liveMib() };
     const peak = { ...idle };
     const sampler = setInterval(() => {
       const now = treeRss(apiPid);
       peak.workerd = Math.max(peak.workerd, now.workerd);
       peak.other = Math.max(peak.other, now.other);
     }, 100);
+    // The Worker's live memory every 2 s while the file goes up (one snapshot at a time).
+    let uploading = true;
+    const liveSampler = (async () => {
+      while (uploading) {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        if (uploading) peak.worker = Math.max(peak.worker, await heap.liveMib());
+      }
+    })();
     const started = performance.now();
-    const job = await send(await openAsBlob(path));
+    const file = await openAsBlob(path);
+    const job = await (inParts ? client.submitInParts(file, "large.wav") : client.submit(file, "direct.wav"));
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    uploading = false;
+    await liveSampler;
+    heap.close();
     await client.api.POST("/v1/jobs/{id}/cancel", { params: { path: { id: job.id } } });
     rmSync(path);
+    const growth = peak.workerd + peak.other - idle.workerd - idle.other;
     return {
       upload: name,
       "file (MiB)": Math.round(bytes / MiB),
       "MiB/s": (bytes / MiB / seconds).toFixed(0),
+      "Worker live heap + buffers idle → max (MiB)": `${idle.worker.toFixed(0)} → ${peak.worker.toFixed(0)}`,
       "workerd idle → peak RSS (MiB)": `${idle.workerd.toFixed(0)} → ${peak.workerd.toFixed(0)}`,
       "wrangler (Node) idle → peak RSS (MiB)": `${idle.other.toFixed(0)} → ${peak.other.toFixed(0)}`,
-      "growth / file": ((peak.workerd + peak.other - idle.workerd - idle.other) / (bytes / MiB)).toFixed(3),
+      "growth (MiB)": growth.toFixed(0),
+      "growth / file": (growth / (bytes / MiB)).toFixed(3),
     };
-  };
+  } finally {
+    stack.stop();
+  }
+}
+
+try {
   const rows = [
-    await measure("one request (POST /v1/jobs)", 90 * MiB, (file) => client.submit(file, "direct.wav")),
-    await measure("in parts (POST /v1/uploads)", MB * MiB, (file) => client.submitInParts(file, "large.wav")),
+    await measure("one request (POST /v1/jobs)", DIRECT_MB * MiB, false),
+    await measure("one request (POST /v1/jobs)", 4 * DIRECT_MB * MiB, false),
+    await measure("in parts (POST /v1/uploads)", MB * MiB, true),
   ];
-  printTable("Memory of the API (wrangler + workerd) while uploading", rows);
+  printTable("Memory of the API (wrangler + workerd) while uploading, each on a fresh stack", rows);
 } finally {
-  stack?.stop();
   rmSync(work, { recursive: true, force: true });
 }

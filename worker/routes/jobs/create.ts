@@ -3,7 +3,7 @@ import { JobOptions, JobResource } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
-import { sha256HexOfStream } from "../../lib/stream-digest";
+import { readForm } from "../../lib/multipart-form";
 import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { isEnabled } from "../../services/flags";
@@ -14,7 +14,7 @@ import {
   releaseIdempotencyKey,
 } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
-import { createJob, findIdenticalJob, newJobId } from "../../services/job-service";
+import { findIdenticalJob, newJobId, registerJob, sourceKey, storeSource } from "../../services/job-service";
 import { assertCanSubmit } from "../../services/quotas";
 import { IdempotencyKeyHeader, problem } from "./schemas";
 
@@ -30,14 +30,20 @@ const route = createRoute({
   request: {
     headers: IdempotencyKeyHeader,
     query: z.object({ reuse: z.enum(["identical"]).optional() }),
+    // A plain schema, not zod: the route reads the body itself, as a stream (readForm), instead of
+    // having it parsed whole into memory first.
     body: {
       required: true,
       content: {
         "multipart/form-data": {
-          schema: z.object({
-            file: z.any().optional().openapi({ type: "string", format: "binary" }),
-            options: z.string().optional().openapi({ description: 'JSON, e.g. {"language":"eng"}' }),
-          }),
+          schema: {
+            type: "object",
+            required: ["file"],
+            properties: {
+              file: { type: "string", format: "binary" },
+              options: { type: "string", description: 'JSON, e.g. {"language":"eng"}' },
+            },
+          },
         },
       },
     },
@@ -59,76 +65,100 @@ const route = createRoute({
 });
 
 export const createJobRoute = newApp().openapi(route, async (c) => {
-  const max = c.get("config").MAX_UPLOAD_BYTES;
+  const config = c.get("config");
+  const max = config.MAX_UPLOAD_BYTES;
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > max) throw new ApiError("payload_too_large", `uploads are limited to ${max} bytes`);
-  const form = c.req.valid("form");
-  const file = form.file;
-  if (!(file instanceof File)) throw new ApiError("file_missing");
-  if (file.size === 0) throw new ApiError("file_empty");
-  if (file.size > max) throw new ApiError("payload_too_large", `uploads are limited to ${max} bytes`);
-  let rawOptions: unknown = {};
-  if (typeof form.options === "string" && form.options.trim() !== "") {
-    try {
-      rawOptions = JSON.parse(form.options);
-    } catch {
-      throw new ApiError("validation_failed", "options: not valid JSON");
-    }
-  }
-  const options = JobOptions.safeParse(rawOptions);
-  if (!options.success) {
-    throw new ApiError(
-      "validation_failed",
-      options.error.issues.map((i) => `options.${i.path.join(".") || ""}: ${i.message}`).join("; "),
-    );
-  }
   const userId = c.get("user").id;
-  const reuseAsked = c.req.valid("query").reuse === "identical";
-  const reuse =
-    reuseAsked && (await isEnabled(c.env.DB, c.get("config").FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
+  // The file is stored as it arrives, under a job id of its own; what it becomes is decided after.
+  const stagedId = newJobId();
+  let kept = false;
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
-  const sha256 = await sha256HexOfStream(file.stream());
-  let jobId = newJobId();
-  let resumed = false;
-  if (idempotencyKey) {
-    // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
-    const fingerprint = await sha256Hex(JSON.stringify([sha256, file.name, options.data, reuseAsked]));
-    const claim = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint, jobId);
-    if (isReplay(claim)) {
-      return respond(claim.status as 200 | 202, JSON.parse(claim.body), { "idempotent-replayed": "true" });
-    }
-    ({ jobId, resumed } = claim);
-  }
   try {
-    // Taking over a claim whose request died: its job may exist already; never make a second one.
-    const existing = resumed ? await coordinatorFor(c.env, jobId).get() : null;
-    const earlier = existing ?? (reuse ? await findIdenticalJob(c.env, userId, sha256, options.data) : null);
-    // Only new work counts against the quotas: a replayed or reused job costs nothing.
-    if (!earlier) await assertCanSubmit(c.env.DB, userId, c.get("config").USER_LIMITS);
-    const job =
-      earlier ??
-      (await createJob(c.env, {
-        id: jobId,
+    const { fields, file } = await readForm(c.req.raw, "file", (upload) =>
+      storeSource(c.env.FILES, sourceKey(stagedId), upload, {
+        maxBytes: max,
+        partBytes: config.UPLOAD_PART_BYTES,
         userId,
-        file,
-        sha256,
-        options: options.data,
-        requestId: c.get("requestId"),
-      }));
-    const status = earlier && !existing ? 200 : 202;
+      }),
+    );
+    if (!file) throw new ApiError("file_missing");
+    const options = parseOptions(fields.options);
+    const reuseAsked = c.req.valid("query").reuse === "identical";
+    const reuse =
+      reuseAsked && (await isEnabled(c.env.DB, config.FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
+    let jobId = stagedId;
+    let resumed = false;
     if (idempotencyKey) {
-      await completeIdempotencyKey(c.env.DB, userId, idempotencyKey, { status, body: JSON.stringify(toResource(job)) });
+      // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
+      const fingerprint = await sha256Hex(JSON.stringify([file.sha256, file.name, options, reuseAsked]));
+      const claim = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint, jobId);
+      if (isReplay(claim)) {
+        return respond(claim.status as 200 | 202, JSON.parse(claim.body), { "idempotent-replayed": "true" });
+      }
+      ({ jobId, resumed } = claim);
     }
-    return respond(status, toResource(job));
-  } catch (err) {
-    // Free the key only if no job came of it; otherwise its lease runs out and a retry finishes it.
-    if (idempotencyKey && !(await coordinatorFor(c.env, jobId).get())) {
-      await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
+    try {
+      // Taking over a claim whose request died: its job may exist already; never make a second one.
+      const existing = resumed ? await coordinatorFor(c.env, jobId).get() : null;
+      const earlier = existing ?? (reuse ? await findIdenticalJob(c.env, userId, file.sha256, options) : null);
+      // Only new work counts against the quotas: a replayed or reused job costs nothing.
+      if (!earlier) await assertCanSubmit(c.env.DB, userId, config.USER_LIMITS);
+      if (!earlier && jobId !== stagedId) await moveSource(c.env.FILES, stagedId, jobId);
+      // From here the staged file may be a job's source: it stays even if registering fails half-way.
+      kept = !earlier && jobId === stagedId;
+      const job =
+        earlier ?? (await registerJob(c.env, { id: jobId, userId, ...file, options, requestId: c.get("requestId") }));
+      const status = earlier && !existing ? 200 : 202;
+      if (idempotencyKey) {
+        await completeIdempotencyKey(c.env.DB, userId, idempotencyKey, {
+          status,
+          body: JSON.stringify(toResource(job)),
+        });
+      }
+      return respond(status, toResource(job));
+    } catch (err) {
+      // Free the key only if no job came of it; otherwise its lease runs out and a retry finishes it.
+      if (idempotencyKey && !(await coordinatorFor(c.env, jobId).get())) {
+        await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
+      }
+      throw err;
     }
-    throw err;
+  } finally {
+    // The staged file serves no job (a refusal, a replay, a reused job): nothing is left behind.
+    if (!kept) await c.env.FILES.delete(sourceKey(stagedId));
   }
 
   function respond(status: 200 | 202, job: JobResource, headers: Record<string, string> = {}) {
     return c.json(job, status, { location: job.links.self, ...headers });
   }
 });
+
+function parseOptions(raw: string | undefined): JobOptions {
+  let value: unknown = {};
+  if (raw !== undefined && raw.trim() !== "") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new ApiError("validation_failed", "options: not valid JSON");
+    }
+  }
+  const options = JobOptions.safeParse(value);
+  if (!options.success) {
+    throw new ApiError(
+      "validation_failed",
+      options.error.issues.map((i) => `options.${i.path.join(".") || ""}: ${i.message}`).join("; "),
+    );
+  }
+  return options.data;
+}
+
+/** Puts a staged file where job `jobId` reads its source (a claim taken over from a request that died). */
+async function moveSource(files: R2Bucket, from: string, jobId: string): Promise<void> {
+  const staged = await files.get(sourceKey(from));
+  if (!staged) throw new Error(`staged upload ${from} is gone`);
+  await files.put(sourceKey(jobId), staged.body, {
+    httpMetadata: staged.httpMetadata,
+    customMetadata: staged.customMetadata,
+  });
+}

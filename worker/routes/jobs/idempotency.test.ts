@@ -99,9 +99,14 @@ describe("Idempotency-Key on POST /v1/jobs", () => {
 
     // Died before creating it: the retry creates it, under the id the first request chose.
     await abandon("died-early", "job_01JZZZZZZZZZZZZZZZZZZZZZZZ");
+    const before = (await env.FILES.list({ prefix: "uploads/" })).objects.map((o) => o.key);
     const early = await post(auth, uploadForm(TINY_PNG, "a.png"), { "idempotency-key": "died-early" });
     expect(early.status).toBe(202);
     expect(JobResource.parse(await early.json()).id).toBe("job_01JZZZZZZZZZZZZZZZZZZZZZZZ");
+    // Its file is where that job reads it, and the copy received under another id is gone.
+    expect((await env.FILES.head("uploads/job_01JZZZZZZZZZZZZZZZZZZZZZZZ/source"))?.size).toBe(TINY_PNG.length);
+    const after = (await env.FILES.list({ prefix: "uploads/" })).objects.map((o) => o.key);
+    expect(after.filter((key) => !before.includes(key))).toEqual(["uploads/job_01JZZZZZZZZZZZZZZZZZZZZZZZ/source"]);
     expect(await countJobs(auth)).toBe(2);
 
     // Both keys now replay.

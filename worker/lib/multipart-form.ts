@@ -1,0 +1,146 @@
+import * as Multipart from "multipasta";
+import { ApiError } from "../errors";
+
+/** A file field of a form, as it arrives. */
+export type FormFile = { name: string; type: string; stream: ReadableStream<Uint8Array> };
+
+/** How many bytes of a file may wait for its reader before the body is read on (one R2 part is buffered apart). */
+const FILE_HIGH_WATER_MARK = 1024 * 1024;
+/** Text fields (the job's options) are small. */
+const MAX_FIELD_BYTES = 64 * 1024;
+
+const malformed = (why: string) =>
+  new ApiError("validation_failed", `the body is not a well-formed multipart/form-data form (${why})`);
+
+function parseError(error: Multipart.MultipartError): ApiError {
+  switch (error._tag) {
+    case "InvalidBoundary":
+      return new ApiError("validation_failed", "send the file as multipart/form-data (a `file` field)");
+    case "ReachedLimit":
+      return error.limit === "MaxFieldSize"
+        ? new ApiError("validation_failed", `a text field is longer than ${MAX_FIELD_BYTES} bytes`)
+        : malformed(`too many parts`);
+    case "BadHeaders":
+      return malformed("a part's headers");
+    case "InvalidDisposition":
+      return malformed("a part has no name");
+    case "EndNotReached":
+      return malformed("it ends before its closing boundary");
+  }
+}
+
+/**
+ * Reads a multipart/form-data body as it arrives (multipasta's parser): text fields are collected,
+ * and the file field named `fileField` is handed to `onFile` as a stream while the rest of the body
+ * is still on its way. The body is read only as fast as that stream is consumed, so the upload is
+ * never held whole in memory. Other file fields are skipped; a second `fileField` is refused.
+ * Resolves when the body has been read and `onFile` has finished, with its result (undefined when
+ * the form had no such file).
+ */
+export async function readForm<T>(
+  request: Request,
+  fileField: string,
+  onFile: (file: FormFile) => Promise<T>,
+): Promise<{ fields: Record<string, string>; file: T | undefined }> {
+  if (!request.body) throw parseError({ _tag: "InvalidBoundary" });
+  const fields: Record<string, string> = {};
+  let error: ApiError | undefined;
+  let done = false;
+  let fileCount = 0;
+  let stored: Promise<T> | undefined;
+  let failed = false;
+  let file: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let fileEnded = false;
+  let fileCanceled = false;
+  let wake: (() => void) | undefined;
+  const wakeUp = () => {
+    wake?.();
+    wake = undefined;
+  };
+
+  const parser = Multipart.make({
+    headers: Object.fromEntries(request.headers),
+    maxParts: 16,
+    maxFieldSize: MAX_FIELD_BYTES,
+    onField(info, value) {
+      fields[info.name] = Multipart.decodeField(info, value);
+    },
+    onFile(info) {
+      if (info.name !== fileField) return () => {};
+      if (++fileCount > 1) {
+        error ??= new ApiError("validation_failed", `one \`${fileField}\` per request`);
+        return () => {};
+      }
+      const stream = new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            file = controller;
+          },
+          pull: wakeUp,
+          cancel() {
+            fileCanceled = true;
+            wakeUp();
+          },
+        },
+        new ByteLengthQueuingStrategy({ highWaterMark: FILE_HIGH_WATER_MARK }),
+      );
+      stored = onFile({ name: info.filename ?? "", type: info.contentType, stream });
+      stored.catch(() => {
+        failed = true;
+        wakeUp();
+      });
+      return (chunk) => {
+        if (fileCanceled || fileEnded) return;
+        if (chunk === null) {
+          fileEnded = true;
+          file?.close();
+        } else {
+          file?.enqueue(chunk);
+        }
+      };
+    },
+    onError(err) {
+      error ??= parseError(err);
+    },
+    onDone() {
+      done = true;
+    },
+  });
+
+  const reader = request.body.getReader();
+  try {
+    while (!error && !failed && !fileCanceled) {
+      const next = await reader.read();
+      if (next.done) {
+        parser.end();
+        if (!done) error ??= malformed("it ends before its closing boundary");
+        break;
+      }
+      parser.write(next.value);
+      // Backpressure: wait while the file's reader has enough queued.
+      while (file && !fileEnded && !fileCanceled && !failed && (file.desiredSize ?? 1) <= 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      if (done) break;
+    }
+  } catch (err) {
+    // The client went away (or the body broke) mid-upload.
+    error ??= malformed(`the body could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (failed) {
+    // `onFile` refused the file (its type, its size…): the rest of the body is not wanted.
+    await reader.cancel().catch(() => {});
+    return { fields, file: await stored };
+  }
+  if (error || !done) {
+    const reason = error ?? malformed("it ends before its closing boundary");
+    if (file && !fileEnded && !fileCanceled) file.error(reason);
+    await reader.cancel(reason).catch(() => {});
+    await stored?.catch(() => {});
+    throw reason;
+  }
+  if (file && !fileEnded) file.error(malformed("the file part is not closed"));
+  return { fields, file: await stored };
+}

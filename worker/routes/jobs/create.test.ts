@@ -1,0 +1,192 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { JobResource, Problem } from "../../../contracts";
+import { sha256Hex } from "../../lib/crypto";
+import { createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
+
+/**
+ * POST /v1/jobs reads its multipart body as a stream: the file goes to R2 as it arrives (in parts
+ * when it is larger than one), the fields may come in any order, and a refused or replayed upload
+ * leaves nothing behind.
+ */
+const MiB = 1024 * 1024;
+const BOUNDARY = "----verbatim-test-boundary";
+const encoder = new TextEncoder();
+
+/** A multipart body sent as a stream (chunked, no Content-Length), parts written as given. */
+function streamedForm(
+  parts: ({ field: string; value: string } | { file: string; chunks: () => Iterable<Uint8Array> })[],
+) {
+  async function* body() {
+    for (const part of parts) {
+      if ("field" in part) {
+        yield encoder.encode(
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${part.field}"\r\n\r\n${part.value}\r\n`,
+        );
+      } else {
+        yield encoder.encode(
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${part.file}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        );
+        yield* part.chunks();
+        yield encoder.encode("\r\n");
+      }
+    }
+    yield encoder.encode(`--${BOUNDARY}--\r\n`);
+  }
+  const iterator = body();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+  });
+}
+
+/** A PNG of `size` bytes: the tiny PNG and then bytes after its end (still a PNG), in 1 MiB chunks. */
+function* largePng(size: number): Iterable<Uint8Array> {
+  yield TINY_PNG;
+  let left = size - TINY_PNG.length;
+  while (left > 0) {
+    const chunk = new Uint8Array(Math.min(MiB, left)).map((_, i) => (i * 7 + left) % 251);
+    left -= chunk.length;
+    yield chunk;
+  }
+}
+
+const post = (auth: Record<string, string>, body: BodyInit, headers: Record<string, string> = {}) =>
+  SELF.fetch("https://api.test/v1/jobs", {
+    method: "POST",
+    body,
+    headers: { "content-type": `multipart/form-data; boundary=${BOUNDARY}`, ...auth, ...headers },
+    // @ts-expect-error a streamed request body (workerd's fetch takes it without this, Node's needs it)
+    duplex: "half",
+  });
+
+const storedUploads = async () => (await env.FILES.list({ prefix: "uploads/" })).objects.map((o) => o.key);
+
+describe("POST /v1/jobs streams the upload", () => {
+  it("stores a file larger than one part in parts, with its size and SHA-256, and options sent after it", async () => {
+    const { auth } = await createUserWithKey();
+    const size = 12 * MiB + 123;
+    const expected = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of largePng(size)) {
+      expected.set(chunk, at);
+      at += chunk.length;
+    }
+    const before = await storedUploads();
+    const res = await post(
+      auth,
+      streamedForm([
+        { file: "big.png", chunks: () => largePng(size) },
+        { field: "options", value: JSON.stringify({ language: "deu" }) },
+      ]),
+    );
+    expect(res.status).toBe(202);
+    const job = JobResource.parse(await res.json());
+    expect(job.file).toMatchObject({
+      name: "big.png",
+      size,
+      mime: "image/png",
+      sha256: await sha256Hex(expected.buffer),
+    });
+    expect(job.options).toMatchObject({ language: "deu" });
+
+    const stored = await env.FILES.get(`uploads/${job.id}/source`);
+    expect(stored?.size).toBe(size);
+    expect(stored?.httpMetadata?.contentType).toBe("image/png");
+    expect(await sha256Hex(await (stored as R2ObjectBody).arrayBuffer())).toBe(job.file.sha256);
+    // The job's source and nothing else was added.
+    expect((await storedUploads()).filter((key) => !before.includes(key))).toEqual([`uploads/${job.id}/source`]);
+  });
+
+  it("stops a streamed body over the limit with 413 and keeps nothing of it", async () => {
+    const { auth } = await createUserWithKey();
+    const before = await storedUploads();
+    const res = await post(auth, streamedForm([{ file: "huge.png", chunks: () => largePng(100 * MiB + 1) }]));
+    expect(res.status).toBe(413);
+    expect(Problem.parse(await res.json()).code).toBe("payload_too_large");
+    expect(await storedUploads()).toEqual(before);
+  });
+
+  it.each([
+    [
+      "a body that ends before its closing boundary",
+      () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(
+              encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n`),
+            );
+            controller.enqueue(TINY_PNG);
+            controller.close();
+          },
+        }),
+      422,
+      "validation_failed",
+    ],
+    [
+      "two files",
+      () =>
+        streamedForm([
+          { file: "a.png", chunks: () => [TINY_PNG] },
+          { file: "b.png", chunks: () => [TINY_PNG] },
+        ]),
+      422,
+      "validation_failed",
+    ],
+    [
+      "content that is not a supported file, refused from its first bytes",
+      () => streamedForm([{ file: "a.png", chunks: () => [encoder.encode("plain text ".repeat(1000))] }]),
+      415,
+      "unsupported_media_type",
+    ],
+    [
+      "bad options after a stored file",
+      () =>
+        streamedForm([
+          { file: "a.png", chunks: () => [TINY_PNG] },
+          { field: "options", value: "{nope" },
+        ]),
+      422,
+      "validation_failed",
+    ],
+  ])("refuses %s and keeps nothing of it", async (_, body, status, code) => {
+    const { auth } = await createUserWithKey();
+    const before = await storedUploads();
+    const res = await post(auth, body());
+    const problem = Problem.parse(await res.json());
+    expect({ status: res.status, code: problem.code }, problem.detail).toEqual({ status, code });
+    expect(await storedUploads()).toEqual(before);
+  });
+
+  it("refuses a body that is not multipart/form-data", async () => {
+    const { auth } = await createUserWithKey();
+    const res = await SELF.fetch("https://api.test/v1/jobs", {
+      method: "POST",
+      body: JSON.stringify({ file: "a.png" }),
+      headers: { ...auth, "content-type": "application/json" },
+    });
+    expect(res.status).toBe(422);
+    expect(Problem.parse(await res.json()).code).toBe("validation_failed");
+  });
+
+  it("keeps nothing of a replayed upload", async () => {
+    const { auth } = await createUserWithKey();
+    const first = await SELF.fetch("https://api.test/v1/jobs", {
+      method: "POST",
+      body: uploadForm(TINY_PNG, "a.png"),
+      headers: { ...auth, "idempotency-key": "stream-replay" },
+    });
+    expect(first.status).toBe(202);
+    const before = await storedUploads();
+    const again = await SELF.fetch("https://api.test/v1/jobs", {
+      method: "POST",
+      body: uploadForm(TINY_PNG, "a.png"),
+      headers: { ...auth, "idempotency-key": "stream-replay" },
+    });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await storedUploads()).toEqual(before);
+  });
+});
