@@ -98,6 +98,15 @@ const Vars = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default("verbatim"),
   JWT_JWKS_URL: z.url().optional(),
+  /**
+   * Sessions sign in as the user their email belongs to, so the issuer must vouch for the email:
+   * tokens need `email_verified: true`. Only for an issuer that verifies every email and does not
+   * send the claim (Cloudflare Access, say) may this be "false".
+   */
+  JWT_REQUIRE_EMAIL_VERIFIED: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   JWT_ALGORITHMS: z
     .string()
     .default("RS256,ES256,EdDSA")

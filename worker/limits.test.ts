@@ -19,6 +19,23 @@ const submit = (
 ) => call("/v1/jobs", { method: "POST", body: uploadForm(TINY_PNG, "a.png"), headers: { ...auth, ...extra } });
 
 describe("quotas at submission", () => {
+  it("refuses new work over quota before reading the upload", async () => {
+    const call = withLimits({ max_concurrent_jobs: 1 });
+    const { auth, userId } = await createUserWithKey();
+    await createQueuedJob(userId);
+    // A body that never ends: had the upload been read first, there would be no answer.
+    const endless = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+    const refused = await call("/v1/jobs", {
+      method: "POST",
+      body: endless,
+      headers: { ...auth, "content-type": "multipart/form-data; boundary=x" },
+      // @ts-expect-error a streamed request body
+      duplex: "half",
+    });
+    expect(refused.status).toBe(429);
+    expect(Problem.parse(await refused.json()).code).toBe("quota_exceeded");
+  });
+
   it("refuses a job past the running-jobs limit with 429 and Retry-After, until one ends", async () => {
     const call = withLimits({ max_concurrent_jobs: 2 });
     const { auth } = await createUserWithKey();

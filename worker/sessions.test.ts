@@ -32,7 +32,7 @@ async function issuerKey() {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
-const claims = { email: "forged@example.test" };
+const claims = { email: "forged@example.test", email_verified: true };
 
 async function forged(change: (jwt: SignJWT) => SignJWT, header: { alg?: string; kid?: string } = {}) {
   const { key, kid } = await issuerKey();
@@ -145,6 +145,34 @@ describe("session tokens", () => {
       JSON.stringify({ ...payload, email: "admin@example.test", sub: "admin@example.test" }),
     );
     await expect401(`${h}.${changed}.${sig}`);
+  });
+
+  it("refuses an email the issuer does not vouch for, unless told the issuer verifies every email", async () => {
+    // Someone registers at a provider with another person's address, unverified: they must not become that person.
+    const { key, kid } = await issuerKey();
+    const victim = `victim-${Date.now()}@example.test`;
+    const { auth } = await createUserWithKey(victim);
+    const unverified = (verified?: boolean) =>
+      new SignJWT({ email: victim, ...(verified === undefined ? {} : { email_verified: verified }) })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setIssuer(DEV_ISSUER)
+        .setAudience("verbatim")
+        .setSubject(`attacker-${Date.now()}`)
+        .setExpirationTime(now() + 600)
+        .sign(key);
+    expect(await expect401(await unverified())).toContain("email_verified");
+    expect(await expect401(await unverified(false))).toContain("email_verified");
+    expect((await api("/v1/jobs", { headers: auth })).status).toBe(200);
+    expect(await env.DB.prepare("SELECT 1 FROM identities WHERE subject LIKE 'attacker-%'").first()).toBeNull();
+
+    // For an issuer that sends no such claim but verifies every address (Cloudflare Access), it can be switched off.
+    const trusting = { ...env, JWT_REQUIRE_EMAIL_VERIFIED: "false" } as unknown as Env;
+    const res = await worker.fetch(
+      new Request("https://api.test/v1/jobs", { headers: { authorization: `Bearer ${await unverified()}` } }),
+      trusting,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(200);
   });
 
   it("has no development issuer outside development, and accepts its tokens nowhere else", async () => {

@@ -4,6 +4,7 @@ import { readForm } from "./multipart-form";
 const BOUNDARY = "xYzBoundary";
 const encoder = new TextEncoder();
 const KiB = 1024;
+const LIMIT = 100 * 1024 * KiB;
 
 /** A request whose body the test writes chunk by chunk; `waiting()` is how many chunks are not read yet. */
 function controlledRequest() {
@@ -42,7 +43,7 @@ describe("readForm", () => {
     const seen = new Promise<void>((resolve) => {
       resolveSeen = resolve;
     });
-    const reading = readForm(body.request, "file", async (file) => {
+    const reading = readForm(body.request, "file", LIMIT, async (file) => {
       let total = 0;
       for await (const chunk of file.stream) {
         total += chunk.length;
@@ -73,7 +74,7 @@ describe("readForm", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const reading = readForm(body.request, "file", async (file) => {
+    const reading = readForm(body.request, "file", LIMIT, async (file) => {
       await held; // a slow store: nothing is read from the file until released
       let total = 0;
       for await (const chunk of file.stream) total += chunk.length;
@@ -91,12 +92,37 @@ describe("readForm", () => {
     expect((await reading).file).toBe(8 * 1024 * KiB);
   });
 
+  it("reads the closing boundary split anywhere between reads, and ignores what follows it", async () => {
+    const closing = `\r\n--${BOUNDARY}--\r\n`;
+    for (let split = 1; split < closing.length; split++) {
+      const body = controlledRequest();
+      const reading = readForm(body.request, "file", LIMIT, async (file) => new Response(file.stream).text());
+      body.send(`${fileHead("a.png")}abc`);
+      body.send(closing.slice(0, split));
+      body.send(closing.slice(split));
+      // An epilogue that looks like another part is not one.
+      body.send(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="options"\r\n\r\nlate\r\n--${BOUNDARY}--\r\n`);
+      body.end();
+      expect(await reading, `split at ${split}`).toEqual({ fields: {}, file: "abc" });
+    }
+  });
+
+  it("refuses a body larger than the limit, whatever its parts are called", async () => {
+    const body = controlledRequest();
+    const reading = readForm(body.request, "file", 64 * KiB, async () => "never");
+    body.send(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="other"; filename="x.bin"\r\n\r\n`);
+    for (let i = 0; i < 16; i++) body.send(new Uint8Array(16 * KiB));
+    body.send(`\r\n--${BOUNDARY}--\r\n`);
+    body.end();
+    await expect(reading).rejects.toMatchObject({ code: "payload_too_large" });
+  });
+
   it("refuses a second file, and a body cut short", async () => {
     const two = controlledRequest();
     const drain = async (file: { stream: ReadableStream<Uint8Array> }) => {
       for await (const _ of file.stream);
     };
-    const refused = readForm(two.request, "file", drain);
+    const refused = readForm(two.request, "file", LIMIT, drain);
     two.send(`${fileHead("a.png")}aaa\r\n${fileHead("b.png")}bbb\r\n--${BOUNDARY}--\r\n`);
     two.end();
     await expect(refused).rejects.toMatchObject({
@@ -105,7 +131,7 @@ describe("readForm", () => {
     });
 
     const cut = controlledRequest();
-    const cutShort = readForm(cut.request, "file", drain);
+    const cutShort = readForm(cut.request, "file", LIMIT, drain);
     cut.send(`${fileHead("a.png")}aaa`);
     cut.end();
     await expect(cutShort).rejects.toMatchObject({

@@ -6,6 +6,7 @@ export type FormFile = { name: string; type: string; stream: ReadableStream<Uint
 
 /** How many bytes of a file may wait for its reader before the body is read on (one R2 part is buffered apart). */
 const FILE_HIGH_WATER_MARK = 1024 * 1024;
+const DASH = 0x2d;
 /** Text fields (the job's options) are small. */
 const MAX_FIELD_BYTES = 64 * 1024;
 
@@ -17,6 +18,8 @@ function parseError(error: Multipart.MultipartError): ApiError {
     case "InvalidBoundary":
       return new ApiError("validation_failed", "send the file as multipart/form-data (a `file` field)");
     case "ReachedLimit":
+      if (error.limit === "MaxTotalSize")
+        return new ApiError("payload_too_large", "the body is larger than uploads may be");
       return error.limit === "MaxFieldSize"
         ? new ApiError("validation_failed", `a text field is longer than ${MAX_FIELD_BYTES} bytes`)
         : malformed(`too many parts`);
@@ -40,6 +43,7 @@ function parseError(error: Multipart.MultipartError): ApiError {
 export async function readForm<T>(
   request: Request,
   fileField: string,
+  maxBytes: number,
   onFile: (file: FormFile) => Promise<T>,
 ): Promise<{ fields: Record<string, string>; file: T | undefined }> {
   if (!request.body) throw parseError({ _tag: "InvalidBoundary" });
@@ -62,11 +66,14 @@ export async function readForm<T>(
     headers: Object.fromEntries(request.headers),
     maxParts: 16,
     maxFieldSize: MAX_FIELD_BYTES,
+    // The whole body, other parts and their headers included (a chunked body declares no length).
+    maxTotalSize: maxBytes + MAX_FIELD_BYTES,
     onField(info, value) {
-      fields[info.name] = Multipart.decodeField(info, value);
+      if (!done) fields[info.name] = Multipart.decodeField(info, value);
     },
     onFile(info) {
-      if (info.name !== fileField) return () => {};
+      // Parts of other names, and anything after the closing boundary, are skipped.
+      if (info.name !== fileField || done) return () => {};
       if (++fileCount > 1) {
         error ??= new ApiError("validation_failed", `one \`${fileField}\` per request`);
         return () => {};
@@ -108,15 +115,33 @@ export async function readForm<T>(
   });
 
   const reader = request.body.getReader();
+  // Dashes that end a read wait for the next one: multipasta reads the closing "--" after a boundary
+  // only when both dashes arrive in the same write.
+  let heldDashes: Uint8Array | undefined;
   try {
     while (!error && !failed && !fileCanceled) {
       const next = await reader.read();
       if (next.done) {
+        if (heldDashes) parser.write(heldDashes);
         parser.end();
         if (!done) error ??= malformed("it ends before its closing boundary");
         break;
       }
-      parser.write(next.value);
+      let chunk = next.value;
+      if (heldDashes) {
+        const joined = new Uint8Array(heldDashes.length + chunk.length);
+        joined.set(heldDashes);
+        joined.set(chunk, heldDashes.length);
+        chunk = joined;
+        heldDashes = undefined;
+      }
+      let end = chunk.length;
+      while (end > 0 && chunk[end - 1] === DASH) end--;
+      if (end < chunk.length) {
+        heldDashes = chunk.slice(end);
+        chunk = chunk.subarray(0, end);
+      }
+      if (chunk.length > 0) parser.write(chunk);
       // Backpressure: wait while the file's reader has enough queued.
       while (file && !fileEnded && !fileCanceled && !failed && (file.desiredSize ?? 1) <= 0) {
         await new Promise<void>((resolve) => {
@@ -129,7 +154,7 @@ export async function readForm<T>(
     // The client went away (or the body broke) mid-upload.
     error ??= malformed(`the body could not be read: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (failed) {
+  if (failed || fileCanceled) {
     // `onFile` refused the file (its type, its size…): the rest of the body is not wanted.
     await reader.cancel().catch(() => {});
     return { fields, file: await stored };

@@ -44,7 +44,7 @@ export async function devJwks(db: D1Database): Promise<JSONWebKeySet> {
 export async function issueDevToken(db: D1Database, config: Config, email: string) {
   const { privateJwk } = await signingKey(db);
   const expires = Math.floor(Date.now() / 1000) + TOKEN_TTL_S;
-  const token = await new SignJWT({ email })
+  const token = await new SignJWT({ email, email_verified: true })
     .setProtectedHeader({ alg: ALG, kid: KID, typ: "JWT" })
     .setIssuer(DEV_ISSUER)
     .setAudience(config.JWT_AUDIENCE)

@@ -56,6 +56,10 @@ export async function verifySession(
     const email = z.email().safeParse(payload.email);
     if (!email.success || !payload.sub)
       throw new ApiError("unauthorized", "the session token names no email", CHALLENGE);
+    // The email decides which user this is: an address the issuer has not verified could be anyone's.
+    if (config.JWT_REQUIRE_EMAIL_VERIFIED && payload.email_verified !== true) {
+      throw new ApiError("unauthorized", "the issuer does not vouch for the token's email (email_verified)", CHALLENGE);
+    }
     return { issuer: trusted.issuer, subject: payload.sub, email: email.data.toLowerCase() };
   } catch (err) {
     if (err instanceof ApiError) throw err;

@@ -63,9 +63,11 @@ export async function startSignIn(settings: OidcSettings, returnTo: string): Pro
     nonce: pending.nonce,
     code_challenge: await oauth.calculatePKCECodeChallenge(pending.verifier),
     code_challenge_method: "S256",
-    // The API needs the email in the ID token itself. Providers that keep scope claims for
-    // userinfo when an access token is also issued put it there when asked by name.
-    ...(as.claims_parameter_supported ? { claims: JSON.stringify({ id_token: { email: null } }) } : {}),
+    // The API needs the email, verified, in the ID token itself. Providers that keep scope claims
+    // for userinfo when an access token is also issued put them there when asked by name.
+    ...(as.claims_parameter_supported
+      ? { claims: JSON.stringify({ id_token: { email: null, email_verified: null } }) }
+      : {}),
   }).toString();
   location.assign(url);
 }

@@ -62,7 +62,8 @@ export async function completeProviderSignIn(callback: URL): Promise<void> {
   signInError.value = null;
   try {
     const { returnTo, ...signedIn } = await finishSignIn(OIDC, callback);
-    history.replaceState(null, "", returnTo);
+    // Only a path of this app (never `//host/…`, another origin).
+    history.replaceState(null, "", /^\/(?![/\\])/.test(returnTo) ? returnTo : "/");
     session.value = signedIn;
   } catch (err) {
     history.replaceState(null, "", "/");

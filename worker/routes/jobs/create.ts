@@ -74,8 +74,12 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
   const stagedId = newJobId();
   let kept = false;
   const idempotencyKey = c.req.valid("header")["idempotency-key"];
+  const reuseAsked = c.req.valid("query").reuse === "identical";
+  // A request that can only make new work is refused before its body is read, when over quota
+  // (a replay or a reused job costs nothing, so those are judged once the content is known).
+  if (!idempotencyKey && !reuseAsked) await assertCanSubmit(c.env.DB, userId, config.USER_LIMITS);
   try {
-    const { fields, file } = await readForm(c.req.raw, "file", (upload) =>
+    const { fields, file } = await readForm(c.req.raw, "file", max, (upload) =>
       storeSource(c.env.FILES, sourceKey(stagedId), upload, {
         maxBytes: max,
         partBytes: config.UPLOAD_PART_BYTES,
@@ -84,7 +88,6 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     );
     if (!file) throw new ApiError("file_missing");
     const options = parseOptions(fields.options);
-    const reuseAsked = c.req.valid("query").reuse === "identical";
     const reuse =
       reuseAsked && (await isEnabled(c.env.DB, config.FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
     let jobId = stagedId;
@@ -105,10 +108,9 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
       // Only new work counts against the quotas: a replayed or reused job costs nothing.
       if (!earlier) await assertCanSubmit(c.env.DB, userId, config.USER_LIMITS);
       if (!earlier && jobId !== stagedId) await moveSource(c.env.FILES, stagedId, jobId);
-      // From here the staged file may be a job's source: it stays even if registering fails half-way.
-      kept = !earlier && jobId === stagedId;
       const job =
         earlier ?? (await registerJob(c.env, { id: jobId, userId, ...file, options, requestId: c.get("requestId") }));
+      kept = !earlier && jobId === stagedId;
       const status = earlier && !existing ? 200 : 202;
       if (idempotencyKey) {
         await completeIdempotencyKey(c.env.DB, userId, idempotencyKey, {
@@ -118,15 +120,22 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
       }
       return respond(status, toResource(job));
     } catch (err) {
-      // Free the key only if no job came of it; otherwise its lease runs out and a retry finishes it.
-      if (idempotencyKey && !(await coordinatorFor(c.env, jobId).get())) {
+      if (await coordinatorFor(c.env, jobId).get()) {
+        // A job came of it (registering failed half-way): its source stays, and its lease runs out
+        // so that a retry with the key finishes it.
+        kept ||= jobId === stagedId;
+      } else if (idempotencyKey) {
         await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
       }
       throw err;
     }
   } finally {
     // The staged file serves no job (a refusal, a replay, a reused job): nothing is left behind.
-    if (!kept) await c.env.FILES.delete(sourceKey(stagedId));
+    if (!kept) {
+      await c.env.FILES.delete(sourceKey(stagedId)).catch((err: unknown) =>
+        c.get("log").warn("staged upload not removed", { key: sourceKey(stagedId), error: String(err) }),
+      );
+    }
   }
 
   function respond(status: 200 | 202, job: JobResource, headers: Record<string, string> = {}) {
