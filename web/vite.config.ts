@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import preact from "@preact/preset-vite";
 import { defineConfig, type Plugin } from "vite";
+import { viteStaticCopy } from "vite-plugin-static-copy";
 
 /**
  * The web UI. `npm run build:web` writes web/dist, which the worker serves on the API's origin
@@ -27,7 +28,8 @@ function securityHeaders(): Plugin {
   ].join(" ");
   const policy = [
     "default-src 'self'",
-    "script-src 'self'",
+    // WebAssembly (PDF.js's image decoders) may be compiled; JavaScript eval stays refused.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
@@ -58,7 +60,20 @@ function securityHeaders(): Plugin {
 
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [preact(), securityHeaders()],
+  plugins: [
+    preact(),
+    securityHeaders(),
+    // PDF.js's data files, fetched only when a PDF needs them (src/lib/pdf.ts): character maps
+    // (CJK text), the standard fonts PDFs may name without embedding, and its decoders for JPEG 2000
+    // and JBIG2 images, common in scans.
+    viteStaticCopy({
+      targets: ["cmaps", "standard_fonts", "wasm"].map((dir) => ({
+        src: join(import.meta.dirname, "../node_modules/pdfjs-dist", dir).replaceAll("\\", "/"),
+        dest: "pdfjs",
+        rename: { stripBase: 2 }, // node_modules/pdfjs-dist/
+      })),
+    }),
+  ],
   build: {
     outDir: "dist",
     emptyOutDir: true,

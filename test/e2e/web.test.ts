@@ -108,7 +108,8 @@ describe("the web UI", () => {
     // The UI's files carry its Content-Security-Policy (web/public/_headers).
     const index = await fetch(`${stack.url}/jobs`);
     expect(index.headers.get("content-type")).toMatch(/text\/html/);
-    expect(index.headers.get("content-security-policy")).toMatch(/script-src 'self';/);
+    // Only the app's own scripts, and WebAssembly (PDF.js's image decoders); never eval.
+    expect(index.headers.get("content-security-policy")).toMatch(/script-src 'self' 'wasm-unsafe-eval';/);
   });
 
   it("checks files before sending: pages or duration, an estimate, and a refused file's reason", async () => {
@@ -222,6 +223,50 @@ describe("the web UI", () => {
     expect(await accessibilityProblems()).toEqual([]);
   });
 
+  it("draws scanned pages whatever their images are encoded in (JPEG 2000 here), with PDF.js's decoders", async () => {
+    const sheet = await stack.fixtures.textImage("jpx-page.png", PAGE_TEXT);
+    const scan = await stack.fixtures.scannedPdf("jpx.pdf", [await stack.fixtures.convertImage(sheet, "jpx-page.jp2")]);
+    // The job belongs to the signed-in user: sent with a session of the same email.
+    const session = (await (
+      await fetch(`${stack.url}/dev/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "web@example.test" }),
+      })
+    ).json()) as { token: string };
+    const form = new FormData();
+    form.append("file", new File([readFileSync(scan)], "jpx.pdf"));
+    const created = await fetch(`${stack.url}/v1/jobs`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    await page.goto(`${stack.url}/jobs/${id}`);
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.getByRole("tab", { name: "Pages" }).click();
+    const canvas = page.locator("canvas").first();
+    await canvas.waitFor();
+    // The page is drawn with its text, not left blank: dark pixels where the letters are.
+    const darkPixels = () =>
+      canvas.evaluate((element) => {
+        type Canvas = {
+          width: number;
+          height: number;
+          getContext(kind: "2d"): {
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          };
+        };
+        const c = element as unknown as Canvas;
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let dark = 0;
+        for (let i = 0; i < data.length; i += 4) if ((data[i] ?? 255) < 128) dark++;
+        return dark;
+      });
+    await expect.poll(darkPixels).toBeGreaterThan(1000);
+  });
+
   it("hides the page view when its flag is switched off, without a deploy", async () => {
     const admin = {
       authorization: `Bearer ${stack.createKey("admin@example.test", true)}`,
@@ -297,9 +342,9 @@ describe("the web UI", () => {
   it("lists jobs with counts, filters and search", async () => {
     await page.goto(`${stack.url}/jobs`);
     await page.getByTestId("job-row").first().waitFor();
-    // The invoice and the talk, the broken PDF and the canceled poster.
-    expect(await page.getByTestId("job-row").count()).toBe(4);
-    expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 2.*Failed: 1.*Canceled: 1/);
+    // The invoice, the talk and the JPEG 2000 scan, the broken PDF and the canceled poster.
+    expect(await page.getByTestId("job-row").count()).toBe(5);
+    expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 3.*Failed: 1.*Canceled: 1/);
     await page.getByLabel("Search by file name").fill("invoice");
     await expect.poll(() => page.getByTestId("job-row").count()).toBe(1);
     await page.getByLabel("Search by file name").fill("");

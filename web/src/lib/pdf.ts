@@ -13,7 +13,14 @@ async function pdfjs() {
 /** Opens a PDF; `close()` ends its loading task and frees the worker's copy. */
 export async function openPdf(data: ArrayBuffer): Promise<{ doc: PDFDocumentProxy; close: () => Promise<void> }> {
   const lib = await pdfjs();
-  const task = lib.getDocument({ data });
+  const assets = `${import.meta.env.BASE_URL}pdfjs/`;
+  const task = lib.getDocument({
+    data,
+    cMapUrl: `${assets}cmaps/`,
+    cMapPacked: true,
+    standardFontDataUrl: `${assets}standard_fonts/`,
+    wasmUrl: `${assets}wasm/`,
+  });
   return { doc: await task.promise, close: () => task.destroy() };
 }
 
