@@ -32,6 +32,58 @@ export const poppler = {
     return `${outputBase}.pgm`;
   },
 
+  /**
+   * The pages whose only content is one image covering the whole page, unrotated, as a scan is:
+   * the image's size and resolution per page number. (`pdfimages -list` for the document, and
+   * pdfinfo for each page's size and rotation.)
+   */
+  async scanImages(
+    run: Run,
+    pdfPath: string,
+    pageCount: number,
+  ): Promise<Map<number, { width: number; height: number; dpi: number }>> {
+    const info = (await run("pdfinfo", ["-f", "1", "-l", String(pageCount), pdfPath])).stdout.toString();
+    const sizes = new Map<number, { width: number; height: number; rotation: number }>();
+    for (const [, page, width, height] of info.matchAll(/^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+)/gm)) {
+      sizes.set(Number(page), { width: Number(width), height: Number(height), rotation: 0 });
+    }
+    for (const [, page, rotation] of info.matchAll(/^Page\s+(\d+) rot:\s+(\d+)/gm)) {
+      const size = sizes.get(Number(page));
+      if (size) size.rotation = Number(rotation);
+    }
+    const list = (await run("pdfimages", ["-list", pdfPath])).stdout.toString();
+    const rows = list
+      .split("\n")
+      .slice(2)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cells) => cells.length >= 14);
+    const perPage = new Map<number, string[][]>();
+    for (const cells of rows) perPage.set(Number(cells[0]), [...(perPage.get(Number(cells[0])) ?? []), cells]);
+    const scans = new Map<number, { width: number; height: number; dpi: number }>();
+    for (const [page, images] of perPage) {
+      const size = sizes.get(page);
+      const [only] = images;
+      if (size?.rotation !== 0 || images.length !== 1 || !only || only[2] !== "image") continue;
+      const [width, height, xPpi, yPpi] = [only[3], only[4], only[12], only[13]].map(Number) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      const covers = (pixels: number, ppi: number, points: number) => Math.abs((pixels / ppi) * 72 - points) <= 1.5;
+      if (Math.abs(xPpi - yPpi) <= 1 && covers(width, xPpi, size.width) && covers(height, yPpi, size.height)) {
+        scans.set(page, { width, height, dpi: Math.round(xPpi) });
+      }
+    }
+    return scans;
+  },
+
+  /** Writes page `page`'s one image as stored, decoded to an uncompressed TIFF (no rendering). */
+  async extractImage(run: Run, pdfPath: string, page: number, outputBase: string): Promise<string> {
+    await run("pdfimages", ["-tiff", "-f", String(page), "-l", String(page), pdfPath, outputBase]);
+    return `${outputBase}-000.tif`;
+  },
+
   /** Concatenates PDFs in the given order. */
   async merge(run: Run, inputPaths: readonly string[], outputPath: string): Promise<string> {
     await run("pdfunite", [...inputPaths, outputPath]);

@@ -241,7 +241,7 @@ describe("POST /v1/ocr", () => {
     expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
   });
 
-  it("renders and recognizes the pages of a scanned PDF", async () => {
+  it("renders and recognizes the pages of a scanned PDF whose images do not fill the page", async () => {
     const { result, pdf } = resultOf(await ocr(files.scan as string, "application/pdf"));
     expect(result.pages.map(({ page, unit, source }) => ({ page, unit, source }))).toEqual([
       { page: 1, unit: "px", source: "ocr" },
@@ -277,6 +277,34 @@ describe("POST /v1/ocr", () => {
     // JSON boxes are in pixels at 300 dpi; the PDF's in points (72 per inch).
     expect(Math.abs(Number(inPdf?.[1]) - ((inJson?.bbox[0] ?? 0) * 72) / 300)).toBeLessThan(3);
     expect(Math.abs(Number(inPdf?.[2]) - ((inJson?.bbox[1] ?? 0) * 72) / 300)).toBeLessThan(3);
+  });
+
+  it("recognizes a full-page scan from its own image as stored, not a render of it", async () => {
+    // A4 scanned at 150 dpi: an image that covers the whole page.
+    const image = fixtures.path("full-page.png");
+    const lines = PAGE_ONE.flatMap((line, index) => ["-annotate", `+60+${90 + index * 60}`, line]);
+    await run("convert", [
+      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-fill", "black"],
+      ...lines,
+      ...["-units", "PixelsPerInch", "-density", "150", image],
+    ]);
+    const scan = await fixtures.scannedPdf("full-page.pdf", [image]);
+    recognizedImages.length = 0;
+    const { result, pdf } = resultOf(await ocr(scan, "application/pdf"));
+    // The engine read the scan's own pixels (extracted, 150 dpi), not a 300 dpi rendering.
+    expect(recognizedImages).toEqual([expect.stringMatching(/-000\.tif$/)]);
+    expect([result.pages[0]?.width, result.pages[0]?.height]).toEqual([1240, 1754]);
+    expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+    // The text layer sits where the words are: boxes in pixels at 150 dpi, the PDF's in points.
+    const saved = fixtures.path("searchable-full-page.pdf");
+    await writeFile(saved, pdf);
+    const placed = (await run("pdftotext", ["-bbox", saved, "-"])).stdout;
+    const inPdf = /<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>quick<\/word>/.exec(placed);
+    const inJson = result.pages[0]?.blocks
+      .flatMap((b) => b.lines.flatMap((l) => l.words))
+      .find((w) => w.text === "quick");
+    expect(Math.abs(Number(inPdf?.[1]) - ((inJson?.bbox[0] ?? 0) * 72) / 150)).toBeLessThan(3);
+    expect(Math.abs(Number(inPdf?.[2]) - ((inJson?.bbox[1] ?? 0) * 72) / 150)).toBeLessThan(3);
   });
 
   it("takes a page's own text layer instead of running OCR on it", async () => {

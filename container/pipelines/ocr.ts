@@ -128,16 +128,23 @@ async function planPdf(
 ): Promise<{ pageCount: number; recognizePage: PageTask }> {
   const { run, inputPath } = job;
   const pageCount = await decoding("The PDF could not be read", poppler.pageCount(run, inputPath));
+  // Scanned pages are recognized from their own image, decoded as stored: no rendering, and the
+  // engine reads the scan itself (measured faster than reading a render of it).
+  const scans = await decoding("The PDF could not be read", poppler.scanImages(run, inputPath, pageCount));
 
   const recognizePage: PageTask = async (pageNumber) => {
     const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
     if (hasRealText(textLayer)) {
       return { page: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer }, pdfPath: null };
     }
-    const dpi = renderDpi(textLayer, maxPagePixels, pageNumber);
+    const scan = scans.get(pageNumber);
+    const extract = scan && scan.width * scan.height <= maxPagePixels;
+    const dpi = extract ? scan.dpi : renderDpi(textLayer, maxPagePixels, pageNumber);
     const render = await decoding(
       "The PDF page could not be rendered",
-      poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
+      extract
+        ? poppler.extractImage(run, inputPath, pageNumber, job.path(`page-${pageNumber}`))
+        : poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
     );
     // The page image is our own rendering, so a tesseract failure here is the engine's, not the file's.
     const { layout, pdfPath } = await ocr.recognize(run, render, {
