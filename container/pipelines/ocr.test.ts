@@ -95,6 +95,19 @@ function expectWellFormedWords(page: OcrPage) {
   }
 }
 
+/**
+ * `word` sits in the searchable PDF where the JSON says it is on `page`: JSON boxes are in pixels
+ * at `dpi`, the PDF's in points (72 per inch), within 3 points.
+ */
+async function expectWordPlaced(pdfPath: string, page: OcrPage, word: string, dpi: number) {
+  const n = String(page.page);
+  const placed = (await run("pdftotext", ["-bbox", "-f", n, "-l", n, pdfPath, "-"])).stdout;
+  const inPdf = new RegExp(`<word xMin="([\\d.]+)" yMin="([\\d.]+)"[^>]*>${word}</word>`).exec(placed);
+  const inJson = page.blocks.flatMap((b) => b.lines.flatMap((l) => l.words)).find((w) => w.text === word);
+  expect(Math.abs(Number(inPdf?.[1]) - ((inJson?.bbox[0] ?? 0) * 72) / dpi)).toBeLessThan(3);
+  expect(Math.abs(Number(inPdf?.[2]) - ((inJson?.bbox[1] ?? 0) * 72) / dpi)).toBeLessThan(3);
+}
+
 describe("POST /v1/ocr", () => {
   it("recognizes a PNG: probe, progress, then the text with word boxes and a searchable PDF", async () => {
     const reply = await ocr(files.one as string, "image/png");
@@ -269,14 +282,7 @@ describe("POST /v1/ocr", () => {
         .map((l) => l.split(/\s+/).slice(4, 6).join("x"));
     expect(await images(saved)).toEqual(await images(files.scan as string));
     expect((await run("pdfinfo", [saved])).stdout).toMatch(/Page size:\s+595\.\d* x 841\.\d*/);
-    const placed = (await run("pdftotext", ["-bbox", "-f", "2", "-l", "2", saved, "-"])).stdout;
-    const inPdf = /<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>receipts<\/word>/.exec(placed);
-    const inJson = result.pages[1]?.blocks
-      .flatMap((b) => b.lines.flatMap((l) => l.words))
-      .find((w) => w.text === "receipts");
-    // JSON boxes are in pixels at 300 dpi; the PDF's in points (72 per inch).
-    expect(Math.abs(Number(inPdf?.[1]) - ((inJson?.bbox[0] ?? 0) * 72) / 300)).toBeLessThan(3);
-    expect(Math.abs(Number(inPdf?.[2]) - ((inJson?.bbox[1] ?? 0) * 72) / 300)).toBeLessThan(3);
+    await expectWordPlaced(saved, result.pages[1] as OcrPage, "receipts", 300);
   });
 
   it("recognizes a full-page scan from its own image as stored, not a render of it", async () => {
@@ -298,13 +304,7 @@ describe("POST /v1/ocr", () => {
     // The text layer sits where the words are: boxes in pixels at 150 dpi, the PDF's in points.
     const saved = fixtures.path("searchable-full-page.pdf");
     await writeFile(saved, pdf);
-    const placed = (await run("pdftotext", ["-bbox", saved, "-"])).stdout;
-    const inPdf = /<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>quick<\/word>/.exec(placed);
-    const inJson = result.pages[0]?.blocks
-      .flatMap((b) => b.lines.flatMap((l) => l.words))
-      .find((w) => w.text === "quick");
-    expect(Math.abs(Number(inPdf?.[1]) - ((inJson?.bbox[0] ?? 0) * 72) / 150)).toBeLessThan(3);
-    expect(Math.abs(Number(inPdf?.[2]) - ((inJson?.bbox[1] ?? 0) * 72) / 150)).toBeLessThan(3);
+    await expectWordPlaced(saved, result.pages[0] as OcrPage, "quick", 150);
   });
 
   it("takes a page's own text layer instead of running OCR on it", async () => {

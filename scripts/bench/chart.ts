@@ -6,6 +6,18 @@ export type Series = { name: string; points: readonly { x: number; y: number }[]
 
 const COLORS = ["#2251c7", "#b3261e", "#1d7a3a", "#7a4d00"];
 
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+
+/** The opening of a chart: the SVG element, its accessible title, a white background and the title shown. */
+function svgStart(w: number, h: number, title: string, titleY: number): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
+    `<rect width="${w}" height="${h}" fill="#fff"/>`,
+    `<text x="${w / 2}" y="${titleY}" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+  ];
+}
+
 export function lineChart({
   title,
   xLabel,
@@ -25,12 +37,8 @@ export function lineChart({
   const sx = (x: number) => left + ((x - xMin) / Math.max(1, xMax - xMin)) * (w - left - right);
   const sy = (y: number) => h - bottom - (y / yMax) * (h - top - bottom);
   const ticks = Array.from({ length: 5 }, (_, i) => (yMax * (i + 1)) / 5);
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
-    `<title>${esc(title)}</title>`,
-    `<rect width="${w}" height="${h}" fill="#fff"/>`,
-    `<text x="${w / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    ...svgStart(w, h, title, 22),
     `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="#555"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="#555"/>`,
     ...ticks.map(
@@ -72,12 +80,8 @@ export function barChart({
   const h = top + bars.length * row + 30;
   const max = niceCeil(Math.max(...bars.map((b) => b.value), Number.MIN_VALUE));
   const sx = (v: number) => (v / max) * (w - left - right);
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" font-family="DejaVu Sans, sans-serif" font-size="12">`,
-    `<title>${esc(title)}</title>`,
-    `<rect width="${w}" height="${h}" fill="#fff"/>`,
-    `<text x="${w / 2}" y="24" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    ...svgStart(w, h, title, 24),
     ...bars.map((b, i) => {
       const y = top + i * row;
       const color = COLORS[i % COLORS.length];

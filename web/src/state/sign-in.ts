@@ -14,63 +14,71 @@ export const signInError = signal<ApiError | null>(null);
 export const signingIn = signal(false);
 export const providerSignIn = OIDC ? { host: OIDC.issuer.host } : null;
 
-function failure(err: unknown, title: string): ApiError {
+function failure(err: unknown, title: string, code: "unauthorized" | "not_ready" = "unauthorized"): ApiError {
   if (err instanceof ApiError) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  return new ApiError({ code: "unauthorized", title, detail, status: 0, request_id: "" });
+  return new ApiError({ code, title, detail, status: 0, request_id: "" });
 }
 
-export async function signIn(email: string): Promise<void> {
+/**
+ * One sign-in step, with the busy flag up and the last error cleared while it runs; a failure is
+ * shown as `failed` makes it. `staysBusy`: the browser is leaving for the provider's page.
+ */
+async function step(work: () => Promise<void>, failed: (err: unknown) => ApiError, staysBusy = false): Promise<void> {
   signingIn.value = true;
   signInError.value = null;
   try {
-    const res = await fetch(`${API_URL}/dev/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email }),
-    });
-    if (!res.ok) throw new ApiError(await problemOf(res));
-    const { token, expires_at } = (await res.json()) as { token: string; expires_at: string };
-    session.value = { token, email: email.toLowerCase(), expires_at };
+    await work();
+    signingIn.value = staysBusy;
   } catch (err) {
-    signInError.value =
-      err instanceof ApiError
-        ? err
-        : new ApiError({ code: "not_ready", title: "The API could not be reached", status: 0, request_id: "" });
-  } finally {
+    signInError.value = failed(err);
     signingIn.value = false;
   }
+}
+
+export function signIn(email: string): Promise<void> {
+  return step(
+    async () => {
+      const res = await fetch(`${API_URL}/dev/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email }),
+      });
+      if (!res.ok) throw new ApiError(await problemOf(res));
+      const { token, expires_at } = (await res.json()) as { token: string; expires_at: string };
+      session.value = { token, email: email.toLowerCase(), expires_at };
+    },
+    (err) => failure(err, "The API could not be reached", "not_ready"),
+  );
 }
 
 /** Goes to the provider's sign-in; afterwards the app opens where it was (`returnTo`). */
 export async function signInWithProvider(returnTo: string): Promise<void> {
-  if (!OIDC) return;
-  signingIn.value = true;
-  signInError.value = null;
-  try {
-    await startSignIn(OIDC, returnTo);
-  } catch (err) {
-    signInError.value = failure(err, "The sign-in provider could not be reached");
-    signingIn.value = false;
-  }
+  const settings = OIDC;
+  if (!settings) return;
+  await step(
+    () => startSignIn(settings, returnTo),
+    (err) => failure(err, "The sign-in provider could not be reached"),
+    true,
+  );
 }
 
 /** At the callback address: finishes the provider's sign-in and puts the app back where it was. */
 export async function completeProviderSignIn(callback: URL): Promise<void> {
-  if (!OIDC) return;
-  signingIn.value = true;
-  signInError.value = null;
-  try {
-    const { returnTo, ...signedIn } = await finishSignIn(OIDC, callback);
-    // Only a path of this app (never `//host/…`, another origin).
-    history.replaceState(null, "", /^\/(?![/\\])/.test(returnTo) ? returnTo : "/");
-    session.value = signedIn;
-  } catch (err) {
-    history.replaceState(null, "", "/");
-    signInError.value = failure(err, "The provider did not sign you in");
-  } finally {
-    signingIn.value = false;
-  }
+  const settings = OIDC;
+  if (!settings) return;
+  await step(
+    async () => {
+      const { returnTo, ...signedIn } = await finishSignIn(settings, callback);
+      // Only a path of this app (never `//host/…`, another origin).
+      history.replaceState(null, "", /^\/(?![/\\])/.test(returnTo) ? returnTo : "/");
+      session.value = signedIn;
+    },
+    (err) => {
+      history.replaceState(null, "", "/");
+      return failure(err, "The provider did not sign you in");
+    },
+  );
 }
 
 /**
