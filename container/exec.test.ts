@@ -48,6 +48,25 @@ describe("execFile", () => {
     expect(error.stderrTail.endsWith("END")).toBe(true);
   });
 
+  it("hands over each stderr line as it is written, whole even when it arrives in pieces", async () => {
+    const lines: string[] = [];
+    let sawFirstBeforeExit = false;
+    const script =
+      "exec >&2; printf 'Page 0 : a\\nPage 1'; sleep 0.2; printf ' : b\\n'; sleep 0.3; printf 'tail without newline'";
+    const running = execFile("sh", ["-c", script], {
+      onStderrLine: (line) => {
+        lines.push(line);
+        if (line === "Page 0 : a") sawFirstBeforeExit = true;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(lines).toEqual(["Page 0 : a"]);
+    const { stderr } = await running;
+    expect(sawFirstBeforeExit).toBe(true);
+    expect(lines).toEqual(["Page 0 : a", "Page 1 : b"]);
+    expect(stderr).toBe("Page 0 : a\nPage 1 : b\ntail without newline");
+  });
+
   it("kills a process that outlives its timeout", async () => {
     const started = Date.now();
     const error = await failureOf(execFile("sleep", ["10"], { timeoutMs: 100 }));

@@ -12,6 +12,13 @@ export interface ExecOptions {
    * A process that passes them fails (allocation errors) or is killed (SIGXCPU/SIGKILL).
    */
   limits?: { memoryBytes: number; cpuSeconds: number };
+  /** Called with each complete line the process writes to stderr, as it is written (progress reports). */
+  onStderrLine?: (line: string) => void;
+  /**
+   * How many units of work (pages) the process does; a job scope scales its per-process time and CPU
+   * limits by it. Ignored by `execFile` itself.
+   */
+  units?: number;
 }
 
 export interface ExecResult {
@@ -48,7 +55,7 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 /** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
 export const execFile: Run = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const { signal, timeoutMs, env, limits } = options;
+    const { signal, timeoutMs, env, limits, onStderrLine } = options;
     if (signal?.aborted) {
       reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
       return;
@@ -64,6 +71,7 @@ export const execFile: Run = (command, args, options = {}) =>
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = "";
+    let partialLine = "";
     let stopReason: ExecFailure | undefined;
     const stop = (reason: ExecFailure) => {
       stopReason ??= reason;
@@ -78,6 +86,11 @@ export const execFile: Run = (command, args, options = {}) =>
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+      if (onStderrLine) {
+        const lines = (partialLine + chunk).split("\n");
+        partialLine = lines.pop() ?? "";
+        for (const line of lines) onStderrLine(line);
+      }
     });
 
     const onAbort = () => stop("aborted");

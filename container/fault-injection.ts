@@ -4,19 +4,19 @@ import { mediaCorrupt } from "./pipelines/failures";
 
 /**
  * For reliability drills only (RUNNER_INJECT_OCR_CRASHES, off by default): the first `count`
- * recognitions crash as a killed engine process would, which the runner reports as a retryable
+ * engine runs crash as a killed engine process would, which the runner reports as a retryable
  * `engine_failed`. The drills prove that such failures are retried with backoff and end well.
  */
 export function crashingFirst(engine: OcrEngine, count: number): OcrEngine {
   let remaining = count;
   return {
     ...engine,
-    recognize: (run, imagePath, options) => {
+    recognize: (run, images, options) => {
       if (remaining > 0) {
         remaining -= 1;
         return Promise.reject(new ExecError("signal", engine.name, "", "was killed by SIGKILL (injected fault)"));
       }
-      return engine.recognize(run, imagePath, options);
+      return engine.recognize(run, images, options);
     },
   };
 }
@@ -29,9 +29,11 @@ export function crashingFirst(engine: OcrEngine, count: number): OcrEngine {
 export function unreadablePages(engine: OcrEngine, pages: readonly number[]): OcrEngine {
   return {
     ...engine,
-    recognize: (run, imagePath, options) =>
-      pages.includes(options.page)
-        ? Promise.reject(mediaCorrupt(`Page ${options.page} could not be decoded (injected fault)`))
-        : engine.recognize(run, imagePath, options),
+    recognize: (run, images, options) => {
+      const unreadable = images.find((image) => pages.includes(image.page));
+      return unreadable
+        ? Promise.reject(mediaCorrupt(`Page ${unreadable.page} could not be decoded (injected fault)`))
+        : engine.recognize(run, images, options);
+    },
   };
 }

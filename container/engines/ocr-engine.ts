@@ -1,30 +1,41 @@
 import type { Run } from "../exec";
 import type { PageLayout } from "./layout";
 
-export interface RecognizeOptions {
+/** One image to recognize: a page of a document. */
+export interface PageImage {
+  path: string;
   /** The page's number in its document. */
   page: number;
+}
+
+export interface RecognizeOptions {
   /** Engine language spec, e.g. `eng` or `eng+deu`. */
   language: string;
   /** Output files are `${outputBase}.*`. */
   outputBase: string;
   /** Resolution to assume, for images whose own resolution is missing or wrong (pages we rendered). */
   dpi?: number;
-  /** The PDF page holds only the invisible text (to lay over an original page), not the image. */
+  /** The PDF pages hold only the invisible text (to lay over the original pages), not the images. */
   textOnly?: boolean;
+  /** Called once per image as soon as it is recognized, with its index in `images`, in order. */
+  onPage?: (index: number) => void;
 }
 
 export interface Recognized {
-  layout: PageLayout;
-  /** A one-page PDF with the recognized text as an invisible layer (over the image, unless `textOnly`). */
+  /** Each image's words, in the order of `images`. */
+  layouts: PageLayout[];
+  /** A PDF with one page per image, in order: the recognized text as an invisible layer (over the image, unless `textOnly`). */
   pdfPath: string;
 }
 
-/** An OCR engine: recognizes one page image into words with pixel boxes plus a searchable PDF page. */
+/**
+ * An OCR engine: recognizes page images into words with pixel boxes plus searchable PDF pages. It is
+ * given several pages at once so that one engine run (and one model load) serves them all.
+ */
 export interface OcrEngine {
   readonly name: string;
   version(run: Run): Promise<string>;
   /** Installed recognition languages. */
   languages(run: Run): Promise<string[]>;
-  recognize(run: Run, imagePath: string, options: RecognizeOptions): Promise<Recognized>;
+  recognize(run: Run, images: readonly PageImage[], options: RecognizeOptions): Promise<Recognized>;
 }

@@ -22,7 +22,7 @@ const TSV = [
 ].join("\n");
 
 describe("parseTesseractTsv", () => {
-  const layout = parseTesseractTsv(TSV);
+  const [layout = { width: 0, height: 0, text: "", blocks: [] }] = parseTesseractTsv(TSV);
 
   it("takes the page size from the page row", () => {
     expect([layout.width, layout.height]).toEqual([1240, 400]);
@@ -59,6 +59,23 @@ describe("parseTesseractTsv", () => {
 
   it("reads a page with no words as an empty layout", () => {
     const empty = parseTesseractTsv(TSV.split("\n").slice(0, 2).join("\n"));
-    expect(empty).toEqual({ width: 1240, height: 400, text: "", blocks: [] });
+    expect(empty).toEqual([{ width: 1240, height: 400, text: "", blocks: [] }]);
+  });
+
+  it("reads the pages of a multi-image run apart, in order, even when one has no words", () => {
+    const rows = TSV.split("\n").filter(Boolean);
+    const secondPage = rows
+      .slice(1)
+      .map((row) => row.replace(/^(\d)\t1\t/, "$1\t2\t").replace("1240\t400", "800\t600"));
+    const thirdPage = ["1\t3\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t"];
+    const pages = parseTesseractTsv([...rows, ...secondPage, ...thirdPage, ""].join("\n"));
+    expect(pages.map(({ width, height }) => [width, height])).toEqual([
+      [1240, 400],
+      [800, 600],
+      [100, 50],
+    ]);
+    expect(pages[1]?.text).toBe(layout.text);
+    expect(pages[1]?.blocks).toEqual(layout.blocks);
+    expect(pages[2]?.blocks).toEqual([]);
   });
 });

@@ -18,11 +18,11 @@ const NUMERIC_COLUMNS = [
 type TsvRow = Record<(typeof NUMERIC_COLUMNS)[number], number> & { text: string };
 
 /**
- * Reads tesseract's `tsv` output for one page into blocks of lines of words, in pixels. Words are level-5 rows
- * with a confidence of 0–100 (structure rows carry -1) and non-blank text. Tesseract's paragraphs are folded
- * into their block, since the contract has no paragraph level.
+ * Reads tesseract's `tsv` output into one layout per page, each blocks of lines of words, in pixels. A page
+ * starts at its level-1 row. Words are level-5 rows with a confidence of 0–100 (structure rows carry -1) and
+ * non-blank text. Tesseract's paragraphs are folded into their block, since the contract has no paragraph level.
  */
-export function parseTesseractTsv(tsv: string): PageLayout {
+export function parseTesseractTsv(tsv: string): PageLayout[] {
   const [header = "", ...lines] = tsv.split(/\r?\n/);
   const columnIndex = new Map(header.split("\t").map((name, index) => [name, index]));
   const readRow = (cells: string[]): TsvRow => {
@@ -31,15 +31,14 @@ export function parseTesseractTsv(tsv: string): PageLayout {
     return row;
   };
 
-  let width = 0;
-  let height = 0;
-  const wordsByLineByBlock = new Map<number, Map<string, OcrWord[]>>();
+  const pages: { width: number; height: number; wordsByLineByBlock: Map<number, Map<string, OcrWord[]>> }[] = [];
   for (const line of lines) {
     if (line === "") continue;
     const row = readRow(line.split("\t"));
-    if (row.level === PAGE_LEVEL) ({ width, height } = row);
-    if (row.level !== WORD_LEVEL || !(row.conf >= 0) || row.text === "") continue;
-    const wordsByLine = getOrAdd(wordsByLineByBlock, row.block_num, () => new Map<string, OcrWord[]>());
+    if (row.level === PAGE_LEVEL) pages.push({ width: row.width, height: row.height, wordsByLineByBlock: new Map() });
+    const page = pages.at(-1);
+    if (!page || row.level !== WORD_LEVEL || !(row.conf >= 0) || row.text === "") continue;
+    const wordsByLine = getOrAdd(page.wordsByLineByBlock, row.block_num, () => new Map<string, OcrWord[]>());
     getOrAdd(wordsByLine, `${row.par_num}.${row.line_num}`, () => []).push({
       text: row.text,
       bbox: [row.left, row.top, row.left + row.width, row.top + row.height],
@@ -47,8 +46,12 @@ export function parseTesseractTsv(tsv: string): PageLayout {
     });
   }
 
-  const blocks = [...wordsByLineByBlock.values()].map((wordsByLine) => blockOf([...wordsByLine.values()].map(lineOf)));
-  return { width, height, text: layoutText(blocks), blocks };
+  return pages.map(({ width, height, wordsByLineByBlock }) => {
+    const blocks = [...wordsByLineByBlock.values()].map((wordsByLine) =>
+      blockOf([...wordsByLine.values()].map(lineOf)),
+    );
+    return { width, height, text: layoutText(blocks), blocks };
+  });
 }
 
 function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {

@@ -27,15 +27,18 @@ let fixtures: MediaFixtures;
 let runner: RunningRunner;
 /** Images the OCR engine was asked to recognize, to tell OCR'd pages from text-layer pages. */
 const recognizedImages: string[] = [];
+/** The page numbers of each engine run. */
+const engineRuns: number[][] = [];
 const files: Record<string, string> = {};
 
 beforeAll(async () => {
   fixtures = new MediaFixtures(await mkdtemp(join(tmpdir(), "verbatim-ocr-test-")));
   const countingTesseract: OcrEngine = {
     ...tesseract,
-    recognize: (run, imagePath, options) => {
-      recognizedImages.push(imagePath);
-      return tesseract.recognize(run, imagePath, options);
+    recognize: (run, images, options) => {
+      recognizedImages.push(...images.map((image) => image.path));
+      engineRuns.push(images.map((image) => image.page));
+      return tesseract.recognize(run, images, options);
     },
   };
   runner = await startRunner({ ocr: countingTesseract });
@@ -148,6 +151,32 @@ describe("POST /v1/ocr", () => {
       expect(characterErrorRate(expected.join("\n"), result.pages[index]?.text ?? "")).toBeLessThan(MAX_CER);
     }
     expect((await inspectPdf(pdf)).pages).toBe(3);
+  });
+
+  it("recognizes a few consecutive pages per engine run, at least one run per core, reporting each page", async () => {
+    const pages = [PAGE_ONE, PAGE_TWO, PAGE_THREE, PAGE_ONE, PAGE_TWO, PAGE_THREE, PAGE_ONE];
+    const [one, two, three] = [files.one, files.two, files.three] as [string, string, string];
+    const tiff = await fixtures.multiPageTiff("seven-pages.tif", [one, two, three, one, two, three, one]);
+    engineRuns.length = 0;
+    const reply = await ocr(tiff, "image/tiff");
+    // The test runner has 2 engine slots: 7 pages make runs of 4 and 3 (and no more than 5 in one run).
+    expect(engineRuns.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7],
+    ]);
+    expect(progressEvents(reply).map(({ done }) => done)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const { result, pdf } = resultOf(reply);
+    expect(result.pages.map((page) => page.page)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    for (const [index, expected] of pages.entries()) {
+      expect(characterErrorRate(expected.join("\n"), result.pages[index]?.text ?? "")).toBeLessThan(MAX_CER);
+    }
+    // The searchable PDF has the pages in order: page 2's text before page 6's, 6's before 7's.
+    const { pages: count, text } = await inspectPdf(pdf);
+    expect(count).toBe(7);
+    const pageTexts = text.split("\f");
+    expect(pageTexts[1]).toContain("receipts and letters");
+    expect(pageTexts[5]).toContain("third page");
+    expect(pageTexts[6]).toContain("quick brown fox");
   });
 
   it("recognizes only the pages asked for, keeping their numbers in the document (one part of a fan-out)", async () => {
@@ -323,8 +352,37 @@ describe("POST /v1/ocr", () => {
 
     const returned = await inspectPdf(pdf);
     expect(returned.pages).toBe(3);
-    expect(returned.text).toContain("typeset, not scanned");
-    expect(returned.text).toContain("quick brown fox");
+    // Each page carries its own text: the text layer stays on page 1, the recognized text goes onto 2 and 3.
+    const [first, second, third] = returned.text.split("\f");
+    expect(first).toContain("typeset, not scanned");
+    expect(second).toContain("quick brown fox");
+    expect(third).toContain("receipts and letters");
+  });
+
+  it("lays each page's text over its own page when pages of one run differ in resolution", async () => {
+    // Page 1: a full-page scan at 150 dpi (recognized from its image); pages 2–3: images not filling the page
+    // (rendered at 300 dpi). Pages 1 and 2 share a batch but need an engine run each.
+    const image = fixtures.path("full-page-2.png");
+    await run("convert", [
+      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-fill", "black"],
+      ...["A page scanned at 150 dots per inch.", "Its second line holds a marker word."].flatMap((line, index) => [
+        "-annotate",
+        `+60+${90 + index * 60}`,
+        line,
+      ]),
+      ...["-units", "PixelsPerInch", "-density", "150", image],
+    ]);
+    const fullPage = await fixtures.scannedPdf("full-page-2.pdf", [image]);
+    const document = await fixtures.concatPdfs("resolutions.pdf", [fullPage, files.scan as string]);
+    engineRuns.length = 0;
+    const { result, pdf } = resultOf(await ocr(document, "application/pdf"));
+    expect(engineRuns.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))).toEqual([[1], [2], [3]]);
+    expect(result.pages.map((page) => page.width)).toEqual([1240, 2481, 2481]);
+    const saved = fixtures.path("searchable-resolutions.pdf");
+    await writeFile(saved, pdf);
+    await expectWordPlaced(saved, result.pages[0] as OcrPage, "marker", 150);
+    await expectWordPlaced(saved, result.pages[1] as OcrPage, "quick", 300);
+    await expectWordPlaced(saved, result.pages[2] as OcrPage, "receipts", 300);
   });
 
   it.each([

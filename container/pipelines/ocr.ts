@@ -32,16 +32,29 @@ export interface OcrOutput {
   pdf: Buffer;
 }
 
-interface PageOutput {
-  page: OcrPage;
-  /**
-   * An image's page: the one-page PDF of it with its text, merged into the searchable PDF. A PDF's
-   * page: the text-only page laid over the original one (none for a page with its own text layer).
-   */
-  pdfPath: string | null;
-}
+/**
+ * Most pages one engine run recognizes: enough that its start-up (loading the model) is paid once for
+ * several pages, few enough that a part's pages still spread over the cores and that few page images
+ * wait on disk at once.
+ */
+const MAX_PAGES_PER_ENGINE_RUN = 5;
 
-type PageTask = (pageNumber: number) => Promise<PageOutput>;
+/** A page made ready: its own text layer is its result, or it has an image to recognize. */
+type PreparedPage =
+  | { page: number; textLayer: OcrPage }
+  | {
+      page: number;
+      image: string;
+      /** The resolution the image is at, when the engine cannot read it from the file (our renders). */
+      dpi?: number;
+      /** The image is ours (rendered or extracted) and is deleted once recognized. */
+      temporary: boolean;
+    };
+
+interface DocumentPlan {
+  pageCount: number;
+  prepare(pageNumber: number): Promise<PreparedPage>;
+}
 
 /** Pages `first`..`last` (1-based, inclusive) of a document. */
 export interface PageRange {
@@ -49,10 +62,17 @@ export interface PageRange {
   last: number;
 }
 
+/** The recognized pages of one engine run: their PDF, one page per recognized page, in order. */
+interface RecognizedRun {
+  pdfPath: string;
+  pages: number[];
+}
+
 /**
  * Turns a PDF or image into text with word boxes plus a searchable PDF: all its pages, or `range` of them
  * (a fanned-out job's part; pages keep their numbers in the document). Pages are independent, so they are
- * worked on in parallel; the `probe` event gives the page count and a `progress` event follows each page.
+ * worked on in parallel, a few pages per engine run; the `probe` event gives the page count and a
+ * `progress` event follows each page.
  */
 export async function recognizeDocument(
   job: Job,
@@ -61,33 +81,81 @@ export async function recognizeDocument(
   range?: PageRange,
 ): Promise<OcrOutput> {
   const { ocr } = deps;
-  const { pageCount, recognizePage } = await planDocument(job, mediaType, deps);
-  job.emit({ type: "probe", pages: pageCount, duration_s: null });
-  const { first, last } = range ?? { first: 1, last: pageCount };
-  if (first > last || last > pageCount) {
-    throw new JobFailure("validation_failed", `Pages ${first}–${last} are not within the ${pageCount} pages`, false);
+  const isPdf = mediaType === PDF;
+  const plan = await planDocument(job, mediaType, deps);
+  job.emit({ type: "probe", pages: plan.pageCount, duration_s: null });
+  const { first, last } = range ?? { first: 1, last: plan.pageCount };
+  if (first > last || last > plan.pageCount) {
+    throw new JobFailure(
+      "validation_failed",
+      `Pages ${first}–${last} are not within the ${plan.pageCount} pages`,
+      false,
+    );
   }
 
-  const pageNumbers = Array.from({ length: last - first + 1 }, (_, index) => first + index);
-  const total = pageNumbers.length;
+  const total = last - first + 1;
   let done = 0;
+  const pageDone = () => job.emit({ type: "progress", done: ++done, total, unit: "pages", stage: "ocr" });
   job.emit({ type: "progress", done, total, unit: "pages", stage: "ocr" });
-  const pages = await mapConcurrent(pageNumbers, job.parallelism, async (pageNumber) => {
-    const output = await recognizePage(pageNumber);
-    job.emit({ type: "progress", done: ++done, total, unit: "pages", stage: "ocr" });
-    return output;
+
+  // Consecutive pages per engine run, at least one run per core.
+  const perRun = Math.min(MAX_PAGES_PER_ENGINE_RUN, Math.ceil(total / job.parallelism));
+  const batches = Array.from({ length: Math.ceil(total / perRun) }, (_, index) => {
+    const start = first + index * perRun;
+    return Array.from({ length: Math.min(perRun, last - start + 1) }, (_, offset) => start + offset);
+  });
+  const recognized = await mapConcurrent(batches, job.parallelism, async (batch) => {
+    const pages: OcrPage[] = [];
+    const images: Extract<PreparedPage, { image: string }>[] = [];
+    for (const pageNumber of batch) {
+      const prepared = await plan.prepare(pageNumber);
+      if ("textLayer" in prepared) {
+        pages.push(prepared.textLayer);
+        pageDone();
+      } else images.push(prepared);
+    }
+    const runs: RecognizedRun[] = [];
+    // One engine run per resolution (a document's scans usually share one).
+    for (const dpi of new Set(images.map((image) => image.dpi))) {
+      const group = images.filter((image) => image.dpi === dpi);
+      const recognizing = ocr.recognize(
+        job.run,
+        group.map(({ image, page }) => ({ path: image, page })),
+        // A PDF's pages get only their text, to lay over the original pages; an image's page is the image with its text.
+        {
+          language: job.language,
+          outputBase: job.path(`ocr-${group[0]?.page}`),
+          dpi,
+          textOnly: isPdf,
+          onPage: pageDone,
+        },
+      );
+      // A PDF's page images are our own, so a failure to recognize them is the engine's, not the file's.
+      const { layouts, pdfPath } = await (isPdf ? recognizing : decoding("The image could not be read", recognizing));
+      layouts.forEach((layout, index) => {
+        const { page } = group[index] as (typeof group)[number];
+        // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
+        if (layout.width === 0 || layout.height === 0) throw mediaCorrupt(`Page ${page} could not be decoded`);
+        pages.push({ page, unit: "px", source: "ocr", ...layout });
+      });
+      runs.push({ pdfPath, pages: group.map(({ page }) => page) });
+      // Page images add up over long documents.
+      await Promise.all(group.filter((image) => image.temporary).map((image) => rm(image.image)));
+    }
+    return { pages, runs };
   });
 
-  const merged =
-    mediaType === PDF
-      ? await searchablePdf(job, { first, last }, pages)
-      : await poppler.merge(
-          job.run,
-          pages.map((page) => page.pdfPath as string),
-          job.path("searchable.pdf"),
-        );
+  const runs = recognized.flatMap((batch) => batch.runs);
+  const merged = isPdf
+    ? await searchablePdf(job, { first, last }, runs)
+    : await poppler.merge(
+        job.run,
+        runs.map((run) => run.pdfPath),
+        job.path("searchable.pdf"),
+      );
+  const pages = recognized.flatMap((batch) => batch.pages).sort((a, b) => a.page - b.page);
   return {
-    result: { kind: "ocr", engine: ocr.name, language: job.language, pages: pages.map((output) => output.page) },
+    result: { kind: "ocr", engine: ocr.name, language: job.language, pages },
     pdf: await readFile(merged),
   };
 }
@@ -96,83 +164,65 @@ export async function recognizeDocument(
  * The searchable PDF of a PDF's pages `range`: the original pages, unchanged, with the recognized
  * text of each OCRed page laid over it as an invisible layer (pages with a text layer need none).
  */
-async function searchablePdf(job: Job, range: PageRange, pages: PageOutput[]): Promise<string> {
-  const overlays = pages.flatMap(({ page, pdfPath }) =>
-    pdfPath ? [{ at: page.page - range.first + 1, pdfPath }] : [],
-  );
-  const overlayPath = job.path("text-layer.pdf");
-  if (overlays.length > 0)
-    await poppler.merge(
-      job.run,
-      overlays.map((o) => o.pdfPath),
-      overlayPath,
-    );
-  const overlay = overlays.length > 0 ? { path: overlayPath, onto: overlays.map((o) => o.at) } : null;
-  return qpdf.pagesWithOverlay(job.run, job.inputPath, range, overlay, job.path("searchable.pdf"));
+async function searchablePdf(job: Job, range: PageRange, runs: RecognizedRun[]): Promise<string> {
+  const output = job.path("searchable.pdf");
+  if (runs.length === 0) return qpdf.pagesWithOverlay(job.run, job.inputPath, range, null, output);
+  const onto = runs.flatMap(({ pages }) => pages.map((page) => page - range.first + 1));
+  const [only] = runs;
+  const overlayPath =
+    runs.length === 1 && only
+      ? only.pdfPath
+      : await poppler.merge(
+          job.run,
+          runs.map((run) => run.pdfPath),
+          job.path("text-layer.pdf"),
+        );
+  return qpdf.pagesWithOverlay(job.run, job.inputPath, range, { path: overlayPath, onto }, output);
 }
 
-/** The document's page count, and how to recognize one of its pages. */
-export async function planDocument(
-  job: Job,
-  mediaType: OcrMediaType,
-  deps: OcrDeps,
-): Promise<{ pageCount: number; recognizePage: PageTask }> {
+/** The document's page count, and how to get each page ready for recognition. */
+export async function planDocument(job: Job, mediaType: OcrMediaType, deps: OcrDeps): Promise<DocumentPlan> {
   const plan = mediaType === PDF ? await planPdf(job, deps) : await planImage(job, mediaType, deps);
   if (plan.pageCount === 0) throw mediaNoContent("The file has no pages");
   return plan;
 }
 
-async function planPdf(
-  job: Job,
-  { ocr, maxPagePixels }: OcrDeps,
-): Promise<{ pageCount: number; recognizePage: PageTask }> {
+async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPlan> {
   const { run, inputPath } = job;
   const pageCount = await decoding("The PDF could not be read", poppler.pageCount(run, inputPath));
   // Scanned pages are recognized from their own image, decoded as stored: no rendering, and the
   // engine reads the scan itself (measured faster than reading a render of it).
   const scans = await decoding("The PDF could not be read", poppler.scanImages(run, inputPath, pageCount));
 
-  const recognizePage: PageTask = async (pageNumber) => {
+  const prepare = async (pageNumber: number): Promise<PreparedPage> => {
     const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
     if (hasRealText(textLayer)) {
-      return { page: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer }, pdfPath: null };
+      return { page: pageNumber, textLayer: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer } };
     }
     const scan = scans.get(pageNumber);
     const extract = scan && scan.width * scan.height <= maxPagePixels;
     const dpi = extract ? scan.dpi : renderDpi(textLayer, maxPagePixels, pageNumber);
-    const render = await decoding(
+    const image = await decoding(
       "The PDF page could not be rendered",
       extract
         ? poppler.extractImage(run, inputPath, pageNumber, job.path(`page-${pageNumber}`))
         : poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
     );
-    // The page image is our own rendering, so a tesseract failure here is the engine's, not the file's.
-    const { layout, pdfPath } = await ocr.recognize(run, render, {
-      page: pageNumber,
-      language: job.language,
-      outputBase: job.path(`ocr-${pageNumber}`),
-      dpi,
-      textOnly: true,
-    });
-    await rm(render); // 300 dpi renders add up over long documents.
-    return { page: { page: pageNumber, unit: "px", source: "ocr", ...layout }, pdfPath };
+    return { page: pageNumber, image, dpi, temporary: true };
   };
-  return { pageCount, recognizePage };
+  return { pageCount, prepare };
 }
 
-async function planImage(
-  job: Job,
-  mediaType: ImageType,
-  { ocr, maxPagePixels }: OcrDeps,
-): Promise<{ pageCount: number; recognizePage: PageTask }> {
+async function planImage(job: Job, mediaType: ImageType, { maxPagePixels }: OcrDeps): Promise<DocumentPlan> {
   if (!(await hasImageSignature(job.inputPath, mediaType))) {
     throw mediaCorrupt(`The file is not a valid ${mediaType} image`);
   }
   const imagePaths = mediaType === "image/tiff" ? await splitTiff(job) : [job.inputPath];
 
-  const recognizePage: PageTask = async (pageNumber) => {
-    const imagePath = await readableByOcr(job, mediaType, imagePaths[pageNumber - 1] as string, pageNumber);
-    const { width = 0, height = 0 } = await imageSizeFromFile(imagePath).catch(() => ({ width: 0, height: 0 }));
+  const prepare = async (pageNumber: number): Promise<PreparedPage> => {
+    const original = imagePaths[pageNumber - 1] as string;
+    const image = await readableByOcr(job, mediaType, original, pageNumber);
+    const { width = 0, height = 0 } = await imageSizeFromFile(image).catch(() => ({ width: 0, height: 0 }));
     if (width * height > maxPagePixels) {
       throw new JobFailure(
         "limit_exceeded",
@@ -180,19 +230,9 @@ async function planImage(
         false,
       );
     }
-    const { layout, pdfPath } = await decoding(
-      "The image could not be read",
-      ocr.recognize(job.run, imagePath, {
-        page: pageNumber,
-        language: job.language,
-        outputBase: job.path(`ocr-${pageNumber}`),
-      }),
-    );
-    // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
-    if (layout.width === 0 || layout.height === 0) throw mediaCorrupt(`Page ${pageNumber} could not be decoded`);
-    return { page: { page: pageNumber, unit: "px", source: "ocr", ...layout }, pdfPath };
+    return { page: pageNumber, image, temporary: false };
   };
-  return { pageCount: imagePaths.length, recognizePage };
+  return { pageCount: imagePaths.length, prepare };
 }
 
 /**
