@@ -45,9 +45,10 @@ export default defineConfig({
               },
               // A lower request limit than production's, so a test can reach it.
               ratelimits: { API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 100, period: 60 } } },
-              // Sent work stays in the queues for the whole run (batches of 100 or a minute, the maximums):
-              // consumer tests drive the consumers themselves (createMessageBatch) and other tests
-              // count what was sent. Delivery through the real queues is the end-to-end tests' job.
+              // Sent work waits in the queues as long as the local queue allows (batches of 100 or a
+              // minute, the maximums): consumer tests drive the consumers themselves (createMessageBatch),
+              // and tests that count what was sent capture it (captureSends) so that it never reaches the
+              // consumer during another test. Delivery through the real queues is the end-to-end tests' job.
               queueConsumers: Object.fromEntries(
                 ["verbatim-ocr", "verbatim-av", "verbatim-webhooks"].map((q) => [
                   q,

@@ -2,16 +2,13 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import type { Job, PartRange } from "../../contracts";
 import { coordinatorFor } from "../services/coordinator";
-import { createQueuedJob, createUserWithKey } from "../test/helpers";
+import { captureSends, createQueuedJob, createUserWithKey } from "../test/helpers";
 
 const PAGES: PartRange[] = [
   { unit: "pages", first: 1, last: 2 },
   { unit: "pages", first: 3, last: 4 },
   { unit: "pages", first: 5, last: 5 },
 ];
-
-/** Messages waiting on the OCR queue (no consumer runs in these tests). */
-const backlog = async () => (await env.OCR_QUEUE.metrics()).backlogCount;
 
 /** A job claimed by "parent" (attempt 1) and split into PAGES. */
 async function fannedOut() {
@@ -64,7 +61,7 @@ describe("fan-out in the coordinator", () => {
 
   it("queues the merge when the last part settles, once, and keeps failed parts in the job", async () => {
     const { coordinator } = await fannedOut();
-    const before = await backlog();
+    const sent = captureSends(env.OCR_QUEUE);
     for (const index of [0, 1, 2]) await coordinator.claimPart(1, index, `m${index}`);
     expect(await coordinator.settlePart(1, 0, "m0", { engineSeconds: 1.5 })).toMatchObject({
       ok: true,
@@ -72,9 +69,9 @@ describe("fan-out in the coordinator", () => {
     });
     const error = { code: "media_corrupt" as const, message: "page 3 could not be decoded" };
     expect(await coordinator.settlePart(1, 1, "m1", { error, engineSeconds: 0.5 })).toMatchObject({ complete: false });
-    expect(await backlog()).toBe(before);
+    expect(sent()).toBe(0);
     expect(await coordinator.settlePart(1, 2, "m2", { engineSeconds: 1 })).toMatchObject({ ok: true, complete: true });
-    expect(await backlog()).toBe(before + 1); // the merge
+    expect(sent()).toBe(1); // the merge
     const job = await coordinator.get();
     expect(job?.status).toBe("processing"); // the merge ends the job
     expect(job?.engine_seconds).toBe(3);
@@ -83,7 +80,7 @@ describe("fan-out in the coordinator", () => {
     // A duplicate settling changes nothing, but asks for the merge again in case it was lost.
     expect(await coordinator.settlePart(1, 2, "m2", {})).toMatchObject({ ok: false, code: "invalid_transition" });
     expect((await coordinator.get())?.parts?.done).toBe(2);
-    expect(await backlog()).toBe(before + 2);
+    expect(sent()).toBe(2);
   });
 
   it("lets a released part be taken by its retry, and the dead-letter consumer settle a part nobody holds", async () => {
@@ -123,9 +120,9 @@ describe("fan-out in the coordinator", () => {
       const stored = (await state.storage.get<Job>("job")) as Job;
       await state.storage.put("job", { ...stored, updated_at: new Date(Date.now() - 601_000).toISOString() });
     });
-    const before = await backlog();
+    const sent = captureSends(env.OCR_QUEUE);
     expect(await runDurableObjectAlarm(coordinatorFor(env, job.id))).toBe(true);
-    expect(await backlog()).toBe(before + 2); // parts 1 and 2
+    expect(sent()).toBe(2); // parts 1 and 2
     const after = await coordinator.get();
     expect(after).toMatchObject({ status: "processing", attempts: 1, parts: { done: 1 } });
     // The silent holder lost the part: the re-sent message takes it at once.
