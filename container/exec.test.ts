@@ -50,21 +50,74 @@ describe("execFile", () => {
 
   it("hands over each stderr line as it is written, whole even when it arrives in pieces", async () => {
     const lines: string[] = [];
-    let sawFirstBeforeExit = false;
+    let firstLine = () => {};
+    const gotFirstLine = new Promise<void>((resolve) => (firstLine = resolve));
     const script =
-      "exec >&2; printf 'Page 0 : a\\nPage 1'; sleep 0.2; printf ' : b\\n'; sleep 0.3; printf 'tail without newline'";
+      "exec >&2; printf 'Page 0 : a\\nPage 1'; sleep 0.3; printf ' : b\\n'; sleep 0.5; printf 'no newline'";
+    let finished = false;
     const running = execFile("sh", ["-c", script], {
       onStderrLine: (line) => {
         lines.push(line);
-        if (line === "Page 0 : a") sawFirstBeforeExit = true;
+        firstLine();
+        return false;
       },
     });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(lines).toEqual(["Page 0 : a"]);
+    running.then(() => (finished = true)).catch(() => {});
+    await gotFirstLine;
+    // The first line came while the process was still running, without the half line after it.
+    expect(finished).toBe(false);
+    expect(lines[0]).toBe("Page 0 : a");
     const { stderr } = await running;
-    expect(sawFirstBeforeExit).toBe(true);
     expect(lines).toEqual(["Page 0 : a", "Page 1 : b"]);
-    expect(stderr).toBe("Page 0 : a\nPage 1 : b\ntail without newline");
+    expect(stderr).toBe("Page 0 : a\nPage 1 : b\nno newline");
+  });
+
+  it("gives a process with several units of work the time limit for each unit, and in all units times it", async () => {
+    const unitStarted = (line: string) => line === "next";
+    // Four units of 0.15 s: 0.6 s in all, longer than one unit's 0.5 s limit.
+    const steady = "exec >&2; for i in 1 2 3 4; do echo next; sleep 0.15; done";
+    await expect(
+      execFile("sh", ["-c", steady], { timeoutMs: 500, units: 4, onStderrLine: unitStarted }),
+    ).resolves.toMatchObject({ stderr: "next\nnext\nnext\nnext" });
+    // Without the units announced, the same work passes the limit.
+    const unannounced = await failureOf(
+      execFile("sh", ["-c", steady], { timeoutMs: 500, units: 4, onStderrLine: () => false }),
+    );
+    expect(unannounced.failure).toBe("timeout");
+    expect(unannounced.message).toContain("500 ms on one of its 4 units of work");
+    // A unit that hangs is stopped after its own limit, however many units are left.
+    const started = Date.now();
+    const hung = await failureOf(
+      execFile("sh", ["-c", "exec >&2; echo next; exec sleep 10"], {
+        timeoutMs: 300,
+        units: 20,
+        onStderrLine: unitStarted,
+      }),
+    );
+    expect(hung.failure).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(3000);
+    // And the whole run cannot outlast units × the limit, even announcing units all along.
+    const chatty = await failureOf(
+      execFile("sh", ["-c", "exec >&2; while true; do echo next; sleep 0.05; done"], {
+        timeoutMs: 200,
+        units: 2,
+        onStderrLine: unitStarted,
+      }),
+    );
+    expect(chatty.failure).toBe("timeout");
+  });
+
+  it("fails the run, not the runner, when the line handler throws", async () => {
+    const error = await execFile("sh", ["-c", "echo boom >&2; exec sleep 5"], {
+      onStderrLine: () => {
+        throw new Error("handler failed");
+      },
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe("handler failed");
   });
 
   it("kills a process that outlives its timeout", async () => {

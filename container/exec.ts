@@ -3,7 +3,11 @@ import { spawn } from "node:child_process";
 export interface ExecOptions {
   /** Kills the process (SIGKILL) when it fires. */
   signal?: AbortSignal;
-  /** Kills the process (SIGKILL) after this long. */
+  /**
+   * Kills the process (SIGKILL) after this long; for a process given several units of work (`units`),
+   * after this long on one unit (the clock restarts when `onStderrLine` says the next one started), and
+   * after `units` times this long in all.
+   */
   timeoutMs?: number;
   /** Added to the runner's own environment. */
   env?: Record<string, string>;
@@ -12,12 +16,12 @@ export interface ExecOptions {
    * A process that passes them fails (allocation errors) or is killed (SIGXCPU/SIGKILL).
    */
   limits?: { memoryBytes: number; cpuSeconds: number };
-  /** Called with each complete line the process writes to stderr, as it is written (progress reports). */
-  onStderrLine?: (line: string) => void;
   /**
-   * How many units of work (pages) the process does; a job scope scales its per-process time and CPU
-   * limits by it. Ignored by `execFile` itself.
+   * Called with each complete line the process writes to stderr, as it is written (progress reports);
+   * returns true when the line says the process started its next unit of work.
    */
+  onStderrLine?: (line: string) => boolean;
+  /** How many units of work (pages) the process is given: its time limits apply to each (default 1). */
   units?: number;
 }
 
@@ -55,7 +59,7 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 /** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
 export const execFile: Run = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const { signal, timeoutMs, env, limits, onStderrLine } = options;
+    const { signal, timeoutMs, env, limits, onStderrLine, units = 1 } = options;
     if (signal?.aborted) {
       reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
       return;
@@ -73,6 +77,7 @@ export const execFile: Run = (command, args, options = {}) =>
     let stderr = "";
     let partialLine = "";
     let stopReason: ExecFailure | undefined;
+    let callbackError: unknown;
     const stop = (reason: ExecFailure) => {
       stopReason ??= reason;
       child.kill("SIGKILL");
@@ -86,18 +91,31 @@ export const execFile: Run = (command, args, options = {}) =>
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
-      if (onStderrLine) {
-        const lines = (partialLine + chunk).split("\n");
-        partialLine = lines.pop() ?? "";
-        for (const line of lines) onStderrLine(line);
+      if (!onStderrLine) return;
+      const lines = (partialLine + chunk).split("\n");
+      partialLine = (lines.pop() ?? "").slice(-STDERR_TAIL_CHARS);
+      for (const line of lines) {
+        try {
+          if (onStderrLine(line)) restartUnitTimer();
+        } catch (error) {
+          callbackError ??= error;
+          child.kill("SIGKILL");
+        }
       }
     });
 
     const onAbort = () => stop("aborted");
     signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
+    const timeOut = (ms: number | undefined) => (ms === undefined ? undefined : setTimeout(() => stop("timeout"), ms));
+    let unitTimer = timeOut(timeoutMs);
+    const wholeTimer = units > 1 && timeoutMs !== undefined ? timeOut(timeoutMs * units) : undefined;
+    function restartUnitTimer() {
+      clearTimeout(unitTimer);
+      unitTimer = timeOut(timeoutMs);
+    }
     const cleanUp = () => {
-      clearTimeout(timer);
+      clearTimeout(unitTimer);
+      clearTimeout(wholeTimer);
       signal?.removeEventListener("abort", onAbort);
     };
 
@@ -108,8 +126,11 @@ export const execFile: Run = (command, args, options = {}) =>
     child.on("close", (code, killedBy) => {
       cleanUp();
       const tail = stderr.trim();
-      if (stopReason === "timeout") reject(new ExecError("timeout", command, tail, `timed out after ${timeoutMs} ms`));
-      else if (stopReason === "aborted")
+      if (callbackError !== undefined) reject(callbackError);
+      else if (stopReason === "timeout") {
+        const limit = units > 1 ? `${timeoutMs} ms on one of its ${units} units of work` : `${timeoutMs} ms`;
+        reject(new ExecError("timeout", command, tail, `timed out after ${limit}`));
+      } else if (stopReason === "aborted")
         reject(new ExecError("aborted", command, tail, "was killed: the job was aborted"));
       else if (stopReason === "output_limit")
         reject(new ExecError("output_limit", command, "", "wrote too much output"));

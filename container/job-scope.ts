@@ -6,7 +6,7 @@ import type { ProcessPool } from "./pool";
 
 export interface JobScopeOptions {
   pool: ProcessPool;
-  /** Limit for each process the job starts, per unit of work it is given (see `ExecOptions.units`). */
+  /** Limit for each process the job starts, and for each unit of work of a process given several (`ExecOptions.units`). */
   timeoutMs: number;
   /** Address space each process may use, in bytes (CPU time is bounded by the timeout too). */
   memoryBytes: number;
@@ -45,12 +45,9 @@ export class JobScope {
   readonly run: Run = (command, args, execOptions) => {
     const { pool, timeoutMs, memoryBytes } = this.options;
     const signal = this.signal;
-    const timeout = timeoutMs * Math.max(1, execOptions?.units ?? 1);
-    const limits = { memoryBytes, cpuSeconds: Math.ceil(timeout / 1000) };
-    const started = pool.use(
-      () => execFile(command, args, { ...execOptions, signal, timeoutMs: timeout, limits }),
-      signal,
-    );
+    // CPU time: the wall-clock limit for all the units of work the process is given.
+    const limits = { memoryBytes, cpuSeconds: Math.ceil((timeoutMs * Math.max(1, execOptions?.units ?? 1)) / 1000) };
+    const started = pool.use(() => execFile(command, args, { ...execOptions, signal, timeoutMs, limits }), signal);
     this.#running.add(started);
     const forget = () => this.#running.delete(started);
     started.then(forget, forget);

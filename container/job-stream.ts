@@ -81,7 +81,17 @@ export async function streamJob(
     return problemResponse("file_empty", "The request body is empty", requestId);
   }
 
-  const produce = async (emit: (event: RunnerEvent) => void) => {
+  const produce = async (emitEvent: (event: RunnerEvent) => void) => {
+    // The result or error is the stream's last line: progress that engines still running report after
+    // it (a sibling of a failed page, before the teardown kills it) is dropped.
+    let ended = false;
+    const emit = (event: RunnerEvent) => {
+      if (!ended) emitEvent(event);
+    };
+    const end = (event: RunnerEvent) => {
+      ended = true;
+      emitEvent(event);
+    };
     const job: Job = {
       inputPath,
       mediaType: mediaTypeOf(request.headers.get("content-type") ?? undefined),
@@ -93,7 +103,7 @@ export async function streamJob(
     };
     log.info("job started", { bytes: size, language });
     try {
-      emit(await work(job));
+      end(await work(job));
       outcome = "result";
     } catch (error) {
       // After a disconnect the failures are just the killed processes, and nobody is listening.
@@ -103,7 +113,7 @@ export async function streamJob(
       event.message = event.message.replaceAll(`${scope.dir}/`, "");
       outcome = event.code;
       (event.retryable ? log.error : log.info)("job failed", { error_code: event.code, error: event.message });
-      emit(event);
+      end(event);
     } finally {
       await close();
     }

@@ -46,11 +46,12 @@ export const tesseract: OcrEngine = {
       // the same cores (about 6x slower overall when they do).
       env: { OMP_THREAD_LIMIT: "1" },
       units: images.length,
-      // Starting on an image means the ones before it are done.
+      // Starting on an image means the ones before it are done (and restarts the per-page time limit).
       onStderrLine: (line) => {
         const started = PAGE_STARTED.exec(line)?.[1];
         const index = images.findIndex((image) => image.path === started);
-        if (index > 0) reportUpTo(index);
+        reportUpTo(index);
+        return index >= 0;
       },
     });
     reportUpTo(images.length);

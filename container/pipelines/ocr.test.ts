@@ -9,8 +9,10 @@ import { MediaFixtures, pdfPageCount, pdfText } from "../../test/support/media-f
 import { characterErrorRate } from "../../test/support/text-metrics";
 import type { OcrEngine } from "../engines/ocr-engine";
 import { tesseract } from "../engines/tesseract";
+import { ProcessPool } from "../pool";
 import { finalEvent, postFile, progressEvents, type RunnerReply } from "../testing/ndjson-client";
 import { type RunningRunner, startRunner } from "../testing/runner-harness";
+import { mediaCorrupt } from "./failures";
 import { renderDpi } from "./ocr";
 
 const run = promisify(execFile);
@@ -30,17 +32,18 @@ const recognizedImages: string[] = [];
 /** The page numbers of each engine run. */
 const engineRuns: number[][] = [];
 const files: Record<string, string> = {};
+/** The real engine, noting what it is asked to do. */
+const countingTesseract: OcrEngine = {
+  ...tesseract,
+  recognize: (run, images, options) => {
+    recognizedImages.push(...images.map((image) => image.path));
+    engineRuns.push(images.map((image) => image.page));
+    return tesseract.recognize(run, images, options);
+  },
+};
 
 beforeAll(async () => {
   fixtures = new MediaFixtures(await mkdtemp(join(tmpdir(), "verbatim-ocr-test-")));
-  const countingTesseract: OcrEngine = {
-    ...tesseract,
-    recognize: (run, images, options) => {
-      recognizedImages.push(...images.map((image) => image.path));
-      engineRuns.push(images.map((image) => image.page));
-      return tesseract.recognize(run, images, options);
-    },
-  };
   runner = await startRunner({ ocr: countingTesseract });
 
   const [one, two, three] = await Promise.all([
@@ -359,30 +362,78 @@ describe("POST /v1/ocr", () => {
     expect(third).toContain("receipts and letters");
   });
 
-  it("lays each page's text over its own page when pages of one run differ in resolution", async () => {
-    // Page 1: a full-page scan at 150 dpi (recognized from its image); pages 2–3: images not filling the page
-    // (rendered at 300 dpi). Pages 1 and 2 share a batch but need an engine run each.
-    const image = fixtures.path("full-page-2.png");
-    await run("convert", [
-      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-fill", "black"],
-      ...["A page scanned at 150 dots per inch.", "Its second line holds a marker word."].flatMap((line, index) => [
-        "-annotate",
-        `+60+${90 + index * 60}`,
-        line,
-      ]),
-      ...["-units", "PixelsPerInch", "-density", "150", image],
+  it("lays each page's text over its own page when the pages of a batch differ in resolution", async () => {
+    // Pages 1 and 3: full-page scans at 150 dpi (recognized from their images); page 2: an image not
+    // filling its page (rendered at 300 dpi). One engine slot makes them one batch, recognized in two
+    // runs (150 dpi: pages 1 and 3; 300 dpi: page 2), whose text pages go back in page order.
+    const fullPage = async (name: string, lines: string[]) => {
+      const image = fixtures.path(`${name}.png`);
+      await run("convert", [
+        ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-fill", "black"],
+        ...lines.flatMap((line, index) => ["-annotate", `+60+${90 + index * 60}`, line]),
+        ...["-units", "PixelsPerInch", "-density", "150", image],
+      ]);
+      return fixtures.scannedPdf(`${name}.pdf`, [image]);
+    };
+    const document = await fixtures.concatPdfs("resolutions.pdf", [
+      await fullPage("first-150", ["A page scanned at 150 dots per inch.", "Its second line holds a marker word."]),
+      await fixtures.scannedPdf("middle-300.pdf", [files.one as string]),
+      await fullPage("last-150", ["The last page was scanned alike.", "Its second line holds the last mark."]),
     ]);
-    const fullPage = await fixtures.scannedPdf("full-page-2.pdf", [image]);
-    const document = await fixtures.concatPdfs("resolutions.pdf", [fullPage, files.scan as string]);
-    engineRuns.length = 0;
-    const { result, pdf } = resultOf(await ocr(document, "application/pdf"));
-    expect(engineRuns.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))).toEqual([[1], [2], [3]]);
-    expect(result.pages.map((page) => page.width)).toEqual([1240, 2481, 2481]);
-    const saved = fixtures.path("searchable-resolutions.pdf");
-    await writeFile(saved, pdf);
-    await expectWordPlaced(saved, result.pages[0] as OcrPage, "marker", 150);
-    await expectWordPlaced(saved, result.pages[1] as OcrPage, "quick", 300);
-    await expectWordPlaced(saved, result.pages[2] as OcrPage, "receipts", 300);
+    const oneSlot = await startRunner({ ocr: countingTesseract, pool: new ProcessPool(1) });
+    try {
+      engineRuns.length = 0;
+      const { result, pdf } = resultOf(
+        await postFile(`${oneSlot.baseUrl}/v1/ocr?language=eng`, document, "application/pdf"),
+      );
+      expect(engineRuns).toEqual([[1, 3], [2]]);
+      expect(result.pages.map((page) => [page.page, page.width])).toEqual([
+        [1, 1240],
+        [2, 2481],
+        [3, 1240],
+      ]);
+      const saved = fixtures.path("searchable-resolutions.pdf");
+      await writeFile(saved, pdf);
+      await expectWordPlaced(saved, result.pages[0] as OcrPage, "marker", 150);
+      await expectWordPlaced(saved, result.pages[1] as OcrPage, "quick", 300);
+      await expectWordPlaced(saved, result.pages[2] as OcrPage, "last", 150);
+    } finally {
+      await oneSlot.close();
+    }
+  });
+
+  it("ends the stream with the error when a batch fails, with no progress from other batches after it", async () => {
+    // Pages 1–2 fail once pages 3–4 are being recognized; those report a page as their engine is killed
+    // in the teardown, after the error.
+    let siblingStarted = () => {};
+    const started = new Promise<void>((resolve) => (siblingStarted = resolve));
+    const failingFirst: OcrEngine = {
+      ...tesseract,
+      recognize: async (run, images, options) => {
+        if (images.some((image) => image.page === 1)) {
+          await started;
+          throw mediaCorrupt("Page 1 could not be decoded (test)");
+        }
+        try {
+          const sleeping = run("sleep", ["10"]);
+          siblingStarted();
+          await sleeping;
+        } finally {
+          options.onPage?.(0);
+        }
+        throw new Error("not reached: the sleep is killed");
+      },
+    };
+    const failing = await startRunner({ ocr: failingFirst });
+    try {
+      const [one, two] = [files.one, files.two] as [string, string];
+      const tiff = await fixtures.multiPageTiff("four-pages.tif", [one, two, one, two]);
+      const reply = await postFile(`${failing.baseUrl}/v1/ocr?language=eng`, tiff, "image/tiff");
+      expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_corrupt" });
+      expect(reply.events.filter(({ event }) => event.type === "error")).toHaveLength(1);
+    } finally {
+      await failing.close();
+    }
   });
 
   it.each([

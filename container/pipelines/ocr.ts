@@ -12,6 +12,7 @@ import { decoding, JobFailure, mediaCorrupt, mediaNoContent } from "./failures";
 import { hasImageSignature } from "./image-signature";
 import type { Job } from "./job";
 import { type ImageType, type OcrMediaType, PDF } from "./media-types";
+import { pageBatches } from "./page-batches";
 
 /** Resolution PDF pages are rendered at: tesseract's sweet spot for body text. */
 const RENDER_DPI = 300;
@@ -31,13 +32,6 @@ export interface OcrOutput {
   /** All pages as one searchable PDF. */
   pdf: Buffer;
 }
-
-/**
- * Most pages one engine run recognizes: enough that its start-up (loading the model) is paid once for
- * several pages, few enough that a part's pages still spread over the cores and that few page images
- * wait on disk at once.
- */
-const MAX_PAGES_PER_ENGINE_RUN = 5;
 
 /** A page made ready: its own text layer is its result, or it has an image to recognize. */
 type PreparedPage =
@@ -70,9 +64,9 @@ interface RecognizedRun {
 
 /**
  * Turns a PDF or image into text with word boxes plus a searchable PDF: all its pages, or `range` of them
- * (a fanned-out job's part; pages keep their numbers in the document). Pages are independent, so they are
- * worked on in parallel, a few pages per engine run; the `probe` event gives the page count and a
- * `progress` event follows each page.
+ * (a fanned-out job's part; pages keep their numbers in the document). Pages are independent, so batches of
+ * a few consecutive pages are worked on in parallel, one engine run each; the `probe` event gives the page
+ * count and a `progress` event follows each page.
  */
 export async function recognizeDocument(
   job: Job,
@@ -98,53 +92,9 @@ export async function recognizeDocument(
   const pageDone = () => job.emit({ type: "progress", done: ++done, total, unit: "pages", stage: "ocr" });
   job.emit({ type: "progress", done, total, unit: "pages", stage: "ocr" });
 
-  // Consecutive pages per engine run, at least one run per core.
-  const perRun = Math.min(MAX_PAGES_PER_ENGINE_RUN, Math.ceil(total / job.parallelism));
-  const batches = Array.from({ length: Math.ceil(total / perRun) }, (_, index) => {
-    const start = first + index * perRun;
-    return Array.from({ length: Math.min(perRun, last - start + 1) }, (_, offset) => start + offset);
-  });
-  const recognized = await mapConcurrent(batches, job.parallelism, async (batch) => {
-    const pages: OcrPage[] = [];
-    const images: Extract<PreparedPage, { image: string }>[] = [];
-    for (const pageNumber of batch) {
-      const prepared = await plan.prepare(pageNumber);
-      if ("textLayer" in prepared) {
-        pages.push(prepared.textLayer);
-        pageDone();
-      } else images.push(prepared);
-    }
-    const runs: RecognizedRun[] = [];
-    // One engine run per resolution (a document's scans usually share one).
-    for (const dpi of new Set(images.map((image) => image.dpi))) {
-      const group = images.filter((image) => image.dpi === dpi);
-      const recognizing = ocr.recognize(
-        job.run,
-        group.map(({ image, page }) => ({ path: image, page })),
-        // A PDF's pages get only their text, to lay over the original pages; an image's page is the image with its text.
-        {
-          language: job.language,
-          outputBase: job.path(`ocr-${group[0]?.page}`),
-          dpi,
-          textOnly: isPdf,
-          onPage: pageDone,
-        },
-      );
-      // A PDF's page images are our own, so a failure to recognize them is the engine's, not the file's.
-      const { layouts, pdfPath } = await (isPdf ? recognizing : decoding("The image could not be read", recognizing));
-      layouts.forEach((layout, index) => {
-        const { page } = group[index] as (typeof group)[number];
-        // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
-        if (layout.width === 0 || layout.height === 0) throw mediaCorrupt(`Page ${page} could not be decoded`);
-        pages.push({ page, unit: "px", source: "ocr", ...layout });
-      });
-      runs.push({ pdfPath, pages: group.map(({ page }) => page) });
-      // Page images add up over long documents.
-      await Promise.all(group.filter((image) => image.temporary).map((image) => rm(image.image)));
-    }
-    return { pages, runs };
-  });
-
+  const recognized = await mapConcurrent(pageBatches(first, last, job.parallelism), job.parallelism, (batch) =>
+    recognizeBatch(job, ocr, plan, batch, { isPdf, pageDone }),
+  );
   const runs = recognized.flatMap((batch) => batch.runs);
   const merged = isPdf
     ? await searchablePdf(job, { first, last }, runs)
@@ -158,6 +108,53 @@ export async function recognizeDocument(
     result: { kind: "ocr", engine: ocr.name, language: job.language, pages },
     pdf: await readFile(merged),
   };
+}
+
+/**
+ * One batch of consecutive pages: each page made ready in turn (its text layer taken, or its image
+ * extracted or rendered), then the images recognized in one engine run, or one per resolution when
+ * they differ (a document's scans usually share one).
+ */
+async function recognizeBatch(
+  job: Job,
+  ocr: OcrEngine,
+  plan: DocumentPlan,
+  pageNumbers: readonly number[],
+  { isPdf, pageDone }: { isPdf: boolean; pageDone: () => void },
+): Promise<{ pages: OcrPage[]; runs: RecognizedRun[] }> {
+  const pages: OcrPage[] = [];
+  const images: Extract<PreparedPage, { image: string }>[] = [];
+  for (const pageNumber of pageNumbers) {
+    const prepared = await plan.prepare(pageNumber);
+    if ("textLayer" in prepared) {
+      pages.push(prepared.textLayer);
+      pageDone();
+    } else images.push(prepared);
+  }
+  const runs: RecognizedRun[] = [];
+  for (const dpi of new Set(images.map((image) => image.dpi))) {
+    const group = images.filter((image) => image.dpi === dpi);
+    const recognizing = ocr.recognize(
+      job.run,
+      group.map(({ image, page }) => ({ path: image, page })),
+      // A PDF's pages get only their text, to lay over the original pages; an image's page is the image with its text.
+      { language: job.language, outputBase: job.path(`ocr-${group[0]?.page}`), dpi, textOnly: isPdf, onPage: pageDone },
+    );
+    // A PDF's page images are our own, so a failure to recognize them is the engine's, not the file's.
+    const { layouts, pdfPath } = await (isPdf ? recognizing : decoding("The image could not be read", recognizing));
+    layouts.forEach((layout, index) => {
+      const { page } = group[index] as (typeof group)[number];
+      // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
+      if (!isPdf && (layout.width === 0 || layout.height === 0)) {
+        throw mediaCorrupt(`Page ${page} could not be decoded`);
+      }
+      pages.push({ page, unit: "px", source: "ocr", ...layout });
+    });
+    runs.push({ pdfPath, pages: group.map(({ page }) => page) });
+    // Page images add up over long documents.
+    await Promise.all(group.filter((image) => image.temporary).map((image) => rm(image.image)));
+  }
+  return { pages, runs };
 }
 
 /**

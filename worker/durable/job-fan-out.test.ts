@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Job, PartRange } from "../../contracts";
+import { type Job, type PartRange, WorkMessage } from "../../contracts";
 import { coordinatorFor } from "../services/coordinator";
 import { captureSends, createQueuedJob, createUserWithKey } from "../test/helpers";
 
@@ -20,6 +20,9 @@ async function fannedOut() {
   expect(fanned).toMatchObject({ ok: true, ranges: PAGES });
   return { job, coordinator };
 }
+
+/** The work step of each message sent (all of them valid work messages). */
+const steps = (bodies: unknown[]) => bodies.map((body) => WorkMessage.parse(body).fan_out);
 
 async function base(): Promise<Job> {
   const { userId } = await createUserWithKey();
@@ -69,9 +72,10 @@ describe("fan-out in the coordinator", () => {
     });
     const error = { code: "media_corrupt" as const, message: "page 3 could not be decoded" };
     expect(await coordinator.settlePart(1, 1, "m1", { error, engineSeconds: 0.5 })).toMatchObject({ complete: false });
-    expect(sent()).toBe(0);
+    expect(sent()).toEqual([]);
     expect(await coordinator.settlePart(1, 2, "m2", { engineSeconds: 1 })).toMatchObject({ ok: true, complete: true });
-    expect(sent()).toBe(1); // the merge
+    const merge = { step: "merge", attempt: 1 };
+    expect(steps(sent())).toEqual([merge]);
     const job = await coordinator.get();
     expect(job?.status).toBe("processing"); // the merge ends the job
     expect(job?.engine_seconds).toBe(3);
@@ -80,7 +84,7 @@ describe("fan-out in the coordinator", () => {
     // A duplicate settling changes nothing, but asks for the merge again in case it was lost.
     expect(await coordinator.settlePart(1, 2, "m2", {})).toMatchObject({ ok: false, code: "invalid_transition" });
     expect((await coordinator.get())?.parts?.done).toBe(2);
-    expect(sent()).toBe(2);
+    expect(steps(sent())).toEqual([merge, merge]);
   });
 
   it("lets a released part be taken by its retry, and the dead-letter consumer settle a part nobody holds", async () => {
@@ -122,7 +126,10 @@ describe("fan-out in the coordinator", () => {
     });
     const sent = captureSends(env.OCR_QUEUE);
     expect(await runDurableObjectAlarm(coordinatorFor(env, job.id))).toBe(true);
-    expect(sent()).toBe(2); // parts 1 and 2
+    expect(steps(sent())).toEqual([
+      { step: "part", attempt: 1, index: 1, range: PAGES[1] },
+      { step: "part", attempt: 1, index: 2, range: PAGES[2] },
+    ]);
     const after = await coordinator.get();
     expect(after).toMatchObject({ status: "processing", attempts: 1, parts: { done: 1 } });
     // The silent holder lost the part: the re-sent message takes it at once.

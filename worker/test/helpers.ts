@@ -76,12 +76,12 @@ export async function createQueuedJob(userId: string, overrides: Partial<Job> = 
 
 /**
  * Captures the messages sent to `queue` from now until the end of the test, by any code of this worker
- * (its Durable Objects share the binding), and returns how many were sent. They are kept from the
- * local queue: it would deliver them to this worker's consumer up to a minute later, in the middle of
- * another test, and the consumer would act on the job (nor could the backlog be counted instead: it
- * drops whenever a batch is delivered). Delivery through the real queues is the end-to-end tests' job.
+ * (its Durable Objects share the binding), and returns their bodies. They are kept from the local
+ * queue: it would deliver them to this worker's consumer up to a minute later, in the middle of another
+ * test, and the consumer would act on the job (nor could the backlog be counted instead: it drops
+ * whenever a batch is delivered). Delivery through the real queues is the end-to-end tests' job.
  */
-export function captureSends(queue: Queue): () => number {
+export function captureSends(queue: Queue): () => unknown[] {
   const accepted = { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   const send = vi.spyOn(queue, "send").mockResolvedValue(accepted);
   const sendBatch = vi.spyOn(queue, "sendBatch").mockResolvedValue(accepted);
@@ -89,5 +89,8 @@ export function captureSends(queue: Queue): () => number {
     send.mockRestore();
     sendBatch.mockRestore();
   });
-  return () => send.mock.calls.length + sendBatch.mock.calls.reduce((sum, [messages]) => sum + [...messages].length, 0);
+  return () => [
+    ...send.mock.calls.map(([body]) => body),
+    ...sendBatch.mock.calls.flatMap(([messages]) => [...messages].map((message) => message.body)),
+  ];
 }
