@@ -2,6 +2,20 @@ import type { Run } from "../exec";
 import type { PageLayout } from "./layout";
 import { parseBboxLayout } from "./poppler-bbox";
 
+/** A page's one image, as `pdfimages -list` describes it. */
+export interface ScanImage {
+  width: number;
+  height: number;
+  dpi: number;
+  /** `gray`, `rgb`, `cmyk`, `icc`, `index`, … */
+  colour: string;
+  bitsPerComponent: number;
+  /** How it is stored: `image` (Flate or uncompressed), `jpeg`, `jpx`, `jbig2`, `ccitt`. */
+  encoding: string;
+  /** Its object number in the PDF. */
+  objectId: number;
+}
+
 /** Adapter for the poppler-utils command-line tools. Page numbers are 1-based, as poppler counts. */
 export const poppler = {
   async version(run: Run): Promise<string> {
@@ -34,14 +48,10 @@ export const poppler = {
 
   /**
    * The pages whose only content is one image covering the whole page, unrotated, as a scan is:
-   * the image's size and resolution per page number. (`pdfimages -list` for the document, and
-   * pdfinfo for each page's size and rotation.)
+   * the image per page number. (`pdfimages -list` for the document, and pdfinfo for each page's size
+   * and rotation.)
    */
-  async scanImages(
-    run: Run,
-    pdfPath: string,
-    pageCount: number,
-  ): Promise<Map<number, { width: number; height: number; dpi: number }>> {
+  async scanImages(run: Run, pdfPath: string, pageCount: number): Promise<Map<number, ScanImage>> {
     const info = (await run("pdfinfo", ["-f", "1", "-l", String(pageCount), pdfPath])).stdout.toString();
     const sizes = new Map<number, { width: number; height: number; rotation: number }>();
     for (const [, page, width, height] of info.matchAll(/^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+)/gm)) {
@@ -59,7 +69,7 @@ export const poppler = {
       .filter((cells) => cells.length >= 14);
     const perPage = new Map<number, string[][]>();
     for (const cells of rows) perPage.set(Number(cells[0]), [...(perPage.get(Number(cells[0])) ?? []), cells]);
-    const scans = new Map<number, { width: number; height: number; dpi: number }>();
+    const scans = new Map<number, ScanImage>();
     for (const [page, images] of perPage) {
       const size = sizes.get(page);
       const [only] = images;
@@ -72,7 +82,16 @@ export const poppler = {
       ];
       const covers = (pixels: number, ppi: number, points: number) => Math.abs((pixels / ppi) * 72 - points) <= 1.5;
       if (Math.abs(xPpi - yPpi) <= 1 && covers(width, xPpi, size.width) && covers(height, yPpi, size.height)) {
-        scans.set(page, { width, height, dpi: Math.round(xPpi) });
+        const [colour = "", bitsPerComponent, encoding = "", objectId] = [only[5], only[7], only[8], only[10]];
+        scans.set(page, {
+          width,
+          height,
+          dpi: Math.round(xPpi),
+          colour,
+          bitsPerComponent: Number(bitsPerComponent),
+          encoding,
+          objectId: Number(objectId),
+        });
       }
     }
     return scans;

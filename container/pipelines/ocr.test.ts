@@ -317,7 +317,11 @@ describe("POST /v1/ocr", () => {
     await expectWordPlaced(saved, result.pages[1] as OcrPage, "receipts", 300);
   });
 
-  it("recognizes a full-page scan from its own image as stored, not a render of it", async () => {
+  it.each([
+    ["Flate data with PNG predictors, given to the engine as a PNG", "png", /page-1\.png$/],
+    ["a JPEG, given to the engine as it is", "jpg", /page-1\.jpg$/],
+    ["CCITT fax data, decoded by poppler", "tif", /-000\.tif$/],
+  ])("recognizes a full-page scan from its own image as stored, not a render of it: %s", async (_, format, file) => {
     // A4 scanned at 150 dpi: an image that covers the whole page.
     const image = fixtures.path("full-page.png");
     const lines = PAGE_ONE.flatMap((line, index) => ["-annotate", `+60+${90 + index * 60}`, line]);
@@ -326,15 +330,19 @@ describe("POST /v1/ocr", () => {
       ...lines,
       ...["-units", "PixelsPerInch", "-density", "150", image],
     ]);
-    const scan = await fixtures.scannedPdf("full-page.pdf", [image]);
+    const stored = fixtures.path(`full-page-stored.${format}`);
+    const encode =
+      { png: [], jpg: ["-quality", "90"], tif: ["-threshold", "50%", "-compress", "Group4"] }[format] ?? [];
+    await run("convert", [image, ...encode, stored]);
+    const scan = await fixtures.scannedPdf(`full-page-${format}.pdf`, [stored]);
     recognizedImages.length = 0;
     const { result, pdf } = resultOf(await ocr(scan, "application/pdf"));
-    // The engine read the scan's own pixels (extracted, 150 dpi), not a 300 dpi rendering.
-    expect(recognizedImages).toEqual([expect.stringMatching(/-000\.tif$/)]);
+    // The engine read the scan's own pixels (150 dpi), not a 300 dpi rendering.
+    expect(recognizedImages).toEqual([expect.stringMatching(file)]);
     expect([result.pages[0]?.width, result.pages[0]?.height]).toEqual([1240, 1754]);
     expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
     // The text layer sits where the words are: boxes in pixels at 150 dpi, the PDF's in points.
-    const saved = fixtures.path("searchable-full-page.pdf");
+    const saved = fixtures.path(`searchable-full-page-${format}.pdf`);
     await writeFile(saved, pdf);
     await expectWordPlaced(saved, result.pages[0] as OcrPage, "quick", 150);
   });
