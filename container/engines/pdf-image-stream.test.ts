@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { imageFileOf } from "./pdf-image-stream";
@@ -15,6 +17,14 @@ const PNG_DICT = {
   "/Filter": "/FlateDecode",
   "/DecodeParms": { "/Predictor": 15, "/Colors": 1, "/BitsPerComponent": 8, "/Columns": 3 },
 };
+
+/** A grey JPEG of `width`×`height`, by ImageMagick. */
+async function jpegOf(width: number, height: number): Promise<Buffer> {
+  const { stdout } = await promisify(execFile)("convert", ["-size", `${width}x${height}`, "xc:gray", "jpg:-"], {
+    encoding: "buffer",
+  });
+  return stdout;
+}
 
 /** A PNG's chunks: type, body, and whether the CRC is right. */
 function chunksOf(png: Buffer) {
@@ -59,10 +69,13 @@ describe("imageFileOf", () => {
     expect(chunksOf(imageFileOf({ dict: rgb, data: FLATE })?.bytes ?? Buffer.alloc(0))[0]?.body[9]).toBe(2);
   });
 
-  it("gives a JPEG as it is", () => {
-    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+  it("gives a JPEG as it is, when its own header has the dictionary's size", async () => {
+    const jpeg = await jpegOf(3, 2);
     const dict = { ...PNG_DICT, "/Filter": "/DCTDecode", "/DecodeParms": undefined };
     expect(imageFileOf({ dict, data: jpeg })).toEqual({ extension: "jpg", bytes: jpeg });
+    // A JPEG larger than the dictionary says (whose pixel count was checked) is left to poppler.
+    expect(imageFileOf({ dict, data: await jpegOf(3000, 2000) })).toBeNull();
+    expect(imageFileOf({ dict, data: Buffer.from("not a jpeg") })).toBeNull();
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { crc32 } from "node:zlib";
+import { imageSize } from "image-size";
 
 /** A PDF image XObject as qpdf's JSON shows it: its dictionary (names as "/Name" strings) and its raw data. */
 export interface PdfImageStream {
@@ -36,7 +37,12 @@ export function imageFileOf({ dict, data }: PdfImageStream): { extension: "png" 
   }
   const filter = singleFilter(dict["/Filter"]);
   const params = singleParams(dict["/DecodeParms"]);
-  if (filter === "/DCTDecode" && params === undefined) return { extension: "jpg", bytes: data };
+  if (filter === "/DCTDecode" && params === undefined) {
+    // The engine decodes the JPEG by its own header: it must be the image the dictionary (and the
+    // pixel limit checked against it) describes, not a larger one.
+    const stored = jpegSize(data);
+    return stored?.width === width && stored.height === height ? { extension: "jpg", bytes: data } : null;
+  }
   if (filter !== "/FlateDecode" || !params) return null;
   const predictor = params["/Predictor"];
   const pngPredicted =
@@ -76,6 +82,15 @@ function chunk(type: string, body: Buffer): Buffer {
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32(typeAndBody));
   return Buffer.concat([length, typeAndBody, crc]);
+}
+
+function jpegSize(data: Buffer): { width?: number; height?: number } | null {
+  try {
+    const size = imageSize(data);
+    return size.type === "jpg" ? size : null;
+  } catch {
+    return null;
+  }
 }
 
 const isPositiveInteger = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;

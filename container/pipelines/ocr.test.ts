@@ -347,6 +347,28 @@ describe("POST /v1/ocr", () => {
     await expectWordPlaced(saved, result.pages[0] as OcrPage, "quick", 150);
   });
 
+  it("answers a scan whose stored image data is damaged with media_corrupt, not retryable", async () => {
+    const image = fixtures.path("damaged-page.png");
+    await run("convert", [
+      ...["-size", "1240x1754", "plasma:", "-colorspace", "Gray", "-depth", "8"],
+      ...["-units", "PixelsPerInch", "-density", "150", image],
+    ]);
+    const pdf = await readFile(await fixtures.scannedPdf("damaged.pdf", [image]));
+    // Overwrite bytes in the middle of the longest stream: the image's compressed data.
+    let longest = { start: 0, end: 0 };
+    for (let at = pdf.indexOf("stream\n"); at >= 0; at = pdf.indexOf("stream\n", at + 1)) {
+      const end = pdf.indexOf("endstream", at);
+      if (end - at > longest.end - longest.start) longest = { start: at, end };
+    }
+    const middle = Math.floor((longest.start + longest.end) / 2);
+    pdf.fill(0x55, middle, middle + 64);
+    const damaged = fixtures.path("damaged-scan.pdf");
+    await writeFile(damaged, pdf);
+    const last = finalEvent(await ocr(damaged, "application/pdf"));
+    expect(last).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    expect(JSON.stringify(last)).toContain("A page's image could not be read");
+  });
+
   it("takes a page's own text layer instead of running OCR on it", async () => {
     recognizedImages.length = 0;
     const { result, pdf } = resultOf(await ocr(files.mixed as string, "application/pdf"));

@@ -142,8 +142,12 @@ async function recognizeBatch(
       // A PDF's pages get only their text, to lay over the original pages; an image's page is the image with its text.
       { language: job.language, outputBase: job.path(`ocr-${group[0]?.page}`), dpi, textOnly: isPdf, onPage: pageDone },
     );
-    // A PDF's page images are our own, so a failure to recognize them is the engine's, not the file's.
-    const { layouts, pdfPath } = await (isPdf ? recognizing : decoding("The image could not be read", recognizing));
+    // The engine refusing an image is the file's fault: uploaded images, and a PDF's scans are given as stored
+    // (rendered and poppler-decoded pages always read). A crash or a timeout stays the engine's.
+    const { layouts, pdfPath } = await decoding(
+      isPdf ? "A page's image could not be read" : "The image could not be read",
+      recognizing,
+    );
     layouts.forEach((layout, index) => {
       const { page } = group[index] as (typeof group)[number];
       // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
@@ -189,8 +193,8 @@ export async function planDocument(job: Job, mediaType: OcrMediaType, deps: OcrD
 async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPlan> {
   const { run, inputPath } = job;
   const pageCount = await decoding("The PDF could not be read", poppler.pageCount(run, inputPath));
-  // Scanned pages are recognized from their own image, decoded as stored: no rendering, and the
-  // engine reads the scan itself (measured faster than reading a render of it).
+  // Scanned pages are recognized from their own image as stored: no rendering, and the engine reads
+  // the scan itself (measured faster than reading a render of it).
   const scans = await decoding("The PDF could not be read", poppler.scanImages(run, inputPath, pageCount));
 
   const prepare = async (pageNumber: number): Promise<PreparedPage> => {
@@ -216,7 +220,7 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
  * A scan's image as a file the engine reads: its stored bytes when they already are one (a JPEG, or
  * PNG-predicted Flate data in PNG's chunks), which takes about 10 ms for a 300 dpi page against 100 ms
  * for poppler to decode it; otherwise decoded by poppler. qpdf failing to read the object (a damaged
- * file it does not recover) also leaves it to poppler.
+ * file it does not recover, or one too large to pass whole) also leaves it to poppler.
  */
 async function scanImageFile(job: Job, scan: ScanImage, pageNumber: number): Promise<string> {
   const { run, inputPath } = job;
@@ -225,8 +229,9 @@ async function scanImageFile(job: Job, scan: ScanImage, pageNumber: number): Pro
     ["image", "jpeg"].includes(scan.encoding) && ["gray", "rgb"].includes(scan.colour) && scan.bitsPerComponent === 8;
   if (maybeStoredAsFile) {
     const file = await qpdf.stream(run, inputPath, scan.objectId).then(imageFileOf, (error: unknown) => {
-      if (error instanceof ExecError && (error.failure === "exit" || error.failure === "output_limit")) return null;
-      throw error;
+      // Only a job being torn down (or an engine that cannot run) stops here; anything else is poppler's to try.
+      if (error instanceof ExecError && error.failure !== "exit" && error.failure !== "output_limit") throw error;
+      return null;
     });
     if (file) {
       const path = `${outputBase}.${file.extension}`;
