@@ -1,13 +1,12 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { imageFileOf } from "./pdf-image-stream";
+import { pngDataIntact, pngFileOf, pngShapeOf } from "./pdf-image-stream";
 
 /** A 3×2 grey image's rows as PNG-predicted Flate data: each row starts with its filter type (0, none). */
 const ROWS = Buffer.from([0, 10, 20, 30, 0, 40, 50, 60]);
 const FLATE = deflateSync(ROWS);
-const PNG_DICT = {
+const SIZE = { width: 3, height: 2 };
+const DICT = {
   "/Type": "/XObject",
   "/Subtype": "/Image",
   "/Width": 3,
@@ -17,14 +16,7 @@ const PNG_DICT = {
   "/Filter": "/FlateDecode",
   "/DecodeParms": { "/Predictor": 15, "/Colors": 1, "/BitsPerComponent": 8, "/Columns": 3 },
 };
-
-/** A grey JPEG of `width`×`height`, by ImageMagick. */
-async function jpegOf(width: number, height: number): Promise<Buffer> {
-  const { stdout } = await promisify(execFile)("convert", ["-size", `${width}x${height}`, "xc:gray", "jpg:-"], {
-    encoding: "buffer",
-  });
-  return stdout;
-}
+const GREY = { width: 3, height: 2, colourType: 0, channels: 1 };
 
 /** A PNG's chunks: type, body, and whether the CRC is right. */
 function chunksOf(png: Buffer) {
@@ -42,11 +34,65 @@ function chunksOf(png: Buffer) {
   return chunks;
 }
 
-describe("imageFileOf", () => {
-  it("wraps PNG-predicted Flate data in PNG's chunks, as stored", () => {
-    const file = imageFileOf({ dict: PNG_DICT, data: FLATE });
-    expect(file?.extension).toBe("png");
-    const png = file?.bytes ?? Buffer.alloc(0);
+describe("pngShapeOf", () => {
+  it("takes 8-bit grey or RGB Flate data with PNG predictors, one filter and its parameters alone or in arrays", () => {
+    expect(pngShapeOf(DICT, SIZE)).toEqual(GREY);
+    const rgb = {
+      ...DICT,
+      "/ColorSpace": "/DeviceRGB",
+      "/Filter": ["/FlateDecode"],
+      "/DecodeParms": [{ "/Predictor": 12, "/Colors": 3, "/Columns": 3 }],
+    };
+    expect(pngShapeOf(rgb, SIZE)).toEqual({ ...GREY, colourType: 2, channels: 3 });
+  });
+
+  it.each([
+    ["a size other than poppler listed (the pixel limit was checked against that)", {}, { width: 3, height: 3 }],
+    ["no predictor (rows without filter bytes)", { "/DecodeParms": undefined }, SIZE],
+    ["a predictor below 10 (TIFF's)", { "/DecodeParms": { ...DICT["/DecodeParms"], "/Predictor": 2 } }, SIZE],
+    ["rows narrower than the image", { "/DecodeParms": { ...DICT["/DecodeParms"], "/Columns": 2 } }, SIZE],
+    ["colours not matching the colour space", { "/DecodeParms": { ...DICT["/DecodeParms"], "/Colors": 3 } }, SIZE],
+    ["parameters given by reference", { "/DecodeParms": "12 0 R" }, SIZE],
+    ["a decode array (inverted samples)", { "/Decode": [1, 0] }, SIZE],
+    ["a soft mask", { "/SMask": "9 0 R" }, SIZE],
+    ["a colour-key mask", { "/Mask": [0, 10] }, SIZE],
+    ["CMYK", { "/ColorSpace": "/DeviceCMYK" }, SIZE],
+    ["an ICC, indexed or calibrated colour space", { "/ColorSpace": "12 0 R" }, SIZE],
+    ["1-bit samples", { "/BitsPerComponent": 1 }, SIZE],
+    ["two filters", { "/Filter": ["/ASCII85Decode", "/FlateDecode"] }, SIZE],
+    ["a JPEG", { "/Filter": "/DCTDecode", "/DecodeParms": undefined }, SIZE],
+  ])("leaves an image with %s to poppler", (_, change, size) => {
+    expect(pngShapeOf({ ...DICT, ...change }, size)).toBeNull();
+  });
+});
+
+describe("pngDataIntact", () => {
+  it("accepts data that inflates to exactly the image's rows with valid filters", async () => {
+    expect(await pngDataIntact(FLATE, GREY)).toBe(true);
+    // Large enough to arrive in several chunks, with rows across chunk ends.
+    const width = 2481;
+    const rows = Buffer.alloc((width + 1) * 400, 7);
+    for (let row = 0; row < 400; row++) rows[row * (width + 1)] = row % 5;
+    expect(await pngDataIntact(deflateSync(rows), { width, height: 400, colourType: 0, channels: 1 })).toBe(true);
+    rows[123 * (width + 1)] = 5;
+    expect(await pngDataIntact(deflateSync(rows), { width, height: 400, colourType: 0, channels: 1 })).toBe(false);
+  });
+
+  it.each([
+    ["a wrong checksum", Buffer.concat([FLATE.subarray(0, -1), Buffer.from([(FLATE.at(-1) ?? 0) ^ 0xff])])],
+    ["a cut stream", FLATE.subarray(0, FLATE.length - 6)],
+    ["too few rows", deflateSync(ROWS.subarray(0, 4))],
+    ["too many rows", deflateSync(Buffer.concat([ROWS, ROWS]))],
+    ["a bad filter byte", deflateSync(Buffer.from([0, 10, 20, 30, 9, 40, 50, 60]))],
+    ["not Flate at all", Buffer.from("not deflate data")],
+  ])("refuses %s (left to poppler, which decodes what it can)", async (_, data) => {
+    expect(await pngDataIntact(data, GREY)).toBe(false);
+  });
+});
+
+describe("pngFileOf", () => {
+  it("wraps the data in PNG's chunks, as stored", () => {
+    const png = pngFileOf(FLATE, GREY);
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     const chunks = chunksOf(png);
     expect(chunks.map(({ type, crcOk }) => [type, crcOk])).toEqual([
@@ -57,44 +103,5 @@ describe("imageFileOf", () => {
     // 3×2 pixels, 8 bits, grey (colour type 0), deflate, adaptive filtering, not interlaced.
     expect([...(chunks[0]?.body ?? [])]).toEqual([0, 0, 0, 3, 0, 0, 0, 2, 8, 0, 0, 0, 0]);
     expect(inflateSync(chunks[1]?.body ?? Buffer.alloc(0))).toEqual(ROWS);
-  });
-
-  it("makes an RGB PNG of RGB data, and a filter or parameters given as one-element arrays count", () => {
-    const rgb = {
-      ...PNG_DICT,
-      "/ColorSpace": "/DeviceRGB",
-      "/Filter": ["/FlateDecode"],
-      "/DecodeParms": [{ "/Predictor": 12, "/Colors": 3, "/Columns": 3 }],
-    };
-    expect(chunksOf(imageFileOf({ dict: rgb, data: FLATE })?.bytes ?? Buffer.alloc(0))[0]?.body[9]).toBe(2);
-  });
-
-  it("gives a JPEG as it is, when its own header has the dictionary's size", async () => {
-    const jpeg = await jpegOf(3, 2);
-    const dict = { ...PNG_DICT, "/Filter": "/DCTDecode", "/DecodeParms": undefined };
-    expect(imageFileOf({ dict, data: jpeg })).toEqual({ extension: "jpg", bytes: jpeg });
-    // A JPEG larger than the dictionary says (whose pixel count was checked) is left to poppler.
-    expect(imageFileOf({ dict, data: await jpegOf(3000, 2000) })).toBeNull();
-    expect(imageFileOf({ dict, data: Buffer.from("not a jpeg") })).toBeNull();
-  });
-
-  it.each([
-    ["no predictor (rows without filter bytes)", { "/DecodeParms": undefined }],
-    ["a predictor below 10 (TIFF)", { "/DecodeParms": { ...PNG_DICT["/DecodeParms"], "/Predictor": 2 } }],
-    ["rows narrower than the image", { "/DecodeParms": { ...PNG_DICT["/DecodeParms"], "/Columns": 2 } }],
-    ["colours not matching the colour space", { "/DecodeParms": { ...PNG_DICT["/DecodeParms"], "/Colors": 3 } }],
-    ["a decode array (inverted samples)", { "/Decode": [1, 0] }],
-    ["CMYK", { "/ColorSpace": "/DeviceCMYK" }],
-    ["an ICC or indexed colour space", { "/ColorSpace": "12 0 R" }],
-    ["1-bit samples", { "/BitsPerComponent": 1 }],
-    ["two filters", { "/Filter": ["/ASCII85Decode", "/FlateDecode"] }],
-    ["another filter", { "/Filter": "/CCITTFaxDecode" }],
-    [
-      "a JPEG with decode parameters (colour transform)",
-      { "/Filter": "/DCTDecode", "/DecodeParms": { "/ColorTransform": 0 } },
-    ],
-    ["a mask", { "/ImageMask": true }],
-  ])("leaves an image with %s to poppler", (_, change) => {
-    expect(imageFileOf({ dict: { ...PNG_DICT, ...change }, data: FLATE })).toBeNull();
   });
 });

@@ -10,10 +10,11 @@ export interface ScanImage {
   /** `gray`, `rgb`, `cmyk`, `icc`, `index`, … */
   colour: string;
   bitsPerComponent: number;
-  /** How it is stored: `image` (Flate or uncompressed), `jpeg`, `jpx`, `jbig2`, `ccitt`. */
+  /** How it is stored: `image` (Flate, LZW, uncompressed, …), `jpeg`, `jpx`, `jbig2`, `ccitt`. */
   encoding: string;
-  /** Its object number in the PDF. */
+  /** Its object number and generation in the PDF. */
   objectId: number;
+  generation: number;
 }
 
 /** Adapter for the poppler-utils command-line tools. Page numbers are 1-based, as poppler counts. */
@@ -82,7 +83,13 @@ export const poppler = {
       ];
       const covers = (pixels: number, ppi: number, points: number) => Math.abs((pixels / ppi) * 72 - points) <= 1.5;
       if (Math.abs(xPpi - yPpi) <= 1 && covers(width, xPpi, size.width) && covers(height, yPpi, size.height)) {
-        const [colour = "", bitsPerComponent, encoding = "", objectId] = [only[5], only[7], only[8], only[10]];
+        const [colour = "", bitsPerComponent, encoding = "", objectId, generation] = [
+          only[5],
+          only[7],
+          only[8],
+          only[10],
+          only[11],
+        ];
         scans.set(page, {
           width,
           height,
@@ -91,6 +98,7 @@ export const poppler = {
           bitsPerComponent: Number(bitsPerComponent),
           encoding,
           objectId: Number(objectId),
+          generation: Number(generation),
         });
       }
     }

@@ -1,5 +1,5 @@
 import type { Run } from "../exec";
-import type { PdfImageStream } from "./pdf-image-stream";
+import type { PdfImageDictionary } from "./pdf-image-stream";
 
 /** Adapter for qpdf: page selection and overlays, without re-rendering anything, and objects as stored. */
 export const qpdf = {
@@ -29,21 +29,30 @@ export const qpdf = {
     return outputPath;
   },
 
-  /** Object `objectId` (generation 0) of `pdfPath` as stored: its dictionary and its raw, undecoded data. */
-  async stream(run: Run, pdfPath: string, objectId: number): Promise<PdfImageStream> {
+  /** The dictionary of stream object `id` (generation `generation`) of `pdfPath`; null when that is no stream. */
+  async streamDictionary(
+    run: Run,
+    pdfPath: string,
+    id: number,
+    generation: number,
+  ): Promise<PdfImageDictionary | null> {
     const { stdout } = await run("qpdf", [
+      "--warning-exit-0",
       "--json=2",
       "--json-key=qpdf",
-      `--json-object=${objectId}`,
-      "--json-stream-data=inline",
-      "--decode-level=none",
+      `--json-object=${id},${generation}`,
+      "--json-stream-data=none",
       pdfPath,
     ]);
-    const [, objects] = (JSON.parse(stdout.toString()) as { qpdf: [unknown, Record<string, unknown>] }).qpdf;
-    const { stream } = (objects[`obj:${objectId} 0 R`] ?? {}) as {
-      stream?: { dict: Record<string, unknown>; data: string };
-    };
-    if (!stream) throw new Error(`object ${objectId} is not a stream`);
-    return { dict: stream.dict, data: Buffer.from(stream.data, "base64") };
+    const [, objects] = (JSON.parse(stdout.toString()) as { qpdf: [unknown, Record<string, unknown> | undefined] })
+      .qpdf;
+    const object = objects?.[`obj:${id} ${generation} R`] as { stream?: { dict?: PdfImageDictionary } } | undefined;
+    return object?.stream?.dict ?? null;
+  },
+
+  /** The data of stream object `id` (generation `generation`) of `pdfPath` as stored, not decoded. */
+  async rawStreamData(run: Run, pdfPath: string, id: number, generation: number): Promise<Buffer> {
+    const object = `--show-object=${id},${generation}`;
+    return (await run("qpdf", ["--warning-exit-0", object, "--raw-stream-data", pdfPath])).stdout;
   },
 };
