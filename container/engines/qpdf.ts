@@ -1,6 +1,11 @@
 import type { Run } from "../exec";
 import type { PdfImageDictionary } from "./pdf-image-stream";
 
+export interface PdfPage {
+  contents: { id: number; generation: number }[];
+  imageNames: string[];
+}
+
 /** Adapter for qpdf: page selection and overlays, without re-rendering anything, and objects as stored. */
 export const qpdf = {
   /**
@@ -50,9 +55,27 @@ export const qpdf = {
     return object?.stream?.dict ?? null;
   },
 
-  /** The data of stream object `id` (generation `generation`) of `pdfPath` as stored, not decoded. */
-  async rawStreamData(run: Run, pdfPath: string, id: number, generation: number): Promise<Buffer> {
-    const object = `--show-object=${id},${generation}`;
-    return (await run("qpdf", ["--warning-exit-0", object, "--raw-stream-data", pdfPath])).stdout;
+  /** The data of stream object `id` (generation `generation`) of `pdfPath`: as stored, or `decoded`. */
+  async streamData(run: Run, pdfPath: string, id: number, generation: number, decoded: boolean): Promise<Buffer> {
+    const data = decoded ? "--filtered-stream-data" : "--raw-stream-data";
+    return (await run("qpdf", ["--warning-exit-0", `--show-object=${id},${generation}`, data, pdfPath])).stdout;
+  },
+
+  /**
+   * Each page, in order: its content streams (object number and generation of each) and the names its
+   * resources give the images it can draw directly (not forms).
+   */
+  async pages(run: Run, pdfPath: string): Promise<PdfPage[]> {
+    const { stdout } = await run("qpdf", ["--warning-exit-0", "--json=2", "--json-key=pages", pdfPath]);
+    const { pages } = JSON.parse(stdout.toString()) as {
+      pages: { contents?: string[]; images?: { name: string }[] }[];
+    };
+    return pages.map(({ contents = [], images = [] }) => ({
+      contents: contents.map((reference) => {
+        const [id = 0, generation = 0] = reference.split(" ").map(Number);
+        return { id, generation };
+      }),
+      imageNames: images.map((image) => image.name),
+    }));
   },
 };

@@ -347,6 +347,35 @@ describe("POST /v1/ocr", () => {
     await expectWordPlaced(saved, result.pages[0] as OcrPage, "quick", 150);
   });
 
+  it("renders a full-page scan whose content draws its image flipped, instead of reading its pixels upside down", async () => {
+    // The image is stored upside down and the page's content flips it back (a matrix with a negative
+    // height), so the page reads the right way up while the image's own pixels do not.
+    const image = fixtures.path("upside-down.png");
+    await run("convert", [
+      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-fill", "black"],
+      ...PAGE_TWO.flatMap((line, index) => ["-annotate", `+60+${90 + index * 60}`, line]),
+      ...["-flip", "-units", "PixelsPerInch", "-density", "150", image],
+    ]);
+    const stored = await fixtures.scannedPdf("upside-down.pdf", [image]);
+    const editable = fixtures.path("upside-down-qdf.pdf");
+    await run("qpdf", ["--qdf", "--object-streams=disable", stored, editable]);
+    const flipped = (await readFile(editable, "latin1")).replace(
+      /([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm/,
+      (_, width, height, x, y) => `${width} 0 0 -${height} ${x} ${Number(y) + Number(height)} cm`,
+    );
+    await writeFile(editable, flipped, "latin1");
+    const document = fixtures.path("flipped-scan.pdf");
+    await writeFile(
+      document,
+      (await run("fix-qdf", [editable], { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 })).stdout,
+    );
+
+    recognizedImages.length = 0;
+    const { result } = resultOf(await ocr(document, "application/pdf"));
+    expect(recognizedImages).toEqual([expect.stringMatching(/page-1\.pgm$/)]);
+    expect(characterErrorRate(PAGE_TWO.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+  });
+
   it("leaves a scan whose stored PNG data is damaged to poppler, which decodes what it can, as before", async () => {
     const image = fixtures.path("damaged-page.png");
     await run("convert", [

@@ -5,9 +5,10 @@ import { ffmpeg } from "../engines/ffmpeg";
 import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
 import type { OcrEngine } from "../engines/ocr-engine";
+import { onlyImagePlacement } from "../engines/pdf-content";
 import { pngDataIntact, pngFileOf, pngShapeOf } from "../engines/pdf-image-stream";
 import { poppler, type ScanImage } from "../engines/poppler";
-import { qpdf } from "../engines/qpdf";
+import { type PdfPage, qpdf } from "../engines/qpdf";
 import { ExecError } from "../exec";
 import { mapConcurrent } from "../map-concurrent";
 import { decoding, JobFailure, mediaCorrupt, mediaNoContent } from "./failures";
@@ -193,24 +194,55 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
   // Scanned pages are recognized from their own image as stored: no rendering, and the engine reads
   // the scan itself (measured faster than reading a render of it).
   const scans = await decoding("The PDF could not be read", poppler.scanImages(run, inputPath, pageCount));
+  const pages = scans.size > 0 ? await qpdf.pages(run, inputPath).catch(qpdfFailed(() => [])) : [];
 
   const prepare = async (pageNumber: number): Promise<PreparedPage> => {
     const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
     if (hasRealText(textLayer)) {
       return { page: pageNumber, textLayer: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer } };
     }
-    const scan = scans.get(pageNumber);
-    const extract = scan && scan.width * scan.height <= maxPagePixels;
-    const dpi = extract ? scan.dpi : renderDpi(textLayer, maxPagePixels, pageNumber);
+    const listed = scans.get(pageNumber);
+    const scan =
+      listed && listed.width * listed.height <= maxPagePixels && (await drawnUpright(job, pages[pageNumber - 1]))
+        ? listed
+        : undefined;
+    const dpi = scan ? scan.dpi : renderDpi(textLayer, maxPagePixels, pageNumber);
     const image = await decoding(
       "The PDF page could not be rendered",
-      extract
+      scan
         ? scanImageFile(job, scan, pageNumber)
         : poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
     );
     return { page: pageNumber, image, dpi, temporary: true };
   };
   return { pageCount, prepare };
+}
+
+/**
+ * Whether a page's content draws its one image (an image, not a form) upright from the page's corner:
+ * its pixels are then the page as seen. An image the content flips or turns is not, so such a page is
+ * rendered.
+ */
+async function drawnUpright(job: Job, page: PdfPage | undefined): Promise<boolean> {
+  if (!page || page.contents.length === 0) return false;
+  const parts = await Promise.all(
+    page.contents.map(({ id, generation }) => qpdf.streamData(job.run, job.inputPath, id, generation, true)),
+  ).catch(qpdfFailed(() => null));
+  const placement = parts && onlyImagePlacement(parts.map(String).join("\n"));
+  return (
+    placement !== null &&
+    page.imageNames.includes(placement.name) &&
+    Math.abs(placement.x) <= 1.5 &&
+    Math.abs(placement.y) <= 1.5
+  );
+}
+
+/** For a step that only picks a faster way: whatever qpdf cannot do falls back; only the job's teardown stops it. */
+function qpdfFailed<T>(fallback: () => T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof ExecError && error.failure !== "aborted") return fallback();
+    throw error;
+  };
 }
 
 /**
@@ -228,13 +260,9 @@ async function scanImageFile(job: Job, scan: ScanImage, pageNumber: number): Pro
     const dict = await qpdf.streamDictionary(run, inputPath, scan.objectId, scan.generation);
     const shape = dict && pngShapeOf(dict, scan);
     if (!shape) return null;
-    const data = await qpdf.rawStreamData(run, inputPath, scan.objectId, scan.generation);
+    const data = await qpdf.streamData(run, inputPath, scan.objectId, scan.generation, false);
     return (await pngDataIntact(data, shape)) ? pngFileOf(data, shape) : null;
-  })().catch((error: unknown) => {
-    // Only the job's teardown stops here; whatever qpdf cannot do is poppler's to try.
-    if (error instanceof ExecError && error.failure !== "aborted") return null;
-    throw error;
-  });
+  })().catch(qpdfFailed(() => null));
   if (!png) return poppler.extractImage(run, inputPath, pageNumber, outputBase);
   await writeFile(`${outputBase}.png`, png);
   return `${outputBase}.png`;
