@@ -120,6 +120,14 @@ describe("execFile", () => {
     expect((error as Error).message).toBe("handler failed");
   });
 
+  it("stops a process that writes more than the caller expects", async () => {
+    const error = await failureOf(execFile("sh", ["-c", "head -c 100000 /dev/zero"], { maxStdoutBytes: 1000 }));
+    expect(error.failure).toBe("output_limit");
+    expect((await execFile("sh", ["-c", "head -c 1000 /dev/zero"], { maxStdoutBytes: 1000 })).stdout).toHaveLength(
+      1000,
+    );
+  });
+
   it("kills a process that outlives its timeout", async () => {
     const started = Date.now();
     const error = await failureOf(execFile("sleep", ["10"], { timeoutMs: 100 }));

@@ -23,6 +23,8 @@ export interface ExecOptions {
   onStderrLine?: (line: string) => boolean;
   /** How many units of work (pages) the process is given: its time limits apply to each (default 1). */
   units?: number;
+  /** Most bytes of stdout the caller expects (default 64 MiB); a process writing more is killed (`output_limit`). */
+  maxStdoutBytes?: number;
 }
 
 export interface ExecResult {
@@ -59,7 +61,7 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 /** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
 export const execFile: Run = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const { signal, timeoutMs, env, limits, onStderrLine, units = 1 } = options;
+    const { signal, timeoutMs, env, limits, onStderrLine, units = 1, maxStdoutBytes = MAX_STDOUT_BYTES } = options;
     if (signal?.aborted) {
       reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
       return;
@@ -85,7 +87,7 @@ export const execFile: Run = (command, args, options = {}) =>
 
     child.stdout.on("data", (chunk: Buffer) => {
       stdoutBytes += chunk.length;
-      if (stdoutBytes > MAX_STDOUT_BYTES) stop("output_limit");
+      if (stdoutBytes > maxStdoutBytes) stop("output_limit");
       else stdout.push(chunk);
     });
     child.stderr.setEncoding("utf8");

@@ -17,8 +17,26 @@ describe("onlyImagePlacement", () => {
     expect(onlyImagePlacement(content)).toEqual({ name: "/Scan", width: 200, height: 400, x: 20, y: 30 });
   });
 
+  it("accepts flips that cancel out, as writers that flip the page's y axis first draw", () => {
+    expect(onlyImagePlacement("1 0 0 -1 0 842 cm q 595 0 0 -842 0 842 cm /Im0 Do Q")).toEqual({
+      name: "/Im0",
+      width: 595,
+      height: 842,
+      x: 0,
+      y: 0,
+    });
+  });
+
+  it("reads numbers written as 1., .5 or -0", () => {
+    expect(onlyImagePlacement("q 595. 0 -0 842.0 .5 -0 cm /Im0 Do Q")).toMatchObject({ width: 595, x: 0.5 });
+  });
+
   it.each([
     ["a vertical flip", "q 595 0 0 -842 0 842 cm /Im0 Do Q"],
+    ["a clip", "q 0 0 100 100 re W n 595 0 0 842 0 0 cm /Im0 Do Q"],
+    ["a graphics state (which may set a transfer function or a soft mask)", "q /GS0 gs 595 0 0 842 0 0 cm /Im0 Do Q"],
+    ["a Q without its q", "Q 595 0 0 842 0 0 cm /Im0 Do"],
+    ["an operator glued to a name", "q 595 0 0 842 0 0 cm/Im0 Do Q"],
     ["a mirror", "q -595 0 0 842 595 0 cm /Im0 Do Q"],
     ["a quarter turn", "q 0 842 -595 0 595 0 cm /Im0 Do Q"],
     ["a skew", "q 595 0 10 842 0 0 cm /Im0 Do Q"],

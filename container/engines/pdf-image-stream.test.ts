@@ -44,6 +44,8 @@ describe("pngShapeOf", () => {
       "/DecodeParms": [{ "/Predictor": 12, "/Colors": 3, "/Columns": 3 }],
     };
     expect(pngShapeOf(rgb, SIZE)).toEqual({ ...GREY, colourType: 2, channels: 3 });
+    // Written out with their defaults, a decode array and the mask flag change nothing.
+    expect(pngShapeOf({ ...DICT, "/Decode": [0, 1], "/ImageMask": false }, SIZE)).toEqual(GREY);
   });
 
   it.each([
@@ -54,6 +56,7 @@ describe("pngShapeOf", () => {
     ["colours not matching the colour space", { "/DecodeParms": { ...DICT["/DecodeParms"], "/Colors": 3 } }, SIZE],
     ["parameters given by reference", { "/DecodeParms": "12 0 R" }, SIZE],
     ["a decode array (inverted samples)", { "/Decode": [1, 0] }, SIZE],
+    ["an image mask", { "/ImageMask": true }, SIZE],
     ["a soft mask", { "/SMask": "9 0 R" }, SIZE],
     ["a colour-key mask", { "/Mask": [0, 10] }, SIZE],
     ["CMYK", { "/ColorSpace": "/DeviceCMYK" }, SIZE],
@@ -85,8 +88,13 @@ describe("pngDataIntact", () => {
     ["too many rows", deflateSync(Buffer.concat([ROWS, ROWS]))],
     ["a bad filter byte", deflateSync(Buffer.from([0, 10, 20, 30, 9, 40, 50, 60]))],
     ["not Flate at all", Buffer.from("not deflate data")],
+    ["no data", Buffer.alloc(0)],
   ])("refuses %s (left to poppler, which decodes what it can)", async (_, data) => {
     expect(await pngDataIntact(data, GREY)).toBe(false);
+  });
+
+  it("takes bytes after the end of the compressed data as intact (the engine's PNG reader only warns about them)", async () => {
+    expect(await pngDataIntact(Buffer.concat([FLATE, Buffer.from("\r\n")]), GREY)).toBe(true);
   });
 });
 

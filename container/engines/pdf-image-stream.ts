@@ -41,8 +41,8 @@ export function pngShapeOf(dict: PdfImageDictionary, expected: { width: number; 
     dict["/Width"] !== expected.width ||
     dict["/Height"] !== expected.height ||
     dict["/BitsPerComponent"] !== 8 ||
-    dict["/Decode"] !== undefined ||
-    dict["/ImageMask"] !== undefined ||
+    !isDefaultDecode(dict["/Decode"], colour.channels) ||
+    (dict["/ImageMask"] !== undefined && dict["/ImageMask"] !== false) ||
     dict["/Mask"] !== undefined ||
     dict["/SMask"] !== undefined ||
     typeof param !== "object" ||
@@ -102,6 +102,12 @@ export function pngFileOf(data: Buffer, { width, height, colourType }: PngShape)
   header.writeUInt32BE(height, 4);
   header.set([8, colourType, 0, 0, 0], 8); // bit depth, colour type, deflate, adaptive filtering, no interlace
   return Buffer.concat([PNG_SIGNATURE, chunk("IHDR", header), chunk("IDAT", data), chunk("IEND", Buffer.alloc(0))]);
+}
+
+/** No decode array, or the one that changes nothing ([0 1] per channel). */
+function isDefaultDecode(decode: unknown, channels: number): boolean {
+  if (decode === undefined) return true;
+  return Array.isArray(decode) && decode.length === 2 * channels && decode.every((value, index) => value === index % 2);
 }
 
 function chunk(type: string, body: Buffer): Buffer {

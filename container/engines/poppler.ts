@@ -15,6 +15,8 @@ export interface ScanImage {
   /** Its object number and generation in the PDF. */
   objectId: number;
   generation: number;
+  /** The page's lower-left corner (its media box's, which is also its crop box's), in points. */
+  origin: { x: number; y: number };
 }
 
 /** Adapter for the poppler-utils command-line tools. Page numbers are 1-based, as poppler counts. */
@@ -48,19 +50,22 @@ export const poppler = {
   },
 
   /**
-   * The pages whose only content is one image covering the whole page, unrotated, as a scan is:
-   * the image per page number. (`pdfimages -list` for the document, and pdfinfo for each page's size
+   * The pages whose only image covers the whole page, unrotated and uncropped, as a scan's does: the
+   * image per page number (the page's content is checked separately). (`pdfimages -list` for the document, and pdfinfo for each page's size
    * and rotation.)
    */
   async scanImages(run: Run, pdfPath: string, pageCount: number): Promise<Map<number, ScanImage>> {
-    const info = (await run("pdfinfo", ["-f", "1", "-l", String(pageCount), pdfPath])).stdout.toString();
-    const sizes = new Map<number, { width: number; height: number; rotation: number }>();
+    const info = (await run("pdfinfo", ["-box", "-f", "1", "-l", String(pageCount), pdfPath])).stdout.toString();
+    const sizes = new Map<number, { width: number; height: number; rotation: number; boxes: Map<string, number[]> }>();
     for (const [, page, width, height] of info.matchAll(/^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+)/gm)) {
-      sizes.set(Number(page), { width: Number(width), height: Number(height), rotation: 0 });
+      sizes.set(Number(page), { width: Number(width), height: Number(height), rotation: 0, boxes: new Map() });
     }
     for (const [, page, rotation] of info.matchAll(/^Page\s+(\d+) rot:\s+(\d+)/gm)) {
       const size = sizes.get(Number(page));
       if (size) size.rotation = Number(rotation);
+    }
+    for (const [, page, box, corners = ""] of info.matchAll(/^Page\s+(\d+) (MediaBox|CropBox):\s+(.*)$/gm)) {
+      sizes.get(Number(page))?.boxes.set(box as string, corners.trim().split(/\s+/).map(Number));
     }
     const list = (await run("pdfimages", ["-list", pdfPath])).stdout.toString();
     const rows = list
@@ -75,6 +80,14 @@ export const poppler = {
       const size = sizes.get(page);
       const [only] = images;
       if (size?.rotation !== 0 || images.length !== 1 || !only || only[2] !== "image") continue;
+      // The page shows its crop box: a scan's page shows the whole media box, whose corner the image is placed at.
+      const [mediaBox = [], cropBox = []] = [size.boxes.get("MediaBox"), size.boxes.get("CropBox")];
+      if (
+        mediaBox.length !== 4 ||
+        mediaBox.some((edge, index) => !(Math.abs(edge - (cropBox[index] ?? Number.NaN)) <= 1.5))
+      ) {
+        continue;
+      }
       const [width, height, xPpi, yPpi] = [only[3], only[4], only[12], only[13]].map(Number) as [
         number,
         number,
@@ -99,6 +112,7 @@ export const poppler = {
           encoding,
           objectId: Number(objectId),
           generation: Number(generation),
+          origin: { x: mediaBox[0] ?? 0, y: mediaBox[1] ?? 0 },
         });
       }
     }

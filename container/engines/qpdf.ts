@@ -1,9 +1,24 @@
 import type { Run } from "../exec";
-import type { PdfImageDictionary } from "./pdf-image-stream";
+/** An indirect object's number and generation. */
+export interface PdfReference {
+  id: number;
+  generation: number;
+}
+
+/** An object as qpdf's JSON shows it (names as "/Name" strings, references as "12 0 R"). */
+export interface PdfObject {
+  /** A stream's dictionary. */
+  dict?: Record<string, unknown>;
+  /** A stream's data, when asked for. */
+  data?: Buffer;
+  /** Any other object's value. */
+  value?: unknown;
+}
 
 export interface PdfPage {
-  contents: { id: number; generation: number }[];
-  imageNames: string[];
+  object: PdfReference;
+  contents: PdfReference[];
+  images: { name: string; object: PdfReference }[];
 }
 
 /** Adapter for qpdf: page selection and overlays, without re-rendering anything, and objects as stored. */
@@ -34,48 +49,69 @@ export const qpdf = {
     return outputPath;
   },
 
-  /** The dictionary of stream object `id` (generation `generation`) of `pdfPath`; null when that is no stream. */
-  async streamDictionary(
+  /**
+   * Objects of `pdfPath` as stored, by reference: a stream's dictionary, with its data decoded
+   * (`"decoded"`, by the filters qpdf knows in general) or not at all (`"none"`); any other object's value.
+   * More than `maxOutputBytes` of them fails (`output_limit`).
+   */
+  async objects(
     run: Run,
     pdfPath: string,
-    id: number,
-    generation: number,
-  ): Promise<PdfImageDictionary | null> {
-    const { stdout } = await run("qpdf", [
-      "--warning-exit-0",
-      "--json=2",
-      "--json-key=qpdf",
-      `--json-object=${id},${generation}`,
-      "--json-stream-data=none",
-      pdfPath,
-    ]);
-    const [, objects] = (JSON.parse(stdout.toString()) as { qpdf: [unknown, Record<string, unknown> | undefined] })
-      .qpdf;
-    const object = objects?.[`obj:${id} ${generation} R`] as { stream?: { dict?: PdfImageDictionary } } | undefined;
-    return object?.stream?.dict ?? null;
+    references: readonly PdfReference[],
+    streamData: "none" | "decoded",
+    maxOutputBytes?: number,
+  ): Promise<Map<string, PdfObject>> {
+    const { stdout } = await run(
+      "qpdf",
+      [
+        "--warning-exit-0",
+        "--json=2",
+        "--json-key=qpdf",
+        ...references.map(({ id, generation }) => `--json-object=${id},${generation}`),
+        `--json-stream-data=${streamData === "none" ? "none" : "inline"}`,
+        "--decode-level=generalized",
+        pdfPath,
+      ],
+      { maxStdoutBytes: maxOutputBytes },
+    );
+    const [, found = {}] = (JSON.parse(stdout.toString()) as { qpdf: [unknown, Record<string, unknown>?] }).qpdf;
+    const objects = new Map<string, PdfObject>();
+    for (const { id, generation } of references) {
+      const object = found[`obj:${id} ${generation} R`] as
+        | { value?: unknown; stream?: { dict: Record<string, unknown>; data?: string } }
+        | undefined;
+      if (!object) continue;
+      objects.set(`${id} ${generation}`, {
+        value: object.value,
+        dict: object.stream?.dict,
+        data: object.stream?.data === undefined ? undefined : Buffer.from(object.stream.data, "base64"),
+      });
+    }
+    return objects;
   },
 
-  /** The data of stream object `id` (generation `generation`) of `pdfPath`: as stored, or `decoded`. */
-  async streamData(run: Run, pdfPath: string, id: number, generation: number, decoded: boolean): Promise<Buffer> {
-    const data = decoded ? "--filtered-stream-data" : "--raw-stream-data";
-    return (await run("qpdf", ["--warning-exit-0", `--show-object=${id},${generation}`, data, pdfPath])).stdout;
+  /** The data of stream object `reference` of `pdfPath` as stored, not decoded. */
+  async rawStreamData(run: Run, pdfPath: string, { id, generation }: PdfReference): Promise<Buffer> {
+    const object = `--show-object=${id},${generation}`;
+    return (await run("qpdf", ["--warning-exit-0", object, "--raw-stream-data", pdfPath])).stdout;
   },
 
-  /**
-   * Each page, in order: its content streams (object number and generation of each) and the names its
-   * resources give the images it can draw directly (not forms).
-   */
+  /** Each page, in order: its object, its content streams, and the images its resources name directly (not forms). */
   async pages(run: Run, pdfPath: string): Promise<PdfPage[]> {
     const { stdout } = await run("qpdf", ["--warning-exit-0", "--json=2", "--json-key=pages", pdfPath]);
     const { pages } = JSON.parse(stdout.toString()) as {
-      pages: { contents?: string[]; images?: { name: string }[] }[];
+      pages: { object: string; contents?: string[]; images?: { name: string; object: string }[] }[];
     };
-    return pages.map(({ contents = [], images = [] }) => ({
-      contents: contents.map((reference) => {
-        const [id = 0, generation = 0] = reference.split(" ").map(Number);
-        return { id, generation };
-      }),
-      imageNames: images.map((image) => image.name),
+    return pages.map(({ object, contents = [], images = [] }) => ({
+      object: referenceOf(object),
+      contents: contents.map(referenceOf),
+      images: images.map((image) => ({ name: image.name, object: referenceOf(image.object) })),
     }));
   },
 };
+
+/** `"12 0 R"` → { id: 12, generation: 0 }. */
+function referenceOf(text: string): PdfReference {
+  const [id = 0, generation = 0] = text.split(" ").map(Number);
+  return { id, generation };
+}

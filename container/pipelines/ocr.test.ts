@@ -101,6 +101,17 @@ function expectWellFormedWords(page: OcrPage) {
   }
 }
 
+/** `pdf` with its text edited (qpdf's editable form, lengths and cross-references fixed after). */
+async function editedPdf(pdf: string, edit: (text: string) => string): Promise<string> {
+  const editable = `${pdf}.qdf`;
+  await run("qpdf", ["--qdf", "--object-streams=disable", pdf, editable]);
+  await writeFile(editable, edit(await readFile(editable, "latin1")), "latin1");
+  const edited = `${pdf}.edited.pdf`;
+  const { stdout } = await run("fix-qdf", [editable], { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 });
+  await writeFile(edited, stdout);
+  return edited;
+}
+
 /**
  * `word` sits in the searchable PDF where the JSON says it is on `page`: JSON boxes are in pixels
  * at `dpi`, the PDF's in points (72 per inch), within 3 points.
@@ -356,24 +367,57 @@ describe("POST /v1/ocr", () => {
       ...PAGE_TWO.flatMap((line, index) => ["-annotate", `+60+${90 + index * 60}`, line]),
       ...["-flip", "-units", "PixelsPerInch", "-density", "150", image],
     ]);
-    const stored = await fixtures.scannedPdf("upside-down.pdf", [image]);
-    const editable = fixtures.path("upside-down-qdf.pdf");
-    await run("qpdf", ["--qdf", "--object-streams=disable", stored, editable]);
-    const flipped = (await readFile(editable, "latin1")).replace(
-      /([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm/,
-      (_, width, height, x, y) => `${width} 0 0 -${height} ${x} ${Number(y) + Number(height)} cm`,
-    );
-    await writeFile(editable, flipped, "latin1");
-    const document = fixtures.path("flipped-scan.pdf");
-    await writeFile(
-      document,
-      (await run("fix-qdf", [editable], { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 })).stdout,
+    const document = await editedPdf(await fixtures.scannedPdf("upside-down.pdf", [image]), (text) =>
+      text.replace(
+        /([\d.]+) 0 0 ([\d.]+) ([\d.]+) ([\d.]+) cm/,
+        (_, width, height, x, y) => `${width} 0 0 -${height} ${x} ${Number(y) + Number(height)} cm`,
+      ),
     );
 
     recognizedImages.length = 0;
     const { result } = resultOf(await ocr(document, "application/pdf"));
     expect(recognizedImages).toEqual([expect.stringMatching(/page-1\.pgm$/)]);
     expect(characterErrorRate(PAGE_TWO.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+  });
+
+  it.each([
+    [
+      "an annotation, which draws over the page",
+      (text: string) =>
+        text.replace(
+          "/Type /Page\n",
+          "/Type /Page\n  /Annots [ << /Type /Annot /Subtype /Square /Rect [ 0 600 595 842 ] >> ]\n",
+        ),
+    ],
+    [
+      "a crop box of the image's size that shows another part of the sheet",
+      // The sheet doubled, and the crop box on its upper right quarter: the image, at the sheet's corner, is not seen.
+      (text: string) =>
+        text.replace(
+          /\/MediaBox \[[^\]]*\]/,
+          "/MediaBox [ 0 0 1190.55 1683.78 ] /CropBox [ 595.275591 841.889764 1190.55 1683.78 ]",
+        ),
+    ],
+  ])("renders a full-page scan whose page has %s, instead of reading the image's pixels", async (_, edit) => {
+    const image = fixtures.path("annotated.png");
+    await run("convert", [
+      files.one as string,
+      "-resize",
+      "1240x1754!",
+      "-units",
+      "PixelsPerInch",
+      "-density",
+      "150",
+      image,
+    ]);
+    const plain = await fixtures.scannedPdf("annotated-plain.pdf", [image]);
+    // Edited without the change, the page is still read from its image (stored uncompressed by the edit).
+    recognizedImages.length = 0;
+    resultOf(await ocr(await editedPdf(plain, (text) => text), "application/pdf"));
+    expect(recognizedImages).toEqual([expect.stringMatching(/-000\.tif$/)]);
+    recognizedImages.length = 0;
+    resultOf(await ocr(await editedPdf(plain, edit), "application/pdf"));
+    expect(recognizedImages).toEqual([expect.stringMatching(/page-1\.pgm$/)]);
   });
 
   it("leaves a scan whose stored PNG data is damaged to poppler, which decodes what it can, as before", async () => {

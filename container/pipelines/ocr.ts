@@ -6,9 +6,9 @@ import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
 import type { OcrEngine } from "../engines/ocr-engine";
 import { onlyImagePlacement } from "../engines/pdf-content";
-import { pngDataIntact, pngFileOf, pngShapeOf } from "../engines/pdf-image-stream";
+import { type PngShape, pngDataIntact, pngFileOf, pngShapeOf } from "../engines/pdf-image-stream";
 import { poppler, type ScanImage } from "../engines/poppler";
-import { type PdfPage, qpdf } from "../engines/qpdf";
+import { type PdfPage, type PdfReference, qpdf } from "../engines/qpdf";
 import { ExecError } from "../exec";
 import { mapConcurrent } from "../map-concurrent";
 import { decoding, JobFailure, mediaCorrupt, mediaNoContent } from "./failures";
@@ -194,7 +194,9 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
   // Scanned pages are recognized from their own image as stored: no rendering, and the engine reads
   // the scan itself (measured faster than reading a render of it).
   const scans = await decoding("The PDF could not be read", poppler.scanImages(run, inputPath, pageCount));
-  const pages = scans.size > 0 ? await qpdf.pages(run, inputPath).catch(qpdfFailed(() => [])) : [];
+  // Pages as qpdf numbers them, used only when it counts the same pages as poppler.
+  const qpdfPages = scans.size > 0 ? await qpdf.pages(run, inputPath).catch(orElse(() => [])) : [];
+  const pages = qpdfPages.length === pageCount ? qpdfPages : [];
 
   const prepare = async (pageNumber: number): Promise<PreparedPage> => {
     const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
@@ -203,9 +205,9 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
     }
     const listed = scans.get(pageNumber);
     const scan =
-      listed && listed.width * listed.height <= maxPagePixels && (await drawnUpright(job, pages[pageNumber - 1]))
-        ? listed
-        : undefined;
+      listed && listed.width * listed.height <= maxPagePixels
+        ? await storedScan(job, listed, pages[pageNumber - 1]).catch(orElse(() => null))
+        : null;
     const dpi = scan ? scan.dpi : renderDpi(textLayer, maxPagePixels, pageNumber);
     const image = await decoding(
       "The PDF page could not be rendered",
@@ -218,51 +220,72 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
   return { pageCount, prepare };
 }
 
+/** Most bytes qpdf may write for a scan page's content: a scan's says `q 595 0 0 842 0 0 cm /Im0 Do Q`. */
+const MAX_SCAN_CONTENT_JSON_BYTES = 64 * 1024;
+
+/** Where a scanned page's image is read from: its own pixels, and whether they are stored as a PNG's data. */
+type StoredScan = ScanImage & { png: PngShape | null };
+
 /**
- * Whether a page's content draws its one image (an image, not a form) upright from the page's corner:
- * its pixels are then the page as seen. An image the content flips or turns is not, so such a page is
- * rendered.
+ * Whether page `pageNumber` shows its one image exactly as the image's pixels are: its content draws
+ * nothing but that image (the one poppler listed, not a form), upright from the page's corner, and no
+ * annotation draws over it (a note, a stamp, a redaction box). Null when the page must be rendered.
  */
-async function drawnUpright(job: Job, page: PdfPage | undefined): Promise<boolean> {
-  if (!page || page.contents.length === 0) return false;
-  const parts = await Promise.all(
-    page.contents.map(({ id, generation }) => qpdf.streamData(job.run, job.inputPath, id, generation, true)),
-  ).catch(qpdfFailed(() => null));
-  const placement = parts && onlyImagePlacement(parts.map(String).join("\n"));
-  return (
+async function storedScan(job: Job, scan: ScanImage, page: PdfPage | undefined): Promise<StoredScan | null> {
+  const { run, inputPath } = job;
+  const image = page?.images.find(({ object }) => object.id === scan.objectId && object.generation === scan.generation);
+  if (!page || !image || page.contents.length === 0) return null;
+  const key = ({ id, generation }: PdfReference) => `${id} ${generation}`;
+  const stored = await qpdf.objects(run, inputPath, [page.object, ...page.contents, image.object], "none");
+  const pageDict = stored.get(key(page.object))?.value as Record<string, unknown> | undefined;
+  const annotations = pageDict?.["/Annots"];
+  if (!pageDict || (annotations !== undefined && !(Array.isArray(annotations) && annotations.length === 0)))
+    return null;
+  // A scan's content is a few dozen bytes; a large one (a map's, a drawing's) is not a scan's, and is not read whole.
+  const decoded = await qpdf.objects(run, inputPath, page.contents, "decoded", MAX_SCAN_CONTENT_JSON_BYTES);
+  const content = page.contents.map((stream) => decoded.get(key(stream))?.data?.toString("latin1") ?? "").join("\n");
+  const placement = onlyImagePlacement(content);
+  const atCorner =
     placement !== null &&
-    page.imageNames.includes(placement.name) &&
-    Math.abs(placement.x) <= 1.5 &&
-    Math.abs(placement.y) <= 1.5
-  );
+    placement.name === image.name &&
+    Math.abs(placement.x - scan.origin.x) <= 1.5 &&
+    Math.abs(placement.y - scan.origin.y) <= 1.5;
+  if (!atCorner) return null;
+  const imageDict = stored.get(key(image.object))?.dict;
+  const pngReady = scan.encoding === "image" && ["gray", "rgb"].includes(scan.colour) && scan.bitsPerComponent === 8;
+  return { ...scan, png: pngReady && imageDict ? pngShapeOf(imageDict, scan) : null };
 }
 
-/** For a step that only picks a faster way: whatever qpdf cannot do falls back; only the job's teardown stops it. */
-function qpdfFailed<T>(fallback: () => T): (error: unknown) => T {
+/**
+ * For a step that only picks a faster way (reading a scan as stored): whatever goes wrong in it leaves
+ * the page to the slower way; only the job's teardown stops it.
+ */
+function orElse<T>(fallback: () => T): (error: unknown) => T {
   return (error) => {
-    if (error instanceof ExecError && error.failure !== "aborted") return fallback();
-    throw error;
+    const aborted =
+      (error instanceof ExecError && error.failure === "aborted") ||
+      (error instanceof Error && error.name === "AbortError");
+    if (aborted) throw error;
+    return fallback();
   };
 }
 
 /**
  * A scan's image as a file the engine reads. Flate data with PNG predictors (what img2pdf and many PDF
  * writers store for lossless scans) already is a PNG's image data: checked intact and put in PNG's
- * chunks, it takes about 30 ms for a 300 dpi page against 100 ms for poppler to decode it. Anything
+ * chunks, it takes about 40 ms for a 300 dpi page against 110 ms for poppler to decode it. Anything
  * else, or anything qpdf cannot read, is decoded by poppler as stored, to an uncompressed TIFF.
  */
-async function scanImageFile(job: Job, scan: ScanImage, pageNumber: number): Promise<string> {
+async function scanImageFile(job: Job, scan: StoredScan, pageNumber: number): Promise<string> {
   const { run, inputPath } = job;
   const outputBase = job.path(`page-${pageNumber}`);
-  const png = await (async () => {
-    if (scan.encoding !== "image" || !["gray", "rgb"].includes(scan.colour) || scan.bitsPerComponent !== 8) return null;
-    if (!(scan.objectId > 0 && scan.generation >= 0)) return null;
-    const dict = await qpdf.streamDictionary(run, inputPath, scan.objectId, scan.generation);
-    const shape = dict && pngShapeOf(dict, scan);
-    if (!shape) return null;
-    const data = await qpdf.streamData(run, inputPath, scan.objectId, scan.generation, false);
-    return (await pngDataIntact(data, shape)) ? pngFileOf(data, shape) : null;
-  })().catch(qpdfFailed(() => null));
+  const { png: shape } = scan;
+  const png = shape
+    ? await qpdf
+        .rawStreamData(run, inputPath, { id: scan.objectId, generation: scan.generation })
+        .then(async (data) => ((await pngDataIntact(data, shape)) ? pngFileOf(data, shape) : null))
+        .catch(orElse(() => null))
+    : null;
   if (!png) return poppler.extractImage(run, inputPath, pageNumber, outputBase);
   await writeFile(`${outputBase}.png`, png);
   return `${outputBase}.png`;
