@@ -7,11 +7,6 @@ export interface ScanImage {
   width: number;
   height: number;
   dpi: number;
-  /** `gray`, `rgb`, `cmyk`, `icc`, `index`, … */
-  colour: string;
-  bitsPerComponent: number;
-  /** How it is stored: `image` (Flate, LZW, uncompressed, …), `jpeg`, `jpx`, `jbig2`, `ccitt`. */
-  encoding: string;
   /** Its object number and generation in the PDF. */
   objectId: number;
   generation: number;
@@ -96,20 +91,11 @@ export const poppler = {
       ];
       const covers = (pixels: number, ppi: number, points: number) => Math.abs((pixels / ppi) * 72 - points) <= 1.5;
       if (Math.abs(xPpi - yPpi) <= 1 && covers(width, xPpi, size.width) && covers(height, yPpi, size.height)) {
-        const [colour = "", bitsPerComponent, encoding = "", objectId, generation] = [
-          only[5],
-          only[7],
-          only[8],
-          only[10],
-          only[11],
-        ];
+        const [objectId, generation] = [only[10], only[11]];
         scans.set(page, {
           width,
           height,
           dpi: Math.round(xPpi),
-          colour,
-          bitsPerComponent: Number(bitsPerComponent),
-          encoding,
           objectId: Number(objectId),
           generation: Number(generation),
           origin: { x: mediaBox[0] ?? 0, y: mediaBox[1] ?? 0 },

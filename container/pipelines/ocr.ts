@@ -252,8 +252,7 @@ async function storedScan(job: Job, scan: ScanImage, page: PdfPage | undefined):
     Math.abs(placement.y - scan.origin.y) <= 1.5;
   if (!atCorner) return null;
   const imageDict = stored.get(key(image.object))?.dict;
-  const pngReady = scan.encoding === "image" && ["gray", "rgb"].includes(scan.colour) && scan.bitsPerComponent === 8;
-  return { ...scan, png: pngReady && imageDict ? pngShapeOf(imageDict, scan) : null };
+  return { ...scan, png: imageDict ? pngShapeOf(imageDict, scan) : null };
 }
 
 /**
