@@ -227,7 +227,7 @@ const MAX_SCAN_CONTENT_JSON_BYTES = 64 * 1024;
 type StoredScan = ScanImage & { png: PngShape | null };
 
 /**
- * Whether page `pageNumber` shows its one image exactly as the image's pixels are: its content draws
+ * Whether `page` shows its one image (`scan`) exactly as the image's pixels are: its content draws
  * nothing but that image (the one poppler listed, not a form), upright from the page's corner, and no
  * annotation draws over it (a note, a stamp, a redaction box). Null when the page must be rendered.
  */
