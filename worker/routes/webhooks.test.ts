@@ -1,9 +1,9 @@
-import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CreatedWebhookEndpoint, Problem, WebhookEndpoint } from "../../contracts";
 import { open } from "../lib/secret-box";
 import { coordinatorFor } from "../services/coordinator";
-import { captureSends, createQueuedJob, createUserWithKey } from "../test/helpers";
+import { captureSends, createQueuedJob, createUserWithKey, untilAnnounced } from "../test/helpers";
 
 const register = (auth: Record<string, string>, body: unknown) =>
   SELF.fetch("https://api.test/v1/webhooks", {
@@ -68,10 +68,10 @@ describe("webhook endpoints", () => {
     await register(auth, { url: "https://b.example.test/in", events: ["job.failed"] });
     // A job ends; the outbox is sent by the object's alarm, after the status is stored.
     const job = await createQueuedJob(userId);
-    const coordinator = coordinatorFor(env, job.id);
     const sent = captureSends(env.WEBHOOK_QUEUE);
-    await coordinator.transition("canceled");
-    await runDurableObjectAlarm(coordinator);
+    await coordinatorFor(env, job.id).transition("canceled");
+    // Sent, and nothing more is pending: no alarm is left to send anything again.
+    await untilAnnounced(job.id);
     expect(sent()).toHaveLength(1); // only the endpoint for every event
     const event = await env.DB.prepare("SELECT id, type, payload FROM webhook_events WHERE id LIKE ?")
       .bind(`evt_${job.id}_%`)
@@ -82,8 +82,6 @@ describe("webhook endpoints", () => {
       type: "job.canceled",
       data: { id: job.id, status: "canceled", request_id: "req-test" },
     });
-    // Nothing more is pending: no alarm is left to send anything again.
-    expect(await runDurableObjectAlarm(coordinator)).toBe(false);
   });
 
   it("sends nothing to a deleted endpoint", async () => {
@@ -97,7 +95,7 @@ describe("webhook endpoints", () => {
     const job = await createQueuedJob(userId);
     const sent = captureSends(env.WEBHOOK_QUEUE);
     await coordinatorFor(env, job.id).transition("canceled");
-    await runDurableObjectAlarm(coordinatorFor(env, job.id));
+    await untilAnnounced(job.id);
     expect(sent()).toEqual([]);
   });
 });

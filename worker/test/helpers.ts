@@ -1,6 +1,6 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { ulid } from "ulid";
-import { onTestFinished, vi } from "vitest";
+import { expect, onTestFinished, vi } from "vitest";
 import type { Job } from "../../contracts";
 import { newApiKey } from "../lib/api-key";
 import { coordinatorFor } from "../services/coordinator";
@@ -93,4 +93,23 @@ export function captureSends(queue: Queue): () => unknown[] {
     ...send.mock.calls.map(([body]) => body),
     ...sendBatch.mock.calls.flatMap(([messages]) => [...messages].map((message) => message.body)),
   ];
+}
+
+/**
+ * Waits until a job that reached a terminal status has announced it: its coordinator's alarm, armed
+ * for the moment the status was stored, sends the webhook event and leaves no alarm behind. The
+ * runtime fires that alarm on its own, so a test must not run it itself (`runDurableObjectAlarm`
+ * would race the runtime's run and could find nothing to do, or only the retry that run arms first).
+ */
+export async function untilAnnounced(jobId: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const pending = await runInDurableObject(coordinatorFor(env, jobId), async (_instance, state) => ({
+        alarm: await state.storage.getAlarm(),
+        outbox: await state.storage.get("outbox"),
+      }));
+      expect(pending).toEqual({ alarm: null, outbox: undefined });
+    },
+    { timeout: 5_000 },
+  );
 }
