@@ -1387,7 +1387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's limits and quotas, what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput */
+        /** The caller's limits and quotas (its own if an admin set them), what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput */
         get: {
             parameters: {
                 query?: never;
@@ -1405,17 +1405,11 @@ export interface paths {
                     content: {
                         "application/json": {
                             limits: {
-                                /** @default 20 */
                                 max_concurrent_jobs: number;
-                                /** @default 2000 */
                                 daily_jobs: number;
-                                /** @default 5000 */
                                 daily_pages: number;
-                                /** @default 1440 */
                                 daily_audio_minutes: number;
-                                /** @default 2000 */
                                 max_pages_per_job: number;
-                                /** @default 600 */
                                 max_minutes_per_job: number;
                             };
                             uploads: {
@@ -3146,6 +3140,263 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find a user by email, for the id the other admin routes take (admin) */
+        get: {
+            parameters: {
+                query: {
+                    email: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the user with that email, or none */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                email: string;
+                                /** @enum {string} */
+                                role: "user" | "admin";
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description not an admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{user_id}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's own limits, set by an admin, and the limits that apply to the user with them (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the setting */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user_id: string;
+                            overrides: {
+                                max_concurrent_jobs?: number;
+                                daily_jobs?: number;
+                                daily_pages?: number;
+                                daily_audio_minutes?: number;
+                                max_pages_per_job?: number;
+                                max_minutes_per_job?: number;
+                            };
+                            limits: {
+                                max_concurrent_jobs: number;
+                                daily_jobs: number;
+                                daily_pages: number;
+                                daily_audio_minutes: number;
+                                max_pages_per_job: number;
+                                max_minutes_per_job: number;
+                            };
+                            updated_at: string | null;
+                        };
+                    };
+                };
+                /** @description not an admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description no such user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at the user's next submission */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        max_concurrent_jobs?: number;
+                        daily_jobs?: number;
+                        daily_pages?: number;
+                        daily_audio_minutes?: number;
+                        max_pages_per_job?: number;
+                        max_minutes_per_job?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description the setting as now stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user_id: string;
+                            overrides: {
+                                max_concurrent_jobs?: number;
+                                daily_jobs?: number;
+                                daily_pages?: number;
+                                daily_audio_minutes?: number;
+                                max_pages_per_job?: number;
+                                max_minutes_per_job?: number;
+                            };
+                            limits: {
+                                max_concurrent_jobs: number;
+                                daily_jobs: number;
+                                daily_pages: number;
+                                daily_audio_minutes: number;
+                                max_pages_per_job: number;
+                                max_minutes_per_job: number;
+                            };
+                            updated_at: string | null;
+                        };
+                    };
+                };
+                /** @description not an admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description no such user */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description an unknown limit, or a value that is not a positive number */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;

@@ -1,22 +1,49 @@
 import { z } from "zod";
 
 /**
- * What one user may use (USER_LIMITS overrides any of these). Daily figures count the jobs the
- * user submitted in the last 24 hours, whatever became of them.
+ * The limits of one user's use; any subset of them is a set of overrides (USER_LIMITS for everyone,
+ * or an admin's for one user). Daily figures count the jobs the user submitted in the last 24 hours,
+ * whatever became of them.
  */
-export const UserLimits = z
+export const LimitOverrides = z
   .object({
     /** Jobs queued or processing at once; more are refused with 429 until one ends. */
-    max_concurrent_jobs: z.number().int().positive().default(20),
-    daily_jobs: z.number().int().positive().default(2000),
-    daily_pages: z.number().int().positive().default(5000),
-    daily_audio_minutes: z.number().positive().default(1440),
+    max_concurrent_jobs: z.number().int().positive(),
+    daily_jobs: z.number().int().positive(),
+    daily_pages: z.number().int().positive(),
+    daily_audio_minutes: z.number().positive(),
     /** One job's size: a longer document or recording fails with `limit_exceeded`. */
-    max_pages_per_job: z.number().int().positive().default(2000),
-    max_minutes_per_job: z.number().positive().default(600),
+    max_pages_per_job: z.number().int().positive(),
+    max_minutes_per_job: z.number().positive(),
   })
+  .partial()
   .strict();
+export type LimitOverrides = z.infer<typeof LimitOverrides>;
+
+/** What one user may use: DEFAULT_LIMITS, then USER_LIMITS, then the user's own overrides. */
+export const UserLimits = LimitOverrides.required();
 export type UserLimits = z.infer<typeof UserLimits>;
+
+export const DEFAULT_LIMITS: UserLimits = {
+  max_concurrent_jobs: 20,
+  daily_jobs: 2000,
+  daily_pages: 5000,
+  daily_audio_minutes: 1440,
+  max_pages_per_job: 2000,
+  max_minutes_per_job: 600,
+};
+
+/**
+ * `/v1/admin/users/{user_id}/limits`: the overrides an admin set for one user, and the limits that
+ * apply to that user with them.
+ */
+export const UserLimitsSetting = z.object({
+  user_id: z.string(),
+  overrides: LimitOverrides,
+  limits: UserLimits,
+  updated_at: z.string().nullable(),
+});
+export type UserLimitsSetting = z.infer<typeof UserLimitsSetting>;
 
 const Rate = z.object({ seconds_per_unit: z.number().nonnegative(), jobs: z.number().int().positive() }).nullable();
 

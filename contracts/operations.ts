@@ -83,3 +83,12 @@ export type Alert = z.infer<typeof Alert>;
 
 export const AlertReport = z.object({ evaluated_at: z.string(), firing: z.number().int(), alerts: z.array(Alert) });
 export type AlertReport = z.infer<typeof AlertReport>;
+
+/** `GET /v1/admin/users?email=`: a user as operators look one up (the id the admin routes take). */
+export const AdminUser = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: z.enum(["user", "admin"]),
+  created_at: z.string(),
+});
+export type AdminUser = z.infer<typeof AdminUser>;

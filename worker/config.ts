@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
-import { UserLimits } from "../contracts/limits";
+import { DEFAULT_LIMITS, LimitOverrides } from "../contracts/limits";
 import { LogLevel } from "../contracts/log";
 import { AlertThresholds } from "../contracts/operations";
 
@@ -129,8 +129,11 @@ const Vars = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
-  /** Per-user limits and quotas, JSON; see contracts/limits.ts for the defaults. */
-  USER_LIMITS: jsonVariable(UserLimits),
+  /**
+   * Limits and quotas of every user, JSON: any of them, over the defaults (contracts/limits.ts); an
+   * admin may set others for one user (/v1/admin/users/{user_id}/limits).
+   */
+  USER_LIMITS: jsonVariable(LimitOverrides).transform((set) => ({ ...DEFAULT_LIMITS, ...set })),
   /** Alert thresholds, JSON; see contracts/operations.ts for the defaults. */
   ALERT_THRESHOLDS: jsonVariable(AlertThresholds),
   /** Budget per job, over all its attempts: processing attempts, and seconds spent in engines. */

@@ -8,6 +8,7 @@ import { alertsRoute } from "./routes/admin/alerts";
 import { deadLetterRoutes } from "./routes/admin/dead-letters";
 import { metricsRoute } from "./routes/admin/metrics";
 import { operationsRoutes } from "./routes/admin/operations";
+import { adminUserRoutes } from "./routes/admin/users";
 import { devSessionRoutes } from "./routes/dev-sessions";
 import { adminFlagRoutes, flagRoutes } from "./routes/flags";
 import { health } from "./routes/health";
@@ -55,6 +56,7 @@ app.route("/", metricsRoute);
 app.route("/", alertsRoute);
 app.route("/", adminFlagRoutes);
 app.route("/", operationsRoutes);
+app.route("/", adminUserRoutes);
 
 export default {
   fetch: app.fetch,

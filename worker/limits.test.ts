@@ -1,6 +1,6 @@
 import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { JobResource, Problem, Usage } from "../contracts";
+import { DEFAULT_LIMITS, JobResource, Problem, Usage, UserLimitsSetting } from "../contracts";
 import worker from "./index";
 import { coordinatorFor } from "./services/coordinator";
 import { sizeRefusal } from "./services/quotas";
@@ -137,6 +137,91 @@ describe("per-job limits and daily volume, once the size is known", () => {
       code: "quota_exceeded",
     });
     expect((await coordinatorFor(env, job.id).get())?.status).toBe("queued");
+  });
+});
+
+describe("one user's own limits, set by an admin", () => {
+  const setLimits = (
+    call: ReturnType<typeof withLimits>,
+    auth: Record<string, string>,
+    userId: string,
+    body: unknown,
+  ) =>
+    call(`/v1/admin/users/${userId}/limits`, {
+      method: "PUT",
+      body: JSON.stringify(body),
+      headers: { ...auth, "content-type": "application/json" },
+    });
+
+  it("apply to that user alone, over USER_LIMITS, at submission, in /v1/usage and once the size is known", async () => {
+    const call = withLimits({ max_concurrent_jobs: 1, max_pages_per_job: 8 });
+    const admin = await createUserWithKey(undefined, "admin");
+    const raised = await createUserWithKey();
+    const other = await createUserWithKey();
+    const res = await setLimits(call, admin.auth, raised.userId, { max_concurrent_jobs: 2, daily_pages: 40 });
+    expect(res.status).toBe(200);
+    const setting = UserLimitsSetting.parse(await res.json());
+    expect(setting.overrides).toEqual({ max_concurrent_jobs: 2, daily_pages: 40 });
+    expect(setting.limits).toMatchObject({ max_concurrent_jobs: 2, daily_pages: 40, max_pages_per_job: 8 });
+    expect(setting.updated_at).not.toBeNull();
+
+    expect((await submit(call, raised.auth)).status).toBe(202);
+    expect((await submit(call, raised.auth)).status).toBe(202);
+    expect((await submit(call, raised.auth)).status).toBe(429);
+    expect((await submit(call, other.auth)).status).toBe(202);
+    expect((await submit(call, other.auth)).status).toBe(429);
+
+    const usage = Usage.parse(await (await call("/v1/usage", { headers: raised.auth })).json());
+    expect(usage.limits).toMatchObject({ max_concurrent_jobs: 2, daily_pages: 40, max_pages_per_job: 8 });
+    const job = await createQueuedJob(raised.userId);
+    // The consumer's check, with USER_LIMITS as it would read them: 41 pages pass this user's daily 40.
+    const configured = { ...DEFAULT_LIMITS, max_concurrent_jobs: 1, max_pages_per_job: 100 };
+    expect(await sizeRefusal(env.DB, job, { pages: 41, duration_s: null }, configured)).toMatchObject({
+      code: "quota_exceeded",
+      message: expect.stringContaining("daily quota of 40"),
+    });
+    const otherJob = await createQueuedJob(other.userId);
+    expect(await sizeRefusal(env.DB, otherJob, { pages: 41, duration_s: null }, configured)).toBeNull();
+
+    // `{}` gives the user the limits everyone has again.
+    const cleared = UserLimitsSetting.parse(await (await setLimits(call, admin.auth, raised.userId, {})).json());
+    expect(cleared).toMatchObject({ overrides: {}, updated_at: null, limits: { max_concurrent_jobs: 1 } });
+    expect((await submit(call, raised.auth)).status).toBe(429);
+  });
+
+  it("are found by user email, replaced as a whole, read back, and refused when unknown, not positive, for no user or by a non-admin", async () => {
+    const admin = await createUserWithKey(undefined, "admin");
+    const email = `${crypto.randomUUID()}@example.test`;
+    const { auth, userId } = await createUserWithKey(email);
+    const call = withLimits({});
+    // Operators know a user by email: the lookup gives the id the admin routes take.
+    const found = await call(`/v1/admin/users?email=${encodeURIComponent(email.toUpperCase())}`, {
+      headers: admin.auth,
+    });
+    expect(((await found.json()) as { data: { id: string }[] }).data.map((u) => u.id)).toEqual([userId]);
+    expect((await call(`/v1/admin/users?email=${email}`, { headers: auth })).status).toBe(403);
+    expect((await setLimits(call, admin.auth, userId, { daily_jobs: 5 })).status).toBe(200);
+    expect((await setLimits(call, admin.auth, userId, { daily_audio_minutes: 90.5 })).status).toBe(200);
+    const read = UserLimitsSetting.parse(
+      await (await call(`/v1/admin/users/${userId}/limits`, { headers: admin.auth })).json(),
+    );
+    expect(read.overrides).toEqual({ daily_audio_minutes: 90.5 });
+    expect(read.limits.daily_jobs).toBe(2000);
+
+    for (const body of [{ daily_pages: 0 }, { daily_jobs: 1.5 }, { max_jobs: 3 }, { daily_pages: "10" }]) {
+      const refused = await setLimits(call, admin.auth, userId, body);
+      expect(refused.status).toBe(422);
+      expect(Problem.parse(await refused.json()).code).toBe("validation_failed");
+    }
+    const unknown = await setLimits(call, admin.auth, "usr_nobody", { daily_jobs: 5 });
+    expect(unknown.status).toBe(404);
+    expect(Problem.parse(await unknown.json()).code).toBe("not_found");
+    expect((await setLimits(call, auth, userId, { daily_jobs: 100_000 })).status).toBe(403);
+    expect((await call(`/v1/admin/users/${userId}/limits`, { headers: auth })).status).toBe(403);
+    expect(
+      UserLimitsSetting.parse(await (await call(`/v1/admin/users/${userId}/limits`, { headers: admin.auth })).json())
+        .overrides,
+    ).toEqual({ daily_audio_minutes: 90.5 });
   });
 });
 

@@ -18,4 +18,5 @@ export const MIGRATIONS = [
   "0012_metric_units.sql",
   "0013_job_counts.sql",
   "0014_job_list_indexes.sql",
+  "0015_user_limits.sql",
 ] as const;

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { SCOPES, type Scope } from "../../contracts/api-keys";
 import { JOB_KINDS, JOB_STATUSES } from "../../contracts/job";
+import type { LimitOverrides } from "../../contracts/limits";
 
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
@@ -197,6 +198,18 @@ export const metricEvents = sqliteTable(
   },
   (t) => [index("metric_events_name_at_idx").on(t.name, t.at), index("metric_events_at_idx").on(t.at)],
 );
+
+/**
+ * Limits an admin set for one user, over USER_LIMITS: any subset of them (contracts/limits.ts
+ * LimitOverrides), JSON. No row: the user has the limits everyone has.
+ */
+export const userLimits = sqliteTable("user_limits", {
+  user_id: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  overrides: text("overrides", { mode: "json" }).$type<LimitOverrides>().notNull(),
+  updated_at: text("updated_at").notNull(),
+});
 
 /** Feature flag settings (see contracts/flags.ts for the catalog and defaults). */
 export const featureFlags = sqliteTable("feature_flags", {

@@ -3,21 +3,23 @@ import { Usage } from "../../contracts";
 import { newApp } from "../app";
 import { requireScope } from "../middleware/auth";
 import { measuredThroughput } from "../services/metrics";
-import { currentUsage } from "../services/quotas";
+import { currentUsage, limitsFor } from "../services/quotas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/usage",
   summary:
-    "The caller's limits and quotas, what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput",
+    "The caller's limits and quotas (its own if an admin set them), what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput",
   responses: { 200: { description: "limits and usage", content: { "application/json": { schema: Usage } } } },
 });
 
 export const usageRoute = newApp().openapi(route, async (c) => {
   const config = c.get("config");
-  const [{ oldest_at: _, ...usage }, throughput] = await Promise.all([
-    currentUsage(c.env.DB, c.get("user").id, config.USER_LIMITS),
+  const userId = c.get("user").id;
+  const [limits, { oldest_at: _, ...usage }, throughput] = await Promise.all([
+    limitsFor(c.env.DB, userId, config.USER_LIMITS),
+    currentUsage(c.env.DB, userId),
     measuredThroughput(c.env.DB),
   ]);
   const uploads = {
@@ -25,5 +27,5 @@ export const usageRoute = newApp().openapi(route, async (c) => {
     max_multipart_bytes: config.MAX_MULTIPART_UPLOAD_BYTES,
     part_bytes: config.UPLOAD_PART_BYTES,
   };
-  return c.json({ ...usage, uploads, throughput }, 200);
+  return c.json({ limits, ...usage, uploads, throughput }, 200);
 });

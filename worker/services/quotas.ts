@@ -1,9 +1,39 @@
-import type { Usage, UserLimits } from "../../contracts";
+import { LimitOverrides, type Usage, type UserLimits, type UserLimitsSetting } from "../../contracts";
 import { ApiError } from "../errors";
 
 const DAY_MS = 86_400_000;
 /** Seconds a caller refused for too many running jobs is asked to wait: about one short job. */
 const CONCURRENT_RETRY_AFTER_S = 30;
+
+/** The limits a user has: USER_LIMITS (`configured`), then any overrides an admin set for that user. */
+export async function limitsFor(db: D1Database, userId: string, configured: UserLimits): Promise<UserLimits> {
+  return (await limitSetting(db, userId, configured)).limits;
+}
+
+/** A user's own overrides, when they were set, and the limits that apply with them. */
+export async function limitSetting(db: D1Database, userId: string, configured: UserLimits): Promise<UserLimitsSetting> {
+  const row = await db
+    .prepare("SELECT overrides, updated_at FROM user_limits WHERE user_id = ?")
+    .bind(userId)
+    .first<{ overrides: string; updated_at: string }>();
+  const overrides = row ? LimitOverrides.parse(JSON.parse(row.overrides)) : {};
+  return { user_id: userId, overrides, limits: { ...configured, ...overrides }, updated_at: row?.updated_at ?? null };
+}
+
+/** Replaces a user's overrides; none (`{}`) gives the user the limits everyone has again. */
+export async function setLimitOverrides(db: D1Database, userId: string, overrides: LimitOverrides): Promise<void> {
+  if (Object.keys(overrides).length === 0) {
+    await db.prepare("DELETE FROM user_limits WHERE user_id = ?").bind(userId).run();
+    return;
+  }
+  await db
+    .prepare(
+      `INSERT INTO user_limits (user_id, overrides, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET overrides = excluded.overrides, updated_at = excluded.updated_at`,
+    )
+    .bind(userId, JSON.stringify(overrides), new Date().toISOString())
+    .run();
+}
 
 /**
  * The user's use of its limits: jobs queued or processing now, and jobs, pages and audio minutes
@@ -12,9 +42,8 @@ const CONCURRENT_RETRY_AFTER_S = 30;
 export async function currentUsage(
   db: D1Database,
   userId: string,
-  limits: UserLimits,
   except = "",
-): Promise<Omit<Usage, "uploads" | "throughput"> & { oldest_at: string | null }> {
+): Promise<Pick<Usage, "concurrent_jobs" | "day"> & { oldest_at: string | null }> {
   const since = new Date(Date.now() - DAY_MS).toISOString();
   const [running, day] = await db.batch<Record<string, number | string | null>>([
     db.prepare("SELECT count(*) AS n FROM jobs WHERE user_id = ? AND status IN ('queued', 'processing')").bind(userId),
@@ -27,7 +56,6 @@ export async function currentUsage(
   ]);
   const d = day?.results[0] ?? {};
   return {
-    limits,
     concurrent_jobs: Number(running?.results[0]?.n ?? 0),
     day: {
       since,
@@ -39,9 +67,12 @@ export async function currentUsage(
   };
 }
 
-/** Refuses a new job (429 `quota_exceeded`, with Retry-After) while the user is at a limit. */
-export async function assertCanSubmit(db: D1Database, userId: string, limits: UserLimits): Promise<void> {
-  const usage = await currentUsage(db, userId, limits);
+/**
+ * Refuses a new job (429 `quota_exceeded`, with Retry-After) while the user is at a limit: its own,
+ * or else the `configured` one.
+ */
+export async function assertCanSubmit(db: D1Database, userId: string, configured: UserLimits): Promise<void> {
+  const [limits, usage] = await Promise.all([limitsFor(db, userId, configured), currentUsage(db, userId)]);
   if (usage.concurrent_jobs >= limits.max_concurrent_jobs) {
     throw new ApiError(
       "quota_exceeded",
@@ -58,16 +89,17 @@ export async function assertCanSubmit(db: D1Database, userId: string, limits: Us
 }
 
 /**
- * What a job's size leaves of the user's limits, once its pages or duration are known: null if
- * it fits, else the error it fails with (`limit_exceeded` for one job too large, `quota_exceeded`
- * when the daily volume would be passed).
+ * What a job's size leaves of the user's limits (its own, or else the `configured` ones), once its
+ * pages or duration are known: null if it fits, else the error it fails with (`limit_exceeded` for
+ * one job too large, `quota_exceeded` when the daily volume would be passed).
  */
 export async function sizeRefusal(
   db: D1Database,
   job: { id: string; user_id: string },
   size: { pages: number | null; duration_s: number | null },
-  limits: UserLimits,
+  configured: UserLimits,
 ): Promise<{ code: "limit_exceeded" | "quota_exceeded"; message: string } | null> {
+  const limits = await limitsFor(db, job.user_id, configured);
   const minutes = (size.duration_s ?? 0) / 60;
   if ((size.pages ?? 0) > limits.max_pages_per_job) {
     return {
@@ -81,7 +113,7 @@ export async function sizeRefusal(
       message: `${minutes.toFixed(1)} minutes; one job may last at most ${limits.max_minutes_per_job}`,
     };
   }
-  const { day } = await currentUsage(db, job.user_id, limits, job.id);
+  const { day } = await currentUsage(db, job.user_id, job.id);
   if (day.pages + (size.pages ?? 0) > limits.daily_pages) {
     return {
       code: "quota_exceeded",

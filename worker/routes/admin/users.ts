@@ -1,0 +1,76 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { AdminUser, LimitOverrides, UserLimitsSetting } from "../../../contracts";
+import { newApp } from "../../app";
+import { ApiError } from "../../errors";
+import { limitSetting, setLimitOverrides } from "../../services/quotas";
+import { problem } from "../jobs/schemas";
+
+const params = z.object({ user_id: z.string().max(64) });
+
+const findRoute = createRoute({
+  method: "get",
+  path: "/v1/admin/users",
+  summary: "Find a user by email, for the id the other admin routes take (admin)",
+  request: { query: z.object({ email: z.string().trim().toLowerCase().min(1).max(320) }) },
+  responses: {
+    200: {
+      description: "the user with that email, or none",
+      content: { "application/json": { schema: z.object({ data: z.array(AdminUser) }) } },
+    },
+    403: problem("not an admin"),
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/admin/users/{user_id}/limits",
+  summary: "A user's own limits, set by an admin, and the limits that apply to the user with them (admin)",
+  request: { params },
+  responses: {
+    200: { description: "the setting", content: { "application/json": { schema: UserLimitsSetting } } },
+    403: problem("not an admin"),
+    404: problem("no such user"),
+  },
+});
+
+const putRoute = createRoute({
+  method: "put",
+  path: "/v1/admin/users/{user_id}/limits",
+  summary:
+    "Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at the user's next submission",
+  request: {
+    params,
+    body: { content: { "application/json": { schema: LimitOverrides } }, required: true },
+  },
+  responses: {
+    200: { description: "the setting as now stored", content: { "application/json": { schema: UserLimitsSetting } } },
+    403: problem("not an admin"),
+    404: problem("no such user"),
+    422: problem("an unknown limit, or a value that is not a positive number"),
+  },
+});
+
+async function assertUser(db: D1Database, userId: string): Promise<void> {
+  const row = await db.prepare("SELECT 1 FROM users WHERE id = ?").bind(userId).first();
+  if (!row) throw new ApiError("not_found", `no user ${userId}`);
+}
+
+export const adminUserRoutes = newApp()
+  .openapi(findRoute, async (c) => {
+    const { email } = c.req.valid("query");
+    const rows = await c.env.DB.prepare("SELECT id, email, role, created_at FROM users WHERE email = ?")
+      .bind(email)
+      .all<AdminUser>();
+    return c.json({ data: rows.results }, 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const { user_id } = c.req.valid("param");
+    await assertUser(c.env.DB, user_id);
+    return c.json(await limitSetting(c.env.DB, user_id, c.get("config").USER_LIMITS), 200);
+  })
+  .openapi(putRoute, async (c) => {
+    const { user_id } = c.req.valid("param");
+    await assertUser(c.env.DB, user_id);
+    await setLimitOverrides(c.env.DB, user_id, c.req.valid("json"));
+    return c.json(await limitSetting(c.env.DB, user_id, c.get("config").USER_LIMITS), 200);
+  });
