@@ -9,6 +9,7 @@ export default defineConfig({
           name: "unit",
           environment: "node",
           include: [
+            "client/**/*.test.ts",
             "contracts/**/*.test.ts",
             "scripts/**/*.test.ts",
             "test/support/**/*.test.ts",

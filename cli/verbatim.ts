@@ -50,6 +50,7 @@ if (!command || !target || !["submit", "status", "result"].includes(command)) ex
 const format = values.format as Format | undefined;
 if (format && !FORMATS.includes(format)) exit(2, `--format must be one of ${FORMATS.join(", ")}`);
 if (command === "result" && !format) exit(2, "result needs --format");
+if (command === "submit" && format && !values.wait) exit(2, "--format needs --wait (or use: result JOB_ID --format F)");
 const token = process.env.VERBATIM_API_KEY;
 if (!token) exit(2, "set VERBATIM_API_KEY to an API key (npm run keys:create -- --email …)");
 const client = createVerbatimClient({ baseUrl: process.env.VERBATIM_URL ?? "http://127.0.0.1:8787", token });
@@ -112,7 +113,6 @@ try {
     upload?.stop();
     if (!interactive) console.error(`submitted ${job.id} (${job.kind}), request ${job.request_id}`);
     if (!values.wait) {
-      if (format) exit(2, "--format needs --wait (or use: result JOB_ID --format F)");
       console.log(JSON.stringify(job, null, 2));
       exit(0);
     }

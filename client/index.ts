@@ -38,6 +38,40 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
   const headers = { authorization: `Bearer ${token}` };
   const api = createClient<paths>({ baseUrl, headers });
 
+  async function job(id: string): Promise<Job> {
+    const { data, error, response } = await api.GET("/v1/jobs/{id}", { params: { path: { id } } });
+    if (!data) throw new ApiError(await problemOf(response, error));
+    return data;
+  }
+
+  /**
+   * One connection to a job's events (opened with a single-use ticket, as browsers must), until it
+   * closes: the server closes it after the terminal event. Resolves with the last job it reported.
+   */
+  async function listen(id: string, onEvent: (event: JobEvent) => void): Promise<Job | null> {
+    const { data, error, response } = await api.POST("/v1/jobs/{id}/events/ticket", { params: { path: { id } } });
+    if (!data) throw new ApiError(await problemOf(response, error));
+    const url = new URL(data.url, baseUrl);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return new Promise<Job | null>((resolve) => {
+      let latest: Job | null = null;
+      const socket = new WebSocket(url);
+      socket.addEventListener("message", (message) => {
+        const event = JSON.parse(String(message.data)) as JobEvent;
+        latest = event.job;
+        onEvent(event);
+        // The terminal event is the last: done now, not when the connection has wound down.
+        if (TERMINAL.includes(event.job.status)) {
+          resolve(latest);
+          socket.close();
+        }
+      });
+      // A connection that fails or drops ends this listen; follow() decides what comes next.
+      socket.addEventListener("close", () => resolve(latest));
+      socket.addEventListener("error", () => resolve(latest));
+    });
+  }
+
   return {
     api,
 
@@ -102,9 +136,15 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
         params: { header: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {} },
       });
       if (!upload) throw new ApiError(await problemOf(response, error));
+      // A retry with the same Idempotency-Key gets the upload as it is now: its job, or what it lacks.
+      if (upload.job_id) return job(upload.job_id);
       let sent = 0;
       for (let n = 1; n <= upload.part_count; n++) {
         const part = file.slice((n - 1) * upload.part_size, Math.min(file.size, n * upload.part_size));
+        if (upload.received.includes(n)) {
+          sent += part.size;
+          continue;
+        }
         const put = () =>
           fetch(`${baseUrl}/v1/uploads/${upload.id}/parts/${n}`, { method: "PUT", body: part, headers });
         const res = await put().then((r) => (r.ok ? r : put()));
@@ -117,39 +157,23 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
       return (await done.json()) as Job;
     },
 
-    async job(id: string): Promise<Job> {
-      const { data, error, response } = await api.GET("/v1/jobs/{id}", { params: { path: { id } } });
-      if (!data) throw new ApiError(await problemOf(response, error));
-      return data;
-    },
+    job,
 
     /**
-     * Follows a job over its WebSocket (opened with a single-use ticket, as browsers must) until it
-     * ends; `onEvent` hears every snapshot, status and progress message. Resolves with the final job.
+     * Follows a job over its WebSocket until it ends; `onEvent` hears every snapshot, status and
+     * progress message. A connection that drops or fails before the end is opened again (after
+     * 0.5 s, doubling up to 30 s while none gets through), so this resolves with the ended job only.
      */
     async follow(id: string, onEvent: (event: JobEvent) => void = () => {}): Promise<Job> {
-      const { data, error, response } = await api.POST("/v1/jobs/{id}/events/ticket", { params: { path: { id } } });
-      if (!data) throw new ApiError(await problemOf(response, error));
-      const url = new URL(data.url, baseUrl);
-      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-      const last = await new Promise<Job | null>((resolve, reject) => {
-        let latest: Job | null = null;
-        const socket = new WebSocket(url);
-        socket.addEventListener("message", (message) => {
-          const event = JSON.parse(String(message.data)) as JobEvent;
-          latest = event.job;
-          onEvent(event);
-          // The terminal event is the last: done now, not when the connection has wound down.
-          if (TERMINAL.includes(event.job.status)) {
-            resolve(latest);
-            socket.close();
-          }
-        });
-        socket.addEventListener("close", () => resolve(latest));
-        socket.addEventListener("error", () => reject(new Error(`the job's event socket failed (${url.pathname})`)));
-      });
-      // The server closes the socket after the terminal event; if it dropped earlier, ask once.
-      return last && TERMINAL.includes(last.status) ? last : this.job(id);
+      for (let failures = 0; ; ) {
+        const last = await listen(id, onEvent);
+        if (last && TERMINAL.includes(last.status)) return last;
+        // It may have ended while no connection was open.
+        const now = await job(id);
+        if (TERMINAL.includes(now.status)) return now;
+        failures = last ? 0 : failures + 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)));
+      }
     },
 
     /** A succeeded job's result in one format, as bytes. */

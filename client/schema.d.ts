@@ -1869,7 +1869,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description no such upload for this caller */
+                /** @description no such upload for this caller (a refused upload is discarded) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1886,7 +1886,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description unsupported content, or content that contradicts the file name */
+                /** @description unsupported content, or content that contradicts the file name; the upload is discarded */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1905,6 +1905,23 @@ export interface paths {
                 };
                 /** @description parts missing */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description over a quota (quota_exceeded, with Retry-After): complete again later, the parts are kept */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3200,6 +3217,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description no email */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -3291,9 +3325,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description a user id longer than 64 characters */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "not_found" | "validation_failed" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
-        /** Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at the user's next submission */
+        /** Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at once: for new submissions, and for the user's jobs whose size is not known yet */
         put: {
             parameters: {
                 query?: never;
@@ -3378,7 +3429,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description an unknown limit, or a value that is not a positive number */
+                /** @description an unknown limit, a value that is not a positive number, or a user id longer than 64 characters */
                 422: {
                     headers: {
                         [name: string]: unknown;

@@ -19,9 +19,16 @@ const USAGE = [
   "USER: an email or a user id",
   `limits: ${NAMES.join(", ")}`,
 ].join("\n");
-const { positionals } = parseArgs({ allowPositionals: true });
+let positionals: string[] = [];
+try {
+  ({ positionals } = parseArgs({ allowPositionals: true }));
+} catch {
+  fail(2, USAGE);
+}
 const [command, user, ...rest] = positionals;
-if (!user || !["show", "set", "clear"].includes(command ?? "")) fail(2, USAGE);
+if (!user || !["show", "set", "clear"].includes(command ?? "") || (command === "show" && rest.length > 0)) {
+  fail(2, USAGE);
+}
 const call = adminApi();
 async function userId(): Promise<string> {
   if (!user?.includes("@")) return user as string;
@@ -48,8 +55,8 @@ switch (command) {
     if (rest.length === 0) fail(2, USAGE);
     const changes = Object.fromEntries(
       rest.map((pair) => {
-        const [name, value] = pair.split("=");
-        if (!name || !NAMES.includes(name) || value === undefined || value === "") fail(2, USAGE);
+        const [, name = "", value = ""] = /^([a-z_]+)=(\d+(?:\.\d+)?)$/.exec(pair) ?? [];
+        if (!NAMES.includes(name)) fail(2, USAGE);
         return [name, Number(value)];
       }),
     );

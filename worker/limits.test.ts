@@ -1,17 +1,10 @@
-import { createExecutionContext, env, SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, JobResource, Problem, Usage, UserLimitsSetting } from "../contracts";
-import worker from "./index";
 import { coordinatorFor } from "./services/coordinator";
 import { sizeRefusal } from "./services/quotas";
-import { createQueuedJob, createUserWithKey, TINY_PNG, uploadForm } from "./test/helpers";
+import { createQueuedJob, createUserWithKey, TINY_PNG, uploadForm, withLimits } from "./test/helpers";
 
-/** The worker with USER_LIMITS set (the configuration is read per environment object). */
-const withLimits = (limits: object) => {
-  const configured = { ...env, USER_LIMITS: JSON.stringify(limits) } as unknown as Env;
-  return (path: string, init: RequestInit = {}) =>
-    worker.fetch(new Request(`https://api.test${path}`, init), configured, createExecutionContext());
-};
 const submit = (
   call: ReturnType<typeof withLimits>,
   auth: Record<string, string>,
@@ -173,6 +166,8 @@ describe("one user's own limits, set by an admin", () => {
 
     const usage = Usage.parse(await (await call("/v1/usage", { headers: raised.auth })).json());
     expect(usage.limits).toMatchObject({ max_concurrent_jobs: 2, daily_pages: 40, max_pages_per_job: 8 });
+    const others = Usage.parse(await (await call("/v1/usage", { headers: other.auth })).json());
+    expect(others.limits).toMatchObject({ max_concurrent_jobs: 1, daily_pages: 5000 });
     const job = await createQueuedJob(raised.userId);
     // The consumer's check, with USER_LIMITS as it would read them: 41 pages pass this user's daily 40.
     const configured = { ...DEFAULT_LIMITS, max_concurrent_jobs: 1, max_pages_per_job: 100 };
@@ -216,12 +211,21 @@ describe("one user's own limits, set by an admin", () => {
     const unknown = await setLimits(call, admin.auth, "usr_nobody", { daily_jobs: 5 });
     expect(unknown.status).toBe(404);
     expect(Problem.parse(await unknown.json()).code).toBe("not_found");
+    expect((await call("/v1/admin/users/usr_nobody/limits", { headers: admin.auth })).status).toBe(404);
     expect((await setLimits(call, auth, userId, { daily_jobs: 100_000 })).status).toBe(403);
     expect((await call(`/v1/admin/users/${userId}/limits`, { headers: auth })).status).toBe(403);
     expect(
       UserLimitsSetting.parse(await (await call(`/v1/admin/users/${userId}/limits`, { headers: admin.auth })).json())
         .overrides,
     ).toEqual({ daily_audio_minutes: 90.5 });
+
+    // A row edited by hand, or holding a limit renamed since: what is valid of it still applies.
+    await env.DB.prepare("UPDATE user_limits SET overrides = ? WHERE user_id = ?")
+      .bind(JSON.stringify({ daily_audio_minutes: 90.5, max_jobs: 3, daily_pages: -1 }), userId)
+      .run();
+    const usage = await call("/v1/usage", { headers: auth });
+    expect(usage.status).toBe(200);
+    expect(Usage.parse(await usage.json()).limits).toMatchObject({ daily_audio_minutes: 90.5, daily_pages: 5000 });
   });
 });
 

@@ -158,9 +158,18 @@ describe("the verbatim CLI (on the typed client)", () => {
 
   it("uploads a large file in parts (multipart upload) and gets the same result", async () => {
     const png = await stack.fixtures.textImage("cli-parts.png", ["Large files travel in parts"]);
-    const done = cli(["submit", png, "--wait", "--format", "txt"], stack.key, { VERBATIM_MULTIPART_BYTES: "1" });
+    const inParts = { VERBATIM_MULTIPART_BYTES: "1" };
+    const done = cli(
+      ["submit", png, "--wait", "--format", "txt", "--idempotency-key", "cli-parts"],
+      stack.key,
+      inParts,
+    );
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toContain("Large files travel in parts");
+    // The same command again (a script retrying) gets the same job, uploading nothing again.
+    const again = cli(["submit", png, "--idempotency-key", "cli-parts"], stack.key, inParts);
+    expect(again.status, again.stderr).toBe(0);
+    expect(/submitted (job_\w+)/.exec(again.stderr)?.[1]).toBe(/submitted (job_\w+)/.exec(done.stderr)?.[1]);
   });
 
   it("exits 3 when the job fails, 1 when the API refuses, 2 on bad usage", async () => {
@@ -177,5 +186,9 @@ describe("the verbatim CLI (on the typed client)", () => {
     expect(cli(["frobnicate"]).status).toBe(2);
     expect(cli(["submit", "/no/such/file.png"]).status).toBe(2);
     expect(cli(["result", "job_01ARZ3NDEKTSV4RRFFQ69G5FAV"]).status).toBe(2);
+    // Refused before anything is uploaded.
+    const formatOnly = cli(["submit", poison, "--format", "txt"]);
+    expect(formatOnly.status).toBe(2);
+    expect(formatOnly.stderr).not.toContain("submitted");
   });
 });

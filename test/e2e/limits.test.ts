@@ -73,10 +73,14 @@ describe("one user's own limits", () => {
     await expect.poll(async () => isTerminal((await stack.getJobAs(id, mine)).status), { timeout: 60_000 }).toBe(true);
     expect((await stack.getJobAs(id, mine)).status).toBe("succeeded");
 
-    expect(limits(["clear", "bigger@example.test"]).stdout).toMatch(/^max_pages_per_job\s+2\s+everyone's$/m);
+    const cleared = limits(["clear", "bigger@example.test"]);
+    expect(cleared.status, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toMatch(/^max_pages_per_job\s+2\s+everyone's$/m);
     // Refused: an unknown limit or value (exit 2), an unknown user or a caller who is not an admin (exit 1).
     expect(limits(["set", "bigger@example.test", "max_pages=3"]).status).toBe(2);
     expect(limits(["set", "bigger@example.test", "daily_jobs=0"]).status).toBe(2);
+    expect(limits(["set", "bigger@example.test", "daily_jobs=1=2"]).status).toBe(2);
+    expect(limits(["show", "bigger@example.test", "--help"]).status).toBe(2);
     expect(limits(["show", "nobody@example.test"]).status).toBe(1);
     const refused = spawnSync(resolve("node_modules/.bin/tsx"), ["scripts/limits.ts", "show", "bigger@example.test"], {
       encoding: "utf8",

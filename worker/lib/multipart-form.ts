@@ -10,6 +10,9 @@ const DASH = 0x2d;
 /** Text fields (the job's options) are small. */
 const MAX_FIELD_BYTES = 64 * 1024;
 
+/** The largest form body that may carry a file of `maxFileBytes`: other parts and headers take the rest. */
+export const maxFormBytes = (maxFileBytes: number) => maxFileBytes + MAX_FIELD_BYTES;
+
 const malformed = (why: string) =>
   new ApiError("validation_failed", `the body is not a well-formed multipart/form-data form (${why})`);
 
@@ -67,7 +70,7 @@ export async function readForm<T>(
     maxParts: 16,
     maxFieldSize: MAX_FIELD_BYTES,
     // The whole body, other parts and their headers included (a chunked body declares no length).
-    maxTotalSize: maxBytes + MAX_FIELD_BYTES,
+    maxTotalSize: maxFormBytes(maxBytes),
     onField(info, value) {
       if (!done) fields[info.name] = Multipart.decodeField(info, value);
     },

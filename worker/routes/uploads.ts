@@ -81,9 +81,10 @@ const complete = createRoute({
       content: { "application/json": { schema: JobResource } },
     },
     202: { description: "the job, queued", content: { "application/json": { schema: JobResource } } },
-    404: problem("no such upload for this caller"),
-    415: problem("unsupported content, or content that contradicts the file name"),
+    404: problem("no such upload for this caller (a refused upload is discarded)"),
+    415: problem("unsupported content, or content that contradicts the file name; the upload is discarded"),
     422: problem("parts missing"),
+    429: problem("over a quota (quota_exceeded, with Retry-After): complete again later, the parts are kept"),
   },
 });
 
@@ -96,7 +97,12 @@ export const uploadRoutes = newApp()
     if (key) {
       const fingerprint = await sha256Hex(JSON.stringify(["upload", request]));
       const claim = await claimIdempotencyKey(c.env.DB, user.id, key, fingerprint, id);
-      if (isReplay(claim)) return c.json(Upload.parse(JSON.parse(claim.body)), 201, { "idempotent-replayed": "true" });
+      if (isReplay(claim)) {
+        // The upload as it is now (parts received, its job once completed), not as it was created.
+        const created = Upload.parse(JSON.parse(claim.body));
+        const now = await getUpload(c.env.DB, user.id, created.id).catch(() => created);
+        return c.json(now, 201, { "idempotent-replayed": "true" });
+      }
       id = claim.jobId;
       if (claim.resumed) {
         const earlier = await getUpload(c.env.DB, user.id, id).catch(() => null);
@@ -130,6 +136,6 @@ export const uploadRoutes = newApp()
     return c.json(await putPart(c.env, c.get("user").id, id, n, c.req.raw.body, length), 200);
   })
   .openapi(complete, async (c) => {
-    const { job, created } = await completeUpload(c.env, c.get("user").id, c.req.valid("param").id);
+    const { job, created } = await completeUpload(c.env, c.get("config"), c.get("user").id, c.req.valid("param").id);
     return c.json(toResource(job), created ? 202 : 200, { location: `/v1/jobs/${job.id}` });
   });

@@ -1,11 +1,11 @@
-import { LimitOverrides, type Usage, type UserLimits, type UserLimitsSetting } from "../../contracts";
+import { createLogger, LimitOverrides, type Usage, type UserLimits, type UserLimitsSetting } from "../../contracts";
 import { ApiError } from "../errors";
 
 const DAY_MS = 86_400_000;
 /** Seconds a caller refused for too many running jobs is asked to wait: about one short job. */
 const CONCURRENT_RETRY_AFTER_S = 30;
 
-/** The limits a user has: USER_LIMITS (`configured`), then any overrides an admin set for that user. */
+/** The limits a user has: each one the user's own if an admin set it, else USER_LIMITS' (`configured`). */
 export async function limitsFor(db: D1Database, userId: string, configured: UserLimits): Promise<UserLimits> {
   return (await limitSetting(db, userId, configured)).limits;
 }
@@ -16,8 +16,26 @@ export async function limitSetting(db: D1Database, userId: string, configured: U
     .prepare("SELECT overrides, updated_at FROM user_limits WHERE user_id = ?")
     .bind(userId)
     .first<{ overrides: string; updated_at: string }>();
-  const overrides = row ? LimitOverrides.parse(JSON.parse(row.overrides)) : {};
+  const overrides = row ? storedOverrides(userId, row.overrides) : {};
   return { user_id: userId, overrides, limits: { ...configured, ...overrides }, updated_at: row?.updated_at ?? null };
+}
+
+/**
+ * A stored row, read one limit at a time: one this version does not know (renamed, or edited by hand)
+ * or with a bad value is left out and logged, rather than failing every request of the user.
+ */
+function storedOverrides(userId: string, text: string): LimitOverrides {
+  let stored: Record<string, unknown> = {};
+  try {
+    stored = JSON.parse(text);
+  } catch {}
+  const entries = Object.entries(stored);
+  const kept = entries.filter(([name, value]) => LimitOverrides.safeParse({ [name]: value }).success);
+  if (kept.length < entries.length || entries.length === 0) {
+    const ignored = entries.filter((entry) => !kept.includes(entry)).map(([name]) => name);
+    createLogger("api").warn("stored limits ignored", { user_id: userId, ignored: ignored.join(", ") || text });
+  }
+  return Object.fromEntries(kept) as LimitOverrides;
 }
 
 /** Replaces a user's overrides; none (`{}`) gives the user the limits everyone has again. */
@@ -68,8 +86,8 @@ export async function currentUsage(
 }
 
 /**
- * Refuses a new job (429 `quota_exceeded`, with Retry-After) while the user is at a limit: its own,
- * or else the `configured` one.
+ * Refuses a new job (429 `quota_exceeded`, with Retry-After) while the user is at a limit (each one
+ * the user's own if set, else the `configured` one).
  */
 export async function assertCanSubmit(db: D1Database, userId: string, configured: UserLimits): Promise<void> {
   const [limits, usage] = await Promise.all([limitsFor(db, userId, configured), currentUsage(db, userId)]);
@@ -89,8 +107,8 @@ export async function assertCanSubmit(db: D1Database, userId: string, configured
 }
 
 /**
- * What a job's size leaves of the user's limits (its own, or else the `configured` ones), once its
- * pages or duration are known: null if it fits, else the error it fails with (`limit_exceeded` for
+ * What a job's size leaves of the user's limits (each one the user's own if set, else the
+ * `configured` one), once its pages or duration are known: null if it fits, else the error it fails with (`limit_exceeded` for
  * one job too large, `quota_exceeded` when the daily volume would be passed).
  */
 export async function sizeRefusal(

@@ -1,14 +1,15 @@
-import { and, asc, eq, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, lt, notExists } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { ulid } from "ulid";
 import { type Job, JobOptions, type Upload } from "../../contracts";
 import { detectFileKind, SNIFF_BYTES } from "../../contracts/file-kind";
 import type { Config } from "../config";
-import { uploadParts, uploads } from "../db/schema";
+import { jobs, uploadParts, uploads } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
 import { assertAcceptable, newJobId, registerJob, sanitizeFileName, sourceKey } from "./job-service";
+import { assertCanSubmit } from "./quotas";
 
 /** An upload not completed within this is discarded (R2 would abort it after a week anyway). */
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -21,11 +22,15 @@ const partLength = (row: Pick<UploadRow, "size" | "part_size">, n: number) =>
   n < partCount(row) ? row.part_size : row.size - row.part_size * (partCount(row) - 1);
 
 async function view(db: D1Database, row: UploadRow): Promise<Upload> {
-  const received = await drizzle(db)
-    .select({ n: uploadParts.part_number })
-    .from(uploadParts)
-    .where(eq(uploadParts.upload_id, row.id))
-    .orderBy(asc(uploadParts.part_number));
+  const [received, job] = await Promise.all([
+    drizzle(db)
+      .select({ n: uploadParts.part_number })
+      .from(uploadParts)
+      .where(eq(uploadParts.upload_id, row.id))
+      .orderBy(asc(uploadParts.part_number)),
+    // Assembled is not yet a job: a completion can die, or wait on a quota, in between.
+    row.completed_at ? db.prepare("SELECT 1 FROM jobs WHERE id = ?").bind(row.job_id).first() : null,
+  ]);
   return {
     id: row.id,
     file_name: row.file_name,
@@ -35,7 +40,7 @@ async function view(db: D1Database, row: UploadRow): Promise<Upload> {
     received: received.map((r) => r.n),
     created_at: row.created_at,
     expires_at: row.expires_at,
-    job_id: row.completed_at ? row.job_id : null,
+    job_id: job ? row.job_id : null,
   };
 }
 
@@ -123,9 +128,16 @@ export async function putPart(
 
 /**
  * Completes the upload: every part present, the object assembled in R2, its content sniffed and
- * checked against its name, hashed, and the job created. Completing again answers the same job.
+ * checked against its name, the user's quotas checked, the file hashed, and the job created.
+ * Completing again answers the same job, or carries on where a completion that died (or was refused
+ * for a quota) stopped. Content that is refused is not kept: the upload is discarded with it.
  */
-export async function completeUpload(env: Env, userId: string, id: string): Promise<{ job: Job; created: boolean }> {
+export async function completeUpload(
+  env: Env,
+  config: Config,
+  userId: string,
+  id: string,
+): Promise<{ job: Job; created: boolean }> {
   const row = await owned(env.DB, userId, id);
   const coordinator = coordinatorFor(env, row.job_id);
   const existing = await coordinator.get();
@@ -155,9 +167,10 @@ export async function completeUpload(env: Env, userId: string, id: string): Prom
       type: "",
     });
   } catch (err) {
-    await env.FILES.delete(key); // refused content is not kept
+    await discard(env, row);
     throw err;
   }
+  await assertCanSubmit(env.DB, userId, config.USER_LIMITS);
   const whole = await env.FILES.get(key);
   if (!whole) throw new ApiError("internal_error", "the assembled upload is missing from storage");
   const sha256 = await sha256HexOfStream(whole.body);
@@ -174,24 +187,31 @@ export async function completeUpload(env: Env, userId: string, id: string): Prom
   return { job, created: true };
 }
 
-/** Discards uploads never completed (run by the scheduled upkeep). */
+/** An upload that never became a job, gone: its parts or assembled file in R2, and its rows. */
+async function discard(env: Env, row: UploadRow): Promise<void> {
+  await env.FILES.resumeMultipartUpload(sourceKey(row.job_id), row.r2_upload_id)
+    .abort()
+    .catch(() => undefined); // already assembled (or aborted)
+  await env.FILES.delete(sourceKey(row.job_id));
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM upload_parts WHERE upload_id = ?").bind(row.id),
+    env.DB.prepare("DELETE FROM uploads WHERE id = ?").bind(row.id),
+  ]);
+}
+
+/** Discards uploads that did not become a job in time (run by the scheduled upkeep). */
 export async function purgeExpiredUploads(env: Env, now = new Date()): Promise<number> {
   const orm = drizzle(env.DB);
   const expired = await orm
     .select()
     .from(uploads)
-    .where(and(lt(uploads.expires_at, now.toISOString()), isNull(uploads.completed_at)))
+    .where(
+      and(
+        lt(uploads.expires_at, now.toISOString()),
+        notExists(orm.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, uploads.job_id))),
+      ),
+    )
     .limit(100);
-  let purged = 0;
-  for (const row of expired) {
-    await env.FILES.resumeMultipartUpload(sourceKey(row.job_id), row.r2_upload_id)
-      .abort()
-      .catch(() => undefined);
-    await env.DB.batch([
-      env.DB.prepare("DELETE FROM upload_parts WHERE upload_id = ?").bind(row.id),
-      env.DB.prepare("DELETE FROM uploads WHERE id = ?").bind(row.id),
-    ]);
-    purged += 1;
-  }
-  return purged;
+  for (const row of expired) await discard(env, row);
+  return expired.length;
 }

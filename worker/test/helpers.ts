@@ -1,7 +1,8 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { ulid } from "ulid";
 import { expect, onTestFinished, vi } from "vitest";
 import type { Job } from "../../contracts";
+import worker from "../index";
 import { newApiKey } from "../lib/api-key";
 import { coordinatorFor } from "../services/coordinator";
 
@@ -26,6 +27,16 @@ export async function createUserWithKey(
   ]);
   return { userId, key, auth: { authorization: `Bearer ${key}` } };
 }
+
+/** The worker with these variables set (the configuration is read per environment object). */
+export function workerWith(vars: Record<string, string>) {
+  const configured = { ...env, ...vars } as unknown as Env;
+  return (path: string, init: RequestInit = {}) =>
+    worker.fetch(new Request(`https://api.test${path}`, init), configured, createExecutionContext());
+}
+
+/** The worker with USER_LIMITS set. */
+export const withLimits = (limits: object) => workerWith({ USER_LIMITS: JSON.stringify(limits) });
 
 /** A 1×1 PNG: enough for content sniffing. */
 export const TINY_PNG = Uint8Array.from(

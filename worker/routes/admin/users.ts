@@ -18,6 +18,7 @@ const findRoute = createRoute({
       content: { "application/json": { schema: z.object({ data: z.array(AdminUser) }) } },
     },
     403: problem("not an admin"),
+    422: problem("no email"),
   },
 });
 
@@ -30,6 +31,7 @@ const getRoute = createRoute({
     200: { description: "the setting", content: { "application/json": { schema: UserLimitsSetting } } },
     403: problem("not an admin"),
     404: problem("no such user"),
+    422: problem("a user id longer than 64 characters"),
   },
 });
 
@@ -37,7 +39,7 @@ const putRoute = createRoute({
   method: "put",
   path: "/v1/admin/users/{user_id}/limits",
   summary:
-    "Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at the user's next submission",
+    "Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at once: for new submissions, and for the user's jobs whose size is not known yet",
   request: {
     params,
     body: { content: { "application/json": { schema: LimitOverrides } }, required: true },
@@ -46,7 +48,7 @@ const putRoute = createRoute({
     200: { description: "the setting as now stored", content: { "application/json": { schema: UserLimitsSetting } } },
     403: problem("not an admin"),
     404: problem("no such user"),
-    422: problem("an unknown limit, or a value that is not a positive number"),
+    422: problem("an unknown limit, a value that is not a positive number, or a user id longer than 64 characters"),
   },
 });
 

@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobResource, Problem } from "../../../contracts";
 import { sha256Hex } from "../../lib/crypto";
-import { createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
+import { createUserWithKey, TINY_PNG, uploadForm, workerWith } from "../../test/helpers";
 
 /**
  * POST /v1/jobs reads its multipart body as a stream: the file goes to R2 as it arrives (in parts
@@ -99,6 +99,28 @@ describe("POST /v1/jobs streams the upload", () => {
     expect(await sha256Hex(await (stored as R2ObjectBody).arrayBuffer())).toBe(job.file.sha256);
     // The job's source and nothing else was added.
     expect((await storedUploads()).filter((key) => !before.includes(key))).toEqual([`uploads/${job.id}/source`]);
+  });
+
+  it("takes a file of exactly the limit in a request that declares its length, and refuses one byte more", async () => {
+    const call = workerWith({ MAX_UPLOAD_BYTES: "4096" });
+    const { auth } = await createUserWithKey();
+    // The form as a client sends it, with its Content-Length: the form around the file is not counted.
+    const send = async (size: number) => {
+      const bytes = new Uint8Array(size);
+      bytes.set(TINY_PNG);
+      const encoded = new Response(uploadForm(bytes, "exact.png"));
+      const body = new Uint8Array(await encoded.arrayBuffer());
+      const headers = {
+        ...auth,
+        "content-type": encoded.headers.get("content-type") ?? "",
+        "content-length": String(body.length),
+      };
+      return call("/v1/jobs", { method: "POST", body, headers });
+    };
+    expect((await send(4096)).status).toBe(202);
+    const over = await send(4097);
+    expect(over.status).toBe(413);
+    expect(Problem.parse(await over.json()).code).toBe("payload_too_large");
   });
 
   it("stops a streamed body over the limit with 413 and keeps nothing of it", async () => {

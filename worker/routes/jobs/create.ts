@@ -3,7 +3,7 @@ import { JobOptions, JobResource } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
-import { readForm } from "../../lib/multipart-form";
+import { maxFormBytes, readForm } from "../../lib/multipart-form";
 import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { isEnabled } from "../../services/flags";
@@ -67,8 +67,9 @@ const route = createRoute({
 export const createJobRoute = newApp().openapi(route, async (c) => {
   const config = c.get("config");
   const max = config.MAX_UPLOAD_BYTES;
+  // The form around the file counts too: a file of exactly `max` bytes is accepted.
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > max) throw new ApiError("payload_too_large", `uploads are limited to ${max} bytes`);
+  if (declared > maxFormBytes(max)) throw new ApiError("payload_too_large", `uploads are limited to ${max} bytes`);
   const userId = c.get("user").id;
   // The file is stored as it arrives, under a job id of its own; what it becomes is decided after.
   const stagedId = newJobId();
