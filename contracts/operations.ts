@@ -47,7 +47,7 @@ export const ALERTS = {
     runbook: "docs/runbooks/queue-backlog.md",
   },
   stuck_jobs: {
-    summary: "jobs not terminal whose status has not changed for stuck_after_s",
+    summary: "jobs not terminal with no status change or progress for stuck_after_s",
     runbook: "docs/runbooks/stuck-job.md",
   },
 } as const;

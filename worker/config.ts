@@ -79,6 +79,11 @@ const Vars = z.object({
   JOB_QUEUED_RESEND_SECONDS: z.coerce.number().positive().default(900),
   /** A job waiting in the queue this long in all fails with `job_stalled`. */
   JOB_MAX_QUEUED_SECONDS: z.coerce.number().positive().default(86_400),
+  /**
+   * Days a job is kept after it ended; then the scheduled upkeep deletes it as DELETE /v1/jobs/{id}
+   * would. 0 keeps jobs until their owner deletes them.
+   */
+  JOB_RETENTION_DAYS: z.coerce.number().int().nonnegative().default(0),
   /** Watchdog recoveries (re-sends) before a stalled job fails with `job_stalled`. */
   JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
   /** Retry rules per error class, JSON; see consumers/retry-policy.ts for the defaults. */

@@ -19,6 +19,7 @@ import { usageRoute } from "./routes/usage";
 import { webhookRoutes } from "./routes/webhooks";
 import { evaluateAlerts } from "./services/alerts";
 import { purgeExpiredIdempotencyKeys } from "./services/idempotency";
+import { purgeDeletedUsage, purgeExpiredJobs } from "./services/job-deletion";
 import { purgeOldMetrics } from "./services/metrics";
 import { purgeExpiredUploads } from "./services/uploads";
 
@@ -72,10 +73,14 @@ export default {
     const purged = await purgeExpiredIdempotencyKeys(env.DB);
     const metrics = await purgeOldMetrics(env.DB);
     const abandoned = await purgeExpiredUploads(env);
+    const deletedUsage = await purgeDeletedUsage(env.DB);
+    const expiredJobs = config.JOB_RETENTION_DAYS > 0 ? await purgeExpiredJobs(env, config.JOB_RETENTION_DAYS) : 0;
     log.info("upkeep", {
       idempotency_keys_purged: purged,
       metric_events_purged: metrics,
       uploads_discarded: abandoned,
+      deleted_job_usage_purged: deletedUsage,
+      expired_jobs_deleted: expiredJobs,
     });
   },
 } satisfies ExportedHandler<Env>;

@@ -362,6 +362,19 @@ describe("the web UI", () => {
     expect(await page.title()).toBe("invoice.pdf · Verbatim");
   });
 
+  it("deletes a finished job for good, asking first, and shows the history without it", async () => {
+    await page.goto(`${stack.url}/jobs`);
+    await page.getByRole("link", { name: "broken.pdf" }).click();
+    await page.getByRole("button", { name: "Delete job…" }).click();
+    await page.getByRole("button", { name: "Keep it" }).click();
+    await page.getByRole("button", { name: "Delete job…" }).click();
+    await page.getByRole("button", { name: "Delete for good" }).click();
+    await page.waitForURL(`${stack.url}/jobs`);
+    await expect.poll(() => page.getByTestId("job-row").count()).toBe(4);
+    await expect.poll(() => page.getByTestId("status-counts").textContent()).toMatch(/Failed: 0/);
+    expect(await page.getByRole("link", { name: "broken.pdf" }).count()).toBe(0);
+  });
+
   it("creates an API key shown once, which works until it is revoked", async () => {
     await page.goto(`${stack.url}/account`);
     await page.getByLabel("Key name").fill("ci script");

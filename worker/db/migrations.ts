@@ -19,4 +19,5 @@ export const MIGRATIONS = [
   "0013_job_counts.sql",
   "0014_job_list_indexes.sql",
   "0015_user_limits.sql",
+  "0016_job_deletion.sql",
 ] as const;

@@ -98,6 +98,8 @@ export const jobs = sqliteTable(
     index("jobs_user_status_id_idx").on(t.user_id, t.status, t.id),
     index("jobs_user_kind_id_idx").on(t.user_id, t.kind, t.id),
     index("jobs_user_sha256_idx").on(t.user_id, t.file_sha256),
+    // Jobs by how long their status has stood: stuck-job checks, and the retention sweep.
+    index("jobs_status_updated_idx").on(t.status, t.updated_at),
   ],
 );
 
@@ -197,6 +199,22 @@ export const metricEvents = sqliteTable(
     at: text("at").notNull(),
   },
   (t) => [index("metric_events_name_at_idx").on(t.name, t.at), index("metric_events_at_idx").on(t.at)],
+);
+
+/**
+ * What deleted jobs used of their owner's daily quotas (sizes and times only, no content), kept for
+ * a day so that deleting a job does not give its use back; purged by the scheduled upkeep.
+ */
+export const deletedJobUsage = sqliteTable(
+  "deleted_job_usage",
+  {
+    job_id: text("job_id").primaryKey(),
+    user_id: text("user_id").notNull(),
+    created_at: text("created_at").notNull(),
+    pages: integer("pages"),
+    duration_s: real("duration_s"),
+  },
+  (t) => [index("deleted_job_usage_user_idx").on(t.user_id, t.created_at)],
 );
 
 /**

@@ -48,6 +48,32 @@ describe("JobCoordinator", () => {
     ]);
   });
 
+  it("keeps D1's copy of a long job fresh from its progress, at most once a minute", async () => {
+    const { userId } = await createUserWithKey();
+    const job = await newJob(userId);
+    const coordinator = coordinatorFor(env, job.id);
+    await coordinator.claim("m-1");
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const d1 = () =>
+      env.DB.prepare("SELECT updated_at, snapshot FROM jobs WHERE id = ?")
+        .bind(job.id)
+        .first<{ updated_at: string; snapshot: string }>();
+    await env.DB.prepare("UPDATE jobs SET updated_at = ? WHERE id = ?").bind(hourAgo, job.id).run();
+    const progress = (done: number) => ({ progress: { done, total: 9, unit: "pages" as const, stage: "ocr" } });
+    await coordinator.report(progress(1));
+    const fresh = await d1();
+    expect(fresh?.updated_at).toBe((await coordinator.get())?.updated_at);
+    expect(JSON.parse(fresh?.snapshot ?? "{}").progress).toMatchObject({ done: 1, total: 9 });
+    // A stuck-job check reading D1 no longer counts it.
+    const stuck = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id = ? AND updated_at < ?")
+      .bind(job.id, new Date(Date.now() - 1_800_000).toISOString())
+      .first<{ n: number }>();
+    expect(stuck?.n).toBe(0);
+    // The next progress within the minute is not written.
+    await coordinator.report(progress(2));
+    expect(JSON.parse((await d1())?.snapshot ?? "{}").progress).toMatchObject({ done: 1 });
+  });
+
   it("refuses illegal transitions with a stable code and leaves state unchanged", async () => {
     const { userId } = await createUserWithKey();
     const job = await newJob(userId);

@@ -68,6 +68,8 @@ const TICKET_TTL_MS = 60_000;
 const MAX_RESEND_DOUBLINGS = 4;
 /** When a watchdog run fails (D1 unreachable), it runs again this soon. */
 const WATCHDOG_RETRY_MS = 60_000;
+/** Progress refreshes the job's D1 copy at most this often (lists and stuck-job checks read it). */
+const PROGRESS_MIRROR_MS = 60_000;
 
 /**
  * One instance per job (named by the job id). The single writer of the job's state: every status
@@ -85,6 +87,8 @@ const WATCHDOG_RETRY_MS = 60_000;
  */
 export class JobCoordinator extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
+  /** When progress last refreshed the D1 copy (this instance's memory: after a restart, at once). */
+  private progressMirroredAt = 0;
 
   /** Runs `fn` after every change already started has finished. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -277,6 +281,7 @@ export class JobCoordinator extends DurableObject<Env> {
         },
       };
       if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
+      else await this.refreshMirror(next);
       const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
       await this.ctx.storage.put({ job: next, seq });
       await this.scheduleWatchdog(next);
@@ -465,6 +470,7 @@ export class JobCoordinator extends DurableObject<Env> {
         stage,
       },
     };
+    await this.refreshMirror(next);
     const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
     await this.ctx.storage.put({ job: next, seq, fanout: fanOut });
     await this.scheduleWatchdog(next);
@@ -653,6 +659,22 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /**
+   * Forgets a job that ended, when its owner deletes it: closes its sockets and deletes everything
+   * this object stored (a webhook event not sent yet is not sent). Refused while the job runs.
+   */
+  erase(): Promise<TransitionResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      if (!isTerminal(job.status)) return { ok: false, code: "invalid_transition", from: job.status, job };
+      for (const ws of this.ctx.getWebSockets()) ws.close(1000, "job deleted");
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      return { ok: true, job };
+    });
+  }
+
+  /**
    * The dead-letter consumer's call: the work message `holder` died for good. A job it still holds
    * (processing under its lease) or waits for (queued) fails with `error`; anything else is untouched.
    */
@@ -688,6 +710,27 @@ export class JobCoordinator extends DurableObject<Env> {
     }
     const { stallMs, queuedMs } = this.limits();
     await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + (job.status === "processing" ? stallMs : queuedMs));
+  }
+
+  /**
+   * Progress keeps the D1 copy of a processing job fresh (its `updated_at` and snapshot), at most
+   * once per PROGRESS_MIRROR_MS, so lists show recent progress and a long healthy job is not taken
+   * for a stuck one. Best effort: a failed write only waits for the next progress.
+   */
+  private async refreshMirror(job: Job): Promise<void> {
+    if (Date.now() - this.progressMirroredAt < PROGRESS_MIRROR_MS) return;
+    this.progressMirroredAt = Date.now();
+    try {
+      await this.env.DB.prepare("UPDATE jobs SET updated_at = ?, snapshot = ? WHERE id = ? AND status = ?")
+        .bind(job.updated_at, JSON.stringify(job), job.id, job.status)
+        .run();
+    } catch (err) {
+      createLogger("coordinator", loadConfig(this.env).LOG_LEVEL).warn("progress not mirrored", {
+        request_id: job.request_id,
+        job_id: job.id,
+        error: String(err),
+      });
+    }
   }
 
   private async mirror(job: Job): Promise<void> {

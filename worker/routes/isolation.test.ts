@@ -73,6 +73,10 @@ const ROUTES: Array<{
     call: ({ job }, auth) => api(`/v1/jobs/${job}/cancel`, { method: "POST", headers: auth }),
   },
   {
+    route: "DELETE /v1/jobs/{id}",
+    call: ({ job }, auth) => api(`/v1/jobs/${job}`, { method: "DELETE", headers: auth }),
+  },
+  {
     route: "DELETE /v1/keys/{id}",
     call: ({ key }, auth) => api(`/v1/keys/${key}`, { method: "DELETE", headers: auth }),
   },

@@ -15,7 +15,7 @@ const alert = (name: AlertName, scope: string | null, value: number, threshold: 
 /**
  * Evaluates every alert of the catalog (contracts/operations.ts) against its threshold
  * (ALERT_THRESHOLDS): readiness, failure share and queue wait per workload over the window, dead
- * letters not replayed, queue backlogs, and jobs whose status stopped changing.
+ * letters not replayed, queue backlogs, and jobs with no status change or progress for a while.
  */
 export async function evaluateAlerts(env: Env, config: Config): Promise<AlertReport> {
   const t = config.ALERT_THRESHOLDS;

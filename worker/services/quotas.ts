@@ -55,7 +55,8 @@ export async function setLimitOverrides(db: D1Database, userId: string, override
 
 /**
  * The user's use of its limits: jobs queued or processing now, and jobs, pages and audio minutes
- * of the jobs submitted in the last 24 hours (`except` one job, the one being checked).
+ * of the jobs submitted in the last 24 hours, deleted ones included (`except` one job, the one being
+ * checked).
  */
 export async function currentUsage(
   db: D1Database,
@@ -68,9 +69,12 @@ export async function currentUsage(
     db
       .prepare(
         `SELECT count(*) AS jobs, coalesce(sum(pages), 0) AS pages, coalesce(sum(duration_s), 0) AS seconds,
-           min(created_at) AS oldest FROM jobs WHERE user_id = ? AND created_at >= ? AND id != ?`,
+           min(created_at) AS oldest FROM (
+             SELECT pages, duration_s, created_at FROM jobs WHERE user_id = ? AND created_at >= ? AND id != ?
+             UNION ALL
+             SELECT pages, duration_s, created_at FROM deleted_job_usage WHERE user_id = ? AND created_at >= ?)`,
       )
-      .bind(userId, since, except),
+      .bind(userId, since, except, userId, since),
   ]);
   const d = day?.results[0] ?? {};
   return {

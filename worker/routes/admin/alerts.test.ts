@@ -63,7 +63,7 @@ describe("GET /v1/admin/alerts", () => {
     expect(find(await report(), "failure_ratio", "ocr")?.firing).toBe(false);
   });
 
-  it("fires stuck_jobs for a job whose status stopped changing", async () => {
+  it("fires stuck_jobs for a job with no status change or progress", async () => {
     const { userId } = await createUserWithKey();
     const job = await createQueuedJob(userId);
     expect(find(await report(), "stuck_jobs")?.firing).toBe(false);

@@ -8,7 +8,7 @@ import { problem } from "../jobs/schemas";
 const stuckRoute = createRoute({
   method: "get",
   path: "/v1/admin/jobs/stuck",
-  summary: "Jobs not terminal whose status has not changed for `older_than_s` (admin), with their live state",
+  summary: "Jobs not terminal with no status change or progress for `older_than_s` (admin), with their live state",
   request: {
     query: z.object({
       older_than_s: z.coerce.number().int().min(0).default(900),

@@ -1,6 +1,7 @@
 import { newApp } from "../../app";
 import { cancelJobRoute } from "./cancel";
 import { createJobRoute } from "./create";
+import { deleteJobRoute } from "./delete";
 import { jobEventsRoute, jobEventsTicketRoute } from "./events";
 import { getJobRoute } from "./get";
 import { jobCountsRoute, listJobsRoute } from "./list";
@@ -20,4 +21,5 @@ export const jobRoutes = newApp()
   .route("/", jobResultRoute)
   .route("/", jobSourceRoute)
   .route("/", cancelJobRoute)
+  .route("/", deleteJobRoute)
   .route("/", jobEventsTicketRoute);

@@ -1,4 +1,5 @@
 import { useSignal } from "@preact/signals";
+import { useLocation } from "preact-iso";
 import { api, type Job, unwrap } from "../../api/client";
 import { formatDate, formatTime } from "../../format/date";
 import { formatClock } from "../../format/duration";
@@ -58,7 +59,11 @@ function JobView({ id }: { id: string }) {
             results.
           </p>
         )}
-        {(job.status === "queued" || job.status === "processing") && <CancelButton id={job.id} />}
+        {job.status === "queued" || job.status === "processing" ? (
+          <CancelButton id={job.id} />
+        ) : (
+          <DeleteButton id={job.id} />
+        )}
         <Timeline history={live.history.value} />
       </section>
       {job.status === "succeeded" && <ResultsPanel job={job} />}
@@ -143,6 +148,51 @@ function CancelButton({ id }: { id: string }) {
         Cancel job
       </button>
       {error.value ? <ErrorNotice error={error.value} title="The job could not be canceled" /> : null}
+    </div>
+  );
+}
+
+/** Deleting is for good: the first press asks, the second deletes and shows the history. */
+function DeleteButton({ id }: { id: string }) {
+  const asking = useSignal(false);
+  const busy = useSignal(false);
+  const error = useSignal<unknown>(null);
+  const { route } = useLocation();
+  if (!asking.value) {
+    return (
+      <div>
+        <button type="button" onClick={() => (asking.value = true)}>
+          Delete job…
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div class="stack">
+      <div class="row">
+        <span>Delete the file, its results and its history for good?</span>
+        <button
+          type="button"
+          class="danger"
+          disabled={busy.value}
+          onClick={async () => {
+            busy.value = true;
+            try {
+              await unwrap(api.DELETE("/v1/jobs/{id}", { params: { path: { id } } }));
+              route("/jobs");
+            } catch (err) {
+              error.value = err;
+              busy.value = false;
+            }
+          }}
+        >
+          Delete for good
+        </button>
+        <button type="button" onClick={() => (asking.value = false)}>
+          Keep it
+        </button>
+      </div>
+      {error.value ? <ErrorNotice error={error.value} title="The job could not be deleted" /> : null}
     </div>
   );
 }

@@ -1,0 +1,99 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { JobResource, Problem, Usage } from "../../../contracts";
+import { purgeDeletedUsage, purgeExpiredJobs } from "../../services/job-deletion";
+import { createUserWithKey, TINY_PNG, untilAnnounced, uploadForm } from "../../test/helpers";
+
+const api = (path: string, auth: Record<string, string>, init: RequestInit = {}) =>
+  SELF.fetch(`https://api.test${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
+const stored = async (prefix: string) => (await env.FILES.list({ prefix })).objects.map((o) => o.key);
+
+async function endedJob(auth: Record<string, string>) {
+  const job = JobResource.parse(
+    await (await api("/v1/jobs", auth, { method: "POST", body: uploadForm(TINY_PNG, "secret.png") })).json(),
+  );
+  await env.FILES.put(`results/${job.id}/1/result.json`, "{}");
+  expect((await api(`/v1/jobs/${job.id}/cancel`, auth, { method: "POST" })).status).toBe(200);
+  await untilAnnounced(job.id);
+  return job;
+}
+
+describe("DELETE /v1/jobs/{id}", () => {
+  it("deletes an ended job with its file, results, history and webhook events; its quota use stays counted", async () => {
+    const { auth, userId } = await createUserWithKey();
+    await api("/v1/webhooks", auth, {
+      method: "POST",
+      body: JSON.stringify({ url: "https://hooks.example.test/in" }),
+      headers: { "content-type": "application/json" },
+    });
+    const job = await endedJob(auth);
+    const eventsOf = async () =>
+      (
+        await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE id LIKE ?")
+          .bind(`evt_${job.id}_%`)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await eventsOf()).toBe(1);
+    await env.DB.prepare(
+      "INSERT INTO dead_letters (id, job_id, user_id, queue, message_id, attempts, stage, dead_at, body) VALUES (?, ?, ?, 'verbatim-ocr', ?, 3, 'job', ?, '{}')",
+    )
+      .bind(`dl_${job.id}`, job.id, userId, `m_${job.id}`, new Date().toISOString())
+      .run();
+    expect(await stored(`uploads/${job.id}/`)).toHaveLength(1);
+
+    const res = await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" });
+    expect(res.status).toBe(204);
+
+    expect((await api(`/v1/jobs/${job.id}`, auth)).status).toBe(404);
+    const list = (await (await api("/v1/jobs", auth)).json()) as { data: { id: string }[] };
+    expect(list.data.map((j) => j.id)).not.toContain(job.id);
+    expect(((await (await api("/v1/jobs/counts", auth)).json()) as Record<string, number>).canceled).toBe(0);
+    expect(await stored(`uploads/${job.id}/`)).toEqual([]);
+    expect(await stored(`results/${job.id}/`)).toEqual([]);
+    expect(await eventsOf()).toBe(0);
+    expect(await env.DB.prepare("SELECT id FROM dead_letters WHERE job_id = ?").bind(job.id).first()).toBeNull();
+    // What it used of today's quota is still counted.
+    expect(Usage.parse(await (await api("/v1/usage", auth)).json()).day.jobs).toBe(1);
+    const again = await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" });
+    expect(again.status).toBe(404);
+    expect(Problem.parse(await again.json()).code).toBe("not_found");
+  });
+
+  it("refuses a job still queued or processing (cancel it first), and other users' jobs", async () => {
+    const { auth } = await createUserWithKey();
+    const job = JobResource.parse(
+      await (await api("/v1/jobs", auth, { method: "POST", body: uploadForm(TINY_PNG, "a.png") })).json(),
+    );
+    const running = await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" });
+    expect(running.status).toBe(409);
+    expect(Problem.parse(await running.json()).code).toBe("invalid_transition");
+    expect(await stored(`uploads/${job.id}/`)).toHaveLength(1);
+
+    const ended = await endedJob(auth);
+    const stranger = await createUserWithKey();
+    expect((await api(`/v1/jobs/${ended.id}`, stranger.auth, { method: "DELETE" })).status).toBe(404);
+    expect((await api(`/v1/jobs/${ended.id}`, auth)).status).toBe(200);
+  });
+
+  it("deletes jobs that ended longer ago than the retention period, and keeps the others", async () => {
+    const { auth } = await createUserWithKey();
+    const old = await endedJob(auth);
+    const recent = await endedJob(auth);
+    const monthAgo = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    await env.DB.prepare("UPDATE jobs SET updated_at = ? WHERE id = ?").bind(monthAgo, old.id).run();
+    expect(await purgeExpiredJobs(env, 30)).toBeGreaterThanOrEqual(1);
+    expect((await api(`/v1/jobs/${old.id}`, auth)).status).toBe(404);
+    expect(await stored(`uploads/${old.id}/`)).toEqual([]);
+    expect((await api(`/v1/jobs/${recent.id}`, auth)).status).toBe(200);
+    expect(await stored(`uploads/${recent.id}/`)).toHaveLength(1);
+  });
+
+  it("forgets a deleted job's quota use a day after it was submitted", async () => {
+    const { auth } = await createUserWithKey();
+    const job = await endedJob(auth);
+    expect((await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" })).status).toBe(204);
+    const tomorrow = new Date(Date.now() + 86_400_000 + 1000);
+    expect(await purgeDeletedUsage(env.DB, tomorrow)).toBeGreaterThanOrEqual(1);
+    expect(Usage.parse(await (await api("/v1/usage", auth)).json()).day.jobs).toBe(0);
+  });
+});

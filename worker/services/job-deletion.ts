@@ -1,0 +1,80 @@
+import { isTerminal, JOB_STATUSES, Job } from "../../contracts";
+import { ApiError } from "../errors";
+import { coordinatorFor } from "./coordinator";
+
+const DAY_MS = 86_400_000;
+
+/** Every object stored under one of these prefixes in R2. */
+async function deletePrefixes(bucket: R2Bucket, prefixes: string[]): Promise<void> {
+  for (const prefix of prefixes) {
+    let cursor: string | undefined;
+    do {
+      const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
+      if (page.objects.length > 0) await bucket.delete(page.objects.map((o) => o.key));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
+}
+
+/**
+ * Deletes a job that ended, and everything kept of it: its file and results in R2, its row and what
+ * refers to it in D1 (webhook events, dead letters, idempotency keys, a multipart upload), and its
+ * coordinator's state. What it used of the daily quotas stays counted for a day (deleted_job_usage).
+ * Each step can run again, so a deletion that failed half-way is finished by deleting again; the
+ * coordinator goes last, as it is what finds the job.
+ */
+export async function deleteJob(env: Env, job: Job): Promise<void> {
+  if (!isTerminal(job.status)) {
+    throw new ApiError("invalid_transition", `the job is ${job.status}; cancel it first`);
+  }
+  await deletePrefixes(env.FILES, [`uploads/${job.id}/`, `results/${job.id}/`]);
+  const db = env.DB;
+  // Webhook event ids are `evt_<job id>_<seq>`: a range on the primary key.
+  const events = [`evt_${job.id}_`, `evt_${job.id}\``];
+  await db.batch([
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO deleted_job_usage (job_id, user_id, created_at, pages, duration_s)
+         VALUES (?, ?, ?, ?, ?)`,
+      )
+      .bind(job.id, job.user_id, job.created_at, job.file.pages, job.file.duration_s),
+    db.prepare("DELETE FROM webhook_events WHERE id >= ? AND id < ?").bind(...events),
+    db.prepare("DELETE FROM dead_letters WHERE job_id = ?").bind(job.id),
+    db.prepare("DELETE FROM idempotency_keys WHERE job_id = ?").bind(job.id),
+    db.prepare("DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE job_id = ?)").bind(job.id),
+    db.prepare("DELETE FROM uploads WHERE job_id = ?").bind(job.id),
+    db.prepare("DELETE FROM jobs WHERE id = ?").bind(job.id),
+  ]);
+  const erased = await coordinatorFor(env, job.id).erase();
+  if (!erased.ok && erased.code === "invalid_transition") {
+    // Sent back to work in between (a dead-letter replay): its files are gone, so it will fail.
+    throw new ApiError("invalid_transition", `the job is ${erased.from}; cancel it first`);
+  }
+}
+
+/**
+ * Deletes jobs that ended more than `days` ago, at most `batch` per run (run by the scheduled
+ * upkeep when JOB_RETENTION_DAYS is set); returns how many went.
+ */
+export async function purgeExpiredJobs(env: Env, days: number, now = new Date(), batch = 100): Promise<number> {
+  const before = new Date(now.getTime() - days * DAY_MS).toISOString();
+  const ended = JOB_STATUSES.filter(isTerminal);
+  const rows = await env.DB.prepare(
+    `SELECT id, snapshot FROM jobs WHERE status IN (${ended.map(() => "?").join(", ")}) AND updated_at < ? LIMIT ?`,
+  )
+    .bind(...ended, before, batch)
+    .all<{ id: string; snapshot: string }>();
+  for (const row of rows.results) {
+    // The coordinator's state is the job's own; D1's snapshot stands in if the object lost it.
+    const job = (await coordinatorFor(env, row.id).get()) ?? Job.parse(JSON.parse(row.snapshot));
+    await deleteJob(env, job);
+  }
+  return rows.results.length;
+}
+
+/** Forgets what deleted jobs used once it no longer counts (run by the scheduled upkeep). */
+export async function purgeDeletedUsage(db: D1Database, now = new Date()): Promise<number> {
+  const since = new Date(now.getTime() - DAY_MS).toISOString();
+  const result = await db.prepare("DELETE FROM deleted_job_usage WHERE created_at < ?").bind(since).run();
+  return result.meta.changes ?? 0;
+}
