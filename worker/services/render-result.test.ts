@@ -74,4 +74,17 @@ describe("plain text of a job with parts that failed", () => {
     });
     expect(text).toBe("hello world\n[10:00–20:00 not extracted: retries_exhausted]\ngoodbye\n");
   });
+
+  it("shows a missing span in subtitles as a cue over it", () => {
+    const partial: AvResult = {
+      ...result,
+      failed_parts: [
+        { part: 1, range: { unit: "seconds", start: 600, end: 1200 }, code: "retries_exhausted", message: "x" },
+      ],
+    };
+    expect(toSrt(partial)).toContain(
+      "2\n00:10:00,000 --> 00:20:00,000\n[10:00–20:00 not extracted: retries_exhausted]\n\n3\n01:02:03,200",
+    );
+    expect(toVtt(partial)).toContain("00:10:00.000 --> 00:20:00.000\n[10:00–20:00 not extracted: retries_exhausted]\n");
+  });
 });

@@ -57,14 +57,24 @@ function timestamp(seconds: number, separator: "," | "."): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
 }
 
+/** The cues, with one over each span of a part that failed for good, saying so while it plays. */
+function cuesWithGaps(result: AvResult): Cue[] {
+  const gaps = (result.failed_parts ?? []).flatMap((failure) =>
+    failure.range.unit === "seconds"
+      ? [{ start: failure.range.start, end: failure.range.end, text: gapLine(failure) }]
+      : [],
+  );
+  return [...toCues(result.segments), ...gaps].sort((a, b) => a.start - b.start);
+}
+
 export function toSrt(result: AvResult): string {
-  return toCues(result.segments)
+  return cuesWithGaps(result)
     .map((cue, i) => `${i + 1}\n${timestamp(cue.start, ",")} --> ${timestamp(cue.end, ",")}\n${cue.text}\n`)
     .join("\n");
 }
 
 export function toVtt(result: AvResult): string {
-  const body = toCues(result.segments)
+  const body = cuesWithGaps(result)
     .map((cue) => `${timestamp(cue.start, ".")} --> ${timestamp(cue.end, ".")}\n${cue.text}\n`)
     .join("\n");
   return `WEBVTT\n\n${body}`;
