@@ -12,13 +12,22 @@ const jobIn = (status: string) => ({ id: "job_1", status }) as unknown as Job;
 let server: Server | undefined;
 afterEach(() => server?.close());
 
-async function serve(options: { status: () => string; onSocket: (ws: import("ws").WebSocket, n: number) => void }) {
+/** `status` gives the job's status, or an HTTP status code the job route answers with instead. */
+async function serve(options: {
+  status: () => string | number;
+  onSocket: (ws: import("ws").WebSocket, n: number) => void;
+}) {
   const app = createServer((req, res) => {
     res.setHeader("content-type", "application/json");
     if (req.method === "POST" && req.url === "/v1/jobs/job_1/events/ticket") {
       res.end(JSON.stringify({ ticket: "t", expires_at: "", url: "/v1/jobs/job_1/events?ticket=t" }));
-    } else if (req.url === "/v1/jobs/job_1") res.end(JSON.stringify(jobIn(options.status())));
-    else res.writeHead(404).end("{}");
+    } else if (req.url === "/v1/jobs/job_1") {
+      const status = options.status();
+      if (typeof status === "number") {
+        const code = status === 404 ? "not_found" : "internal_error";
+        res.writeHead(status).end(JSON.stringify({ code, title: "", status, request_id: "r" }));
+      } else res.end(JSON.stringify(jobIn(status)));
+    } else res.writeHead(404).end("{}");
   });
   let sockets = 0;
   new WebSocketServer({ server: app }).on("connection", (ws) => options.onSocket(ws, ++sockets));
@@ -55,4 +64,14 @@ it("comes back with the ended job when no socket gets through at all", async () 
   });
   expect((await client.follow("job_1")).status).toBe("failed");
   expect(asked).toBe(3);
+});
+
+it("waits out a failing service, and stops at once when the job is refused (deleted)", async () => {
+  let asked = 0;
+  const answers: Array<string | number> = [503, "processing", "succeeded"];
+  const client = await serve({ status: () => answers[asked++] ?? 404, onSocket: (ws) => ws.terminate() });
+  expect((await client.follow("job_1")).status).toBe("succeeded");
+
+  asked = answers.length; // from now on: 404
+  await expect(client.follow("job_1")).rejects.toMatchObject({ problem: { code: "not_found" } });
 });

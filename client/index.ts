@@ -20,6 +20,8 @@ export class ApiError extends Error {
 }
 
 const TERMINAL = ["succeeded", "failed", "canceled"];
+/** Failed tries in a row (no event between them) after which follow() gives up. */
+const FOLLOW_ATTEMPTS = 20;
 
 /** The problem of a refused request: from its body (read already, or here), else made from its status. */
 export async function problemOf(res: Response, parsed?: unknown): Promise<Problem> {
@@ -161,16 +163,24 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
 
     /**
      * Follows a job over its WebSocket until it ends; `onEvent` hears every snapshot, status and
-     * progress message. A connection that drops or fails before the end is opened again (after
-     * 0.5 s, doubling up to 30 s while none gets through), so this resolves with the ended job only.
+     * progress message. A connection that drops or fails before the end, and a failure of the network
+     * or of the service (5xx, 429), are waited out: it tries again after 0.5 s, doubling up to 30 s,
+     * and gives up after FOLLOW_ATTEMPTS in a row with no event (about 8 minutes). A refusal (the job
+     * is gone, the key revoked) ends it at once.
      */
     async follow(id: string, onEvent: (event: JobEvent) => void = () => {}): Promise<Job> {
       for (let failures = 0; ; ) {
-        const last = await listen(id, onEvent);
-        if (last && TERMINAL.includes(last.status)) return last;
-        // It may have ended while no connection was open.
-        const now = await job(id);
-        if (TERMINAL.includes(now.status)) return now;
+        let last: Job | null = null;
+        try {
+          last = await listen(id, onEvent);
+          if (last && TERMINAL.includes(last.status)) return last;
+          // It may have ended while no connection was open.
+          const now = await job(id);
+          if (TERMINAL.includes(now.status)) return now;
+        } catch (err) {
+          const refused = err instanceof ApiError && err.problem.status < 500 && err.problem.status !== 429;
+          if (refused || failures + 1 >= FOLLOW_ATTEMPTS) throw err;
+        }
         failures = last ? 0 : failures + 1;
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)));
       }

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { ulid } from "ulid";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { AvResult, type Job, type PartRange, type WorkMessage } from "../contracts";
 import worker from "../worker/index";
 import { coordinatorFor } from "../worker/services/coordinator";
@@ -268,6 +268,26 @@ describe("fan-out steps", () => {
     // A duplicate merge message changes nothing.
     expect((await deliver("verbatim-av", merge)).explicitAcks).toHaveLength(1);
     expect((await coordinator.get())?.status).toBe("succeeded");
+  });
+
+  it("deletes the merged result it wrote when the job was canceled meanwhile", async () => {
+    const { job, coordinator, message } = await fannedOutAv();
+    for (const index of [0, 1, 2]) {
+      await env.FILES.put(partResultKey(job.id, 1, index, "json"), JSON.stringify(partResult(index * 300)));
+      await coordinator.claimPart(1, index, `m${index}`);
+      await coordinator.settlePart(1, index, `m${index}`, { engineSeconds: 1 });
+    }
+    // The owner cancels just as the merged result is stored.
+    const put = env.FILES.put.bind(env.FILES);
+    const spy = vi.spyOn(env.FILES, "put").mockImplementation(async (key, value, options) => {
+      const stored = await put(key, value, options);
+      if (key === resultKey(job.id, 1, "json")) await coordinator.transition("canceled");
+      return stored;
+    });
+    onTestFinished(() => spy.mockRestore());
+    await deliver("verbatim-av", { ...message, fan_out: { step: "merge" as const, attempt: 1 } });
+    expect((await coordinator.get())?.status).toBe("canceled");
+    expect(await env.FILES.head(resultKey(job.id, 1, "json"))).toBeNull();
   });
 
   it("fails the job when every part failed, with the first part's code", async () => {

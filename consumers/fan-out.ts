@@ -2,6 +2,7 @@ import {
   describeRange,
   type ExtractionResult,
   ExtractionResult as ExtractionResultSchema,
+  isTerminal,
   type Job,
   type Logger,
   type PartFailure,
@@ -87,6 +88,14 @@ export async function handlePart(
     }
     const engineSeconds = (Date.now() - started) / 1000;
     const settled = await coordinator.settlePart(attempt, index, message.id, { engineSeconds });
+    if (!settled.ok && (!settled.job || isTerminal(settled.job.status))) {
+      // The job ended or was deleted meanwhile: nothing will read these (a part taken over within
+      // the attempt is written to the same keys by its new holder, so those stay).
+      await env.FILES.delete([
+        partResultKey(work.job_id, attempt, index, "json"),
+        partResultKey(work.job_id, attempt, index, "pdf"),
+      ]);
+    }
     log.info(settled.ok ? "part done" : "part result not needed: settled or taken over meanwhile", {
       duration_ms: Date.now() - started,
       ...(settled.ok ? { last: settled.complete } : {}),
@@ -183,6 +192,10 @@ export async function handleMerge(
       httpMetadata: { contentType: "application/json" },
     });
     const ended = await coordinator.transition("succeeded", {}, attempt);
+    if (!ended.ok && ended.job?.status !== "succeeded") {
+      // Canceled or deleted meanwhile (a redelivered merge that succeeded first wrote the same keys).
+      await env.FILES.delete([resultKey(job.id, attempt, "json"), resultKey(job.id, attempt, "pdf")]);
+    }
     if (ended.ok) {
       // The merged results hold everything the parts had.
       await env.FILES.delete(

@@ -66,21 +66,26 @@ export default {
   async scheduled(_controller, env) {
     const config = loadConfig(env);
     const log = createLogger("api", config.LOG_LEVEL);
-    const { alerts } = await evaluateAlerts(env, config);
-    for (const { name, scope, value, threshold, runbook } of alerts.filter((a) => a.firing)) {
+    // Each step on its own: one that fails (D1 briefly down, say) is logged and skips no other.
+    const step = async <T>(name: string, run: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await run();
+      } catch (err) {
+        log.error("upkeep step failed", { step: name, error: String(err) });
+        return null;
+      }
+    };
+    const report = await step("alerts", () => evaluateAlerts(env, config));
+    for (const { name, scope, value, threshold, runbook } of report?.alerts.filter((a) => a.firing) ?? []) {
       log.error("alert firing", { alert: name, scope, value, threshold, runbook });
     }
-    const purged = await purgeExpiredIdempotencyKeys(env.DB);
-    const metrics = await purgeOldMetrics(env.DB);
-    const abandoned = await purgeExpiredUploads(env);
-    const deletedUsage = await purgeDeletedUsage(env.DB);
-    const expiredJobs = config.JOB_RETENTION_DAYS > 0 ? await purgeExpiredJobs(env, config.JOB_RETENTION_DAYS) : 0;
+    const days = config.JOB_RETENTION_DAYS;
     log.info("upkeep", {
-      idempotency_keys_purged: purged,
-      metric_events_purged: metrics,
-      uploads_discarded: abandoned,
-      deleted_job_usage_purged: deletedUsage,
-      expired_jobs_deleted: expiredJobs,
+      idempotency_keys_purged: await step("idempotency keys", () => purgeExpiredIdempotencyKeys(env.DB)),
+      metric_events_purged: await step("metrics", () => purgeOldMetrics(env.DB)),
+      uploads_discarded: await step("uploads", () => purgeExpiredUploads(env)),
+      deleted_job_usage_purged: await step("deleted job usage", () => purgeDeletedUsage(env.DB)),
+      expired_jobs_deleted: days > 0 ? await step("expired jobs", () => purgeExpiredJobs(env, days)) : 0,
     });
   },
 } satisfies ExportedHandler<Env>;

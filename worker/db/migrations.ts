@@ -20,4 +20,5 @@ export const MIGRATIONS = [
   "0014_job_list_indexes.sql",
   "0015_user_limits.sql",
   "0016_job_deletion.sql",
+  "0017_webhook_delivery_event_index.sql",
 ] as const;

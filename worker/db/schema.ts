@@ -285,7 +285,11 @@ export const webhookDeliveries = sqliteTable(
     duration_ms: integer("duration_ms").notNull(),
     at: text("at").notNull(),
   },
-  (t) => [index("webhook_deliveries_endpoint_idx").on(t.endpoint_id, t.id)],
+  (t) => [
+    index("webhook_deliveries_endpoint_idx").on(t.endpoint_id, t.id),
+    // A job's deliveries, when the job is deleted (event ids begin with the job id).
+    index("webhook_deliveries_event_idx").on(t.event_id),
+  ],
 );
 
 /** Multipart uploads in progress (or completed into a job); the bytes are an R2 multipart upload. */

@@ -236,7 +236,7 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.exclusive(async () => {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
-      if (!canReplay(job.status, job.error?.code)) {
+      if (!canReplay(job.status, job.error?.code) || (await this.ctx.storage.get<boolean>("deleting"))) {
         return { ok: false, code: "invalid_transition", from: job.status, job };
       }
       const next: Job = {
@@ -478,8 +478,12 @@ export class JobCoordinator extends DurableObject<Env> {
     return next;
   }
 
-  /** A single-use ticket that lets a browser open the job's WebSocket without an Authorization header. */
-  async issueTicket(): Promise<{ ticket: string; expires_at: string }> {
+  /**
+   * A single-use ticket that lets a browser open the job's WebSocket without an Authorization header;
+   * null when there is no job (deleted meanwhile): nothing is stored for it.
+   */
+  async issueTicket(): Promise<{ ticket: string; expires_at: string } | null> {
+    if (!(await this.load())) return null;
     const now = Date.now();
     const stale = [...(await this.ctx.storage.list<number>({ prefix: "ticket:" })).entries()]
       .filter(([, expires]) => expires <= now)
@@ -659,8 +663,25 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Forgets a job that ended, when its owner deletes it: closes its sockets and deletes everything
-   * this object stored (a webhook event not sent yet is not sent). Refused while the job runs.
+   * The first step of deleting a job that ended: from here on nothing of it is sent or restarted (a
+   * webhook event not sent yet is dropped, a replay refused), while its data is deleted elsewhere.
+   * Refused while the job runs. Sealing again is harmless.
+   */
+  seal(): Promise<TransitionResult> {
+    return this.exclusive(async () => {
+      const job = await this.load();
+      if (!job) return { ok: false, code: "not_found", from: null, job: null };
+      if (!isTerminal(job.status)) return { ok: false, code: "invalid_transition", from: job.status, job };
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.delete("outbox");
+      await this.ctx.storage.put("deleting", true);
+      return { ok: true, job };
+    });
+  }
+
+  /**
+   * The last step of deleting a job: closes its sockets and deletes everything this object stored.
+   * Refused while the job runs.
    */
   erase(): Promise<TransitionResult> {
     return this.exclusive(async () => {

@@ -1,4 +1,4 @@
-import { isTerminal, JOB_STATUSES, Job } from "../../contracts";
+import { createLogger, isTerminal, JOB_STATUSES, Job } from "../../contracts";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
 
@@ -18,14 +18,18 @@ async function deletePrefixes(bucket: R2Bucket, prefixes: string[]): Promise<voi
 
 /**
  * Deletes a job that ended, and everything kept of it: its file and results in R2, its row and what
- * refers to it in D1 (webhook events, dead letters, idempotency keys, a multipart upload), and its
- * coordinator's state. What it used of the daily quotas stays counted for a day (deleted_job_usage).
- * Each step can run again, so a deletion that failed half-way is finished by deleting again; the
- * coordinator goes last, as it is what finds the job.
+ * refers to it in D1 (webhook events and their delivery log, dead letters, idempotency keys, a
+ * multipart upload), and its coordinator's state. What it used of the daily quotas stays counted for
+ * a day (deleted_job_usage). The coordinator is sealed first (nothing of the job is sent or restarted
+ * from then on) and erased last, as it is what finds the job: a deletion that failed half-way is
+ * finished by deleting again.
  */
 export async function deleteJob(env: Env, job: Job): Promise<void> {
-  if (!isTerminal(job.status)) {
-    throw new ApiError("invalid_transition", `the job is ${job.status}; cancel it first`);
+  const coordinator = coordinatorFor(env, job.id);
+  const sealed = await coordinator.seal();
+  // No state left in the coordinator (deleted meanwhile, or lost): what remains elsewhere still goes.
+  if (!sealed.ok && sealed.code === "invalid_transition") {
+    throw new ApiError("invalid_transition", `the job is ${sealed.from}; cancel it first`);
   }
   await deletePrefixes(env.FILES, [`uploads/${job.id}/`, `results/${job.id}/`]);
   const db = env.DB;
@@ -38,18 +42,18 @@ export async function deleteJob(env: Env, job: Job): Promise<void> {
          VALUES (?, ?, ?, ?, ?)`,
       )
       .bind(job.id, job.user_id, job.created_at, job.file.pages, job.file.duration_s),
+    db.prepare("DELETE FROM webhook_deliveries WHERE event_id >= ? AND event_id < ?").bind(...events),
     db.prepare("DELETE FROM webhook_events WHERE id >= ? AND id < ?").bind(...events),
     db.prepare("DELETE FROM dead_letters WHERE job_id = ?").bind(job.id),
-    db.prepare("DELETE FROM idempotency_keys WHERE job_id = ?").bind(job.id),
+    // A direct upload's key names the job; a multipart upload's names the upload.
+    db
+      .prepare("DELETE FROM idempotency_keys WHERE job_id = ? OR job_id IN (SELECT id FROM uploads WHERE job_id = ?)")
+      .bind(job.id, job.id),
     db.prepare("DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE job_id = ?)").bind(job.id),
     db.prepare("DELETE FROM uploads WHERE job_id = ?").bind(job.id),
     db.prepare("DELETE FROM jobs WHERE id = ?").bind(job.id),
   ]);
-  const erased = await coordinatorFor(env, job.id).erase();
-  if (!erased.ok && erased.code === "invalid_transition") {
-    // Sent back to work in between (a dead-letter replay): its files are gone, so it will fail.
-    throw new ApiError("invalid_transition", `the job is ${erased.from}; cancel it first`);
-  }
+  await coordinator.erase();
 }
 
 /**
@@ -64,12 +68,19 @@ export async function purgeExpiredJobs(env: Env, days: number, now = new Date(),
   )
     .bind(...ended, before, batch)
     .all<{ id: string; snapshot: string }>();
+  let deleted = 0;
   for (const row of rows.results) {
-    // The coordinator's state is the job's own; D1's snapshot stands in if the object lost it.
-    const job = (await coordinatorFor(env, row.id).get()) ?? Job.parse(JSON.parse(row.snapshot));
-    await deleteJob(env, job);
+    try {
+      // The coordinator's state is the job's own; D1's snapshot stands in if the object lost it.
+      const job = (await coordinatorFor(env, row.id).get()) ?? Job.parse(JSON.parse(row.snapshot));
+      await deleteJob(env, job);
+      deleted += 1;
+    } catch (err) {
+      // One job that cannot go now (its coordinator still busy with it, say) does not stop the rest.
+      createLogger("api").warn("expired job not deleted", { job_id: row.id, error: String(err) });
+    }
   }
-  return rows.results.length;
+  return deleted;
 }
 
 /** Forgets what deleted jobs used once it no longer counts (run by the scheduled upkeep). */

@@ -1,8 +1,9 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobResource, Problem, Usage } from "../../../contracts";
+import { coordinatorFor } from "../../services/coordinator";
 import { purgeDeletedUsage, purgeExpiredJobs } from "../../services/job-deletion";
-import { createUserWithKey, TINY_PNG, untilAnnounced, uploadForm } from "../../test/helpers";
+import { createQueuedJob, createUserWithKey, TINY_PNG, untilAnnounced, uploadForm } from "../../test/helpers";
 
 const api = (path: string, auth: Record<string, string>, init: RequestInit = {}) =>
   SELF.fetch(`https://api.test${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
@@ -57,6 +58,66 @@ describe("DELETE /v1/jobs/{id}", () => {
     const again = await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" });
     expect(again.status).toBe(404);
     expect(Problem.parse(await again.json()).code).toBe("not_found");
+  });
+
+  it("deletes a job the moment it ended, before its webhook event was sent: nothing of it is sent or kept", async () => {
+    const { auth, userId } = await createUserWithKey();
+    await api("/v1/webhooks", auth, {
+      method: "POST",
+      body: JSON.stringify({ url: "https://hooks.example.test/in" }),
+      headers: { "content-type": "application/json" },
+    });
+    const job = await createQueuedJob(userId);
+    await coordinatorFor(env, job.id).transition("canceled"); // its event's alarm is armed for now
+    expect((await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" })).status).toBe(204);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // an alarm that was due has had its chance
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE id LIKE ?")
+      .bind(`evt_${job.id}_%`)
+      .first<{ n: number }>();
+    expect(events?.n).toBe(0);
+    expect(await coordinatorFor(env, job.id).get()).toBeNull();
+  });
+
+  it("takes a multipart upload's key and a delivery log with it, and a sealed job is never replayed", async () => {
+    const { auth, userId } = await createUserWithKey();
+    const upload = (await (
+      await api("/v1/uploads", auth, {
+        method: "POST",
+        body: JSON.stringify({ file_name: "a.png", size: TINY_PNG.length }),
+        headers: { "content-type": "application/json", "idempotency-key": "big-file" },
+      })
+    ).json()) as { id: string };
+    await api(`/v1/uploads/${upload.id}/parts/1`, auth, {
+      method: "PUT",
+      body: TINY_PNG,
+      headers: { "content-length": String(TINY_PNG.length) },
+    });
+    const job = JobResource.parse(
+      await (await api(`/v1/uploads/${upload.id}/complete`, auth, { method: "POST" })).json(),
+    );
+    await api(`/v1/jobs/${job.id}/cancel`, auth, { method: "POST" });
+    await untilAnnounced(job.id);
+    await env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, type, attempt, ok, duration_ms, at) VALUES (?, ?, 'wh_x', 'job.canceled', 1, 1, 5, ?)",
+    )
+      .bind(`dlv_${job.id}`, `evt_${job.id}_3`, new Date().toISOString())
+      .run();
+    const keyRow = () =>
+      env.DB.prepare("SELECT 1 FROM idempotency_keys WHERE user_id = ? AND key = 'big-file'").bind(userId).first();
+    expect(await keyRow()).not.toBeNull();
+    expect((await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" })).status).toBe(204);
+    expect(await keyRow()).toBeNull();
+    expect(
+      await env.DB.prepare("SELECT 1 FROM webhook_deliveries WHERE event_id LIKE ?").bind(`evt_${job.id}_%`).first(),
+    ).toBeNull();
+    expect((await api(`/v1/uploads/${upload.id}`, auth)).status).toBe(404);
+
+    // A failed job being deleted (sealed) is no longer replayed by an operator.
+    const failed = await createQueuedJob(userId);
+    const coordinator = coordinatorFor(env, failed.id);
+    await coordinator.transition("failed", { error: { code: "runner_unavailable", message: "down" } });
+    expect((await coordinator.seal()).ok).toBe(true);
+    expect(await coordinator.replay()).toMatchObject({ ok: false, code: "invalid_transition" });
   });
 
   it("refuses a job still queued or processing (cancel it first), and other users' jobs", async () => {

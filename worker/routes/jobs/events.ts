@@ -72,6 +72,8 @@ export const jobEventsRoute = newApp().openapi(eventsRoute, async (c) => {
 export const jobEventsTicketRoute = newApp().openapi(ticketRoute, async (c) => {
   const { id } = c.req.valid("param");
   await ownedJob(c.env, c.get("user").id, id);
-  const { ticket, expires_at } = await coordinatorFor(c.env, id).issueTicket();
+  const issued = await coordinatorFor(c.env, id).issueTicket();
+  if (!issued) throw new ApiError("not_found", `no job ${id}`);
+  const { ticket, expires_at } = issued;
   return c.json({ ticket, expires_at, url: `/v1/jobs/${id}/events?ticket=${ticket}` }, 200);
 });
