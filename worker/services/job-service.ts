@@ -1,5 +1,6 @@
 import { ulid } from "ulid";
 import {
+  createLogger,
   type Job,
   type JobKind,
   type JobOptions,
@@ -134,7 +135,9 @@ export async function storeSource(
 
 /**
  * Creates the job of a file already stored at `sourceKey(id)` (a direct upload, or a multipart
- * upload just completed) in its coordinator, which writes the D1 row, and queues its work.
+ * upload just completed) in its coordinator, which writes the D1 row, and queues its work. If the
+ * queue cannot be reached, the job is kept queued all the same: its watchdog sends the work again
+ * (JOB_QUEUED_RESEND_SECONDS), so the caller gets its job and nothing is lost.
  */
 export async function registerJob(
   env: Env,
@@ -178,15 +181,15 @@ export async function registerJob(
     started_at: null,
     finished_at: null,
   };
-  const coordinator = coordinatorFor(env, id);
-  const created = await coordinator.create(job);
+  const created = await coordinatorFor(env, id).create(job);
   try {
     await enqueueWork(env, created);
   } catch (err) {
-    await coordinator.transition("failed", {
-      error: { code: "internal_error", message: "the job could not be queued" },
+    createLogger("api").warn("work not queued: the watchdog sends it again", {
+      request_id: created.request_id,
+      job_id: id,
+      error: String(err),
     });
-    throw new ApiError("not_ready", `the work queue is not reachable: ${String(err)}`);
   }
   return created;
 }

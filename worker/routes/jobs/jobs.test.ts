@@ -1,5 +1,5 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { JobCounts, JobList, JobResource, Problem } from "../../../contracts";
 import { coordinatorFor } from "../../services/coordinator";
 import { createQueuedJob, createUserWithKey, TINY_PNG, uploadForm } from "../../test/helpers";
@@ -18,6 +18,18 @@ describe("POST /v1/jobs", () => {
     expect(job.file).toMatchObject({ name: "scan.upload", size: TINY_PNG.length, mime: "image/png" });
     expect(job.links.results).toHaveProperty("pdf");
     expect(res.headers.get("location")).toBe(`/v1/jobs/${job.id}`);
+  });
+
+  it("keeps the job queued when the work queue cannot be reached: its watchdog sends the work later", async () => {
+    const { auth } = await createUserWithKey();
+    const send = vi.spyOn(env.OCR_QUEUE, "sendBatch").mockRejectedValue(new Error("queue unreachable"));
+    onTestFinished(() => send.mockRestore());
+    const res = await post(auth, uploadForm(TINY_PNG, "a.png"));
+    expect(res.status).toBe(202);
+    const job = JobResource.parse(await res.json());
+    expect(send).toHaveBeenCalled();
+    expect((await coordinatorFor(env, job.id).get())?.status).toBe("queued");
+    expect(await coordinatorFor(env, job.id).watchdogAt()).not.toBeNull();
   });
 
   it.each([
