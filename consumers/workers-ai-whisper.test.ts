@@ -119,6 +119,18 @@ describe("transcribeWithWorkersAi", () => {
     });
   });
 
+  it.each(["xyz", "eng+deu"])("refuses the speech language %s as bad input, before any work", async (language) => {
+    let asked = 0;
+    const ai = { run: async () => asked++ } as unknown as Ai;
+    const endpoint = chunkStream([chunk(0, 0), { type: "audio_end", duration_s: 60, chunks: 1 }]);
+    const input = { body: new Blob(["x"]).stream(), mime: "audio/wav", requestId: "r", language };
+    await expect(transcribeWithWorkersAi(ai, endpoint, input, async () => {})).rejects.toMatchObject({
+      code: "validation_failed",
+      errorClass: "input",
+    });
+    expect(asked).toBe(0);
+  });
+
   it("turns a model failure into a retryable engine_failed", async () => {
     const ai = { run: async () => Promise.reject(new Error("capacity")) } as unknown as Ai;
     const endpoint = chunkStream([chunk(0, 0), { type: "audio_end", duration_s: 60, chunks: 1 }]);

@@ -67,7 +67,17 @@ export async function transcribeWithWorkersAi(
   input: RunnerInput & { language: string },
   onProgress: (event: RunnerProgress) => Promise<void>,
 ): Promise<AvResult> {
-  const language = WHISPER_LANGUAGES[input.language.split("+")[0] ?? ""];
+  // One language, one the model knows: anything else fails the job as bad input (as the runner's own
+  // engine does), rather than being transcribed in whatever language the model guesses.
+  const language = WHISPER_LANGUAGES[input.language];
+  if (!language) {
+    const supported = Object.keys(WHISPER_LANGUAGES).join(", ");
+    throw new WorkError(
+      "validation_failed",
+      `Unknown speech language "${input.language}"; supported: ${supported}`,
+      "input",
+    );
+  }
   const tasks: Promise<void>[] = [];
   const running = new Set<Promise<void>>();
   const segments: AvSegment[] = [];
@@ -78,7 +88,7 @@ export async function transcribeWithWorkersAi(
       const task = (async () => {
         let output: WhisperOutput;
         try {
-          output = await ai.run(WHISPER_MODEL, { audio: event.wav_base64, ...(language ? { language } : {}) });
+          output = await ai.run(WHISPER_MODEL, { audio: event.wav_base64, language });
         } catch (err) {
           throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
         }
