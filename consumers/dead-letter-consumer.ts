@@ -1,5 +1,5 @@
 import { ulid } from "ulid";
-import { describeRange, type Job, QUEUES, WorkMessage } from "../contracts";
+import { createLogger, describeRange, type Job, QUEUES, WorkMessage } from "../contracts";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { recordMetric } from "../worker/services/metrics";
 
@@ -13,6 +13,15 @@ export async function handleDeadLetter(message: Message<unknown>, env: Env, queu
   const jobId = parsed.success ? parsed.data.job_id : "unknown";
   const coordinator = parsed.success ? coordinatorFor(env, jobId) : null;
   const job = coordinator ? await coordinator.get() : null;
+  if (parsed.success && !job) {
+    // The job was deleted (its owner's, or the retention period's): nothing of it is kept, this neither.
+    createLogger("consumer").info("dead letter of a deleted job dropped", {
+      request_id: parsed.data.request_id,
+      job_id: jobId,
+    });
+    message.ack();
+    return;
+  }
   const work = parsed.success ? parsed.data : null;
   // The queue it died on, and how often it was tried there (this queue counts its own deliveries).
   const source = work ? QUEUES[work.kind] : queue;

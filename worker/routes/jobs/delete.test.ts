@@ -1,6 +1,7 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { JobResource, Problem, Usage } from "../../../contracts";
+import { JobResource, Problem, Usage, type WorkMessage } from "../../../contracts";
+import worker from "../../index";
 import { coordinatorFor } from "../../services/coordinator";
 import { purgeDeletedUsage, purgeExpiredJobs } from "../../services/job-deletion";
 import { createQueuedJob, createUserWithKey, TINY_PNG, untilAnnounced, uploadForm } from "../../test/helpers";
@@ -118,6 +119,30 @@ describe("DELETE /v1/jobs/{id}", () => {
     await coordinator.transition("failed", { error: { code: "runner_unavailable", message: "down" } });
     expect((await coordinator.seal()).ok).toBe(true);
     expect(await coordinator.replay()).toMatchObject({ ok: false, code: "invalid_transition" });
+  });
+
+  it("keeps no dead letter of work of a job deleted meanwhile", async () => {
+    const { auth, userId } = await createUserWithKey();
+    const job = await endedJob(auth);
+    expect((await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" })).status).toBe(204);
+    const message: WorkMessage = {
+      v: 1,
+      job_id: job.id,
+      user_id: userId,
+      kind: "ocr",
+      object_key: `uploads/${job.id}/source`,
+      mime: "image/png",
+      options: { language: "eng" },
+      request_id: "req-late",
+      enqueued_at: job.created_at,
+    };
+    const batch = createMessageBatch("verbatim-dlq", [
+      { id: `m-${job.id}`, timestamp: Date.now(), attempts: 5, body: message },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(1);
+    expect(await env.DB.prepare("SELECT 1 FROM dead_letters WHERE job_id = ?").bind(job.id).first()).toBeNull();
   });
 
   it("refuses a job still queued or processing (cancel it first), and other users' jobs", async () => {
