@@ -7,6 +7,7 @@ import {
   type Logger,
   type PartFailure,
   type PartRange,
+  type PdfMergeLayout,
   type WorkMessage,
   type WorkStep,
 } from "../contracts";
@@ -39,6 +40,9 @@ type PartStep = Extract<WorkStep, { step: "part" }>;
 type MergeStep = Extract<WorkStep, { step: "merge" }>;
 
 /** The runner's query for one part: pages of a document, or a span of a recording. */
+/** The largest original document sent along to merge its pages where parts failed. */
+const MAX_SOURCE_FOR_MERGE_BYTES = 32 * 1024 * 1024;
+
 const partQuery = (range: PartRange): Record<string, string> =>
   range.unit === "pages"
     ? { first_page: String(range.first), last_page: String(range.last) }
@@ -185,7 +189,12 @@ export async function handleMerge(
     const merged = mergeParts(results, failed, job.file.duration_s);
     if (job.kind === "ocr") {
       const pdfs = await Promise.all(done.map((index) => readBytes(env, partResultKey(job.id, attempt, index, "pdf"))));
-      const pdf = await mergePdfsOnRunner(await runnerEndpoint(env, config), pdfs, work.request_id);
+      const pdf = await mergePdfsOnRunner(
+        await runnerEndpoint(env, config),
+        pdfs,
+        work.request_id,
+        await withOriginalPages(env, work.object_key, parts, done),
+      );
       await env.FILES.put(resultKey(job.id, attempt, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
     }
     await env.FILES.put(resultKey(job.id, attempt, "json"), JSON.stringify(merged), {
@@ -228,12 +237,34 @@ export async function handleMerge(
 
 async function readJson(env: Env, key: string): Promise<unknown> {
   const object = await env.FILES.get(key);
-  if (!object) throw new Error(`part result ${key} is missing`);
+  if (!object) throw new Error(`${key} is missing from storage`);
   return object.json();
+}
+
+/**
+ * Where parts failed, the merged PDF keeps the original pages (without a text layer), so it has
+ * every page of the document in place. The original is sent along only up to
+ * MAX_SOURCE_FOR_MERGE_BYTES, as it is held in memory with the parts; past that the PDF holds the
+ * succeeded parts' pages only.
+ */
+async function withOriginalPages(
+  env: Env,
+  sourceKey: string,
+  parts: readonly { state: string; range: PartRange }[],
+  done: readonly number[],
+): Promise<{ layout: PdfMergeLayout; source: Uint8Array } | undefined> {
+  if (done.length === parts.length) return undefined;
+  const head = await env.FILES.head(sourceKey);
+  if (!head || head.size > MAX_SOURCE_FOR_MERGE_BYTES) return undefined;
+  const layout = parts.flatMap((part, index): PdfMergeLayout => {
+    if (part.state === "done") return [{ file: done.indexOf(index) }];
+    return part.range.unit === "pages" ? [{ source: [part.range.first, part.range.last] as [number, number] }] : [];
+  });
+  return { layout, source: await readBytes(env, sourceKey) };
 }
 
 async function readBytes(env: Env, key: string): Promise<Uint8Array> {
   const object = await env.FILES.get(key);
-  if (!object) throw new Error(`part result ${key} is missing`);
+  if (!object) throw new Error(`${key} is missing from storage`);
   return new Uint8Array(await object.arrayBuffer());
 }

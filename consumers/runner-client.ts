@@ -1,4 +1,4 @@
-import { type ErrorCode, type ExtractionResult, type JobKind, RunnerEvent } from "../contracts";
+import { type ErrorCode, type ExtractionResult, type JobKind, type PdfMergeLayout, RunnerEvent } from "../contracts";
 import type { ErrorClass } from "./retry-policy";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
@@ -132,14 +132,22 @@ export async function planOnRunner(
   throw new WorkError("engine_failed", "the runner's stream ended without a plan", "transient");
 }
 
-/** Joins searchable PDFs in order (the parts of a fanned-out OCR job) on the runner. */
+/**
+ * Joins searchable PDFs in order (the parts of a fanned-out OCR job) on the runner; `withSource`
+ * puts pages of the original document where parts failed (PdfMergeLayout).
+ */
 export async function mergePdfsOnRunner(
   endpoint: RunnerEndpoint,
   pdfs: readonly Uint8Array[],
   requestId: string,
+  withSource?: { layout: PdfMergeLayout; source: Uint8Array },
 ): Promise<ArrayBuffer> {
   const form = new FormData();
   for (const pdf of pdfs) form.append("file", new Blob([pdf], { type: "application/pdf" }));
+  if (withSource) {
+    form.append("source", new Blob([withSource.source], { type: "application/pdf" }));
+    form.append("layout", JSON.stringify(withSource.layout));
+  }
   let res: Response;
   try {
     res = await endpoint.fetch(endpoint.url("/v1/pdf/merge"), {

@@ -3,10 +3,11 @@ import { Hono } from "hono";
 import { type RequestIdVariables, requestId } from "hono/request-id";
 import { z } from "zod";
 import { createLogger, type Logger } from "../contracts/log";
-import type { RunnerHealth } from "../contracts/runner";
+import { PdfMergeLayout, type RunnerHealth } from "../contracts/runner";
 import type { EngineInventory } from "./engine-inventory";
 import type { OcrEngine } from "./engines/ocr-engine";
 import { poppler } from "./engines/poppler";
+import { qpdf } from "./engines/qpdf";
 import type { SpeechEngine } from "./engines/speech-engine";
 import { JobAdmission } from "./job-admission";
 import { JobScope } from "./job-scope";
@@ -173,13 +174,35 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     );
   });
 
-  /** Joins the searchable PDFs of a fanned-out OCR job's parts, in the order of the `file` fields. */
+  /**
+   * Joins the searchable PDFs of a fanned-out OCR job's parts, in the order of the `file` fields; or,
+   * with a `layout` (PdfMergeLayout), in its order, with pages of the `source` document where parts
+   * failed. If those pages cannot be taken (a damaged source), the parts alone are joined.
+   */
   app.post("/v1/pdf/merge", async (c) => {
     const id = c.get("requestId");
     const form = await c.req.formData().catch(() => null);
     const files = (form?.getAll("file") ?? []).filter((entry): entry is File => typeof entry !== "string");
     if (files.length === 0) {
       return problemResponse("validation_failed", "Send the PDFs to merge as multipart fields named `file`", id);
+    }
+    const source = form?.get("source");
+    const layoutField = form?.get("layout");
+    let layout: PdfMergeLayout | null = null;
+    if (typeof layoutField === "string") {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(layoutField);
+      } catch {}
+      const checked = PdfMergeLayout.safeParse(parsed);
+      const fits =
+        checked.success &&
+        checked.data.every((item) => ("file" in item ? item.file < files.length : source instanceof File));
+      if (!checked.success || !fits) {
+        const detail = "`layout` must list `file` indexes sent and `source` page runs (with a `source` file)";
+        return problemResponse("validation_failed", detail, id);
+      }
+      layout = checked.data;
     }
     const scope = await JobScope.open({
       pool,
@@ -195,7 +218,23 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
           return path;
         }),
       );
-      const merged = await poppler.merge(scope.run, paths, scope.path("merged.pdf"));
+      const output = scope.path("merged.pdf");
+      let merged: string | null = null;
+      if (layout) {
+        const sourcePath = scope.path("source.pdf");
+        if (source instanceof File) await writeFile(sourcePath, Buffer.from(await source.arrayBuffer()));
+        const runs = layout.map((item) =>
+          "file" in item
+            ? { path: paths[item.file] as string, first: 1, last: null }
+            : { path: sourcePath, first: item.source[0], last: item.source[1] },
+        );
+        merged = await qpdf.assemble(scope.run, runs, output).catch((err: unknown) => {
+          if (c.req.raw.signal.aborted) throw err;
+          jobLog(c).warn("original pages not taken: the parts alone are joined", { error: String(err) });
+          return null;
+        });
+      }
+      merged ??= await poppler.merge(scope.run, paths, output);
       return c.body(await readFile(merged), 200, { "content-type": "application/pdf" });
     } finally {
       await scope.close();

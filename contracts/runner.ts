@@ -70,6 +70,21 @@ export const RunnerEvent = z.discriminatedUnion("type", [
 ]);
 export type RunnerEvent = z.infer<typeof RunnerEvent>;
 
+/**
+ * `POST /v1/pdf/merge` `layout` field (JSON): the merged document's pages in order, each run either
+ * all of the `file` sent at that index (a part's searchable PDF) or pages `first`..`last` of the
+ * `source` sent along (the original pages of a part that failed, without a text layer).
+ */
+export const PdfMergeLayout = z
+  .array(
+    z.union([
+      z.object({ file: z.number().int().nonnegative() }).strict(),
+      z.object({ source: z.tuple([z.number().int().positive(), z.number().int().positive()]) }).strict(),
+    ]),
+  )
+  .min(1);
+export type PdfMergeLayout = z.infer<typeof PdfMergeLayout>;
+
 export const RunnerHealth = z.object({
   ok: z.boolean(),
   concurrency: z.number().int().positive(),

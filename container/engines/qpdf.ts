@@ -24,6 +24,20 @@ export interface PdfPage {
 /** Adapter for qpdf: page selection and overlays, without re-rendering anything, and objects as stored. */
 export const qpdf = {
   /**
+   * One document of page runs of several: all pages of a file (`last` null) or `first`..`last` of
+   * it, in the order given. Warnings about slightly malformed inputs do not fail it.
+   */
+  async assemble(
+    run: Run,
+    runs: readonly { path: string; first: number; last: number | null }[],
+    outputPath: string,
+  ): Promise<string> {
+    const pages = runs.flatMap(({ path, first, last }) => [path, `${first}-${last ?? "z"}`]);
+    await run("qpdf", ["--warning-exit-0", "--empty", "--pages", ...pages, "--", outputPath]);
+    return outputPath;
+  },
+
+  /**
    * Pages `first`..`last` of `inputPath` as `outputPath`, with page `i` of `overlayPath` laid over
    * output page `onto[i]` (1-based): a text-only layer over the original page, which keeps its own
    * images, vectors and colors. Warnings about slightly malformed inputs do not fail it.

@@ -259,6 +259,45 @@ describe("POST /v1/ocr", () => {
     expect(empty.status).toBe(422);
   });
 
+  it("merges with the original pages of a part that failed, in their place, and falls back to the parts alone", async () => {
+    const source = await fixtures.scannedPdf("three-scanned.pdf", [
+      files.one as string,
+      files.two as string,
+      files.three as string,
+    ]);
+    const [first, third] = await Promise.all(
+      [1, 3].map(async (page) => {
+        const url = `${runner.baseUrl}/v1/ocr?language=eng&first_page=${page}&last_page=${page}`;
+        return resultOf(await postFile(url, source, "application/pdf")).pdf;
+      }),
+    );
+    const merge = async (layout: unknown, sourceBytes: Uint8Array | null) => {
+      const form = new FormData();
+      for (const pdf of [first, third])
+        form.append("file", new Blob([new Uint8Array(pdf as Buffer)], { type: "application/pdf" }));
+      if (sourceBytes) form.append("source", new Blob([sourceBytes], { type: "application/pdf" }));
+      form.append("layout", JSON.stringify(layout));
+      return fetch(`${runner.baseUrl}/v1/pdf/merge`, { method: "POST", body: form });
+    };
+    const layout = [{ file: 0 }, { source: [2, 2] }, { file: 1 }];
+    const merged = await merge(layout, new Uint8Array(await readFile(source)));
+    expect(merged.status).toBe(200);
+    const whole = await inspectPdf(Buffer.from(await merged.arrayBuffer()));
+    expect(whole.pages).toBe(3);
+    // Page 2 is there, as scanned, with no text layer; pages 1 and 3 carry theirs, in order.
+    expect(whole.text).not.toContain("Invoices");
+    expect(whole.text.indexOf("quick brown")).toBeGreaterThan(-1);
+    expect(whole.text.indexOf("quick brown")).toBeLessThan(whole.text.indexOf("politely"));
+
+    const damaged = await merge(layout, new TextEncoder().encode("%PDF-1.7 not really"));
+    expect(damaged.status).toBe(200);
+    expect((await inspectPdf(Buffer.from(await damaged.arrayBuffer()))).pages).toBe(2);
+
+    for (const bad of [[{ file: 2 }], [{ source: [2, 2] }, { page: 1 }], "not a layout"]) {
+      expect((await merge(bad, null)).status).toBe(422);
+    }
+  });
+
   it("refuses an image with more pixels than a page may have, before running OCR on it", async () => {
     const small = await startRunner({ maxPageMegapixels: 1 });
     try {

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeadLetterList, ExtractionResult, JobList, RunnerHealth } from "../../contracts";
-import { pdfPageCount, TALK_SENTENCES } from "../support/media-fixtures";
+import { pdfPageCount, pdfText, TALK_SENTENCES } from "../support/media-fixtures";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
 import { type E2eStack, startE2eStack } from "./stack";
 
@@ -79,6 +79,14 @@ describe("fan-out of large jobs", () => {
     const result = ExtractionResult.parse(await (await stack.result(job.id, "json")).json());
     expect(result.kind === "ocr" && result.pages.map((p) => p.page)).toEqual([1, 2, 5]);
     expect(result.failed_parts).toHaveLength(1);
+    // The searchable PDF has every page in place: pages 3–4 as scanned, without a text layer.
+    const searchable = stack.fixtures.path("five-merged.pdf");
+    await writeFile(searchable, Buffer.from(await (await stack.result(job.id, "pdf")).arrayBuffer()));
+    expect(await pdfPageCount(searchable)).toBe(5);
+    const layer = await pdfText(searchable);
+    expect(layer).toContain("page number 5");
+    expect(layer).not.toContain("page number 3");
+    expect(layer.indexOf("page number 2")).toBeLessThan(layer.indexOf("page number 5"));
     // An input error is not retried: each part was claimed once.
     expect(consumerLog(job.id).filter((r) => r.msg === "part claimed")).toHaveLength(3);
   });
