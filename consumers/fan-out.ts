@@ -39,10 +39,10 @@ export async function sendParts(env: Env, job: Job, attempt: number, ranges: rea
 type PartStep = Extract<WorkStep, { step: "part" }>;
 type MergeStep = Extract<WorkStep, { step: "merge" }>;
 
-/** The runner's query for one part: pages of a document, or a span of a recording. */
-/** The largest original document sent along to merge its pages where parts failed. */
-const MAX_SOURCE_FOR_MERGE_BYTES = 32 * 1024 * 1024;
+/** The most bytes of part PDFs and original document that a merge sends along with the original. */
+const MAX_MERGE_WITH_SOURCE_BYTES = 32 * 1024 * 1024;
 
+/** The runner's query for one part: pages of a document, or a span of a recording. */
 const partQuery = (range: PartRange): Record<string, string> =>
   range.unit === "pages"
     ? { first_page: String(range.first), last_page: String(range.last) }
@@ -193,7 +193,7 @@ export async function handleMerge(
         await runnerEndpoint(env, config),
         pdfs,
         work.request_id,
-        await withOriginalPages(env, work.object_key, parts, done),
+        await withOriginalPages(env, work, parts, done, pdfs),
       );
       await env.FILES.put(resultKey(job.id, attempt, "pdf"), pdf, { httpMetadata: { contentType: "application/pdf" } });
     }
@@ -242,25 +242,27 @@ async function readJson(env: Env, key: string): Promise<unknown> {
 }
 
 /**
- * Where parts failed, the merged PDF keeps the original pages (without a text layer), so it has
- * every page of the document in place. The original is sent along only up to
- * MAX_SOURCE_FOR_MERGE_BYTES, as it is held in memory with the parts; past that the PDF holds the
- * succeeded parts' pages only.
+ * Where parts of a PDF failed, the merged PDF keeps the original pages (without a text layer), so it
+ * has every page of the document in place. The original is sent along only while it and the parts
+ * come to at most MAX_MERGE_WITH_SOURCE_BYTES, as the Worker holds them all; past that, and for other
+ * documents (TIFF), the PDF holds the succeeded parts' pages only.
  */
 async function withOriginalPages(
   env: Env,
-  sourceKey: string,
+  work: WorkMessage,
   parts: readonly { state: string; range: PartRange }[],
   done: readonly number[],
+  pdfs: readonly Uint8Array[],
 ): Promise<{ layout: PdfMergeLayout; source: Uint8Array } | undefined> {
-  if (done.length === parts.length) return undefined;
-  const head = await env.FILES.head(sourceKey);
-  if (!head || head.size > MAX_SOURCE_FOR_MERGE_BYTES) return undefined;
+  if (done.length === parts.length || work.mime !== "application/pdf") return undefined;
+  const head = await env.FILES.head(work.object_key);
+  const partBytes = pdfs.reduce((sum, pdf) => sum + pdf.byteLength, 0);
+  if (!head || head.size + partBytes > MAX_MERGE_WITH_SOURCE_BYTES) return undefined;
   const layout = parts.flatMap((part, index): PdfMergeLayout => {
     if (part.state === "done") return [{ file: done.indexOf(index) }];
     return part.range.unit === "pages" ? [{ source: [part.range.first, part.range.last] as [number, number] }] : [];
   });
-  return { layout, source: await readBytes(env, sourceKey) };
+  return { layout, source: await readBytes(env, work.object_key) };
 }
 
 async function readBytes(env: Env, key: string): Promise<Uint8Array> {

@@ -9,6 +9,7 @@ import type { OcrEngine } from "./engines/ocr-engine";
 import { poppler } from "./engines/poppler";
 import { qpdf } from "./engines/qpdf";
 import type { SpeechEngine } from "./engines/speech-engine";
+import { ExecError } from "./exec";
 import { JobAdmission } from "./job-admission";
 import { JobScope } from "./job-scope";
 import { streamJob } from "./job-stream";
@@ -229,7 +230,9 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
             : { path: sourcePath, first: item.source[0], last: item.source[1] },
         );
         merged = await qpdf.assemble(scope.run, runs, output).catch((err: unknown) => {
-          if (c.req.raw.signal.aborted) throw err;
+          // Only qpdf refusing the input (a damaged original) falls back; a time or memory limit,
+          // or an abort, fails the merge, which is then retried.
+          if (!(err instanceof ExecError && err.failure === "exit")) throw err;
           jobLog(c).warn("original pages not taken: the parts alone are joined", { error: String(err) });
           return null;
         });

@@ -79,7 +79,10 @@ export const PdfMergeLayout = z
   .array(
     z.union([
       z.object({ file: z.number().int().nonnegative() }).strict(),
-      z.object({ source: z.tuple([z.number().int().positive(), z.number().int().positive()]) }).strict(),
+      z
+        .object({ source: z.tuple([z.number().int().positive(), z.number().int().positive()]) })
+        .strict()
+        .refine(({ source: [first, last] }) => first <= last, "a page run goes from its first to its last page"),
     ]),
   )
   .min(1);

@@ -293,7 +293,7 @@ describe("POST /v1/ocr", () => {
     expect(damaged.status).toBe(200);
     expect((await inspectPdf(Buffer.from(await damaged.arrayBuffer()))).pages).toBe(2);
 
-    for (const bad of [[{ file: 2 }], [{ source: [2, 2] }, { page: 1 }], "not a layout"]) {
+    for (const bad of [[{ file: 2 }], [{ source: [2, 2] }, { page: 1 }], [{ source: [3, 2] }], "not a layout"]) {
       expect((await merge(bad, null)).status).toBe(422);
     }
   });
