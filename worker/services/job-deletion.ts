@@ -1,8 +1,7 @@
 import { createLogger, isTerminal, JOB_STATUSES, Job } from "../../contracts";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "./quotas";
 
 /** Every object stored under one of these prefixes in R2. */
 async function deletePrefixes(bucket: R2Bucket, prefixes: string[]): Promise<void> {

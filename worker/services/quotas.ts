@@ -1,7 +1,8 @@
 import { createLogger, LimitOverrides, type Usage, type UserLimits, type UserLimitsSetting } from "../../contracts";
 import { ApiError } from "../errors";
 
-const DAY_MS = 86_400_000;
+/** The window daily quotas count over (the jobs submitted in the last 24 hours). */
+export const DAY_MS = 86_400_000;
 /** Seconds a caller refused for too many running jobs is asked to wait: about one short job. */
 const CONCURRENT_RETRY_AFTER_S = 30;
 

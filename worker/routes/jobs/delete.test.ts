@@ -10,6 +10,20 @@ const api = (path: string, auth: Record<string, string>, init: RequestInit = {})
   SELF.fetch(`https://api.test${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
 const stored = async (prefix: string) => (await env.FILES.list({ prefix })).objects.map((o) => o.key);
 
+/** An endpoint for every event of the user's jobs, so that their endings are stored as webhook events. */
+const subscribe = (auth: Record<string, string>) =>
+  api("/v1/webhooks", auth, {
+    method: "POST",
+    body: JSON.stringify({ url: "https://hooks.example.test/in" }),
+    headers: { "content-type": "application/json" },
+  });
+const eventsOf = async (jobId: string) =>
+  (
+    await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE id LIKE ?")
+      .bind(`evt_${jobId}_%`)
+      .first<{ n: number }>()
+  )?.n;
+
 async function endedJob(auth: Record<string, string>) {
   const job = JobResource.parse(
     await (await api("/v1/jobs", auth, { method: "POST", body: uploadForm(TINY_PNG, "secret.png") })).json(),
@@ -23,19 +37,9 @@ async function endedJob(auth: Record<string, string>) {
 describe("DELETE /v1/jobs/{id}", () => {
   it("deletes an ended job with its file, results, history and webhook events; its quota use stays counted", async () => {
     const { auth, userId } = await createUserWithKey();
-    await api("/v1/webhooks", auth, {
-      method: "POST",
-      body: JSON.stringify({ url: "https://hooks.example.test/in" }),
-      headers: { "content-type": "application/json" },
-    });
+    await subscribe(auth);
     const job = await endedJob(auth);
-    const eventsOf = async () =>
-      (
-        await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE id LIKE ?")
-          .bind(`evt_${job.id}_%`)
-          .first<{ n: number }>()
-      )?.n;
-    expect(await eventsOf()).toBe(1);
+    expect(await eventsOf(job.id)).toBe(1);
     await env.DB.prepare(
       "INSERT INTO dead_letters (id, job_id, user_id, queue, message_id, attempts, stage, dead_at, body) VALUES (?, ?, ?, 'verbatim-ocr', ?, 3, 'job', ?, '{}')",
     )
@@ -52,7 +56,7 @@ describe("DELETE /v1/jobs/{id}", () => {
     expect(((await (await api("/v1/jobs/counts", auth)).json()) as Record<string, number>).canceled).toBe(0);
     expect(await stored(`uploads/${job.id}/`)).toEqual([]);
     expect(await stored(`results/${job.id}/`)).toEqual([]);
-    expect(await eventsOf()).toBe(0);
+    expect(await eventsOf(job.id)).toBe(0);
     expect(await env.DB.prepare("SELECT id FROM dead_letters WHERE job_id = ?").bind(job.id).first()).toBeNull();
     // What it used of today's quota is still counted.
     expect(Usage.parse(await (await api("/v1/usage", auth)).json()).day.jobs).toBe(1);
@@ -63,19 +67,12 @@ describe("DELETE /v1/jobs/{id}", () => {
 
   it("deletes a job the moment it ended, before its webhook event was sent: nothing of it is sent or kept", async () => {
     const { auth, userId } = await createUserWithKey();
-    await api("/v1/webhooks", auth, {
-      method: "POST",
-      body: JSON.stringify({ url: "https://hooks.example.test/in" }),
-      headers: { "content-type": "application/json" },
-    });
+    await subscribe(auth);
     const job = await createQueuedJob(userId);
     await coordinatorFor(env, job.id).transition("canceled"); // its event's alarm is armed for now
     expect((await api(`/v1/jobs/${job.id}`, auth, { method: "DELETE" })).status).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, 500)); // an alarm that was due has had its chance
-    const events = await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE id LIKE ?")
-      .bind(`evt_${job.id}_%`)
-      .first<{ n: number }>();
-    expect(events?.n).toBe(0);
+    expect(await eventsOf(job.id)).toBe(0);
     expect(await coordinatorFor(env, job.id).get()).toBeNull();
   });
 

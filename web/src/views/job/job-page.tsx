@@ -124,27 +124,31 @@ function JobFailure({ job }: { job: Job }) {
   );
 }
 
-function CancelButton({ id }: { id: string }) {
+/** A call a button starts: busy while it runs (the button is disabled then), its failure kept to show. */
+function useAction(call: () => Promise<unknown>) {
   const busy = useSignal(false);
   const error = useSignal<unknown>(null);
+  const start = async () => {
+    busy.value = true;
+    try {
+      await call();
+      error.value = null;
+    } catch (err) {
+      error.value = err;
+    } finally {
+      busy.value = false;
+    }
+  };
+  return { busy, error, start };
+}
+
+function CancelButton({ id }: { id: string }) {
+  const { busy, error, start } = useAction(() =>
+    unwrap(api.POST("/v1/jobs/{id}/cancel", { params: { path: { id } } })),
+  );
   return (
     <div>
-      <button
-        type="button"
-        class="danger"
-        disabled={busy.value}
-        onClick={async () => {
-          busy.value = true;
-          try {
-            await unwrap(api.POST("/v1/jobs/{id}/cancel", { params: { path: { id } } }));
-            error.value = null;
-          } catch (err) {
-            error.value = err;
-          } finally {
-            busy.value = false;
-          }
-        }}
-      >
+      <button type="button" class="danger" disabled={busy.value} onClick={start}>
         Cancel job
       </button>
       {error.value ? <ErrorNotice error={error.value} title="The job could not be canceled" /> : null}
@@ -155,9 +159,11 @@ function CancelButton({ id }: { id: string }) {
 /** Deleting is for good: the first press asks, the second deletes and shows the history. */
 function DeleteButton({ id }: { id: string }) {
   const asking = useSignal(false);
-  const busy = useSignal(false);
-  const error = useSignal<unknown>(null);
   const { route } = useLocation();
+  const { busy, error, start } = useAction(async () => {
+    await unwrap(api.DELETE("/v1/jobs/{id}", { params: { path: { id } } }));
+    route("/jobs");
+  });
   if (!asking.value) {
     return (
       <div>
@@ -171,21 +177,7 @@ function DeleteButton({ id }: { id: string }) {
     <div class="stack">
       <div class="row">
         <span>Delete the file, its results and its history for good?</span>
-        <button
-          type="button"
-          class="danger"
-          disabled={busy.value}
-          onClick={async () => {
-            busy.value = true;
-            try {
-              await unwrap(api.DELETE("/v1/jobs/{id}", { params: { path: { id } } }));
-              route("/jobs");
-            } catch (err) {
-              error.value = err;
-              busy.value = false;
-            }
-          }}
-        >
+        <button type="button" class="danger" disabled={busy.value} onClick={start}>
           Delete for good
         </button>
         <button type="button" onClick={() => (asking.value = false)}>
