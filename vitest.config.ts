@@ -62,6 +62,10 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["worker/**/*.test.ts", "consumers/**/*.test.ts"],
+          // Every test here runs in workerd against local D1, R2, queues and Durable Objects, and
+          // some move megabytes: sized for a machine busy with other work, not the 5 s default.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
           // One file at a time: tests count messages on the shared local queues.
           fileParallelism: false,
           setupFiles: ["./worker/test/apply-migrations.ts"],

@@ -12,6 +12,12 @@ const jobIn = (status: string) => ({ id: "job_1", status }) as unknown as Job;
 let server: Server | undefined;
 afterEach(() => server?.close());
 
+/**
+ * follow() waits its real back-off between tries (0.5 s doubling): the tests below wait up to 3 s
+ * of it in all, so their timeout is that wait with room for a busy machine, not the 5 s default.
+ */
+const BACKOFF_TIMEOUT = { timeout: 30_000 };
+
 /** `status` gives the job's status, or an HTTP status code the job route answers with instead. */
 async function serve(options: {
   status: () => string | number;
@@ -37,7 +43,7 @@ async function serve(options: {
   return createVerbatimClient({ baseUrl: `http://127.0.0.1:${port}`, token: "vb_test" });
 }
 
-it("listens again when the event socket drops before the job ended", async () => {
+it("listens again when the event socket drops before the job ended", BACKOFF_TIMEOUT, async () => {
   const client = await serve({
     status: () => "processing",
     onSocket: (ws, n) => {
@@ -56,7 +62,7 @@ it("listens again when the event socket drops before the job ended", async () =>
   expect(seen).toEqual(["processing", "processing", "succeeded"]);
 });
 
-it("comes back with the ended job when no socket gets through at all", async () => {
+it("comes back with the ended job when no socket gets through at all", BACKOFF_TIMEOUT, async () => {
   let asked = 0;
   const client = await serve({
     status: () => (++asked < 3 ? "processing" : "failed"),
@@ -66,7 +72,7 @@ it("comes back with the ended job when no socket gets through at all", async () 
   expect(asked).toBe(3);
 });
 
-it("waits out a failing service, and stops at once when the job is refused (deleted)", async () => {
+it("waits out a failing service, and stops at once when the job is refused (deleted)", BACKOFF_TIMEOUT, async () => {
   let asked = 0;
   const answers: Array<string | number> = [503, "processing", "succeeded"];
   const client = await serve({ status: () => answers[asked++] ?? 404, onSocket: (ws) => ws.terminate() });

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlertReport, DeadLetterList, JobResource } from "../../contracts";
 import { characterErrorRate } from "../support/text-metrics";
-import { type E2eStack, startE2eStack } from "./stack";
+import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 
 /**
  * Queue drills and the runbooks they rehearse, against the stack as `npm run dev` runs it. Faults
@@ -90,7 +90,7 @@ describe("queue drills", () => {
     });
     expect(replay.status, replay.stderr).toBe(0);
     expect(replay.stdout).toContain("1 replayed");
-    await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: 30_000 }).toBe("succeeded");
+    await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: STACK_WORK_MS }).toBe("succeeded");
     expect(await firing("dead_letters_pending")).toBe(false);
   });
 
@@ -99,7 +99,7 @@ describe("queue drills", () => {
     const res = await stack.submit(png, "stall.png");
     const job = JobResource.parse(await res.json());
     // What the operator sees (docs/runbooks/stuck-job.md): the alert, and the job with its next watchdog time.
-    await expect.poll(() => firing("stuck_jobs"), { timeout: 7_000, interval: 250 }).toBe(true);
+    await expect.poll(() => firing("stuck_jobs"), { timeout: STACK_WORK_MS, interval: 250 }).toBe(true);
     const stuck = (await (
       await fetch(`${stack.url}/v1/admin/jobs/stuck?older_than_s=2`, { headers: admin })
     ).json()) as {
@@ -110,7 +110,7 @@ describe("queue drills", () => {
       alarm_at: expect.any(String),
     });
     // Without anyone's help: silent past JOB_STALL_SECONDS, the job is requeued and runs again.
-    await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: 30_000 }).toBe("succeeded");
+    await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: STACK_WORK_MS }).toBe("succeeded");
     const ended = await stack.getJob(job.id);
     expect(ended.attempts).toBe(2);
     expect(ended.error).toBeNull();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlertReport, DeadLetterList, ReplayOutcome, RunnerHealth } from "../../contracts";
 import { TALK_SENTENCES } from "../support/media-fixtures";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
-import { type E2eStack, startE2eStack } from "./stack";
+import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 
 /**
  * Fault drills against the stack as `npm run dev` runs it: faults are real (a killed runner
@@ -28,7 +28,9 @@ async function firing(admin: Record<string, string>, name: string, scope: string
 
 async function runnerUp() {
   await expect
-    .poll(async () => (await fetch(`${stack.runnerUrl}/healthz`).catch(() => null))?.ok ?? false, { timeout: 20_000 })
+    .poll(async () => (await fetch(`${stack.runnerUrl}/healthz`).catch(() => null))?.ok ?? false, {
+      timeout: STACK_WORK_MS,
+    })
     .toBe(true);
 }
 
@@ -98,7 +100,7 @@ describe("fault drills", () => {
           const body = (await res.json()) as { checks: { runner: { ok: boolean } } };
           return res.status === 503 && !body.checks.runner.ok;
         },
-        { timeout: 15_000 },
+        { timeout: STACK_WORK_MS },
       )
       .toBe(true);
     expect(await firing(admin, "dependency_down")).toBe(true);
@@ -112,13 +114,13 @@ describe("fault drills", () => {
     const submitted = await stack.submit(png, "down.png");
     const { id } = (await submitted.json()) as { id: string };
     await expect
-      .poll(async () => (await retries()).retries_by_code.runner_unavailable ?? 0, { timeout: 15_000 })
+      .poll(async () => (await retries()).retries_by_code.runner_unavailable ?? 0, { timeout: STACK_WORK_MS })
       .toBeGreaterThan(before.retries_by_code.runner_unavailable ?? 0);
 
     stack.restartRunner();
     await runnerUp();
-    await expect.poll(async () => (await stack.getJob(id)).status, { timeout: 30_000 }).toBe("succeeded");
-    await expect.poll(async () => (await fetch(`${stack.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+    await expect.poll(async () => (await stack.getJob(id)).status, { timeout: STACK_WORK_MS }).toBe("succeeded");
+    await expect.poll(async () => (await fetch(`${stack.url}/readyz`)).status, { timeout: STACK_WORK_MS }).toBe(200);
     expect(await firing(admin, "dependency_down")).toBe(false);
   });
 
@@ -146,7 +148,7 @@ describe("fault drills", () => {
       expect(ReplayOutcome.parse(await res.json()).replayed).toEqual([job.id]);
     }
     for (const { job } of failed) {
-      await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: 30_000 }).toBe("succeeded");
+      await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: STACK_WORK_MS }).toBe("succeeded");
     }
   });
 

@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobResource, Problem, RunnerHealth } from "../../contracts";
-import { type E2eStack, startE2eStack } from "./stack";
+import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 
 let stack: E2eStack;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe("job lifecycle", () => {
     expect(done).toBeLessThan(job.progress?.total ?? 0);
 
     // The consumer hung up on the runner, which killed its engine processes.
-    await expect.poll(runnerBusy, { timeout: 10_000, interval: 200 }).toBe(0);
+    await expect.poll(runnerBusy, { timeout: STACK_WORK_MS, interval: 200 }).toBe(0);
     const res = await fetch(`${stack.url}/v1/jobs/${job.id}/result?format=txt`, { headers: stack.auth });
     expect(res.status).toBe(409);
     expect(Problem.parse(await res.json()).code).toBe("result_not_ready");
@@ -83,9 +83,9 @@ describe("operator commands", () => {
     const mine = async () =>
       ((await (await fetch(`${stack.url}/v1/flags`, { headers: stack.auth })).json()) as Record<string, boolean>)
         .reuse_identical;
-    await expect.poll(mine, { timeout: 10_000 }).toBe(false);
+    await expect.poll(mine, { timeout: STACK_WORK_MS }).toBe(false);
     expect(flags(["set", "reuse_identical", "--enabled", "true"]).status).toBe(0);
-    await expect.poll(mine, { timeout: 10_000 }).toBe(true);
+    await expect.poll(mine, { timeout: STACK_WORK_MS }).toBe(true);
     expect(flags(["set", "no_such_flag"]).status).toBe(2);
     expect(flags(["set", "reuse_identical", "--rollout", "150"]).status).toBe(2);
   });

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreatedWebhookEndpoint, JobResource, WebhookDelivery, WebhookEndpoint, WebhookPayload } from "../../contracts";
-import { type E2eStack, startE2eStack } from "./stack";
+import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 
 /**
  * Webhooks against the stack as `npm run dev` runs it, delivered to a real HTTP receiver on this
@@ -48,7 +48,7 @@ afterAll(() => {
 /** A user of its own, with one endpoint at `path`. */
 async function userWithEndpoint(name: string, path: string) {
   const auth = { authorization: `Bearer ${stack.createKey(`${name}@example.test`)}` };
-  const res = await fetch(`${stack.url}/v1/webhooks`, {
+  const res = await stack.call(`/v1/webhooks`, {
     method: "POST",
     body: JSON.stringify({ url: `${receiverUrl}${path}` }),
     headers: { ...auth, "content-type": "application/json" },
@@ -62,22 +62,24 @@ async function runJob(auth: Record<string, string>, name: string) {
   const form = new FormData();
   form.append("file", new File([readFileSync(png)], `${name}.png`));
   const job = JobResource.parse(
-    await (await fetch(`${stack.url}/v1/jobs`, { method: "POST", body: form, headers: auth })).json(),
+    await (await stack.call(`/v1/jobs`, { method: "POST", body: form, headers: auth })).json(),
   );
-  await expect.poll(async () => (await stack.getJobAs(job.id, auth)).status, { timeout: 30_000 }).toBe("succeeded");
+  await expect
+    .poll(async () => (await stack.getJobAs(job.id, auth)).status, { timeout: STACK_WORK_MS })
+    .toBe("succeeded");
   return job;
 }
 
 const deliveries = async (auth: Record<string, string>, id: string) =>
   (
-    (await (await fetch(`${stack.url}/v1/webhooks/${id}/deliveries`, { headers: auth })).json()) as { data: unknown[] }
+    (await (await stack.call(`/v1/webhooks/${id}/deliveries`, { headers: auth })).json()) as { data: unknown[] }
   ).data.map((d) => WebhookDelivery.parse(d));
 
 describe("webhooks", () => {
   it("delivers one signed event per job end, carrying the job and its request id", async () => {
     const { auth, endpoint } = await userWithEndpoint("hook-ok", "/ok");
     const job = await runJob(auth, "hook-ok");
-    await expect.poll(() => received.filter((r) => r.path === "/ok").length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => received.filter((r) => r.path === "/ok").length, { timeout: STACK_WORK_MS }).toBe(1);
     const [delivery] = received.filter((r) => r.path === "/ok");
     if (!delivery) throw new Error("no delivery");
     // A receiver verifies it with the Standard Webhooks library and the endpoint's secret.
@@ -107,14 +109,14 @@ describe("webhooks", () => {
     ]);
 
     // The owner checks the endpoint with a test event: signed the same way, logged the same way.
-    const test = await fetch(`${stack.url}/v1/webhooks/${endpoint.id}/test`, { method: "POST", headers: auth });
+    const test = await stack.call(`/v1/webhooks/${endpoint.id}/test`, { method: "POST", headers: auth });
     expect(test.status).toBe(202);
-    await expect.poll(() => received.filter((r) => r.path === "/ok").length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => received.filter((r) => r.path === "/ok").length, { timeout: STACK_WORK_MS }).toBe(2);
     const probe = received.filter((r) => r.path === "/ok")[1] as Received;
     const tested = WebhookPayload.parse(new Webhook(endpoint.secret).verify(probe.body, probe.headers));
     expect(tested).toMatchObject({ type: "webhook.test", data: { endpoint_id: endpoint.id } });
     await expect
-      .poll(async () => (await deliveries(auth, endpoint.id))[0]?.type, { timeout: 10_000 })
+      .poll(async () => (await deliveries(auth, endpoint.id))[0]?.type, { timeout: STACK_WORK_MS })
       .toBe("webhook.test");
   });
 
@@ -122,10 +124,10 @@ describe("webhooks", () => {
     failuresLeft.set("/flaky", 2);
     const { auth, endpoint } = await userWithEndpoint("hook-flaky", "/flaky");
     await runJob(auth, "hook-flaky");
-    await expect.poll(() => received.filter((r) => r.path === "/flaky").length, { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => received.filter((r) => r.path === "/flaky").length, { timeout: STACK_WORK_MS }).toBe(3);
     const ids = new Set(received.filter((r) => r.path === "/flaky").map((r) => r.headers["webhook-id"]));
     expect(ids.size).toBe(1);
-    await expect.poll(async () => (await deliveries(auth, endpoint.id)).length, { timeout: 10_000 }).toBe(3);
+    await expect.poll(async () => (await deliveries(auth, endpoint.id)).length, { timeout: STACK_WORK_MS }).toBe(3);
     const log = (await deliveries(auth, endpoint.id)).reverse();
     expect(log.map((d) => [d.attempt, d.status_code, d.ok])).toEqual([
       [1, 500, false],
@@ -139,10 +141,10 @@ describe("webhooks", () => {
     const { auth, endpoint } = await userWithEndpoint("hook-down", "/down");
     await runJob(auth, "hook-down");
     const listed = async () =>
-      ((await (await fetch(`${stack.url}/v1/webhooks`, { headers: auth })).json()) as { data: unknown[] }).data.map(
-        (e) => WebhookEndpoint.parse(e),
+      ((await (await stack.call(`/v1/webhooks`, { headers: auth })).json()) as { data: unknown[] }).data.map((e) =>
+        WebhookEndpoint.parse(e),
       );
-    await expect.poll(async () => (await listed())[0]?.disabled_at ?? null, { timeout: 30_000 }).not.toBeNull();
+    await expect.poll(async () => (await listed())[0]?.disabled_at ?? null, { timeout: STACK_WORK_MS }).not.toBeNull();
     expect((await listed())[0]?.disabled_reason).toContain("3 deliveries in a row failed");
     const sent = received.filter((r) => r.path === "/down").length;
     expect(sent).toBe(3);
@@ -152,28 +154,29 @@ describe("webhooks", () => {
 
     // The receiver is fixed: the owner turns the endpoint back on and re-sends the missed event.
     failuresLeft.set("/down", 0);
-    const post = (path: string) =>
-      fetch(`${stack.url}/v1/webhooks/${endpoint.id}${path}`, { method: "POST", headers: auth });
+    const post = (path: string) => stack.call(`/v1/webhooks/${endpoint.id}${path}`, { method: "POST", headers: auth });
     const resendDisabled = await post(`/deliveries/${(await deliveries(auth, endpoint.id))[0]?.id}/resend`);
     expect(resendDisabled.status).toBe(409);
     expect((await post("/enable")).status).toBe(200);
     const [last] = await deliveries(auth, endpoint.id);
     expect((await post(`/deliveries/${last?.id}/resend`)).status).toBe(202);
-    await expect.poll(() => received.filter((r) => r.path === "/down").length, { timeout: 15_000 }).toBe(sent + 1);
+    await expect
+      .poll(() => received.filter((r) => r.path === "/down").length, { timeout: STACK_WORK_MS })
+      .toBe(sent + 1);
     expect(received.filter((r) => r.path === "/down").at(-1)?.headers["webhook-id"]).toBe(
       received.filter((r) => r.path === "/down")[0]?.headers["webhook-id"],
     );
-    await expect.poll(async () => (await deliveries(auth, endpoint.id))[0]?.ok, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await deliveries(auth, endpoint.id))[0]?.ok, { timeout: STACK_WORK_MS }).toBe(true);
   });
 
   it("rotates the secret without downtime: for a day deliveries verify with the old secret and the new", async () => {
     const { auth, endpoint } = await userWithEndpoint("hook-rotate", "/rotate");
-    const res = await fetch(`${stack.url}/v1/webhooks/${endpoint.id}/rotate-secret`, { method: "POST", headers: auth });
+    const res = await stack.call(`/v1/webhooks/${endpoint.id}/rotate-secret`, { method: "POST", headers: auth });
     expect(res.status).toBe(200);
     const rotated = CreatedWebhookEndpoint.parse(await res.json());
     expect(rotated.secret).not.toBe(endpoint.secret);
     await runJob(auth, "hook-rotate");
-    await expect.poll(() => received.filter((r) => r.path === "/rotate").length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => received.filter((r) => r.path === "/rotate").length, { timeout: STACK_WORK_MS }).toBe(1);
     const [delivery] = received.filter((r) => r.path === "/rotate");
     if (!delivery) throw new Error("no delivery");
     expect(delivery.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
