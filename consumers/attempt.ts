@@ -1,7 +1,7 @@
 import { isTerminal, type JobError, type WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import type { coordinatorFor } from "../worker/services/coordinator";
-import { isEnabled } from "../worker/services/flags";
+import { speechOnWorkersAi } from "../worker/services/languages";
 import { decideRetry, type RetryDecision } from "./retry-policy";
 import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
@@ -54,11 +54,7 @@ export async function extract(
   input: RunnerInput & { language: string },
   onProgress: (event: RunnerProgress) => Promise<void>,
 ) {
-  const whisper =
-    work.kind === "av" &&
-    config.SPEECH_ENGINE === "workers-ai" &&
-    env.AI &&
-    (await isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "speech_workers_ai", work.user_id));
+  const whisper = work.kind === "av" && (await speechOnWorkersAi(env, config, work.user_id));
   return whisper && env.AI
     ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
     : runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);

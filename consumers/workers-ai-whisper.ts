@@ -1,4 +1,4 @@
-import type { AvResult, AvSegment } from "../contracts";
+import { type AvResult, type AvSegment, WHISPER_LANGUAGES } from "../contracts";
 import { type RunnerInput, type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
@@ -6,37 +6,6 @@ export const WHISPER_MODEL = "@cf/openai/whisper-large-v3-turbo";
 
 /** Chunks recognized at once; Workers AI queues beyond its own limits. */
 const IN_FLIGHT = 4;
-
-/** The API's language codes (ISO 639-2, as Tesseract uses) to Whisper's (ISO 639-1). */
-const WHISPER_LANGUAGES: Record<string, string> = {
-  eng: "en",
-  deu: "de",
-  fra: "fr",
-  spa: "es",
-  ita: "it",
-  por: "pt",
-  nld: "nl",
-  pol: "pl",
-  rus: "ru",
-  ukr: "uk",
-  tur: "tr",
-  ara: "ar",
-  heb: "he",
-  hin: "hi",
-  jpn: "ja",
-  kor: "ko",
-  chi_sim: "zh",
-  swe: "sv",
-  dan: "da",
-  nor: "no",
-  fin: "fi",
-  ces: "cs",
-  ell: "el",
-  hun: "hu",
-  ron: "ro",
-  vie: "vi",
-  ind: "id",
-};
 
 type WhisperOutput = Pick<Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output, "text" | "segments">;
 

@@ -32,6 +32,11 @@ export const ERRORS = {
     title: "The request is not valid",
     action: "Fix the fields named in the detail and send again.",
   },
+  language_unavailable: {
+    status: 422,
+    title: "This deployment cannot work in the language asked for",
+    action: "Choose one of the languages named in the detail (GET /v1/languages lists them).",
+  },
   file_missing: {
     status: 400,
     title: "No file in the multipart field `file`",

@@ -4,6 +4,7 @@ export * from "./errors";
 export * from "./flags";
 export * from "./job";
 export * from "./job-state-machine";
+export * from "./languages";
 export * from "./limits";
 export * from "./log";
 export * from "./media";

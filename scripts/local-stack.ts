@@ -54,10 +54,11 @@ export function startStack({ apiPort, runnerPort, log, vars = {}, runnerEnv = {}
       }),
     );
   let runner = spawnRunner();
-  const varArgs = Object.entries({ RUNNER_URL: `http://127.0.0.1:${runnerPort}`, ...vars }).flatMap(([k, v]) => [
-    "--var",
-    `${k}:${v}`,
-  ]);
+  // OCR_LANGUAGES set for `npm run dev` is what setup-system.sh installed: the worker accepts the same.
+  const languages = process.env.OCR_LANGUAGES ? { OCR_LANGUAGES: process.env.OCR_LANGUAGES } : {};
+  const varArgs = Object.entries({ RUNNER_URL: `http://127.0.0.1:${runnerPort}`, ...languages, ...vars }).flatMap(
+    ([k, v]) => ["--var", `${k}:${v}`],
+  );
   const api = pipeLogs(
     "api",
     spawn(

@@ -6,7 +6,12 @@
 # otherwise prints the exact command to run and exits non-zero.
 set -euo pipefail
 
-RUNNER_PACKAGES=(ffmpeg tesseract-ocr tesseract-ocr-eng poppler-utils qpdf pocketsphinx pocketsphinx-en-us libtiff-tools)
+# The Tesseract languages the runner reads (OCR_LANGUAGES, codes separated by spaces or commas; the
+# worker accepts jobs in the same list). Default: contracts/languages.ts's DEFAULT_OCR_LANGUAGES.
+OCR_LANGUAGES="${OCR_LANGUAGES:-eng deu fra spa ita por nld}"
+LANGUAGE_PACKAGES=()
+for code in ${OCR_LANGUAGES//,/ }; do LANGUAGE_PACKAGES+=("tesseract-ocr-${code//_/-}"); done
+RUNNER_PACKAGES=(ffmpeg tesseract-ocr poppler-utils qpdf pocketsphinx pocketsphinx-en-us libtiff-tools "${LANGUAGE_PACKAGES[@]}")
 TEST_PACKAGES=(flite imagemagick img2pdf fonts-dejavu-core chromium)
 # What the benchmarks compare against (npm run bench:*).
 BENCH_PACKAGES=(ocrmypdf)

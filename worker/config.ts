@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
+import { DEFAULT_OCR_LANGUAGES, LANGUAGE_CODE } from "../contracts/languages";
 import { DEFAULT_LIMITS, LimitOverrides } from "../contracts/limits";
 import { LogLevel } from "../contracts/log";
 import { AlertThresholds } from "../contracts/operations";
@@ -69,6 +70,21 @@ const Vars = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string().refine(isOrigin, "an origin such as https://app.example.com: no path, no wildcard"))),
+  /**
+   * Tesseract languages the runner has (space- or comma-separated codes; the same setting makes
+   * `scripts/setup-system.sh` and the runner's image install them). A job asking for another is
+   * refused at submission; /readyz checks that the runner has every one. `eng`, the default
+   * language, must be among them.
+   */
+  OCR_LANGUAGES: z
+    .string()
+    .default(DEFAULT_OCR_LANGUAGES.join(" "))
+    .transform((list) => [...new Set(list.split(/[\s,]+/).filter(Boolean))].sort())
+    .pipe(
+      z
+        .array(z.string().regex(LANGUAGE_CODE, "Tesseract language codes such as `deu` or `chi_sim`"))
+        .refine((codes) => codes.includes("eng"), "must include eng, the default language"),
+    ),
   /** How long an isolate keeps feature-flag settings before reading them again. */
   FLAGS_CACHE_SECONDS: z.coerce.number().nonnegative().default(5),
   /** /readyz is public: it answers from a result this fresh, so polling it cannot hammer dependencies. */

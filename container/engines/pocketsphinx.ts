@@ -1,3 +1,4 @@
+import { RUNNER_SPEECH_LANGUAGES } from "../../contracts/languages";
 import { parsePocketsphinxTimes } from "./pocketsphinx-output";
 import type { SpeechEngine } from "./speech-engine";
 
@@ -6,7 +7,7 @@ const EN_US_MODEL = "/usr/share/pocketsphinx/model/en-us";
 
 export const pocketsphinx: SpeechEngine = {
   name: "pocketsphinx",
-  languages: ["eng"],
+  languages: RUNNER_SPEECH_LANGUAGES,
 
   async version(run) {
     // The 5prealpha binaries have no version flag; the Debian package records it.

@@ -2,13 +2,14 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AvResult, OcrResult, Problem } from "../../contracts";
+import { AvResult, Languages, OcrResult, Problem } from "../../contracts";
 import { characterErrorRate, wordErrorRate } from "../support/text-metrics";
 import { type E2eStack, startE2eStack } from "./stack";
 
 const PAGE_1 = ["Invoice number 4711 from Verbatim", "Total amount due is 1234 euros"];
 const PAGE_2 = ["Second page of the scanned letter", "Please pay within thirty days"];
 const IMAGE_TEXT = ["The quick brown fox jumps over", "the lazy dog near the river bank"];
+const GERMAN = ["Die Größe der Übergabe ist wichtig", "Wir müssen zur Straße am Fluss gehen"];
 const BORN_DIGITAL = ["This document was typed on a computer", "so its text comes without recognition"];
 const SPOKEN =
   "the quick brown fox jumped over the lazy dog. we went to the market this morning and bought some fresh bread and milk";
@@ -75,6 +76,22 @@ describe("a file in, text out", () => {
     expect(characterErrorRate(IMAGE_TEXT.join("\n"), await (await stack.result(job.id, "txt")).text())).toBeLessThan(
       0.05,
     );
+  });
+
+  it("reads a German page in German, umlauts and ß included, and refuses a language it does not have", async () => {
+    const png = await stack.fixtures.textImage("brief.png", GERMAN);
+    const { job } = await stack.runToEnd(png, "brief.png", undefined, { language: "deu" });
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    const text = await (await stack.result(job.id, "txt")).text();
+    expect(characterErrorRate(GERMAN.join("\n"), text), text).toBeLessThan(0.02);
+    for (const word of ["Größe", "Übergabe", "müssen", "Straße"]) expect(text).toContain(word);
+    expect(OcrResult.parse(await (await stack.result(job.id, "json")).json()).language).toBe("deu");
+
+    const languages = Languages.parse(await (await stack.call("/v1/languages", { headers: stack.auth })).json());
+    expect(languages.ocr).toEqual(expect.arrayContaining(["deu", "eng", "fra", "spa", "ita", "por", "nld"]));
+    const refused = await stack.submit(png, "brief.png", { language: "jpn" });
+    expect(refused.status).toBe(422);
+    expect(Problem.parse(await refused.json()).code).toBe("language_unavailable");
   });
 
   it.each([

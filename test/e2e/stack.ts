@@ -71,9 +71,11 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
     }
   };
 
-  const submit = (file: string, name: string): Promise<Response> => {
+  /** POST /v1/jobs with the file at `file`, named `name`, and the job's `options` if any. */
+  const submit = (file: string, name: string, options?: object): Promise<Response> => {
     const form = new FormData();
     form.append("file", new File([readFileSync(file)], name));
+    if (options) form.append("options", JSON.stringify(options));
     return call("/v1/jobs", { method: "POST", body: form, headers: auth });
   };
 
@@ -115,8 +117,13 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
   };
 
   /** Submits, follows to the end, and checks the transitions arrived in a legal order. */
-  const runToEnd = async (file: string, name: string, onEvent?: (event: JobEvent, jobId: string) => void) => {
-    const res = await submit(file, name);
+  const runToEnd = async (
+    file: string,
+    name: string,
+    onEvent?: (event: JobEvent, jobId: string) => void,
+    options?: object,
+  ) => {
+    const res = await submit(file, name, options);
     expect(res.status, await res.clone().text()).toBe(202);
     const job = JobResource.parse(await res.json());
     const events = await follow(job.id, (event) => onEvent?.(event, job.id));

@@ -31,7 +31,10 @@ export async function checkReadiness(env: Env, config: Config): Promise<Readines
       const endpoint = await runnerEndpoint(env, config);
       const res = await endpoint.fetch(endpoint.url("/healthz"), { signal: AbortSignal.timeout(3000) });
       if (!res.ok) throw new Error(`runner answered ${res.status}`);
-      RunnerHealth.parse(await res.json());
+      // Jobs are accepted in OCR_LANGUAGES: the runner must have every one of them.
+      const { languages } = RunnerHealth.parse(await res.json());
+      const missing = config.OCR_LANGUAGES.filter((language) => !languages.includes(language));
+      if (missing.length > 0) throw new Error(`runner lacks OCR_LANGUAGES ${missing.join(", ")}`);
     }),
   ]);
   const checks = { d1, r2, ocr_queue: ocrQueue, av_queue: avQueue, runner };

@@ -1,14 +1,15 @@
 import { and, asc, eq, lt, notExists } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { ulid } from "ulid";
-import { type Job, JobOptions, type Upload } from "../../contracts";
-import { detectFileKind, SNIFF_BYTES } from "../../contracts/file-kind";
+import { JOB_KINDS, type Job, JobOptions, type Upload } from "../../contracts";
+import { detectFileKind, extensionsFor, SNIFF_BYTES } from "../../contracts/file-kind";
 import type { Config } from "../config";
 import { jobs, uploadParts, uploads } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
 import { assertAcceptable, newJobId, registerJob, sanitizeFileName, sourceKey } from "./job-service";
+import { assertLanguageAvailable } from "./languages";
 import { assertCanSubmit } from "./quotas";
 
 /** An upload not completed within this is discarded (R2 would abort it after a week anyway). */
@@ -65,6 +66,16 @@ export async function createUpload(
       `multipart uploads are limited to ${config.MAX_MULTIPART_UPLOAD_BYTES} bytes`,
     );
   }
+  // The content is not here yet: the name's extension says what it will be, or it may be either.
+  const extension = input.fileName.split(".").pop()?.toLowerCase() ?? "";
+  const claimed = JOB_KINDS.filter((kind) => extensionsFor(kind).includes(extension));
+  await assertLanguageAvailable(
+    env,
+    config,
+    input.userId,
+    claimed.length > 0 ? claimed : JOB_KINDS,
+    input.options.language,
+  );
   const jobId = newJobId();
   const multipart = await env.FILES.createMultipartUpload(sourceKey(jobId), {
     customMetadata: { user_id: input.userId, file_name: sanitizeFileName(input.fileName) },
@@ -170,6 +181,13 @@ export async function completeUpload(
     await discard(env, row);
     throw err;
   }
+  const options = JobOptions.parse(JSON.parse(row.options));
+  try {
+    await assertLanguageAvailable(env, config, userId, detected.kind, options.language);
+  } catch (err) {
+    await discard(env, row);
+    throw err;
+  }
   await assertCanSubmit(env.DB, userId, config.USER_LIMITS);
   const whole = await env.FILES.get(key);
   if (!whole) throw new ApiError("internal_error", "the assembled upload is missing from storage");
@@ -181,7 +199,7 @@ export async function completeUpload(
     size: row.size,
     ...detected,
     sha256,
-    options: JobOptions.parse(JSON.parse(row.options)),
+    options,
     requestId: row.request_id,
   });
   return { job, created: true };

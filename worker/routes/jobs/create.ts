@@ -15,6 +15,7 @@ import {
 } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { findIdenticalJob, newJobId, registerJob, sourceKey, storeSource } from "../../services/job-service";
+import { assertLanguageAvailable } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
 import { IdempotencyKeyHeader, problem } from "./schemas";
 
@@ -60,7 +61,7 @@ const route = createRoute({
     413: problem("file too large"),
     429: problem("too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After"),
     415: problem("unsupported content"),
-    422: problem("bad options"),
+    422: problem("bad options, or a language this deployment cannot work in (`language_unavailable`)"),
   },
 });
 
@@ -89,6 +90,7 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     );
     if (!file) throw new ApiError("file_missing");
     const options = parseOptions(fields.options);
+    await assertLanguageAvailable(c.env, config, userId, file.kind, options.language);
     const reuse =
       reuseAsked && (await isEnabled(c.env.DB, config.FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
     let jobId = stagedId;
