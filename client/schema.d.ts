@@ -239,6 +239,10 @@ export interface paths {
                                 options: {
                                     /** @default eng */
                                     language: string;
+                                    /** @default true */
+                                    rotate_pages: boolean;
+                                    /** @default true */
+                                    deskew: boolean;
                                 };
                                 progress: {
                                     done: number;
@@ -365,6 +369,10 @@ export interface paths {
                             options: {
                                 /** @default eng */
                                 language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
                             };
                             progress: {
                                 done: number;
@@ -443,6 +451,10 @@ export interface paths {
                             options: {
                                 /** @default eng */
                                 language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
                             };
                             progress: {
                                 done: number;
@@ -709,6 +721,10 @@ export interface paths {
                             options: {
                                 /** @default eng */
                                 language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
                             };
                             progress: {
                                 done: number;
@@ -1059,6 +1075,10 @@ export interface paths {
                             options: {
                                 /** @default eng */
                                 language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
                             };
                             progress: {
                                 done: number;
@@ -1576,6 +1596,10 @@ export interface paths {
                         options?: {
                             /** @default eng */
                             language?: string;
+                            /** @default true */
+                            rotate_pages?: boolean;
+                            /** @default true */
+                            deskew?: boolean;
                         };
                     };
                 };
@@ -1834,6 +1858,10 @@ export interface paths {
                             options: {
                                 /** @default eng */
                                 language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
                             };
                             progress: {
                                 done: number;
@@ -1912,6 +1940,10 @@ export interface paths {
                             options: {
                                 /** @default eng */
                                 language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
                             };
                             progress: {
                                 done: number;
@@ -3111,6 +3143,10 @@ export interface paths {
                                 options: {
                                     /** @default eng */
                                     language: string;
+                                    /** @default true */
+                                    rotate_pages: boolean;
+                                    /** @default true */
+                                    deskew: boolean;
                                 };
                                 progress: {
                                     done: number;

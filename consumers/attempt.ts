@@ -41,7 +41,13 @@ export async function sourceInput(
     language: work.options.language,
     requestId: work.request_id,
     signal,
-    ...(query ? { query } : {}),
+    query: {
+      // OCR's page handling; the runner turns and straightens pages unless told not to.
+      ...(work.kind === "ocr"
+        ? { rotate_pages: String(work.options.rotate_pages), deskew: String(work.options.deskew) }
+        : {}),
+      ...query,
+    },
   };
 }
 

@@ -20,7 +20,7 @@ async function queuedJob(): Promise<{ job: Job; message: WorkMessage }> {
     kind: "ocr",
     object_key: sourceKey(id),
     mime: "image/png",
-    options: { language: "eng" },
+    options: { language: "eng", rotate_pages: true, deskew: true },
     request_id: "req-consumer",
     enqueued_at: now,
   };
@@ -200,7 +200,7 @@ describe("fan-out steps", () => {
       kind: "av",
       object_key: sourceKey(job.id),
       mime: "audio/mpeg",
-      options: { language: "eng" },
+      options: { language: "eng", rotate_pages: true, deskew: true },
       request_id: "req-fan-out",
       enqueued_at: job.created_at,
     };

@@ -8,6 +8,8 @@ const page = (n: number) => ({
   height: 100,
   unit: "px" as const,
   source: "ocr" as const,
+  rotation: 0 as const,
+  skew_deg: 0,
   text: `page ${n}`,
   blocks: [],
 });

@@ -102,11 +102,13 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     }
     const pages = partQuery(PageQuery, c.req.query(), ["first_page", "last_page"]);
     if (!pages.ok) return problemResponse("validation_failed", pages.detail, id);
+    // On unless turned off: `rotate_pages=false`, `deskew=false`.
+    const upright = { rotatePages: c.req.query("rotate_pages") !== "false", deskew: c.req.query("deskew") !== "false" };
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
       async (job) => {
-        const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, pages.value);
+        const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, pages.value, upright);
         return { type: "result", result, pdf_base64: pdf.toString("base64") };
       },
     );

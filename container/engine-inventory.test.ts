@@ -13,6 +13,7 @@ function fakeEngines(speechVersions: (() => Promise<string>)[]) {
     },
     languages: async () => ["eng", "deu"],
     recognize: () => Promise.reject(new Error("not used")),
+    orientation: () => Promise.reject(new Error("not used")),
   };
   const speech: SpeechEngine = {
     name: "fake-speech",

@@ -31,9 +31,22 @@ export const JobOptions = z
         "a Tesseract language code such as `eng` or `chi_sim`, or several joined by `+`",
       )
       .default("eng"),
+    /** OCR: turn each page upright (0, 90, 180 or 270°) before reading it, as OCRmyPDF's `--rotate-pages`. */
+    rotate_pages: z.boolean().default(true),
+    /** OCR: straighten each page's skew before reading it, as OCRmyPDF's `--deskew`. */
+    deskew: z.boolean().default(true),
   })
   .strict();
 export type JobOptions = z.infer<typeof JobOptions>;
+
+/**
+ * The options as an Idempotency-Key's fingerprint counts them: options added after keys were first
+ * stored (`rotate_pages`, `deskew`) only when they differ from their default, so that a request sent
+ * again with its key still matches the fingerprint stored before they existed.
+ */
+export function fingerprintOptions({ rotate_pages, deskew, ...rest }: JobOptions): Partial<JobOptions> {
+  return { ...rest, ...(rotate_pages ? {} : { rotate_pages }), ...(deskew ? {} : { deskew }) };
+}
 
 export const JobProgress = z.object({
   done: z.number().int().nonnegative(),

@@ -19,6 +19,13 @@ export const OcrPage = z.object({
   unit: z.enum(["px", "pt"]),
   /** `ocr`: recognized from pixels; `text-layer`: taken from the PDF's own text. */
   source: z.enum(["ocr", "text-layer"]),
+  /**
+   * How the page image was turned to read it (`rotate_pages`, `deskew`): quarter turns clockwise
+   * (0, 90, 180 or 270), then `skew_deg` degrees clockwise. `width`, `height` and every box are in
+   * the turned (upright) page's space, whose canvas holds the whole turned image.
+   */
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).default(0),
+  skew_deg: z.number().default(0),
   text: z.string(),
   blocks: z.array(OcrBlock),
 });

@@ -105,6 +105,54 @@ export const ffmpeg = {
     ]);
   },
 
+  /**
+   * A page image as a small grayscale picture, `width` pixels wide, as raw bytes (one per pixel, rows
+   * top to bottom): enough to measure the page's skew in a few milliseconds.
+   */
+  async grayThumbnail(
+    run: Run,
+    imagePath: string,
+    width: number,
+  ): Promise<{ pixels: Uint8Array; width: number; height: number }> {
+    const { stdout } = await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", imagePath],
+      ...["-frames:v", "1", "-vf", `scale=${width}:-2:flags=area,format=gray`, "-f", "rawvideo", "pipe:1"],
+    ]);
+    return { pixels: new Uint8Array(stdout), width, height: Math.floor(stdout.length / width) };
+  },
+
+  /**
+   * A page image turned upright: `quarterTurns` quarter turns clockwise, then `degrees` clockwise
+   * (the canvas grows to hold the whole page, the new corners white), as an uncompressed PNM the
+   * OCR engine reads at once.
+   */
+  async turn(
+    run: Run,
+    imagePath: string,
+    turn: { quarterTurns: number; degrees: number },
+    outPath: string,
+  ): Promise<void> {
+    const quarter =
+      [[], ["transpose=clock"], ["hflip", "vflip"], ["transpose=cclock"]][((turn.quarterTurns % 4) + 4) % 4] ?? [];
+    const radians = (turn.degrees * Math.PI) / 180;
+    const fine =
+      turn.degrees === 0
+        ? []
+        : [`rotate=${radians.toFixed(6)}:ow=rotw(${radians.toFixed(6)}):oh=roth(${radians.toFixed(6)}):c=white`];
+    await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", imagePath],
+      ...["-frames:v", "1", "-vf", ["format=rgb24", ...quarter, ...fine].join(","), "-y", outPath],
+    ]);
+  },
+
+  /** A page image at most `maxWidth` wide, in shades of grey, as an uncompressed PGM (for orientation detection). */
+  async scaled(run: Run, imagePath: string, maxWidth: number, outPath: string): Promise<void> {
+    await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", imagePath],
+      ...["-frames:v", "1", "-vf", `scale='min(iw,${maxWidth})':-2:flags=area,format=gray`, "-y", outPath],
+    ]);
+  },
+
   /** Cuts `[startS, startS + lengthS)` of a speech WAV into a WAV file of its own. */
   async cutWav(run: Run, wavPath: string, startS: number, lengthS: number, outPath: string): Promise<void> {
     await run("ffmpeg", [

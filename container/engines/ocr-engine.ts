@@ -38,4 +38,9 @@ export interface OcrEngine {
   /** Installed recognition languages. */
   languages(run: Run): Promise<string[]>;
   recognize(run: Run, images: readonly PageImage[], options: RecognizeOptions): Promise<Recognized>;
+  /**
+   * Which way up the text of an image is: the quarter turns clockwise that make it upright, and how
+   * sure the engine is (null when it finds too little text to say).
+   */
+  orientation(run: Run, imagePath: string): Promise<{ quarterTurns: number; confidence: number } | null>;
 }

@@ -40,7 +40,8 @@ export const qpdf = {
   /**
    * Pages `first`..`last` of `inputPath` as `outputPath`, with page `i` of `overlayPath` laid over
    * output page `onto[i]` (1-based): a text-only layer over the original page, which keeps its own
-   * images, vectors and colors. Warnings about slightly malformed inputs do not fail it.
+   * images, vectors and colors. Each of `replaced` puts page `index` of its `pdfPath` in the place
+   * of document page `page`. Warnings about slightly malformed inputs do not fail it.
    */
   async pagesWithOverlay(
     run: Run,
@@ -48,18 +49,21 @@ export const qpdf = {
     range: { first: number; last: number },
     overlay: { path: string; onto: readonly number[] } | null,
     outputPath: string,
+    replaced: readonly { page: number; pdfPath: string; index: number }[] = [],
   ): Promise<string> {
+    const pages: string[] = [];
+    let from = range.first;
+    const originalsUpTo = (page: number) => {
+      if (page >= from) pages.push(inputPath, `${from}-${page}`);
+    };
+    for (const replacement of [...replaced].sort((a, b) => a.page - b.page)) {
+      originalsUpTo(replacement.page - 1);
+      pages.push(replacement.pdfPath, String(replacement.index));
+      from = replacement.page + 1;
+    }
+    originalsUpTo(range.last);
     const overlayArgs = overlay ? ["--overlay", overlay.path, `--to=${overlay.onto.join(",")}`, "--"] : [];
-    await run("qpdf", [
-      "--warning-exit-0",
-      inputPath,
-      "--pages",
-      inputPath,
-      `${range.first}-${range.last}`,
-      "--",
-      ...overlayArgs,
-      outputPath,
-    ]);
+    await run("qpdf", ["--warning-exit-0", inputPath, "--pages", ...pages, "--", ...overlayArgs, outputPath]);
     return outputPath;
   },
 

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
+import { ExecError } from "../exec";
 import type { OcrEngine } from "./ocr-engine";
 import { parseTesseractTsv } from "./tesseract-tsv";
 
@@ -26,6 +27,22 @@ export const tesseract: OcrEngine = {
       .slice(1) // "List of available languages in ...:"
       .map((line) => line.trim())
       .filter((language) => language !== "" && !NOT_TEXT_LANGUAGES.has(language));
+  },
+
+  async orientation(run, imagePath) {
+    // Orientation and script detection only (--psm 0, the `osd` data): "Rotate: 180", "Orientation
+    // confidence: 12.9". Too little text ("Too few characters") makes it fail: nothing to say.
+    const detected = await run("tesseract", [imagePath, "-", "--psm", "0", "-l", "osd"], {
+      env: { OMP_THREAD_LIMIT: "1" },
+    }).catch((error: unknown) => {
+      if (error instanceof ExecError && error.failure === "exit") return null;
+      throw error;
+    });
+    const out = detected?.stdout.toString() ?? "";
+    const rotate = /^Rotate: (\d+)/m.exec(out)?.[1];
+    const confidence = /^Orientation confidence: ([\d.]+)/m.exec(out)?.[1];
+    if (rotate === undefined || confidence === undefined) return null;
+    return { quarterTurns: (Number(rotate) / 90) % 4, confidence: Number(confidence) };
   },
 
   /**

@@ -16,6 +16,17 @@ import { hasImageSignature } from "./image-signature";
 import type { Job } from "./job";
 import { type ImageType, type OcrMediaType, PDF } from "./media-types";
 import { pageBatches } from "./page-batches";
+import {
+  isTurned,
+  NO_TURN,
+  plannedTurn,
+  readingConfidence,
+  rereadTurn,
+  type Turn,
+  turnedImage,
+  turnFields,
+  type UprightOptions,
+} from "./upright";
 
 /** Resolution PDF pages are rendered at: tesseract's sweet spot for body text. */
 const RENDER_DPI = 300;
@@ -59,23 +70,31 @@ export interface PageRange {
   last: number;
 }
 
-/** The recognized pages of one engine run: their PDF, one page per recognized page, in order. */
-interface RecognizedRun {
+/**
+ * Where a recognized page's searchable PDF page is: page `index` (1-based) of an engine run's PDF.
+ * `replaces`: that page is the page (the engine's image with its text: an image's page, or a PDF
+ * page that had to be turned to be read); otherwise it is a text-only layer over the original page.
+ */
+interface PageOutput {
+  page: number;
   pdfPath: string;
-  pages: number[];
+  index: number;
+  replaces: boolean;
 }
 
 /**
  * Turns a PDF or image into text with word boxes plus a searchable PDF: all its pages, or `range` of them
  * (a fanned-out job's part; pages keep their numbers in the document). Pages are independent, so batches of
  * a few consecutive pages are worked on in parallel, one engine run each; the `probe` event gives the page
- * count and a `progress` event follows each page.
+ * count and a `progress` event follows each page. Pages are read upright (`upright`): turned and
+ * straightened when they are not.
  */
 export async function recognizeDocument(
   job: Job,
   mediaType: OcrMediaType,
   deps: OcrDeps,
   range?: PageRange,
+  upright: UprightOptions = { rotatePages: true, deskew: true },
 ): Promise<OcrOutput> {
   const { ocr } = deps;
   const isPdf = mediaType === PDF;
@@ -96,14 +115,14 @@ export async function recognizeDocument(
   job.emit({ type: "progress", done, total, unit: "pages", stage: "ocr" });
 
   const recognized = await mapConcurrent(pageBatches(first, last, job.parallelism), job.parallelism, (batch) =>
-    recognizeBatch(job, ocr, plan, batch, { isPdf, pageDone }),
+    recognizeBatch(job, ocr, plan, batch, { isPdf, pageDone, upright }),
   );
-  const runs = recognized.flatMap((batch) => batch.runs);
+  const outputs = recognized.flatMap((batch) => batch.outputs).sort((a, b) => a.page - b.page);
   const merged = isPdf
-    ? await searchablePdf(job, { first, last }, runs)
-    : await poppler.merge(
+    ? await searchablePdf(job, { first, last }, outputs)
+    : await qpdf.assemble(
         job.run,
-        runs.map((run) => run.pdfPath),
+        outputs.map(({ pdfPath, index }) => ({ path: pdfPath, first: index, last: index })),
         job.path("searchable.pdf"),
       );
   const pages = recognized.flatMap((batch) => batch.pages).sort((a, b) => a.page - b.page);
@@ -113,72 +132,133 @@ export async function recognizeDocument(
   };
 }
 
+/** A page image to read: as prepared, the turn that makes it upright, and the image the engine reads. */
+type PageToRead = Extract<PreparedPage, { image: string }> & { turn: Turn; read: string };
+
 /**
  * One batch of consecutive pages: each page made ready in turn (its text layer taken, or its image
- * extracted or rendered), then the images recognized in one engine run, or one per resolution when
- * they differ (a document's scans usually share one).
+ * extracted or rendered, and the turn that makes it upright measured), then the images recognized in
+ * one engine run, or one per resolution when they differ (a document's scans usually share one).
+ * A page whose reading looks like an upside-down page's is turned as orientation detection says and
+ * read again; the better reading is kept.
  */
 async function recognizeBatch(
   job: Job,
   ocr: OcrEngine,
   plan: DocumentPlan,
   pageNumbers: readonly number[],
-  { isPdf, pageDone }: { isPdf: boolean; pageDone: () => void },
-): Promise<{ pages: OcrPage[]; runs: RecognizedRun[] }> {
+  { isPdf, pageDone, upright }: { isPdf: boolean; pageDone: () => void; upright: UprightOptions },
+): Promise<{ pages: OcrPage[]; outputs: PageOutput[] }> {
   const pages: OcrPage[] = [];
-  const images: Extract<PreparedPage, { image: string }>[] = [];
+  const toRead: PageToRead[] = [];
   for (const pageNumber of pageNumbers) {
     const prepared = await plan.prepare(pageNumber);
     if ("textLayer" in prepared) {
       pages.push(prepared.textLayer);
       pageDone();
-    } else images.push(prepared);
+      continue;
+    }
+    // Measuring the page is an improvement, not a requirement: what it cannot read, the engine judges.
+    const turn = await plannedTurn(job, ocr, prepared.image, upright).catch(orElse(() => NO_TURN));
+    const read = isTurned(turn) ? await turnedImage(job, prepared.image, turn, `page-${pageNumber}`) : prepared.image;
+    toRead.push({ ...prepared, turn, read });
   }
-  const runs: RecognizedRun[] = [];
-  for (const dpi of new Set(images.map((image) => image.dpi))) {
-    const group = images.filter((image) => image.dpi === dpi);
+  const first = await readPages(job, ocr, toRead, isPdf, pageDone);
+
+  const again: PageToRead[] = [];
+  for (const reading of first) {
+    const turn = await rereadTurn(job, ocr, reading.image.image, reading.image.turn, reading.layout, upright).catch(
+      orElse(() => null),
+    );
+    if (turn) {
+      const read = await turnedImage(job, reading.image.image, turn, `page-${reading.image.page}-again`);
+      again.push({ ...reading.image, turn, read });
+    }
+  }
+  const second = await readPages(job, ocr, again, isPdf, () => {});
+  const chosen = first.map((reading) => {
+    const other = second.find((r) => r.image.page === reading.image.page);
+    return other && readingConfidence(other.layout) > readingConfidence(reading.layout) ? other : reading;
+  });
+  for (const { image, layout } of chosen) {
+    pages.push({ page: image.page, unit: "px", source: "ocr", ...turnFields(image.turn), ...layout });
+  }
+  // Page images add up over long documents.
+  const ours = [...toRead, ...again].flatMap((image) => [
+    ...(image.temporary ? [image.image] : []),
+    ...(image.read !== image.image ? [image.read] : []),
+  ]);
+  await Promise.all([...new Set(ours)].map((path) => rm(path, { force: true })));
+  return { pages, outputs: chosen.map((reading) => reading.output) };
+}
+
+/**
+ * Recognizes `images` in as few engine runs as their resolutions allow. A PDF's upright pages get
+ * only their text, to lay over the original pages; a page that had to be turned, and an image's
+ * page, is the engine's image with its text.
+ */
+async function readPages(
+  job: Job,
+  ocr: OcrEngine,
+  images: readonly PageToRead[],
+  isPdf: boolean,
+  pageDone: () => void,
+): Promise<{ image: PageToRead; layout: PageLayout; output: PageOutput }[]> {
+  const groups = new Map<string, PageToRead[]>();
+  for (const image of images) {
+    const key = `${image.dpi}|${isPdf && !isTurned(image.turn)}`;
+    groups.set(key, [...(groups.get(key) ?? []), image]);
+  }
+  const readings: { image: PageToRead; layout: PageLayout; output: PageOutput }[] = [];
+  for (const group of groups.values()) {
+    const [head] = group as [PageToRead];
+    const textOnly = isPdf && !isTurned(head.turn);
     const recognizing = ocr.recognize(
       job.run,
-      group.map(({ image, page }) => ({ path: image, page })),
-      // A PDF's pages get only their text, to lay over the original pages; an image's page is the image with its text.
-      { language: job.language, outputBase: job.path(`ocr-${group[0]?.page}`), dpi, textOnly: isPdf, onPage: pageDone },
+      group.map(({ read, page }) => ({ path: read, page })),
+      {
+        language: job.language,
+        outputBase: job.path(`ocr-${crypto.randomUUID()}`),
+        dpi: head.dpi,
+        textOnly,
+        onPage: pageDone,
+      },
     );
     // A PDF's page images are ours (rendered, decoded by poppler, or checked intact), so a failure to
     // recognize them is the engine's, not the file's.
     const { layouts, pdfPath } = await (isPdf ? recognizing : decoding("The image could not be read", recognizing));
     layouts.forEach((layout, index) => {
-      const { page } = group[index] as (typeof group)[number];
+      const image = group[index] as PageToRead;
       // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
       if (!isPdf && (layout.width === 0 || layout.height === 0)) {
-        throw mediaCorrupt(`Page ${page} could not be decoded`);
+        throw mediaCorrupt(`Page ${image.page} could not be decoded`);
       }
-      pages.push({ page, unit: "px", source: "ocr", ...layout });
+      readings.push({ image, layout, output: { page: image.page, pdfPath, index: index + 1, replaces: !textOnly } });
     });
-    runs.push({ pdfPath, pages: group.map(({ page }) => page) });
-    // Page images add up over long documents.
-    await Promise.all(group.filter((image) => image.temporary).map((image) => rm(image.image)));
   }
-  return { pages, runs };
+  return readings;
 }
 
 /**
  * The searchable PDF of a PDF's pages `range`: the original pages, unchanged, with the recognized
- * text of each OCRed page laid over it as an invisible layer (pages with a text layer need none).
+ * text of each OCRed page laid over it as an invisible layer (pages with a text layer need none); a
+ * page that had to be turned to be read is replaced by its upright image with the text over it.
  */
-async function searchablePdf(job: Job, range: PageRange, runs: RecognizedRun[]): Promise<string> {
-  const output = job.path("searchable.pdf");
-  if (runs.length === 0) return qpdf.pagesWithOverlay(job.run, job.inputPath, range, null, output);
-  const onto = runs.flatMap(({ pages }) => pages.map((page) => page - range.first + 1));
-  const [only] = runs;
-  const overlayPath =
-    runs.length === 1 && only
-      ? only.pdfPath
-      : await poppler.merge(
-          job.run,
-          runs.map((run) => run.pdfPath),
-          job.path("text-layer.pdf"),
-        );
-  return qpdf.pagesWithOverlay(job.run, job.inputPath, range, { path: overlayPath, onto }, output);
+async function searchablePdf(job: Job, range: PageRange, outputs: readonly PageOutput[]): Promise<string> {
+  const layers = outputs.filter((output) => !output.replaces);
+  const overlay =
+    layers.length === 0
+      ? null
+      : {
+          path: await qpdf.assemble(
+            job.run,
+            layers.map(({ pdfPath, index }) => ({ path: pdfPath, first: index, last: index })),
+            job.path("text-layer.pdf"),
+          ),
+          onto: layers.map(({ page }) => page - range.first + 1),
+        };
+  const replaced = outputs.filter((output) => output.replaces);
+  return qpdf.pagesWithOverlay(job.run, job.inputPath, range, overlay, job.path("searchable.pdf"), replaced);
 }
 
 /** The document's page count, and how to get each page ready for recognition. */
@@ -201,7 +281,10 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
   const prepare = async (pageNumber: number): Promise<PreparedPage> => {
     const textLayer = await decoding("The PDF page could not be read", poppler.textLayout(run, inputPath, pageNumber));
     if (hasRealText(textLayer)) {
-      return { page: pageNumber, textLayer: { page: pageNumber, unit: "pt", source: "text-layer", ...textLayer } };
+      return {
+        page: pageNumber,
+        textLayer: { page: pageNumber, unit: "pt", source: "text-layer", ...turnFields(NO_TURN), ...textLayer },
+      };
     }
     const listed = scans.get(pageNumber);
     const scan =
@@ -256,8 +339,8 @@ async function storedScan(job: Job, scan: ScanImage, page: PdfPage | undefined):
 }
 
 /**
- * For a step that only picks a faster way (reading a scan as stored): whatever goes wrong in it leaves
- * the page to the slower way; only the job's teardown stops it.
+ * For a step that only picks a better way (reading a scan as stored, turning a page upright):
+ * whatever goes wrong in it leaves the page to the plain way; only the job's teardown stops it.
  */
 function orElse<T>(fallback: () => T): (error: unknown) => T {
   return (error) => {

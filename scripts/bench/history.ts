@@ -51,7 +51,7 @@ try {
         pages: kind === "ocr" ? 1 + (i % 20) : null,
         duration_s: kind === "av" ? 60 + (i % 600) : null,
       },
-      options: { language: "eng" },
+      options: { language: "eng", rotate_pages: true, deskew: true },
       progress: null,
       error: status === "failed" ? { code: "media_corrupt", message: "bench" } : null,
       attempts: 1,

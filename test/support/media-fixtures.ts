@@ -35,6 +35,24 @@ export class MediaFixtures {
     return out;
   }
 
+  /**
+   * A printed page as a scanner gives it: A4 at 150 dpi, one line of DejaVu Sans per entry (12 pt),
+   * turned `degrees` clockwise on the scanner's glass (the canvas grows, its new corners white), so
+   * a skewed page is e.g. 4 and an upside-down one 180.
+   */
+  async scannedPage(name: string, lines: readonly string[], degrees = 0): Promise<string> {
+    const out = this.path(name);
+    const annotations = lines.flatMap((line, index) => ["-annotate", `+120+${160 + index * 44}`, line]);
+    await exec("convert", [
+      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "25", "-fill", "black"],
+      ...annotations,
+      ...["-background", "white", "-rotate", String(degrees), "+repage", "-alpha", "off", "-depth", "8"],
+      ...["-units", "PixelsPerInch", "-density", "150"],
+      out,
+    ]);
+    return out;
+  }
+
   /** Re-encodes an image (the format follows the extension of `name`). */
   async convertImage(source: string, name: string): Promise<string> {
     const out = this.path(name);

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CreateUpload, JobResource, Upload } from "../../contracts";
+import { CreateUpload, fingerprintOptions, JobOptions, JobResource, Upload } from "../../contracts";
 import { newApp } from "../app";
 import { sha256Hex } from "../lib/crypto";
 import { requireScope } from "../middleware/auth";
@@ -95,7 +95,9 @@ export const uploadRoutes = newApp()
     const key = c.req.valid("header")["idempotency-key"];
     let id = newUploadId();
     if (key) {
-      const fingerprint = await sha256Hex(JSON.stringify(["upload", request]));
+      const { options, ...rest } = request;
+      const asSent = options ? { ...rest, options: fingerprintOptions(options) } : rest;
+      const fingerprint = await sha256Hex(JSON.stringify(["upload", asSent]));
       const claim = await claimIdempotencyKey(c.env.DB, user.id, key, fingerprint, id);
       if (isReplay(claim)) {
         // The upload as it is now (parts received, its job once completed), not as it was created.
@@ -119,7 +121,7 @@ export const uploadRoutes = newApp()
         userId: user.id,
         fileName: request.file_name,
         size: request.size,
-        options: request.options ?? { language: "eng" },
+        options: request.options ?? JobOptions.parse({}),
         requestId: c.get("requestId"),
       });
       if (key) await completeIdempotencyKey(c.env.DB, user.id, key, { status: 201, body: JSON.stringify(upload) });

@@ -52,6 +52,8 @@ describe("plain text of a job with parts that failed", () => {
       height: 1,
       unit: "px" as const,
       source: "ocr" as const,
+      rotation: 0 as const,
+      skew_deg: 0,
       text: `text of ${n}`,
       blocks: [],
     });

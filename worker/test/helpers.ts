@@ -67,7 +67,7 @@ export async function createQueuedJob(userId: string, overrides: Partial<Job> = 
       pages: null,
       duration_s: null,
     },
-    options: { language: "eng" },
+    options: { language: "eng", rotate_pages: true, deskew: true },
     progress: null,
     error: null,
     attempts: 0,

@@ -28,7 +28,7 @@ async function deadLetteredJob(lastError: { code: "runner_unavailable" | "engine
     kind: "ocr",
     object_key: sourceKey(job.id),
     mime: "image/png",
-    options: { language: "eng" },
+    options: { language: "eng", rotate_pages: true, deskew: true },
     request_id: "req-dlq",
     enqueued_at: job.created_at,
   };

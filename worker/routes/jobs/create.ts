@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { JobOptions, JobResource } from "../../../contracts";
+import { fingerprintOptions, JobOptions, JobResource } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
@@ -97,7 +97,9 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     let resumed = false;
     if (idempotencyKey) {
       // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
-      const fingerprint = await sha256Hex(JSON.stringify([file.sha256, file.name, options, reuseAsked]));
+      const fingerprint = await sha256Hex(
+        JSON.stringify([file.sha256, file.name, fingerprintOptions(options), reuseAsked]),
+      );
       const claim = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint, jobId);
       if (isReplay(claim)) {
         return respond(claim.status as 200 | 202, JSON.parse(claim.body), { "idempotent-replayed": "true" });

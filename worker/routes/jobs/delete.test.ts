@@ -129,7 +129,7 @@ describe("DELETE /v1/jobs/{id}", () => {
       kind: "ocr",
       object_key: `uploads/${job.id}/source`,
       mime: "image/png",
-      options: { language: "eng" },
+      options: { language: "eng", rotate_pages: true, deskew: true },
       request_id: "req-late",
       enqueued_at: job.created_at,
     };

@@ -1,0 +1,100 @@
+/**
+ * How far the lines of text on a page are turned, measured on a small grayscale picture of it
+ * (one byte per pixel, rows top to bottom): the angle at which the dark pixels, projected onto a
+ * line perpendicular to the text, pile up into the sharpest rows (a projection profile). A page
+ * turned a quarter has its lines running down the page: its columns pile up instead.
+ */
+export interface Skew {
+  /** Degrees the text lines are turned clockwise from level (|angle| ≤ the range searched). */
+  angle: number;
+  /** The lines run down the page: it is turned by about 90° (which way is for orientation detection to say). */
+  vertical: boolean;
+}
+
+/** Fewer dark pixels than this is not a page of text: nothing to measure. */
+const MIN_INK = 200;
+/** A page with more of it dark than this is not a page of text. */
+const MAX_INK_SHARE = 0.25;
+/** At most this many dark pixels are projected (evenly picked), which bounds the time. */
+const MAX_POINTS = 40_000;
+
+export function measureSkew(gray: Uint8Array, width: number, height: number, maxDegrees = 10): Skew {
+  const threshold = otsuThreshold(gray);
+  let ink = 0;
+  for (const value of gray) if (value < threshold) ink++;
+  // Print covers a few percent of a page; much more is a photograph, a drawing or noise: no lines to level.
+  if (ink < MIN_INK || ink > gray.length * MAX_INK_SHARE) return { angle: 0, vertical: false };
+  const stride = Math.max(1, Math.ceil(ink / MAX_POINTS));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0, seen = 0; i < gray.length; i++) {
+    if ((gray[i] as number) < threshold && seen++ % stride === 0) {
+      xs.push(i % width);
+      ys.push(Math.floor(i / width));
+    }
+  }
+  const size = Math.ceil(Math.hypot(width, height)) * 2 + 2;
+  const bins = new Float64Array(size);
+  /** How sharply the points pile up into rows when projected across `degrees` (clockwise) lines. */
+  const sharpness = (degrees: number, vertical: boolean) => {
+    const radians = (degrees * Math.PI) / 180;
+    const cos = Math.cos(radians);
+    const sin = Math.sin(radians);
+    bins.fill(0);
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i] as number;
+      const y = ys[i] as number;
+      // Level lines: their rows are y − x·tan(angle); lines running down: their columns are x + y·tan(angle).
+      const at = vertical ? x * cos + y * sin : y * cos - x * sin;
+      const bin = Math.round(at) + (size >> 1);
+      bins[bin] = (bins[bin] as number) + 1;
+    }
+    let score = 0;
+    for (const count of bins) score += count * count;
+    return score;
+  };
+  const best = (vertical: boolean) => {
+    let angle = 0;
+    let score = -1;
+    const search = (from: number, to: number, step: number) => {
+      for (let degrees = from; degrees <= to + 1e-9; degrees += step) {
+        const s = sharpness(degrees, vertical);
+        if (s > score) [angle, score] = [degrees, s];
+      }
+    };
+    search(-maxDegrees, maxDegrees, 0.5);
+    search(angle - 0.5, angle + 0.5, 0.05);
+    return { angle, score };
+  };
+  const level = best(false);
+  const down = best(true);
+  return down.score > level.score
+    ? { angle: round(-down.angle), vertical: true }
+    : { angle: round(level.angle), vertical: false };
+}
+
+const round = (degrees: number) => Math.round(degrees * 100) / 100 || 0;
+
+/** The grey level that best splits the picture into ink and paper (Otsu's method). */
+function otsuThreshold(gray: Uint8Array): number {
+  const histogram = new Float64Array(256);
+  for (const value of gray) histogram[value] = (histogram[value] as number) + 1;
+  let sum = 0;
+  for (let level = 0; level < 256; level++) sum += level * (histogram[level] as number);
+  let below = 0;
+  let sumBelow = 0;
+  let best = 128;
+  let bestVariance = -1;
+  for (let level = 0; level < 256; level++) {
+    below += histogram[level] as number;
+    if (below === 0) continue;
+    const above = gray.length - below;
+    if (above === 0) break;
+    sumBelow += level * (histogram[level] as number);
+    const meanBelow = sumBelow / below;
+    const meanAbove = (sum - sumBelow) / above;
+    const variance = below * above * (meanBelow - meanAbove) ** 2;
+    if (variance > bestVariance) [best, bestVariance] = [level + 1, variance];
+  }
+  return best;
+}

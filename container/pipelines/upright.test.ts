@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OcrResult } from "../../contracts/results";
+import { MediaFixtures, pdfText } from "../../test/support/media-fixtures";
+import { characterErrorRate } from "../../test/support/text-metrics";
+import { finalEvent, postFile, type RunnerReply } from "../testing/ndjson-client";
+import { type RunningRunner, startRunner } from "../testing/runner-harness";
+
+/**
+ * Pages as people scan them: skewed a few degrees on the glass, fed upside down, turned a quarter.
+ * Each is read upright, and says how it was turned.
+ */
+const LETTER = [
+  "Dear customer, thank you for your order of the fifth of March.",
+  "The parcel with the three books you asked for left our warehouse",
+  "this morning and should reach you within two working days.",
+  "Your invoice number is 4711 and the total amount is 86 euros.",
+  "Please pay it within thirty days to the account named below.",
+  "If anything is missing or damaged, write to us at the address",
+  "printed at the top of this letter and we will replace it at once.",
+  "We hope you enjoy reading them, and look forward to your next visit.",
+  "With kind regards from everyone at the small bookshop by the river.",
+  "Opening hours are nine to six on weekdays and ten to four on Saturdays.",
+  "Gift vouchers are available in any amount and never expire.",
+  "Ask about our reading club, which meets on the first Monday of each month.",
+];
+const EXPECTED = LETTER.join("\n");
+
+let fixtures: MediaFixtures;
+let runner: RunningRunner;
+
+beforeAll(async () => {
+  fixtures = new MediaFixtures(await mkdtemp(join(tmpdir(), "verbatim-upright-test-")));
+  runner = await startRunner();
+});
+afterAll(async () => {
+  await runner?.close();
+  await rm(fixtures.dir, { recursive: true, force: true });
+});
+
+const ocr = (file: string, contentType: string, query = "") =>
+  postFile(`${runner.baseUrl}/v1/ocr?language=eng${query}`, file, contentType);
+
+function resultOf(reply: RunnerReply): { result: OcrResult; pdf: Buffer } {
+  const last = finalEvent(reply);
+  if (last.type !== "result" || last.result.kind !== "ocr" || last.pdf_base64 === undefined) {
+    throw new Error(`expected an OCR result, got ${JSON.stringify(last).slice(0, 500)}`);
+  }
+  return { result: last.result, pdf: Buffer.from(last.pdf_base64, "base64") };
+}
+
+describe("pages read upright", () => {
+  it.each([
+    // Turned on the glass (degrees clockwise) → the turn that reads it: rotation, skew_deg.
+    ["skewed 4°", 4, 0, -4],
+    ["skewed −7°", -7, 0, 7],
+    ["skewed 3°", 3, 0, -3],
+    ["upside down", 180, 180, 0],
+    ["turned a quarter clockwise", 90, 270, 0],
+    ["turned a quarter counter-clockwise", 270, 90, 0],
+    ["upright", 0, 0, 0],
+  ])("reads a page %s and says how it was turned", async (_, degrees, rotation, skew) => {
+    const page = await fixtures.scannedPage(`page-${degrees}.png`, LETTER, degrees);
+    const { result } = resultOf(await ocr(page, "image/png"));
+    const [read] = result.pages;
+    expect(characterErrorRate(EXPECTED, read?.text ?? ""), read?.text).toBeLessThan(0.02);
+    expect(read?.rotation).toBe(rotation);
+    expect(read?.skew_deg).toBeCloseTo(skew, 0);
+  });
+
+  it("reads a scanned PDF mixing them, each page upright in the searchable PDF with its text", async () => {
+    const pages = await Promise.all(
+      [0, 4, 180, -6].map((degrees) => fixtures.scannedPage(`mixed-${degrees}.png`, LETTER, degrees)),
+    );
+    const pdf = await fixtures.scannedPdf("mixed-scan.pdf", pages);
+    const { result, pdf: searchable } = resultOf(await ocr(pdf, "application/pdf"));
+    expect(result.pages.map((p) => [p.page, p.rotation, Math.round(p.skew_deg)])).toEqual([
+      [1, 0, 0],
+      [2, 0, -4],
+      [3, 180, 0],
+      [4, 0, 6],
+    ]);
+    for (const page of result.pages) expect(characterErrorRate(EXPECTED, page.text), page.text).toBeLessThan(0.02);
+    const saved = fixtures.path("mixed-searchable.pdf");
+    await writeFile(saved, searchable);
+    const pdfPages = (await pdfText(saved)).split("\f").filter((text) => text.trim() !== "");
+    expect(pdfPages).toHaveLength(4);
+    for (const text of pdfPages) expect(characterErrorRate(EXPECTED, text), text).toBeLessThan(0.05);
+  });
+
+  it("leaves pages as they are with rotate_pages and deskew off", async () => {
+    const page = await fixtures.scannedPage("off-4.png", LETTER, 4);
+    const { result } = resultOf(await ocr(page, "image/png", "&rotate_pages=false&deskew=false"));
+    expect(result.pages[0]).toMatchObject({ rotation: 0, skew_deg: 0 });
+  });
+});
