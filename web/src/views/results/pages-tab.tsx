@@ -6,6 +6,7 @@ import { formatBytes } from "../../format/size";
 import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } from "../../state/results";
 import { ErrorNotice } from "../components/error-notice";
 import { LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
+import { turnedPlacement } from "./page-turn";
 
 /** The pages of an OCR job with the recognized lines drawn over them. */
 export function PagesTab({ job, results }: { job: Job; results: JobResults }) {
@@ -164,6 +165,18 @@ function PageFigure({
   const near = useNearViewport(frame);
   const [failure, setFailure] = useState<unknown>(null);
   const blank = page.width <= 0 || page.height <= 0;
+  // A page the runner turned to read it: the upload is shown turned the same way, under its boxes.
+  const turned = turnedPlacement(page);
+  const sourceStyle = turned
+    ? {
+        inset: "auto",
+        left: "50%",
+        top: "50%",
+        width: `${turned.widthPct}%`,
+        height: `${turned.heightPct}%`,
+        transform: `translate(-50%, -50%) rotate(${turned.degrees}deg)`,
+      }
+    : undefined;
   return (
     <section class="results-page" aria-labelledby={headingId} data-testid="result-page">
       <PageHeading page={page} total={total} id={headingId} />
@@ -178,10 +191,12 @@ function PageFigure({
             aspectRatio: `${page.width} / ${page.height}`,
             // An image is not blown up past its own size; a PDF page fits the panel.
             maxWidth: image && page.unit === "px" ? `${page.width}px` : undefined,
+            overflow: turned ? "hidden" : undefined,
           }}
+          data-rotation={turned ? String(turned.degrees) : undefined}
         >
-          {image && <img src={image} alt={`Page ${page.page}`} draggable={false} />}
-          {pdf && near && <PdfCanvas pdf={pdf} pageNumber={page.page} onError={setFailure} />}
+          {image && <img src={image} alt={`Page ${page.page}`} draggable={false} style={sourceStyle} />}
+          {pdf && near && <PdfCanvas pdf={pdf} pageNumber={page.page} onError={setFailure} style={sourceStyle} />}
           {near && <LineBoxes page={page} />}
         </div>
       )}
@@ -197,10 +212,12 @@ function PdfCanvas({
   pdf,
   pageNumber,
   onError,
+  style,
 }: {
   pdf: PDFDocumentProxy;
   pageNumber: number;
   onError: (error: unknown) => void;
+  style?: Record<string, string>;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [drawn, setDrawn] = useState(false);
@@ -238,7 +255,15 @@ function PdfCanvas({
       }
     };
   }, [pdf, pageNumber, onError]);
-  return <canvas ref={canvas} class={drawn ? "drawn" : undefined} aria-label={`Page ${pageNumber}`} role="img" />;
+  return (
+    <canvas
+      ref={canvas}
+      class={drawn ? "drawn" : undefined}
+      aria-label={`Page ${pageNumber}`}
+      role="img"
+      style={style}
+    />
+  );
 }
 
 type Line = OcrPage["blocks"][number]["lines"][number];
