@@ -7,9 +7,11 @@ import { ApiError, createVerbatimClient, type Job } from "../client";
 
 const USAGE = `usage: npm run verbatim -- <command> [options]
 
-  submit FILE [--wait] [--format F] [--out PATH] [--language L] [--idempotency-key K]
+  submit FILE [--wait] [--format F] [--out PATH] [--language L] [--no-rotate-pages] [--no-deskew]
+         [--idempotency-key K]
         upload FILE; with --wait, follow it to the end (progress on stderr) and print the job,
-        or its result in format F (txt, json, pdf, srt, vtt) to stdout or PATH
+        or its result in format F (txt, json, pdf, srt, vtt) to stdout or PATH. OCR turns pages
+        upright and straightens them unless --no-rotate-pages / --no-deskew
   status JOB_ID                      print the job
   result JOB_ID --format F [--out PATH]
 
@@ -36,6 +38,8 @@ const { positionals, values } = (() => {
         format: { type: "string" },
         out: { type: "string" },
         language: { type: "string" },
+        "no-rotate-pages": { type: "boolean", default: false },
+        "no-deskew": { type: "boolean", default: false },
         "idempotency-key": { type: "string" },
         help: { type: "boolean", default: false },
       },
@@ -107,6 +111,8 @@ try {
     const inParts = file.size > Number(process.env.VERBATIM_MULTIPART_BYTES ?? 90 * 1024 * 1024);
     const job = await (inParts ? client.submitInParts : client.submit)(file, basename(target), {
       ...(values.language ? { language: values.language } : {}),
+      ...(values["no-rotate-pages"] ? { rotatePages: false } : {}),
+      ...(values["no-deskew"] ? { deskew: false } : {}),
       ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}),
       onUpload: (sent) => upload?.update(sent),
     });

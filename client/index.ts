@@ -36,6 +36,29 @@ export async function problemOf(res: Response, parsed?: unknown): Promise<Proble
       };
 }
 
+/**
+ * How to submit a file: the job's `language`, OCR's `rotatePages` and `deskew` (on unless set to
+ * false), an `idempotencyKey` that makes a retry return the same job, and `onUpload` to hear the
+ * bytes sent so far.
+ */
+export type SubmitOptions = {
+  language?: string;
+  rotatePages?: boolean;
+  deskew?: boolean;
+  idempotencyKey?: string;
+  onUpload?: (sent: number, total: number) => void;
+};
+
+/** The job options a submission names (null when it names none: the API's defaults). */
+function jobOptionsOf({ language, rotatePages, deskew }: SubmitOptions) {
+  const options = {
+    ...(language ? { language } : {}),
+    ...(rotatePages === false ? { rotate_pages: false } : {}),
+    ...(deskew === false ? { deskew: false } : {}),
+  };
+  return Object.keys(options).length > 0 ? options : null;
+}
+
 export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; token: string }) {
   const headers = { authorization: `Bearer ${token}` };
   const api = createClient<paths>({ baseUrl, headers });
@@ -81,14 +104,11 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
      * Uploads a file (multipart) and returns the new job. `onUpload` hears the bytes sent so far;
      * `idempotencyKey` makes a retry of the same request return the same job.
      */
-    async submit(
-      file: Blob,
-      name: string,
-      options: { language?: string; idempotencyKey?: string; onUpload?: (sent: number, total: number) => void } = {},
-    ): Promise<Job> {
+    async submit(file: Blob, name: string, options: SubmitOptions = {}): Promise<Job> {
       const form = new FormData();
       form.append("file", file, name);
-      if (options.language) form.append("options", JSON.stringify({ language: options.language }));
+      const jobOptions = jobOptionsOf(options);
+      if (jobOptions) form.append("options", JSON.stringify(jobOptions));
       const encoded = new Response(form);
       const total = file.size;
       let sent = 0;
@@ -120,11 +140,7 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
      * Uploads a large file in parts (POST /v1/uploads, PUT each part, complete) and returns the job;
      * `onUpload` hears the bytes sent so far. Each part is retried once if sending it failed.
      */
-    async submitInParts(
-      file: Blob,
-      name: string,
-      options: { language?: string; idempotencyKey?: string; onUpload?: (sent: number, total: number) => void } = {},
-    ): Promise<Job> {
+    async submitInParts(file: Blob, name: string, options: SubmitOptions = {}): Promise<Job> {
       const {
         data: upload,
         error,
@@ -133,7 +149,7 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
         body: {
           file_name: name,
           size: file.size,
-          ...(options.language ? { options: { language: options.language } } : {}),
+          ...(jobOptionsOf(options) ? { options: jobOptionsOf(options) ?? {} } : {}),
         },
         params: { header: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {} },
       });

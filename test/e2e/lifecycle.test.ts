@@ -154,6 +154,17 @@ describe("the verbatim CLI (on the typed client)", () => {
     expect(JobResource.parse(JSON.parse(status.stdout)).status).toBe("succeeded");
     const json = cli(["result", id, "--format", "json"]);
     expect(JSON.parse(json.stdout).kind).toBe("ocr");
+
+    // OCR's page handling is on unless the command line turns it off.
+    expect(JobResource.parse(JSON.parse(status.stdout)).options).toMatchObject({ rotate_pages: true, deskew: true });
+    const plain = cli(["submit", png, "--no-rotate-pages", "--no-deskew", "--language", "deu"]);
+    expect(plain.status, plain.stderr).toBe(0);
+    const plainId = /submitted (job_\w+)/.exec(plain.stderr)?.[1] as string;
+    expect(JobResource.parse(JSON.parse(cli(["status", plainId]).stdout)).options).toEqual({
+      language: "deu",
+      rotate_pages: false,
+      deskew: false,
+    });
   });
 
   it("uploads a large file in parts (multipart upload) and gets the same result", async () => {
