@@ -10,6 +10,7 @@ const page = (n: number) => ({
   source: "ocr" as const,
   rotation: 0 as const,
   skew_deg: 0,
+  confidence: null,
   text: `page ${n}`,
   blocks: [],
 });
@@ -18,6 +19,7 @@ const ocr = (pages: number[]): OcrResult => ({
   engine: "tesseract",
   language: "eng",
   pages: pages.map(page),
+  warnings: [],
 });
 const segment = (start: number) => ({ start, end: start + 1, text: `at ${start}`, words: [] });
 const av = (starts: number[], duration: number): AvResult => ({
@@ -32,6 +34,10 @@ describe("mergeParts", () => {
   it("orders pages by number whatever order the parts finished in", () => {
     const merged = mergeParts([ocr([5, 6]), ocr([1, 2]), ocr([3, 4])], [], null);
     expect(merged.kind === "ocr" && merged.pages.map((p) => p.page)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The warnings are the whole document's, in page order (these pages have no words).
+    expect(merged.kind === "ocr" && merged.warnings.map((w) => [w.code, w.page])).toEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => ["no_text", n]),
+    );
     expect(merged).not.toHaveProperty("failed_parts");
   });
 

@@ -1,4 +1,4 @@
-import type { AvResult, ExtractionResult, OcrResult, PartFailure } from "../contracts";
+import { type AvResult, type ExtractionResult, type OcrResult, ocrWarnings, type PartFailure } from "../contracts";
 
 /**
  * Puts a fanned-out job's part results together in document order: pages by number, segments by
@@ -15,7 +15,8 @@ export function mergeParts(
   const failedParts = failed.length > 0 ? { failed_parts: [...failed].sort((a, b) => a.part - b.part) } : {};
   if (first.kind === "ocr") {
     const pages = (parts as readonly OcrResult[]).flatMap((part) => part.pages).sort((a, b) => a.page - b.page);
-    return { kind: "ocr", engine: first.engine, language: first.language, pages, ...failedParts };
+    const warnings = ocrWarnings(pages);
+    return { kind: "ocr", engine: first.engine, language: first.language, pages, warnings, ...failedParts };
   }
   const avParts = parts as readonly AvResult[];
   return {

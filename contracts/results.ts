@@ -26,19 +26,62 @@ export const OcrPage = z.object({
    */
   rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).default(0),
   skew_deg: z.number().default(0),
+  /** The mean confidence of the page's words (0–1; a text layer's are 1); null when it has none. */
+  confidence: z.number().min(0).max(1).nullable().default(null),
   text: z.string(),
   blocks: z.array(OcrBlock),
 });
+/** A page whose words were read with a mean confidence under this is worth a look (`low_confidence`). */
+export const LOW_PAGE_CONFIDENCE = 0.6;
+
+/** What a reader of the result should know about a page: it read poorly, or no text was found on it. */
+export const OcrWarning = z.object({
+  code: z.enum(["low_confidence", "no_text"]),
+  page: z.number().int().positive(),
+  message: z.string(),
+});
+export type OcrWarning = z.infer<typeof OcrWarning>;
+
 export const OcrResult = z.object({
   kind: z.literal("ocr"),
   engine: z.string(),
   language: z.string(),
   pages: z.array(OcrPage),
+  /** Pages read poorly or with no text, in page order. */
+  warnings: z.array(OcrWarning).default([]),
   /** Parts of a fanned-out job that failed for good: their pages are missing above. */
   failed_parts: z.array(PartFailure).optional(),
 });
 export type OcrResult = z.infer<typeof OcrResult>;
 export type OcrPage = z.infer<typeof OcrPage>;
+
+/** The mean confidence of the words in `blocks`; null when there are none. */
+export function meanWordConfidence(blocks: OcrPage["blocks"]): number | null {
+  const words = blocks.flatMap((block) => block.lines.flatMap((line) => line.words));
+  return words.length === 0 ? null : words.reduce((sum, word) => sum + word.confidence, 0) / words.length;
+}
+
+/** The warnings of a document's pages (see OcrWarning), in page order. */
+export function ocrWarnings(pages: readonly OcrPage[]): OcrWarning[] {
+  return [...pages]
+    .sort((a, b) => a.page - b.page)
+    .flatMap((page): OcrWarning[] => {
+      if (page.confidence === null || page.text.trim() === "") {
+        return [{ code: "no_text", page: page.page, message: `No text was found on page ${page.page}` }];
+      }
+      if (page.confidence < LOW_PAGE_CONFIDENCE) {
+        const percent = Math.round(page.confidence * 100);
+        return [
+          {
+            code: "low_confidence",
+            page: page.page,
+            message: `Page ${page.page} was read with a mean word confidence of ${percent}%: check its text (a poor scan, handwriting, or another language?)`,
+          },
+        ];
+      }
+      return [];
+    });
+}
 
 export const AvWord = z.object({
   text: z.string(),

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { imageSizeFromFile } from "image-size/fromFile";
-import type { OcrPage, OcrResult } from "../../contracts/results";
+import { meanWordConfidence, type OcrPage, type OcrResult, ocrWarnings } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
 import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
@@ -127,7 +127,7 @@ export async function recognizeDocument(
       );
   const pages = recognized.flatMap((batch) => batch.pages).sort((a, b) => a.page - b.page);
   return {
-    result: { kind: "ocr", engine: ocr.name, language: job.language, pages },
+    result: { kind: "ocr", engine: ocr.name, language: job.language, pages, warnings: ocrWarnings(pages) },
     pdf: await readFile(merged),
   };
 }
@@ -181,7 +181,14 @@ async function recognizeBatch(
     return other && readingConfidence(other.layout) > readingConfidence(reading.layout) ? other : reading;
   });
   for (const { image, layout } of chosen) {
-    pages.push({ page: image.page, unit: "px", source: "ocr", ...turnFields(image.turn), ...layout });
+    pages.push({
+      page: image.page,
+      unit: "px",
+      source: "ocr",
+      ...turnFields(image.turn),
+      confidence: meanWordConfidence(layout.blocks),
+      ...layout,
+    });
   }
   // Page images add up over long documents.
   const ours = [...toRead, ...again].flatMap((image) => [
@@ -283,7 +290,14 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
     if (hasRealText(textLayer)) {
       return {
         page: pageNumber,
-        textLayer: { page: pageNumber, unit: "pt", source: "text-layer", ...turnFields(NO_TURN), ...textLayer },
+        textLayer: {
+          page: pageNumber,
+          unit: "pt",
+          source: "text-layer",
+          ...turnFields(NO_TURN),
+          confidence: meanWordConfidence(textLayer.blocks),
+          ...textLayer,
+        },
       };
     }
     const listed = scans.get(pageNumber);

@@ -68,6 +68,8 @@ describe("pages read upright", () => {
     expect(characterErrorRate(EXPECTED, read?.text ?? ""), read?.text).toBeLessThan(0.02);
     expect(read?.rotation).toBe(rotation);
     expect(read?.skew_deg).toBeCloseTo(skew, 0);
+    expect(read?.confidence).toBeGreaterThan(0.85);
+    expect(result.warnings).toEqual([]);
   });
 
   it("reads a scanned PDF mixing them, each page upright in the searchable PDF with its text", async () => {
@@ -90,9 +92,15 @@ describe("pages read upright", () => {
     for (const text of pdfPages) expect(characterErrorRate(EXPECTED, text), text).toBeLessThan(0.05);
   });
 
-  it("leaves pages as they are with rotate_pages and deskew off", async () => {
-    const page = await fixtures.scannedPage("off-4.png", LETTER, 4);
-    const { result } = resultOf(await ocr(page, "image/png", "&rotate_pages=false&deskew=false"));
-    expect(result.pages[0]).toMatchObject({ rotation: 0, skew_deg: 0 });
+  it("leaves pages as they are with rotate_pages and deskew off, and warns of the poor reading", async () => {
+    for (const degrees of [4, 180]) {
+      const page = await fixtures.scannedPage(`off-${degrees}.png`, LETTER, degrees);
+      const { result } = resultOf(await ocr(page, "image/png", "&rotate_pages=false&deskew=false"));
+      expect(result.pages[0]).toMatchObject({ rotation: 0, skew_deg: 0 });
+      if (degrees === 180) {
+        expect(result.pages[0]?.confidence).toBeLessThan(0.6);
+        expect(result.warnings).toMatchObject([{ code: "low_confidence", page: 1 }]);
+      }
+    }
   });
 });

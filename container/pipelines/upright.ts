@@ -1,4 +1,4 @@
-import type { OcrPage } from "../../contracts/results";
+import { meanWordConfidence, type OcrPage } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
 import type { PageLayout } from "../engines/layout";
 import type { OcrEngine } from "../engines/ocr-engine";
@@ -81,10 +81,7 @@ export async function rereadTurn(
 }
 
 /** Mean word confidence of a reading (0 with no words). Upright print reads above 0.85; upside down, about 0.3. */
-export function readingConfidence(layout: PageLayout): number {
-  const words = layout.blocks.flatMap((block) => block.lines.flatMap((line) => line.words));
-  return words.length === 0 ? 0 : words.reduce((sum, word) => sum + word.confidence, 0) / words.length;
-}
+export const readingConfidence = (layout: PageLayout): number => meanWordConfidence(layout.blocks) ?? 0;
 const LOW_CONFIDENCE = 0.6;
 
 /** The page image turned as `turn` says, written beside it. */

@@ -223,10 +223,8 @@ describe("the web UI", () => {
     expect(await accessibilityProblems()).toEqual([]);
   });
 
-  it("draws scanned pages whatever their images are encoded in (JPEG 2000 here), with PDF.js's decoders", async () => {
-    const sheet = await stack.fixtures.textImage("jpx-page.png", PAGE_TEXT);
-    const scan = await stack.fixtures.scannedPdf("jpx.pdf", [await stack.fixtures.convertImage(sheet, "jpx-page.jp2")]);
-    // The job belongs to the signed-in user: sent with a session of the same email.
+  /** Submits `file` as the signed-in user (a session of the same email) and returns the job's id. */
+  const submitAsUser = async (file: string, name: string) => {
     const session = (await (
       await fetch(`${stack.url}/dev/sessions`, {
         method: "POST",
@@ -235,14 +233,51 @@ describe("the web UI", () => {
       })
     ).json()) as { token: string };
     const form = new FormData();
-    form.append("file", new File([readFileSync(scan)], "jpx.pdf"));
+    form.append("file", new File([readFileSync(file)], name));
     const created = await fetch(`${stack.url}/v1/jobs`, {
       method: "POST",
       body: form,
       headers: { authorization: `Bearer ${session.token}` },
     });
     expect(created.status).toBe(202);
-    const { id } = (await created.json()) as { id: string };
+    return ((await created.json()) as { id: string }).id;
+  };
+
+  it("shows a page the runner turned as it was read, and warns of a page with no text", async () => {
+    const lines = [
+      "Dear customer, thank you for your order of the fifth of March.",
+      "The parcel with the three books you asked for left our warehouse",
+      "this morning and should reach you within two working days.",
+      "Your invoice number is 4711 and the total amount is 86 euros.",
+      "Please pay it within thirty days to the account named below.",
+      "If anything is missing or damaged, write to us at the address",
+      "printed at the top of this letter and we will replace it at once.",
+    ];
+    // Fed upside down and 3° askew, then a blank sheet.
+    const scan = await stack.fixtures.scannedPdf("turned.pdf", [
+      await stack.fixtures.scannedPage("turned-1.png", lines, 183),
+      await stack.fixtures.scannedPage("turned-2.png", [], 0),
+    ]);
+    const id = await submitAsUser(scan, "turned.pdf");
+    await page.goto(`${stack.url}/jobs/${id}`);
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.getByRole("tab", { name: "Pages" }).click();
+    await expect.poll(() => page.getByTestId("ocr-warnings").textContent()).toContain("No text was found on page 2");
+    const reading = page.getByTestId("page-reading").first();
+    await expect.poll(() => reading.textContent()).toMatch(/turned 180° and straightened by -3\.\d° to read it/);
+    // The page as uploaded is drawn turned the same way, under boxes in the upright page's space.
+    const canvas = page.locator("canvas").first();
+    await canvas.waitFor();
+    expect(
+      await canvas.evaluate((element) => (element as unknown as { style: { transform: string } }).style.transform),
+    ).toMatch(/rotate\(177\.\d+deg\)/);
+    await shot("job-pages-turned");
+  });
+
+  it("draws scanned pages whatever their images are encoded in (JPEG 2000 here), with PDF.js's decoders", async () => {
+    const sheet = await stack.fixtures.textImage("jpx-page.png", PAGE_TEXT);
+    const scan = await stack.fixtures.scannedPdf("jpx.pdf", [await stack.fixtures.convertImage(sheet, "jpx-page.jp2")]);
+    const id = await submitAsUser(scan, "jpx.pdf");
     await page.goto(`${stack.url}/jobs/${id}`);
     await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
     await page.getByRole("tab", { name: "Pages" }).click();

@@ -54,6 +54,7 @@ describe("plain text of a job with parts that failed", () => {
       source: "ocr" as const,
       rotation: 0 as const,
       skew_deg: 0,
+      confidence: null,
       text: `text of ${n}`,
       blocks: [],
     });
@@ -62,6 +63,7 @@ describe("plain text of a job with parts that failed", () => {
       engine: "tesseract",
       language: "eng",
       pages: [page(1), page(2), page(5)],
+      warnings: [],
       failed_parts: [{ part: 1, range: { unit: "pages", first: 3, last: 4 }, code: "media_corrupt", message: "x" }],
     });
     expect(text).toBe("text of 1\n\ntext of 2\n\n[pages 3–4 not extracted: media_corrupt]\n\ntext of 5\n");

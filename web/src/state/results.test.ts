@@ -114,7 +114,14 @@ describe("failedParts", () => {
     const job = { parts: { total: 2, done: 1, failed: [failure] } };
     expect(failedParts(job, { state: "loading" })).toEqual([failure]);
     expect(failedParts({ parts: null }, { state: "idle" })).toEqual([]);
-    const result: OcrResult = { kind: "ocr", engine: "t", language: "eng", pages: [], failed_parts: [failure] };
+    const result: OcrResult = {
+      kind: "ocr",
+      engine: "t",
+      language: "eng",
+      pages: [],
+      warnings: [],
+      failed_parts: [failure],
+    };
     expect(failedParts({ parts: null }, { state: "ready", value: result })).toEqual([failure]);
     expect(failedParts(job, { state: "ready", value: { ...result, failed_parts: undefined } })).toEqual([]);
   });

@@ -28,6 +28,7 @@ function Pages({ job, results, result }: { job: Job; results: JobResults; result
   if (result.pages.length === 0) return <p class="muted">The result has no pages.</p>;
   return (
     <div class="stack">
+      <Warnings result={result} />
       {source.kind === "image" && (
         <ImagePages results={results} pages={result.pages} total={total} size={job.file.size} />
       )}
@@ -137,13 +138,43 @@ function PdfPages({
   );
 }
 
+/** Pages read poorly or with no text: worth a look before the text is trusted. */
+function Warnings({ result }: { result: OcrResult }) {
+  const warnings = result.warnings ?? [];
+  if (warnings.length === 0) return null;
+  return (
+    <div class="results-warning" data-testid="ocr-warnings">
+      <p>
+        <strong>{warnings.length === 1 ? "One page needs" : `${warnings.length} pages need`} a look:</strong>
+      </p>
+      <ul>
+        {warnings.map((warning) => (
+          <li key={`${warning.code}-${warning.page}`}>{warning.message}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function PageHeading({ page, total, id }: { page: OcrPage; total: number; id: string }) {
+  const turns = [
+    page.rotation ? `turned ${page.rotation}°` : null,
+    page.skew_deg ? `straightened by ${page.skew_deg.toFixed(1)}°` : null,
+  ].filter(Boolean);
   return (
     <>
       <h3 id={id} class="results-page-heading">
         Page {page.page} of {total}
       </h3>
       {page.source === "text-layer" && <p class="small muted">Text taken from the PDF's own text layer.</p>}
+      {page.source === "ocr" && (
+        <p class="small muted" data-testid="page-reading">
+          {page.confidence === null
+            ? "No text found"
+            : `Read with a mean word confidence of ${percent(page.confidence)}`}
+          {turns.length > 0 && `; ${turns.join(" and ")} to read it`}
+        </p>
+      )}
     </>
   );
 }
