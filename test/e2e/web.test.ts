@@ -325,6 +325,19 @@ describe("the web UI", () => {
     await page.getByRole("tab", { name: "Pages" }).waitFor();
   });
 
+  it("reads a German letter in German when German is chosen for the upload", async () => {
+    const letter = await stack.fixtures.textImage("brief.png", ["Die Größe der Übergabe ist wichtig"]);
+    await page.goto(stack.url);
+    const choice = page.getByLabel("Language of the files");
+    await expect.poll(() => choice.locator("option").count()).toBeGreaterThanOrEqual(7);
+    await choice.selectOption("deu");
+    await page.locator("#file-input").setInputFiles([letter]);
+    await page.getByRole("button", { name: "Upload 1 file" }).click();
+    await page.getByRole("link", { name: "Open job" }).click();
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId("result-text").textContent()).toContain("Größe der Übergabe");
+  });
+
   it("shows a failed job's error code, what it means and what to do", async () => {
     const broken = stack.fixtures.path("broken.pdf");
     writeFileSync(broken, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n%% truncated here");

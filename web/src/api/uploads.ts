@@ -40,9 +40,18 @@ function send(
   });
 }
 
-export async function uploadWhole(file: File, idempotencyKey: string, onProgress: Progress): Promise<Job> {
+/** What a job is asked for: its language (the API's defaults for the rest). */
+export type SendOptions = { language: string };
+
+export async function uploadWhole(
+  file: File,
+  idempotencyKey: string,
+  onProgress: Progress,
+  options: SendOptions,
+): Promise<Job> {
   const form = new FormData();
   form.append("file", file, file.name);
+  form.append("options", JSON.stringify(options));
   const progress = (loaded: number) => onProgress(Math.min(loaded, file.size), file.size);
   return (await send("POST", "/v1/jobs", form, { "idempotency-key": idempotencyKey }, progress)) as Job;
 }
@@ -50,8 +59,13 @@ export async function uploadWhole(file: File, idempotencyKey: string, onProgress
 /** Where a file's multipart upload is remembered, so choosing the same file again resumes it. */
 const resumeKey = (file: File) => `${USER_STORAGE_PREFIX}upload:${file.name}:${file.size}:${file.lastModified}`;
 
-export async function uploadInParts(file: File, idempotencyKey: string, onProgress: Progress): Promise<Job> {
-  const upload = await resumableUpload(file, idempotencyKey);
+export async function uploadInParts(
+  file: File,
+  idempotencyKey: string,
+  onProgress: Progress,
+  options: SendOptions,
+): Promise<Job> {
+  const upload = await resumableUpload(file, idempotencyKey, options);
   // Completed earlier, though its answer never arrived: that job is this file's.
   if (upload.job_id)
     return done(file, await unwrap(api.GET("/v1/jobs/{id}", { params: { path: { id: upload.job_id } } })));
@@ -77,7 +91,7 @@ function done(file: File, job: Job): Job {
 const partSize = (upload: Upload, n: number) => Math.min(upload.part_size, upload.size - (n - 1) * upload.part_size);
 
 /** The upload to continue (one begun earlier for this very file, if the API still has it) or a new one. */
-async function resumableUpload(file: File, idempotencyKey: string): Promise<Upload> {
+async function resumableUpload(file: File, idempotencyKey: string, options: SendOptions): Promise<Upload> {
   const earlier = localStorage.getItem(resumeKey(file));
   if (earlier) {
     const { data } = await api.GET("/v1/uploads/{id}", { params: { path: { id: earlier } } });
@@ -86,7 +100,7 @@ async function resumableUpload(file: File, idempotencyKey: string): Promise<Uplo
   }
   const created = await unwrap(
     api.POST("/v1/uploads", {
-      body: { file_name: file.name, size: file.size },
+      body: { file_name: file.name, size: file.size, options },
       params: { header: { "idempotency-key": idempotencyKey } },
     }),
   );

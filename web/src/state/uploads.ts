@@ -3,6 +3,7 @@ import type { Usage } from "../../../contracts/limits";
 import type { Job } from "../api/client";
 import { uploadInParts, uploadWhole } from "../api/uploads";
 import { countPdfPages } from "../lib/pdf";
+import { uploadLanguage } from "./languages";
 import { clearOnSignOut } from "./session";
 import { type Assessment, assessAll, checkType, type Measure, type Verdict } from "./upload-rules";
 import { loadUsage, usage, usageError } from "./usage";
@@ -23,6 +24,8 @@ export type UploadItem = {
   sent: number;
   job: Job | null;
   error: unknown;
+  /** The language it was sent with (set when first sent). */
+  language?: string;
 };
 
 export const uploadItems = signal<UploadItem[]>([]);
@@ -144,11 +147,14 @@ export async function sendAll(): Promise<void> {
 
 async function send(item: UploadItem) {
   const onProgress = (sent: number) => update(item.id, { sent });
+  // The language chosen when it was first sent: sending again asks for the same (its Idempotency-Key's request).
+  const options = { language: item.language ?? uploadLanguage.value };
+  update(item.id, { language: options.language });
   try {
     const inParts = item.verdict?.ok === true && item.verdict.inParts;
     const job = inParts
-      ? await uploadInParts(item.file, item.idempotencyKey, onProgress)
-      : await uploadWhole(item.file, item.idempotencyKey, onProgress);
+      ? await uploadInParts(item.file, item.idempotencyKey, onProgress, options)
+      : await uploadWhole(item.file, item.idempotencyKey, onProgress, options);
     update(item.id, { state: "sent", job, sent: item.file.size });
   } catch (err) {
     update(item.id, { state: "failed", error: err });

@@ -6,6 +6,7 @@ import type { Job } from "../../api/client";
 import { formatClock, formatSpan } from "../../format/duration";
 import { formatBytes } from "../../format/size";
 import { KIND_LABELS } from "../../format/status";
+import { languageName, languages, loadLanguages, uploadLanguage } from "../../state/languages";
 import {
   addFiles,
   canRetry,
@@ -35,6 +36,7 @@ export function UploadPage() {
   const sending = useSignal(false);
   useEffect(() => {
     void loadUsage();
+    void loadLanguages();
   }, []);
   const onFiles = (files: FileList | null) => {
     if (files && files.length > 0) void addFiles(Array.from(files));
@@ -82,6 +84,8 @@ export function UploadPage() {
             )} are sent in parts and resume if the connection breaks.`}
         </p>
       </section>
+
+      <LanguageChoice />
 
       {uploadItems.value.length > 0 && (
         <section class="card stack" aria-labelledby="files-heading">
@@ -201,6 +205,37 @@ function SentJob({ job }: { job: Job }) {
       <div class="grow">
         <JobProgressBar job={current} />
       </div>
+    </div>
+  );
+}
+
+/** The language documents are read in (and recordings heard in), from what this deployment has. */
+function LanguageChoice() {
+  const available = languages.value;
+  if (!available) return null;
+  const codes = [...new Set([...available.ocr, ...available.av])].sort((a, b) =>
+    languageName(a).localeCompare(languageName(b)),
+  );
+  return (
+    <div class="field upload-language">
+      <label for="upload-language">Language of the files</label>
+      <select
+        id="upload-language"
+        value={uploadLanguage.value}
+        onChange={(e) => {
+          uploadLanguage.value = e.currentTarget.value;
+        }}
+      >
+        {codes.map((code) => (
+          <option key={code} value={code}>
+            {languageName(code)} ({code})
+          </option>
+        ))}
+      </select>
+      <p class="small muted">
+        Documents and images can be read in {available.ocr.length} languages here; recordings heard in{" "}
+        {available.av.map(languageName).join(", ")}.
+      </p>
     </div>
   );
 }
