@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { meanWordConfidence, type OcrPage } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
 import type { PageLayout } from "../engines/layout";
@@ -75,7 +76,9 @@ export async function rereadTurn(
 ): Promise<Turn | null> {
   if (!options.rotatePages || readingConfidence(firstReading) >= LOW_CONFIDENCE) return null;
   const source = isTurned(done) ? await turnedImage(job, imagePath, done, "orientation") : imagePath;
-  const orientation = await orientationOf(job, ocr, source);
+  const orientation = await orientationOf(job, ocr, source).finally(() =>
+    source === imagePath ? undefined : rm(source, { force: true }),
+  );
   if (!orientation || orientation.quarterTurns === 0) return null;
   return { quarterTurns: done.quarterTurns + orientation.quarterTurns, degrees: done.degrees };
 }
@@ -93,8 +96,12 @@ export async function turnedImage(job: Job, imagePath: string, turn: Turn, name:
 
 async function orientationOf(job: Job, ocr: OcrEngine, imagePath: string) {
   const reduced = job.path(`osd-${crypto.randomUUID()}.pgm`);
-  await ffmpeg.scaled(job.run, imagePath, ORIENTATION_WIDTH, reduced);
-  return ocr.orientation(job.run, reduced);
+  try {
+    await ffmpeg.scaled(job.run, imagePath, ORIENTATION_WIDTH, reduced);
+    return await ocr.orientation(job.run, reduced);
+  } finally {
+    await rm(reduced, { force: true });
+  }
 }
 
 /** A raw grayscale picture turned `quarterTurns` quarter turns clockwise. */
