@@ -145,11 +145,18 @@ export const ffmpeg = {
     ]);
   },
 
-  /** A page image at most `maxWidth` wide, in shades of grey, as an uncompressed PGM (for orientation detection). */
-  async scaled(run: Run, imagePath: string, maxWidth: number, outPath: string): Promise<void> {
+  /** A page image with its longer side at most `maxSide`, in shades of grey, as an uncompressed PGM (for orientation detection). */
+  async scaled(run: Run, imagePath: string, maxSide: number, outPath: string): Promise<void> {
     await run("ffmpeg", [
       ...["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", imagePath],
-      ...["-frames:v", "1", "-vf", `scale='min(iw,${maxWidth})':-2:flags=area,format=gray`, "-y", outPath],
+      ...[
+        "-frames:v",
+        "1",
+        "-vf",
+        `scale='if(gte(iw,ih),min(iw,${maxSide}),-2)':'if(gte(iw,ih),-2,min(ih,${maxSide}))':flags=area,format=gray`,
+        "-y",
+        outPath,
+      ],
     ]);
   },
 

@@ -15,6 +15,8 @@ export interface Skew {
 const MIN_INK = 200;
 /** A page with more of it dark than this is not a page of text. */
 const MAX_INK_SHARE = 0.25;
+/** How much sharper than at a typical angle the best angle's rows must be to be lines of text. */
+const MIN_PEAK = 1.3;
 /** At most this many dark pixels are projected (evenly picked), which bounds the time. */
 const MAX_POINTS = 40_000;
 
@@ -56,21 +58,25 @@ export function measureSkew(gray: Uint8Array, width: number, height: number, max
   const best = (vertical: boolean) => {
     let angle = 0;
     let score = -1;
-    const search = (from: number, to: number, step: number) => {
+    const coarse: number[] = [];
+    const search = (from: number, to: number, step: number, scores?: number[]) => {
       for (let degrees = from; degrees <= to + 1e-9; degrees += step) {
         const s = sharpness(degrees, vertical);
+        scores?.push(s);
         if (s > score) [angle, score] = [degrees, s];
       }
     };
-    search(-maxDegrees, maxDegrees, 0.5);
+    search(-maxDegrees, maxDegrees, 0.5, coarse);
     search(angle - 0.5, angle + 0.5, 0.05);
-    return { angle, score };
+    const median = [...coarse].sort((a, b) => a - b)[coarse.length >> 1] ?? score;
+    return { angle, score, peak: score / median };
   };
   const level = best(false);
   const down = best(true);
-  return down.score > level.score
-    ? { angle: round(-down.angle), vertical: true }
-    : { angle: round(level.angle), vertical: false };
+  const [winner, vertical] = down.score > level.score ? [down, true] : [level, false];
+  // Lines of text pile up sharply at one angle; a picture or noise looks much the same at any.
+  if (winner.peak < MIN_PEAK) return { angle: 0, vertical: false };
+  return { angle: round(vertical ? -winner.angle : winner.angle), vertical };
 }
 
 const round = (degrees: number) => Math.round(degrees * 100) / 100 || 0;
