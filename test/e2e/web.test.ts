@@ -390,9 +390,10 @@ describe("the web UI", () => {
   it("lists jobs with counts, filters and search", async () => {
     await page.goto(`${stack.url}/jobs`);
     await page.getByTestId("job-row").first().waitFor();
-    // The invoice, the talk and the JPEG 2000 scan, the broken PDF and the canceled poster.
-    expect(await page.getByTestId("job-row").count()).toBe(5);
-    expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 3.*Failed: 1.*Canceled: 1/);
+    // The invoice, the talk, the turned scan, the JPEG 2000 scan and the German letter; the broken PDF;
+    // the canceled poster.
+    expect(await page.getByTestId("job-row").count()).toBe(7);
+    expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 5.*Failed: 1.*Canceled: 1/);
     await page.getByLabel("Search by file name").fill("invoice");
     await expect.poll(() => page.getByTestId("job-row").count()).toBe(1);
     await page.getByLabel("Search by file name").fill("");
@@ -418,7 +419,7 @@ describe("the web UI", () => {
     await page.getByRole("button", { name: "Delete job…" }).click();
     await page.getByRole("button", { name: "Delete for good" }).click();
     await page.waitForURL(`${stack.url}/jobs`);
-    await expect.poll(() => page.getByTestId("job-row").count()).toBe(4);
+    await expect.poll(() => page.getByTestId("job-row").count()).toBe(6);
     await expect.poll(() => page.getByTestId("status-counts").textContent()).toMatch(/Failed: 0/);
     expect(await page.getByRole("link", { name: "broken.pdf" }).count()).toBe(0);
   });
