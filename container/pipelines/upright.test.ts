@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OcrResult } from "../../contracts/results";
-import { MediaFixtures, pdfText } from "../../test/support/media-fixtures";
+import { LETTER, MediaFixtures, pdfText } from "../../test/support/media-fixtures";
 import { characterErrorRate } from "../../test/support/text-metrics";
 import { finalEvent, postFile, type RunnerReply } from "../testing/ndjson-client";
 import { type RunningRunner, startRunner } from "../testing/runner-harness";
@@ -12,20 +12,6 @@ import { type RunningRunner, startRunner } from "../testing/runner-harness";
  * Pages as people scan them: skewed a few degrees on the glass, fed upside down, turned a quarter.
  * Each is read upright, and says how it was turned.
  */
-const LETTER = [
-  "Dear customer, thank you for your order of the fifth of March.",
-  "The parcel with the three books you asked for left our warehouse",
-  "this morning and should reach you within two working days.",
-  "Your invoice number is 4711 and the total amount is 86 euros.",
-  "Please pay it within thirty days to the account named below.",
-  "If anything is missing or damaged, write to us at the address",
-  "printed at the top of this letter and we will replace it at once.",
-  "We hope you enjoy reading them, and look forward to your next visit.",
-  "With kind regards from everyone at the small bookshop by the river.",
-  "Opening hours are nine to six on weekdays and ten to four on Saturdays.",
-  "Gift vouchers are available in any amount and never expire.",
-  "Ask about our reading club, which meets on the first Monday of each month.",
-];
 const EXPECTED = LETTER.join("\n");
 
 let fixtures: MediaFixtures;

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LETTER } from "../support/media-fixtures";
 import { launchChromium, startStaticSite } from "./browser";
 import { type E2eStack, startE2eStack } from "./stack";
 
@@ -244,15 +245,7 @@ describe("the web UI", () => {
   };
 
   it("shows a page the runner turned as it was read, and warns of a page with no text", async () => {
-    const lines = [
-      "Dear customer, thank you for your order of the fifth of March.",
-      "The parcel with the three books you asked for left our warehouse",
-      "this morning and should reach you within two working days.",
-      "Your invoice number is 4711 and the total amount is 86 euros.",
-      "Please pay it within thirty days to the account named below.",
-      "If anything is missing or damaged, write to us at the address",
-      "printed at the top of this letter and we will replace it at once.",
-    ];
+    const lines = LETTER.slice(0, 7);
     // Fed upside down and 3° askew, then a blank sheet.
     const scan = await stack.fixtures.scannedPdf("turned.pdf", [
       await stack.fixtures.scannedPage("turned-1.png", lines, 183),

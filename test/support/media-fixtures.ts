@@ -15,6 +15,22 @@ export const TALK_SENTENCES = [
   "The train to New York leaves from the main station.",
 ];
 
+/** A letter of a dozen printed lines: the text of a scanned page (`scannedPage`) turned or skewed in tests. */
+export const LETTER = [
+  "Dear customer, thank you for your order of the fifth of March.",
+  "The parcel with the three books you asked for left our warehouse",
+  "this morning and should reach you within two working days.",
+  "Your invoice number is 4711 and the total amount is 86 euros.",
+  "Please pay it within thirty days to the account named below.",
+  "If anything is missing or damaged, write to us at the address",
+  "printed at the top of this letter and we will replace it at once.",
+  "We hope you enjoy reading them, and look forward to your next visit.",
+  "With kind regards from everyone at the small bookshop by the river.",
+  "Opening hours are nine to six on weekdays and ten to four on Saturdays.",
+  "Gift vouchers are available in any amount and never expire.",
+  "Ask about our reading club, which meets on the first Monday of each month.",
+];
+
 /** Builds test inputs with the same system tools the runner's image has. */
 export class MediaFixtures {
   constructor(readonly dir: string) {}
