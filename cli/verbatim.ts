@@ -7,11 +7,13 @@ import { ApiError, createVerbatimClient, type Job } from "../client";
 
 const USAGE = `usage: npm run verbatim -- <command> [options]
 
-  submit FILE [--wait] [--format F] [--out PATH] [--language L] [--no-rotate-pages] [--no-deskew]
-         [--idempotency-key K]
+  submit FILE [--wait] [--format F] [--out PATH] [--language L] [--pages P] [--no-rotate-pages]
+         [--no-deskew] [--idempotency-key K]
         upload FILE; with --wait, follow it to the end (progress on stderr) and print the job,
-        or its result in format F (txt, json, pdf, srt, vtt) to stdout or PATH. OCR turns pages
-        upright and straightens them unless --no-rotate-pages / --no-deskew
+        or its result in format F (txt, json, md, pdf, srt, vtt) to stdout or PATH. L is a
+        language code (GET /v1/languages), or auto to find a document's. OCR reads only pages P
+        when given (e.g. 1-3,7), and turns pages upright and straightens them unless
+        --no-rotate-pages / --no-deskew
   status JOB_ID                      print the job
   result JOB_ID --format F [--out PATH]
 
@@ -21,7 +23,7 @@ parts).
 Exit codes: 0 done; 1 the API refused or failed a request; 2 bad usage; 3 the job failed or was
 canceled (its error code on stderr).`;
 
-const FORMATS = ["txt", "json", "pdf", "srt", "vtt"] as const;
+const FORMATS = ["txt", "json", "md", "pdf", "srt", "vtt"] as const;
 type Format = (typeof FORMATS)[number];
 
 function exit(code: 0 | 1 | 2 | 3, message?: string): never {
@@ -38,6 +40,7 @@ const { positionals, values } = (() => {
         format: { type: "string" },
         out: { type: "string" },
         language: { type: "string" },
+        pages: { type: "string" },
         "no-rotate-pages": { type: "boolean", default: false },
         "no-deskew": { type: "boolean", default: false },
         "idempotency-key": { type: "string" },
@@ -111,6 +114,7 @@ try {
     const inParts = file.size > Number(process.env.VERBATIM_MULTIPART_BYTES ?? 90 * 1024 * 1024);
     const job = await (inParts ? client.submitInParts : client.submit)(file, basename(target), {
       ...(values.language ? { language: values.language } : {}),
+      ...(values.pages ? { pages: values.pages } : {}),
       ...(values["no-rotate-pages"] ? { rotatePages: false } : {}),
       ...(values["no-deskew"] ? { deskew: false } : {}),
       ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}),

@@ -38,21 +38,23 @@ export async function problemOf(res: Response, parsed?: unknown): Promise<Proble
 
 /**
  * How to submit a file: the job's `language`, OCR's `rotatePages` and `deskew` (on unless set to
- * false), an `idempotencyKey` that makes a retry return the same job, and `onUpload` to hear the
- * bytes sent so far.
+ * false) and `pages` (only these, e.g. "1-3,7"), an `idempotencyKey` that makes a retry return the
+ * same job, and `onUpload` to hear the bytes sent so far.
  */
 export type SubmitOptions = {
   language?: string;
   rotatePages?: boolean;
   deskew?: boolean;
+  pages?: string;
   idempotencyKey?: string;
   onUpload?: (sent: number, total: number) => void;
 };
 
 /** The job options a submission names (null when it names none: the API's defaults). */
-function jobOptionsOf({ language, rotatePages, deskew }: SubmitOptions) {
+function jobOptionsOf({ language, rotatePages, deskew, pages }: SubmitOptions) {
   const options = {
     ...(language ? { language } : {}),
+    ...(pages ? { pages } : {}),
     ...(rotatePages === false ? { rotate_pages: false } : {}),
     ...(deskew === false ? { deskew: false } : {}),
   };
@@ -202,8 +204,8 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
       }
     },
 
-    /** A succeeded job's result in one format, as bytes. */
-    async result(id: string, format: "txt" | "json" | "pdf" | "srt" | "vtt"): Promise<Uint8Array> {
+    /** A succeeded job's result in one format (OCR: txt, json, md, pdf; A/V: txt, json, srt, vtt), as bytes. */
+    async result(id: string, format: ResultFormat): Promise<Uint8Array> {
       const res = await fetch(`${baseUrl}/v1/jobs/${id}/result?format=${format}`, { headers });
       if (!res.ok) throw new ApiError(await problemOf(res));
       return new Uint8Array(await res.arrayBuffer());
@@ -212,3 +214,6 @@ export function createVerbatimClient({ baseUrl, token }: { baseUrl: string; toke
 }
 
 export type VerbatimClient = ReturnType<typeof createVerbatimClient>;
+export type ResultFormat = NonNullable<
+  NonNullable<paths["/v1/jobs/{id}/result"]["get"]["parameters"]["query"]>["format"]
+>;

@@ -44,7 +44,11 @@ export async function sourceInput(
     query: {
       // OCR's page handling; the runner turns and straightens pages unless told not to.
       ...(work.kind === "ocr"
-        ? { rotate_pages: String(work.options.rotate_pages), deskew: String(work.options.deskew) }
+        ? {
+            rotate_pages: String(work.options.rotate_pages),
+            deskew: String(work.options.deskew),
+            ...(work.options.pages === undefined ? {} : { pages: work.options.pages }),
+          }
         : {}),
       ...query,
     },

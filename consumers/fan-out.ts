@@ -8,6 +8,8 @@ import {
   type PartFailure,
   type PartRange,
   type PdfMergeLayout,
+  parsePageSelection,
+  runsWithin,
   type WorkMessage,
   type WorkStep,
 } from "../contracts";
@@ -258,9 +260,13 @@ async function withOriginalPages(
   const head = await env.FILES.head(work.object_key);
   const partBytes = pdfs.reduce((sum, pdf) => sum + pdf.byteLength, 0);
   if (!head || head.size + partBytes > MAX_MERGE_WITH_SOURCE_BYTES) return undefined;
+  const selection = parsePageSelection(work.options.pages ?? "");
   const layout = parts.flatMap((part, index): PdfMergeLayout => {
     if (part.state === "done") return [{ file: done.indexOf(index) }];
-    return part.range.unit === "pages" ? [{ source: [part.range.first, part.range.last] as [number, number] }] : [];
+    if (part.range.unit !== "pages") return [];
+    // The part's own pages: its range, or the pages of `options.pages` within it.
+    const runs = selection ? runsWithin(selection, part.range) : [part.range];
+    return runs.map(({ first, last }) => ({ source: [first, last] as [number, number] }));
   });
   return { layout, source: await readBytes(env, work.object_key) };
 }

@@ -41,6 +41,23 @@ describe("mergeParts", () => {
     expect(merged).not.toHaveProperty("failed_parts");
   });
 
+  it("with language auto, takes the language most pages were found in (the parts found their own)", () => {
+    const found = (pages: number[], language: string | null): OcrResult => ({
+      ...ocr(pages),
+      language: language ?? "eng",
+      detected_language: language,
+    });
+    const merged = mergeParts(
+      [found([1, 2], "deu"), found([3], "fra"), found([4, 5], "deu"), found([6], null)],
+      [],
+      null,
+    );
+    expect(merged.kind === "ocr" && [merged.language, merged.detected_language]).toEqual(["deu", "deu"]);
+    const none = mergeParts([found([1], null), found([2], null)], [], null);
+    expect(none.kind === "ocr" && [none.language, none.detected_language]).toEqual(["eng", null]);
+    expect(mergeParts([ocr([1])], [], null)).not.toHaveProperty("detected_language");
+  });
+
   it("orders segments by time and takes the job's duration", () => {
     const merged = mergeParts([av([600, 900], 1200), av([0, 300], 600)], [], 1200.5);
     expect(merged.kind === "av" && merged.segments.map((s) => s.start)).toEqual([0, 300, 600, 900]);

@@ -14,9 +14,20 @@ export function mergeParts(
   if (!first) throw new RangeError("nothing to merge: no part succeeded");
   const failedParts = failed.length > 0 ? { failed_parts: [...failed].sort((a, b) => a.part - b.part) } : {};
   if (first.kind === "ocr") {
-    const pages = (parts as readonly OcrResult[]).flatMap((part) => part.pages).sort((a, b) => a.page - b.page);
+    const ocrParts = parts as readonly OcrResult[];
+    const pages = ocrParts.flatMap((part) => part.pages).sort((a, b) => a.page - b.page);
     const warnings = ocrWarnings(pages);
-    return { kind: "ocr", engine: first.engine, language: first.language, pages, warnings, ...failedParts };
+    // With `language: "auto"` each part found its own: the document's is the one most pages were read in.
+    const detected = first.detected_language === undefined ? undefined : mostPagesIn(ocrParts);
+    return {
+      kind: "ocr",
+      engine: first.engine,
+      language: detected ?? first.language,
+      ...(detected === undefined ? {} : { detected_language: detected }),
+      pages,
+      warnings,
+      ...failedParts,
+    };
   }
   const avParts = parts as readonly AvResult[];
   return {
@@ -27,4 +38,15 @@ export function mergeParts(
     segments: avParts.flatMap((part) => part.segments).sort((a, b) => a.start - b.start),
     ...failedParts,
   };
+}
+
+/** The language the parts found for the most pages; null when none found one. */
+function mostPagesIn(parts: readonly OcrResult[]): string | null {
+  const pagesBy = new Map<string, number>();
+  for (const part of parts) {
+    if (part.detected_language) {
+      pagesBy.set(part.detected_language, (pagesBy.get(part.detected_language) ?? 0) + part.pages.length);
+    }
+  }
+  return [...pagesBy].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }

@@ -2,7 +2,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { Hono } from "hono";
 import { type RequestIdVariables, requestId } from "hono/request-id";
 import { z } from "zod";
+import { AUTO_LANGUAGE } from "../contracts/languages";
 import { createLogger, type Logger } from "../contracts/log";
+import { type PageRun, parsePageSelection } from "../contracts/page-selection";
 import { PdfMergeLayout, type RunnerHealth } from "../contracts/runner";
 import type { EngineInventory } from "./engine-inventory";
 import type { OcrEngine } from "./engines/ocr-engine";
@@ -54,6 +56,15 @@ const PlanQuery = z.object({
   seconds_per_part: z.coerce.number().min(5).default(600),
 });
 
+/** `pages`: only these pages of a document (`options.pages`, e.g. "1-3,7"). */
+function selectionQuery(text: string | undefined): { ok: true; value?: PageRun[] } | { ok: false; detail: string } {
+  if (text === undefined) return { ok: true };
+  const runs = parsePageSelection(text);
+  return runs
+    ? { ok: true, value: runs }
+    : { ok: false, detail: `pages: "${text}" is not a list of pages such as "1-3,7"` };
+}
+
 /** The part asked for in the query string (`fields` present), or an error message. */
 function partQuery<T extends z.ZodType>(
   schema: T,
@@ -96,19 +107,28 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const requested = (c.req.query("language") ?? "").split(/[+ ]/);
     const language = requested.join("+");
     const { languages } = await inventory.read();
-    if (!requested.every((part) => languages.includes(part))) {
-      const detail = `Unknown OCR language "${language}"; installed: ${languages.join(", ") || "none"} (combine with +)`;
+    const known =
+      language === AUTO_LANGUAGE ? languages.length > 0 : requested.every((part) => languages.includes(part));
+    if (!known) {
+      const detail = `Unknown OCR language "${language}"; installed: ${languages.join(", ") || "none"} (combine with +, or "auto")`;
       return problemResponse("validation_failed", detail, id);
     }
     const pages = partQuery(PageQuery, c.req.query(), ["first_page", "last_page"]);
     if (!pages.ok) return problemResponse("validation_failed", pages.detail, id);
+    const selection = selectionQuery(c.req.query("pages"));
+    if (!selection.ok) return problemResponse("validation_failed", selection.detail, id);
     // On unless turned off: `rotate_pages=false`, `deskew=false`.
     const upright = { rotatePages: c.req.query("rotate_pages") !== "false", deskew: c.req.query("deskew") !== "false" };
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
       async (job) => {
-        const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, pages.value, upright);
+        const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, {
+          range: pages.value,
+          selection: selection.value,
+          upright,
+          installed: languages,
+        });
         return { type: "result", result, pdf_base64: pdf.toString("base64") };
       },
     );
@@ -170,10 +190,12 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const query = PlanQuery.safeParse(c.req.query());
     if (!query.success) return problemResponse("validation_failed", z.prettifyError(query.error), id);
     const { pages_per_part: pagesPerPart, seconds_per_part: secondsPerPart } = query.data;
+    const selection = selectionQuery(c.req.query("pages"));
+    if (!selection.ok) return problemResponse("validation_failed", selection.detail, id);
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, language: "", requestId: id, log: jobLog(c) },
-      (job) => planParts(job, mediaType, { ...ocrDeps, pagesPerPart, secondsPerPart }),
+      (job) => planParts(job, mediaType, { ...ocrDeps, pagesPerPart, secondsPerPart, selection: selection.value }),
     );
   });
 

@@ -121,6 +121,12 @@ export const ERRORS = {
     title: "The file holds no pages or no audio stream",
     action: "Upload a file that has pages or an audio track.",
   },
+  pages_out_of_range: {
+    status: 422,
+    title: "The pages asked for are not all in the document",
+    action:
+      "Choose pages within the document's page count (named in the detail), or leave `pages` out to read them all.",
+  },
   engine_failed: {
     status: 500,
     title: "The extraction engine failed",

@@ -9,6 +9,7 @@ export * from "./limits";
 export * from "./log";
 export * from "./media";
 export * from "./operations";
+export * from "./page-selection";
 export * from "./parts";
 export * from "./queue";
 export * from "./results";

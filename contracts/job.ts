@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors";
+import { PageSelection } from "./page-selection";
 import { JobParts } from "./parts";
 
 export const JOB_KINDS = ["ocr", "av"] as const;
@@ -15,10 +16,10 @@ export const TERMINAL_STATUSES = ["succeeded", "failed", "canceled"] as const sa
 export const isTerminal = (s: JobStatus): boolean => (TERMINAL_STATUSES as readonly JobStatus[]).includes(s);
 
 export const OUTPUT_FORMATS = {
-  ocr: ["txt", "json", "pdf"],
+  ocr: ["txt", "json", "md", "pdf"],
   av: ["txt", "json", "srt", "vtt"],
 } as const satisfies Record<JobKind, readonly string[]>;
-export const ResultFormat = z.enum(["txt", "json", "pdf", "srt", "vtt"]);
+export const ResultFormat = z.enum(["txt", "json", "md", "pdf", "srt", "vtt"]);
 export type ResultFormat = z.infer<typeof ResultFormat>;
 
 /** Languages are Tesseract/ISO 639-2 style codes; the runner says which ones it has. */
@@ -27,17 +28,26 @@ export const JobOptions = z
     language: z
       .string()
       .regex(
-        /^[a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?)*$/,
-        "a Tesseract language code such as `eng` or `chi_sim`, or several joined by `+`",
+        /^(auto|[a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?)*)$/,
+        "a Tesseract language code such as `eng` or `chi_sim`, several joined by `+`, or `auto` (OCR: find it)",
       )
       .default("eng"),
     /** OCR: turn each page upright (0, 90, 180 or 270°) before reading it, as OCRmyPDF's `--rotate-pages`. */
     rotate_pages: z.boolean().default(true),
     /** OCR: straighten each page's skew before reading it, as OCRmyPDF's `--deskew`. */
     deskew: z.boolean().default(true),
+    /** OCR: only these pages ("1-3,7"); all when absent. Results keep the pages' numbers in the document. */
+    pages: PageSelection.optional(),
   })
   .strict();
 export type JobOptions = z.infer<typeof JobOptions>;
+
+/** What in `options` does not apply to a job of `kind` (`validation_failed`); null when all of it does. */
+export function optionsMisfit(kind: JobKind, options: JobOptions): string | null {
+  return kind === "av" && options.pages !== undefined
+    ? "options.pages: page ranges apply to documents and images, not to audio or video"
+    : null;
+}
 
 /**
  * The options as an Idempotency-Key's fingerprint counts them: options added after keys were first

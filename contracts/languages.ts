@@ -47,6 +47,9 @@ export const WHISPER_LANGUAGES: Readonly<Record<string, string>> = {
   ind: "id",
 };
 
+/** `language: "auto"`: OCR finds the document's language among those installed (`detected_language` in the result). */
+export const AUTO_LANGUAGE = "auto";
+
 /** GET /v1/languages: what this deployment can read (OCR) and hear (A/V) for the caller. */
 export const Languages = z.object({
   ocr: z.array(z.string()).describe("Tesseract codes; several may be joined with `+` in a job's `language`"),
@@ -56,10 +59,10 @@ export type Languages = z.infer<typeof Languages>;
 
 /**
  * Whether `language` (a job's option) can be worked in for a job of `kind`: OCR takes several
- * installed languages joined with `+`, speech one language its engine knows.
+ * installed languages joined with `+`, or `auto`; speech one language its engine knows.
  */
 export function languageAvailable(kind: "ocr" | "av", language: string, available: Languages): boolean {
-  return kind === "ocr"
-    ? language.split("+").every((part) => available.ocr.includes(part))
-    : available.av.includes(language);
+  if (kind === "av") return available.av.includes(language);
+  if (language === AUTO_LANGUAGE) return available.ocr.length > 0;
+  return language.split("+").every((part) => available.ocr.includes(part));
 }

@@ -45,7 +45,13 @@ export type OcrWarning = z.infer<typeof OcrWarning>;
 export const OcrResult = z.object({
   kind: z.literal("ocr"),
   engine: z.string(),
+  /** The language the pages were read in (with `language: "auto"`, the one found). */
   language: z.string(),
+  /**
+   * With `language: "auto"` only: the language found (a Tesseract code), or null when the pages held
+   * too little text to tell (they were then read in English).
+   */
+  detected_language: z.string().nullable().optional(),
   pages: z.array(OcrPage),
   /** Pages read poorly or with no text, in page order. */
   warnings: z.array(OcrWarning).default([]),

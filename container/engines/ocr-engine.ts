@@ -21,6 +21,12 @@ export interface RecognizeOptions {
   onPage?: (index: number) => void;
 }
 
+export interface Orientation {
+  quarterTurns: number;
+  confidence: number;
+  script: string | null;
+}
+
 export interface Recognized {
   /** Each image's words, in the order of `images`. */
   layouts: PageLayout[];
@@ -40,7 +46,8 @@ export interface OcrEngine {
   recognize(run: Run, images: readonly PageImage[], options: RecognizeOptions): Promise<Recognized>;
   /**
    * Which way up the text of an image is: the quarter turns clockwise that make it upright, and how
-   * sure the engine is (null when it finds too little text to say).
+   * sure the engine is; and the script it is written in, as the engine names it ("Latin",
+   * "Cyrillic", "Han"…). Null when it finds too little text to say.
    */
-  orientation(run: Run, imagePath: string): Promise<{ quarterTurns: number; confidence: number } | null>;
+  orientation(run: Run, imagePath: string): Promise<Orientation | null>;
 }

@@ -1,6 +1,15 @@
+import { execFile as execFileCallback } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { pngDataIntact, pngFileOf, pngShapeOf } from "./pdf-image-stream";
+import { execFile } from "../exec";
+import { ffmpeg } from "./ffmpeg";
+import { pngDataThumbnail, pngFileOf, pngShapeOf } from "./pdf-image-stream";
+
+const exec = promisify(execFileCallback);
 
 /** A 3×2 grey image's rows as PNG-predicted Flate data: each row starts with its filter type (0, none). */
 const ROWS = Buffer.from([0, 10, 20, 30, 0, 40, 50, 60]);
@@ -69,16 +78,18 @@ describe("pngShapeOf", () => {
   });
 });
 
-describe("pngDataIntact", () => {
+describe("pngDataThumbnail", () => {
+  const intact = async (data: Buffer, shape: typeof GREY) => (await pngDataThumbnail(data, shape, 2)) !== null;
+
   it("accepts data that inflates to exactly the image's rows with valid filters", async () => {
-    expect(await pngDataIntact(FLATE, GREY)).toBe(true);
+    expect(await intact(FLATE, GREY)).toBe(true);
     // Large enough to arrive in several chunks, with rows across chunk ends.
     const width = 2481;
     const rows = Buffer.alloc((width + 1) * 400, 7);
     for (let row = 0; row < 400; row++) rows[row * (width + 1)] = row % 5;
-    expect(await pngDataIntact(deflateSync(rows), { width, height: 400, colourType: 0, channels: 1 })).toBe(true);
+    expect(await intact(deflateSync(rows), { width, height: 400, colourType: 0, channels: 1 })).toBe(true);
     rows[123 * (width + 1)] = 5;
-    expect(await pngDataIntact(deflateSync(rows), { width, height: 400, colourType: 0, channels: 1 })).toBe(false);
+    expect(await intact(deflateSync(rows), { width, height: 400, colourType: 0, channels: 1 })).toBe(false);
   });
 
   it.each([
@@ -90,11 +101,48 @@ describe("pngDataIntact", () => {
     ["not Flate at all", Buffer.from("not deflate data")],
     ["no data", Buffer.alloc(0)],
   ])("refuses %s (left to poppler, which decodes what it can)", async (_, data) => {
-    expect(await pngDataIntact(data, GREY)).toBe(false);
+    expect(await intact(data, GREY)).toBe(false);
   });
 
   it("takes bytes after the end of the compressed data as intact (the engine's PNG reader only warns about them)", async () => {
-    expect(await pngDataIntact(Buffer.concat([FLATE, Buffer.from("\r\n")]), GREY)).toBe(true);
+    expect(await intact(Buffer.concat([FLATE, Buffer.from("\r\n")]), GREY)).toBe(true);
+  });
+
+  it("reduces the rows to a grey thumbnail, each pixel the mean of those it covers", async () => {
+    // Two rows of 4 pixels halved: [10 20 | 30 40] over [50 60 | 70 80] → [35, 55].
+    const rows = Buffer.from([0, 10, 20, 30, 40, 0, 50, 60, 70, 80]);
+    const thumbnail = await pngDataThumbnail(deflateSync(rows), { width: 4, height: 2, colourType: 0, channels: 1 }, 2);
+    expect(thumbnail).toEqual({ pixels: Uint8Array.from([35, 55]), width: 2, height: 1 });
+  });
+
+  it.each([
+    ["grey", "gray", { colourType: 0, channels: 1 }],
+    ["RGB", "rgb24", { colourType: 2, channels: 3 }],
+  ])("undoes every PNG row filter of a %s picture: its thumbnail is ffmpeg's", async (_, pixelFormat, colour) => {
+    const dir = await mkdtemp(join(tmpdir(), "verbatim-png-thumbnail-"));
+    try {
+      const png = join(dir, "picture.png");
+      // "mixed" picks the best of the five filters for each row, so every filter is met.
+      await exec("ffmpeg", [
+        ...["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1200x400:rate=1", "-frames:v", "1"],
+        ...["-pix_fmt", pixelFormat, "-pred", "mixed", png],
+      ]);
+      const idat = Buffer.concat(
+        chunksOf(await readFile(png))
+          .filter(({ type }) => type === "IDAT")
+          .map(({ body }) => body),
+      );
+      const ours = await pngDataThumbnail(idat, { width: 1200, height: 400, ...colour }, 600);
+      const theirs = await ffmpeg.grayThumbnail(execFile, png, 600);
+      expect(ours && [ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
+      let difference = 0;
+      for (let i = 0; i < theirs.pixels.length; i++) {
+        difference += Math.abs((ours?.pixels[i] ?? 0) - (theirs.pixels[i] as number));
+      }
+      expect(difference / theirs.pixels.length).toBeLessThan(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

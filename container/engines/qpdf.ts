@@ -38,30 +38,29 @@ export const qpdf = {
   },
 
   /**
-   * Pages `first`..`last` of `inputPath` as `outputPath`, with page `i` of `overlayPath` laid over
-   * output page `onto[i]` (1-based): a text-only layer over the original page, which keeps its own
+   * Pages `pageNumbers` (in order) of `inputPath` as `outputPath`, with page `i` of `overlayPath` laid
+   * over output page `onto[i]` (1-based): a text-only layer over the original page, which keeps its own
    * images, vectors and colors. Each of `replaced` puts page `index` of its `pdfPath` in the place
    * of document page `page`. Warnings about slightly malformed inputs do not fail it.
    */
   async pagesWithOverlay(
     run: Run,
     inputPath: string,
-    range: { first: number; last: number },
+    pageNumbers: readonly number[],
     overlay: { path: string; onto: readonly number[] } | null,
     outputPath: string,
     replaced: readonly { page: number; pdfPath: string; index: number }[] = [],
   ): Promise<string> {
-    const pages: string[] = [];
-    let from = range.first;
-    const originalsUpTo = (page: number) => {
-      if (page >= from) pages.push(inputPath, `${from}-${page}`);
-    };
-    for (const replacement of [...replaced].sort((a, b) => a.page - b.page)) {
-      originalsUpTo(replacement.page - 1);
-      pages.push(replacement.pdfPath, String(replacement.index));
-      from = replacement.page + 1;
+    // Original pages that follow each other go as one run ("3-7"); a replacement is a page of its own file.
+    const runs: { path: string; first: number; last: number }[] = [];
+    for (const page of pageNumbers) {
+      const replacement = replaced.find((r) => r.page === page);
+      const previous = runs.at(-1);
+      if (replacement) runs.push({ path: replacement.pdfPath, first: replacement.index, last: replacement.index });
+      else if (previous?.path === inputPath && previous.last === page - 1) previous.last = page;
+      else runs.push({ path: inputPath, first: page, last: page });
     }
-    originalsUpTo(range.last);
+    const pages = runs.flatMap(({ path, first, last }) => [path, first === last ? `${first}` : `${first}-${last}`]);
     const overlayArgs = overlay ? ["--overlay", overlay.path, `--to=${overlay.onto.join(",")}`, "--"] : [];
     await run("qpdf", ["--warning-exit-0", inputPath, "--pages", ...pages, "--", ...overlayArgs, outputPath]);
     return outputPath;

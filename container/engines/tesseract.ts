@@ -31,7 +31,7 @@ export const tesseract: OcrEngine = {
 
   async orientation(run, imagePath) {
     // Orientation and script detection only (--psm 0, the `osd` data): "Rotate: 180", "Orientation
-    // confidence: 12.9". Too little text ("Too few characters") makes it fail: nothing to say.
+    // confidence: 12.9", "Script: Latin". Too little text ("Too few characters") makes it fail: nothing to say.
     const detected = await run("tesseract", [imagePath, "-", "--psm", "0", "-l", "osd"], {
       env: { OMP_THREAD_LIMIT: "1" },
     }).catch((error: unknown) => {
@@ -42,7 +42,8 @@ export const tesseract: OcrEngine = {
     const rotate = /^Rotate: (\d+)/m.exec(out)?.[1];
     const confidence = /^Orientation confidence: ([\d.]+)/m.exec(out)?.[1];
     if (rotate === undefined || confidence === undefined) return null;
-    return { quarterTurns: (Number(rotate) / 90) % 4, confidence: Number(confidence) };
+    const script = /^Script: (\S+)/m.exec(out)?.[1] ?? null;
+    return { quarterTurns: (Number(rotate) / 90) % 4, confidence: Number(confidence), script };
   },
 
   /**

@@ -222,6 +222,70 @@ describe("POST /v1/ocr", () => {
     expect(half.status).toBe(422);
   });
 
+  it("reads only the pages options.pages selects: counted, returned under their numbers, alone in the searchable PDF", async () => {
+    const scan = await fixtures.scannedPdf("three-page-scan.pdf", [
+      files.one as string,
+      files.two as string,
+      files.three as string,
+    ]);
+    const reply = await postFile(`${runner.baseUrl}/v1/ocr?language=eng&pages=3,1`, scan, "application/pdf");
+    expect(reply.events[0]?.event).toEqual({ type: "probe", pages: 2, duration_s: null });
+    expect(progressEvents(reply).map(({ done, total }) => `${done}/${total}`)).toEqual(["0/2", "1/2", "2/2"]);
+    const { result, pdf } = resultOf(reply);
+    expect(result.pages.map((page) => page.page)).toEqual([1, 3]);
+    expect(characterErrorRate(PAGE_ONE.join("\n"), result.pages[0]?.text ?? "")).toBeLessThan(MAX_CER);
+    expect(characterErrorRate(PAGE_THREE.join("\n"), result.pages[1]?.text ?? "")).toBeLessThan(MAX_CER);
+    const inspected = await inspectPdf(pdf);
+    expect(inspected.pages).toBe(2);
+    expect(inspected.text).toContain("third page");
+    expect(inspected.text).not.toContain("Invoices");
+
+    // A part of a fanned-out job reads the selected pages within its range.
+    const part = resultOf(
+      await postFile(
+        `${runner.baseUrl}/v1/ocr?language=eng&pages=1,3&first_page=2&last_page=3`,
+        scan,
+        "application/pdf",
+      ),
+    );
+    expect(part.result.pages.map((page) => page.page)).toEqual([3]);
+
+    const planned = finalEvent(
+      await postFile(`${runner.baseUrl}/v1/plan?pages_per_part=1&pages=1,3`, scan, "application/pdf"),
+    );
+    expect(planned).toEqual({
+      type: "plan",
+      pages: 2,
+      duration_s: null,
+      parts: [
+        { unit: "pages", first: 1, last: 1 },
+        { unit: "pages", first: 3, last: 3 },
+      ],
+    });
+  });
+
+  it("fails pages past the document's end as pages_out_of_range, and refuses a selection it cannot read", async () => {
+    const beyond = await postFile(
+      `${runner.baseUrl}/v1/ocr?language=eng&pages=2-4`,
+      files.tiff as string,
+      "image/tiff",
+    );
+    expect(finalEvent(beyond)).toEqual({
+      type: "error",
+      code: "pages_out_of_range",
+      message: "Pages 2–4 were asked for; the document has 3 pages",
+      retryable: false,
+    });
+    const plan = await postFile(`${runner.baseUrl}/v1/plan?pages=7`, files.tiff as string, "image/tiff");
+    expect(finalEvent(plan)).toMatchObject({ type: "error", code: "pages_out_of_range", retryable: false });
+    const unreadable = await postFile(
+      `${runner.baseUrl}/v1/ocr?language=eng&pages=2-x`,
+      files.tiff as string,
+      "image/tiff",
+    );
+    expect(unreadable.status).toBe(422);
+  });
+
   it("plans parts of a document by pages, and merges part PDFs in order", async () => {
     const planned = finalEvent(
       await postFile(`${runner.baseUrl}/v1/plan?pages_per_part=2`, files.tiff as string, "image/tiff"),

@@ -1,12 +1,15 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { imageSizeFromFile } from "image-size/fromFile";
+import { AUTO_LANGUAGE } from "../../contracts/languages";
+import { describeSelection, lastSelectedPage, type PageRun, pagesOf, runsWithin } from "../../contracts/page-selection";
 import { meanWordConfidence, type OcrPage, type OcrResult, ocrWarnings } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
+import { identifyLanguage, languagesInScript, spansScripts } from "../engines/language-id";
 import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
 import type { OcrEngine } from "../engines/ocr-engine";
 import { onlyImagePlacement } from "../engines/pdf-content";
-import { type PngShape, pngDataIntact, pngFileOf, pngShapeOf } from "../engines/pdf-image-stream";
+import { type GrayPicture, type PngShape, pngDataThumbnail, pngFileOf, pngShapeOf } from "../engines/pdf-image-stream";
 import { poppler, type ScanImage } from "../engines/poppler";
 import { type PdfPage, type PdfReference, qpdf } from "../engines/qpdf";
 import { ExecError } from "../exec";
@@ -17,11 +20,13 @@ import type { Job } from "./job";
 import { type ImageType, type OcrMediaType, PDF } from "./media-types";
 import { pageBatches } from "./page-batches";
 import {
+  detectOrientation,
   isTurned,
   NO_TURN,
   plannedTurn,
   readingConfidence,
   rereadTurn,
+  THUMBNAIL_WIDTH,
   type Turn,
   turnedImage,
   turnFields,
@@ -57,17 +62,13 @@ type PreparedPage =
       dpi?: number;
       /** The image is ours (rendered or extracted) and is deleted once recognized. */
       temporary: boolean;
+      /** A small grey copy of the image, when making the image gave one on the way (to measure its skew). */
+      thumbnail?: GrayPicture;
     };
 
 interface DocumentPlan {
   pageCount: number;
   prepare(pageNumber: number): Promise<PreparedPage>;
-}
-
-/** Pages `first`..`last` (1-based, inclusive) of a document. */
-export interface PageRange {
-  first: number;
-  last: number;
 }
 
 /**
@@ -84,22 +85,23 @@ interface PageOutput {
 
 /**
  * Turns a PDF or image into text with word boxes plus a searchable PDF: all its pages, or `range` of them
- * (a fanned-out job's part; pages keep their numbers in the document). Pages are independent, so batches of
- * a few consecutive pages are worked on in parallel, one engine run each; the `probe` event gives the page
- * count and a `progress` event follows each page. Pages are read upright (`upright`): turned and
- * straightened when they are not.
+ * (a fanned-out job's part; pages keep their numbers in the document), and of those only the pages
+ * `selection` names (`options.pages`), when given. Pages are independent, so batches of a few pages are
+ * worked on in parallel, one engine run each; the `probe` event gives the number of pages to read and a
+ * `progress` event follows each page. Pages are read upright (`upright`): turned and straightened when
+ * they are not.
  */
 export async function recognizeDocument(
   job: Job,
   mediaType: OcrMediaType,
   deps: OcrDeps,
-  range?: PageRange,
-  upright: UprightOptions = { rotatePages: true, deskew: true },
+  { range, selection, upright = { rotatePages: true, deskew: true }, installed = [] }: RecognizeOptions = {},
 ): Promise<OcrOutput> {
   const { ocr } = deps;
   const isPdf = mediaType === PDF;
   const plan = await planDocument(job, mediaType, deps);
-  job.emit({ type: "probe", pages: plan.pageCount, duration_s: null });
+  const wanted = checkedSelection(selection, plan.pageCount);
+  job.emit({ type: "probe", pages: pagesOf(wanted).length, duration_s: null });
   const { first, last } = range ?? { first: 1, last: plan.pageCount };
   if (first > last || last > plan.pageCount) {
     throw new JobFailure(
@@ -108,18 +110,29 @@ export async function recognizeDocument(
       false,
     );
   }
+  const pageNumbers = pagesOf(runsWithin(wanted, { first, last }));
 
-  const total = last - first + 1;
+  const total = pageNumbers.length;
   let done = 0;
   const pageDone = () => job.emit({ type: "progress", done: ++done, total, unit: "pages", stage: "ocr" });
   job.emit({ type: "progress", done, total, unit: "pages", stage: "ocr" });
 
-  const recognized = await mapConcurrent(pageBatches(first, last, job.parallelism), job.parallelism, (batch) =>
-    recognizeBatch(job, ocr, plan, batch, { isPdf, pageDone, upright }),
-  );
+  const batchOptions = { isPdf, pageDone, upright };
+  const detection =
+    job.language === AUTO_LANGUAGE
+      ? await detectLanguage(job, ocr, plan, pageNumbers, { ...batchOptions, installed })
+      : { language: job.language, detected: null, read: [] };
+  const readAlready = new Set(detection.read.flatMap((batch) => batch.pages.map((page) => page.page)));
+  const rest = pageNumbers.filter((page) => !readAlready.has(page));
+  const recognized = [
+    ...detection.read,
+    ...(await mapConcurrent(pageBatches(rest, job.parallelism), job.parallelism, (batch) =>
+      recognizeBatch(job, ocr, plan, batch, { ...batchOptions, language: detection.language }),
+    )),
+  ];
   const outputs = recognized.flatMap((batch) => batch.outputs).sort((a, b) => a.page - b.page);
   const merged = isPdf
-    ? await searchablePdf(job, { first, last }, outputs)
+    ? await searchablePdf(job, pageNumbers, outputs)
     : await qpdf.assemble(
         job.run,
         outputs.map(({ pdfPath, index }) => ({ path: pdfPath, first: index, last: index })),
@@ -127,9 +140,98 @@ export async function recognizeDocument(
       );
   const pages = recognized.flatMap((batch) => batch.pages).sort((a, b) => a.page - b.page);
   return {
-    result: { kind: "ocr", engine: ocr.name, language: job.language, pages, warnings: ocrWarnings(pages) },
+    result: {
+      kind: "ocr",
+      engine: ocr.name,
+      language: detection.language,
+      ...(job.language === AUTO_LANGUAGE ? { detected_language: detection.detected } : {}),
+      pages,
+      warnings: ocrWarnings(pages),
+    },
     pdf: await readFile(merged),
   };
+}
+
+/** How a batch of pages is read. */
+interface BatchOptions {
+  isPdf: boolean;
+  pageDone: () => void;
+  upright: UprightOptions;
+  /** The engine's language spec for these pages. */
+  language: string;
+}
+type BatchResult = Awaited<ReturnType<typeof recognizeBatch>>;
+
+/** The most pages read to find a document's language, and the letters that are enough to tell. */
+const MAX_DETECTION_PAGES = 3;
+const DETECTION_LETTERS = 200;
+
+/**
+ * `language: "auto"`: the document's language, from a first reading of its first pages (up to
+ * MAX_DETECTION_PAGES, until they hold DETECTION_LETTERS letters) in a provisional language: English,
+ * or, where the deployment has languages of several scripts, one written in the script the engine sees
+ * on the first page. The reading is identified among the installed languages of that script; when
+ * it is the provisional one, the pages read are kept (`read`), else they are read again with the rest.
+ * `detected` is null when the pages hold too little text to tell (the provisional language is used).
+ */
+async function detectLanguage(
+  job: Job,
+  ocr: OcrEngine,
+  plan: DocumentPlan,
+  pageNumbers: readonly number[],
+  { installed, pageDone, ...options }: Omit<BatchOptions, "language"> & { installed: readonly string[] },
+): Promise<{ language: string; detected: string | null; read: BatchResult[] }> {
+  let candidates = installed;
+  const [firstPage] = pageNumbers;
+  if (spansScripts(installed) && firstPage !== undefined) {
+    const prepared = await plan.prepare(firstPage);
+    if ("image" in prepared) {
+      const seen = await detectOrientation(job, ocr, prepared.image).catch(orElse(() => null));
+      if (prepared.temporary) await rm(prepared.image, { force: true });
+      if (seen?.script) candidates = languagesInScript(installed, seen.script);
+    }
+  }
+  const provisional = candidates.includes("eng") ? "eng" : (candidates[0] ?? "eng");
+  const read: BatchResult[] = [];
+  let text = "";
+  for (const page of pageNumbers.slice(0, MAX_DETECTION_PAGES)) {
+    const batch = await recognizeBatch(job, ocr, plan, [page], {
+      ...options,
+      pageDone: () => {},
+      language: provisional,
+    });
+    read.push(batch);
+    text += batch.pages.map((p) => `${p.text}\n`).join("");
+    if ((text.match(/\p{L}/gu)?.length ?? 0) >= DETECTION_LETTERS) break;
+  }
+  const detected = identifyLanguage(text, candidates);
+  const language = detected ?? provisional;
+  if (language !== provisional) return { language, detected, read: [] };
+  for (const batch of read) for (const _ of batch.pages) pageDone();
+  return { language, detected, read };
+}
+
+export interface RecognizeOptions {
+  /** A fanned-out job's part: pages `first`..`last` of the document. */
+  range?: PageRun;
+  /** `options.pages`: only these pages of the document (all when absent). */
+  selection?: readonly PageRun[];
+  upright?: UprightOptions;
+  /** The languages installed: those `language: "auto"` chooses among. */
+  installed?: readonly string[];
+}
+
+/** The pages to read (all of the document's when no selection is given); a selection past its end fails the job. */
+export function checkedSelection(selection: readonly PageRun[] | undefined, pageCount: number): readonly PageRun[] {
+  if (!selection) return [{ first: 1, last: pageCount }];
+  if (lastSelectedPage(selection) > pageCount) {
+    throw new JobFailure(
+      "pages_out_of_range",
+      `Pages ${describeSelection(selection)} were asked for; the document has ${pageCount} page${pageCount === 1 ? "" : "s"}`,
+      false,
+    );
+  }
+  return selection;
 }
 
 /** A page image to read: as prepared, the turn that makes it upright, and the image the engine reads. */
@@ -147,7 +249,7 @@ async function recognizeBatch(
   ocr: OcrEngine,
   plan: DocumentPlan,
   pageNumbers: readonly number[],
-  { isPdf, pageDone, upright }: { isPdf: boolean; pageDone: () => void; upright: UprightOptions },
+  { isPdf, pageDone, upright, language }: BatchOptions,
 ): Promise<{ pages: OcrPage[]; outputs: PageOutput[] }> {
   const pages: OcrPage[] = [];
   const toRead: PageToRead[] = [];
@@ -159,11 +261,11 @@ async function recognizeBatch(
       continue;
     }
     // Measuring the page is an improvement, not a requirement: what it cannot read, the engine judges.
-    const turn = await plannedTurn(job, ocr, prepared.image, upright).catch(orElse(() => NO_TURN));
+    const turn = await plannedTurn(job, ocr, prepared, upright).catch(orElse(() => NO_TURN));
     const read = isTurned(turn) ? await turnedImage(job, prepared.image, turn, `page-${pageNumber}`) : prepared.image;
     toRead.push({ ...prepared, turn, read });
   }
-  const first = await readPages(job, ocr, toRead, isPdf, pageDone);
+  const first = await readPages(job, ocr, toRead, { isPdf, pageDone, language });
 
   const again: PageToRead[] = [];
   for (const reading of first) {
@@ -175,7 +277,7 @@ async function recognizeBatch(
       again.push({ ...reading.image, turn, read });
     }
   }
-  const second = await readPages(job, ocr, again, isPdf, () => {});
+  const second = await readPages(job, ocr, again, { isPdf, pageDone: () => {}, language });
   const chosen = first.map((reading) => {
     const other = second.find((r) => r.image.page === reading.image.page);
     return other && readingConfidence(other.layout) > readingConfidence(reading.layout) ? other : reading;
@@ -208,8 +310,7 @@ async function readPages(
   job: Job,
   ocr: OcrEngine,
   images: readonly PageToRead[],
-  isPdf: boolean,
-  pageDone: () => void,
+  { isPdf, pageDone, language }: Pick<BatchOptions, "isPdf" | "pageDone" | "language">,
 ): Promise<{ image: PageToRead; layout: PageLayout; output: PageOutput }[]> {
   const groups = new Map<string, PageToRead[]>();
   for (const image of images) {
@@ -224,7 +325,7 @@ async function readPages(
       job.run,
       group.map(({ read, page }) => ({ path: read, page })),
       {
-        language: job.language,
+        language,
         outputBase: job.path(`ocr-${crypto.randomUUID()}`),
         dpi: head.dpi,
         textOnly,
@@ -247,11 +348,15 @@ async function readPages(
 }
 
 /**
- * The searchable PDF of a PDF's pages `range`: the original pages, unchanged, with the recognized
+ * The searchable PDF of a PDF's pages `pageNumbers` (in order): the original pages, unchanged, with the recognized
  * text of each OCRed page laid over it as an invisible layer (pages with a text layer need none); a
  * page that had to be turned to be read is replaced by its upright image with the text over it.
  */
-async function searchablePdf(job: Job, range: PageRange, outputs: readonly PageOutput[]): Promise<string> {
+async function searchablePdf(
+  job: Job,
+  pageNumbers: readonly number[],
+  outputs: readonly PageOutput[],
+): Promise<string> {
   const layers = outputs.filter((output) => !output.replaces);
   const overlay =
     layers.length === 0
@@ -262,10 +367,10 @@ async function searchablePdf(job: Job, range: PageRange, outputs: readonly PageO
             layers.map(({ pdfPath, index }) => ({ path: pdfPath, first: index, last: index })),
             job.path("text-layer.pdf"),
           ),
-          onto: layers.map(({ page }) => page - range.first + 1),
+          onto: layers.map(({ page }) => pageNumbers.indexOf(page) + 1),
         };
   const replaced = outputs.filter((output) => output.replaces);
-  return qpdf.pagesWithOverlay(job.run, job.inputPath, range, overlay, job.path("searchable.pdf"), replaced);
+  return qpdf.pagesWithOverlay(job.run, job.inputPath, pageNumbers, overlay, job.path("searchable.pdf"), replaced);
 }
 
 /** The document's page count, and how to get each page ready for recognition. */
@@ -310,9 +415,11 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
       "The PDF page could not be rendered",
       scan
         ? scanImageFile(job, scan, pageNumber)
-        : poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)),
+        : poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)).then((path) => ({
+            image: path,
+          })),
     );
-    return { page: pageNumber, image, dpi, temporary: true };
+    return { page: pageNumber, ...image, dpi, temporary: true };
   };
   return { pageCount, prepare };
 }
@@ -369,22 +476,30 @@ function orElse<T>(fallback: () => T): (error: unknown) => T {
 /**
  * A scan's image as a file the engine reads. Flate data with PNG predictors (what img2pdf and many PDF
  * writers store for lossless scans) already is a PNG's image data: checked intact and put in PNG's
- * chunks, it takes about 40 ms for a 300 dpi page against 110 ms for poppler to decode it. Anything
- * else, or anything qpdf cannot read, is decoded by poppler as stored, to an uncompressed TIFF.
+ * chunks, it takes about 40 ms for a 300 dpi page against 110 ms for poppler to decode it, and the
+ * check gives the thumbnail the skew is measured on. Anything else, or anything qpdf cannot read, is
+ * decoded by poppler as stored, to an uncompressed TIFF.
  */
-async function scanImageFile(job: Job, scan: StoredScan, pageNumber: number): Promise<string> {
+async function scanImageFile(
+  job: Job,
+  scan: StoredScan,
+  pageNumber: number,
+): Promise<{ image: string; thumbnail?: GrayPicture }> {
   const { run, inputPath } = job;
   const outputBase = job.path(`page-${pageNumber}`);
   const { png: shape } = scan;
   const png = shape
     ? await qpdf
         .rawStreamData(run, inputPath, { id: scan.objectId, generation: scan.generation })
-        .then(async (data) => ((await pngDataIntact(data, shape)) ? pngFileOf(data, shape) : null))
+        .then(async (data) => {
+          const thumbnail = await pngDataThumbnail(data, shape, THUMBNAIL_WIDTH);
+          return thumbnail ? { file: pngFileOf(data, shape), thumbnail } : null;
+        })
         .catch(orElse(() => null))
     : null;
-  if (!png) return poppler.extractImage(run, inputPath, pageNumber, outputBase);
-  await writeFile(`${outputBase}.png`, png);
-  return `${outputBase}.png`;
+  if (!png) return { image: await poppler.extractImage(run, inputPath, pageNumber, outputBase) };
+  await writeFile(`${outputBase}.png`, png.file);
+  return { image: `${outputBase}.png`, thumbnail: png.thumbnail };
 }
 
 async function planImage(job: Job, mediaType: ImageType, { maxPagePixels }: OcrDeps): Promise<DocumentPlan> {

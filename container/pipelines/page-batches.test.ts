@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { pageBatches } from "./page-batches";
+import { pageBatches as batchesOf } from "./page-batches";
+
+/** Pages `first`..`last`. */
+const span = (first: number, last: number) =>
+  Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+const pageBatches = (first: number, last: number, slots: number) => batchesOf(span(first, last), slots);
 
 const sizes = (batches: number[][]) => batches.map((batch) => batch.length);
 
@@ -34,5 +39,12 @@ describe("pageBatches", () => {
   it("makes one batch per page when there are fewer pages than slots, and none for no pages", () => {
     expect(pageBatches(3, 4, 8)).toEqual([[3], [4]]);
     expect(pageBatches(5, 4, 2)).toEqual([]);
+  });
+
+  it("batches a selection of pages (options.pages) the same way, keeping their numbers", () => {
+    expect(batchesOf([1, 2, 3, 7, 9, 10, 11], 2)).toEqual([
+      [1, 2, 3, 7],
+      [9, 10, 11],
+    ]);
   });
 });

@@ -1,15 +1,18 @@
+import { type PageRun, pagesOf } from "../../contracts/page-selection";
 import type { PartRange } from "../../contracts/parts";
 import type { RunnerEvent } from "../../contracts/runner";
 import { ffmpeg } from "../engines/ffmpeg";
 import { decoding, mediaNoContent } from "./failures";
 import type { Job } from "./job";
 import { isOcrMediaType } from "./media-types";
-import { type OcrDeps, planDocument } from "./ocr";
+import { checkedSelection, type OcrDeps, planDocument } from "./ocr";
 import { prepareSpeech } from "./transcribe";
 
 export interface PlanOptions extends OcrDeps {
   pagesPerPart: number;
   secondsPerPart: number;
+  /** `options.pages`: only these pages of a document are read, counted and split. */
+  selection?: readonly PageRun[];
 }
 
 /**
@@ -21,11 +24,12 @@ export async function planParts(
   job: Job,
   /** An OCR or audio/video media type (checked by the route). */
   mediaType: string,
-  { pagesPerPart, secondsPerPart, ...ocr }: PlanOptions,
+  { pagesPerPart, secondsPerPart, selection, ...ocr }: PlanOptions,
 ): Promise<Extract<RunnerEvent, { type: "plan" }>> {
   if (isOcrMediaType(mediaType)) {
     const { pageCount } = await planDocument(job, mediaType, ocr);
-    return { type: "plan", pages: pageCount, duration_s: null, parts: pageParts(pageCount, pagesPerPart) };
+    const pages = pagesOf(checkedSelection(selection, pageCount));
+    return { type: "plan", pages: pages.length, duration_s: null, parts: pageParts(pages, pagesPerPart) };
   }
   const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
   // A recording its header says fits one part is not decoded here: the job decodes it once, itself.
@@ -44,11 +48,15 @@ export async function planParts(
   };
 }
 
-/** Pages 1..`pageCount` in consecutive runs of `perPart` (the last one shorter). */
-export function pageParts(pageCount: number, perPart: number): PartRange[] {
+/**
+ * `pages` (in order) in runs of `perPart` (the last one shorter), each part the range from its first
+ * to its last page: a part reads the pages of the selection within its range.
+ */
+export function pageParts(pages: readonly number[], perPart: number): PartRange[] {
   const parts: PartRange[] = [];
-  for (let first = 1; first <= pageCount; first += perPart) {
-    parts.push({ unit: "pages", first, last: Math.min(pageCount, first + perPart - 1) });
+  for (let at = 0; at < pages.length; at += perPart) {
+    const group = pages.slice(at, at + perPart);
+    parts.push({ unit: "pages", first: group[0] as number, last: group.at(-1) as number });
   }
   return parts;
 }

@@ -2,7 +2,8 @@ import { rm } from "node:fs/promises";
 import { meanWordConfidence, type OcrPage } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
 import type { PageLayout } from "../engines/layout";
-import type { OcrEngine } from "../engines/ocr-engine";
+import type { OcrEngine, Orientation } from "../engines/ocr-engine";
+import type { GrayPicture } from "../engines/pdf-image-stream";
 import { measureSkew } from "../engines/skew";
 import type { Job } from "./job";
 
@@ -29,7 +30,7 @@ export const turnFields = (turn: Turn): Pick<OcrPage, "rotation" | "skew_deg"> =
 export const isTurned = (turn: Turn) => turn.quarterTurns % 4 !== 0 || turn.degrees !== 0;
 
 /** The skew is measured on a picture this wide: a few milliseconds, and a tenth of a degree. */
-const THUMBNAIL_WIDTH = 600;
+export const THUMBNAIL_WIDTH = 600;
 /** A smaller skew is left alone: the engine reads it as it is, and turning a page costs more than it gains. */
 const MIN_SKEW_DEGREES = 0.3;
 /**
@@ -47,9 +48,15 @@ const MIN_ORIENTATION_CONFIDENCE = 2;
  * detection on a reduced image). Upside-down pages look level here; `rereadTurn` catches them from
  * the first reading.
  */
-export async function plannedTurn(job: Job, ocr: OcrEngine, imagePath: string, options: UprightOptions): Promise<Turn> {
+export async function plannedTurn(
+  job: Job,
+  ocr: OcrEngine,
+  page: { image: string; thumbnail?: GrayPicture },
+  options: UprightOptions,
+): Promise<Turn> {
   if (!options.deskew && !options.rotatePages) return NO_TURN;
-  const thumbnail = await ffmpeg.grayThumbnail(job.run, imagePath, THUMBNAIL_WIDTH);
+  const imagePath = page.image;
+  const thumbnail = page.thumbnail ?? (await ffmpeg.grayThumbnail(job.run, imagePath, THUMBNAIL_WIDTH));
   let skew = measureSkew(thumbnail.pixels, thumbnail.width, thumbnail.height);
   let quarterTurns = 0;
   if (skew.vertical && options.rotatePages) {
@@ -101,18 +108,23 @@ export async function turnedImage(job: Job, imagePath: string, turn: Turn, name:
 }
 
 async function orientationOf(job: Job, ocr: OcrEngine, imagePath: string) {
+  const orientation = await detectOrientation(job, ocr, imagePath);
+  return orientation && orientation.confidence >= MIN_ORIENTATION_CONFIDENCE ? orientation : null;
+}
+
+/** The engine's orientation and script detection on a reduced copy of the page image. */
+export async function detectOrientation(job: Job, ocr: OcrEngine, imagePath: string): Promise<Orientation | null> {
   const reduced = job.path(`osd-${crypto.randomUUID()}.pgm`);
   try {
     await ffmpeg.scaled(job.run, imagePath, ORIENTATION_LONG_SIDE, reduced);
-    const orientation = await ocr.orientation(job.run, reduced);
-    return orientation && orientation.confidence >= MIN_ORIENTATION_CONFIDENCE ? orientation : null;
+    return await ocr.orientation(job.run, reduced);
   } finally {
     await rm(reduced, { force: true });
   }
 }
 
 /** A raw grayscale picture turned `quarterTurns` quarter turns clockwise. */
-function quarterTurn(picture: { pixels: Uint8Array; width: number; height: number }, quarterTurns: number) {
+function quarterTurn(picture: GrayPicture, quarterTurns: number): GrayPicture {
   const { pixels, width, height } = picture;
   const turns = ((quarterTurns % 4) + 4) % 4;
   if (turns % 2 === 0) return picture; // a half turn leaves the lines' slope as it is

@@ -154,16 +154,20 @@ describe("the verbatim CLI (on the typed client)", () => {
     expect(JobResource.parse(JSON.parse(status.stdout)).status).toBe("succeeded");
     const json = cli(["result", id, "--format", "json"]);
     expect(JSON.parse(json.stdout).kind).toBe("ocr");
+    const markdown = cli(["result", id, "--format", "md"]);
+    expect(markdown.status, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toMatch(/^<!-- page 1 -->\n\nScripts read exit codes and standard output\n$/);
 
     // OCR's page handling is on unless the command line turns it off.
     expect(JobResource.parse(JSON.parse(status.stdout)).options).toMatchObject({ rotate_pages: true, deskew: true });
-    const plain = cli(["submit", png, "--no-rotate-pages", "--no-deskew", "--language", "deu"]);
+    const plain = cli(["submit", png, "--no-rotate-pages", "--no-deskew", "--language", "auto", "--pages", "1"]);
     expect(plain.status, plain.stderr).toBe(0);
     const plainId = /submitted (job_\w+)/.exec(plain.stderr)?.[1] as string;
     expect(JobResource.parse(JSON.parse(cli(["status", plainId]).stdout)).options).toEqual({
-      language: "deu",
+      language: "auto",
       rotate_pages: false,
       deskew: false,
+      pages: "1",
     });
   });
 

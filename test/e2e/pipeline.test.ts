@@ -11,6 +11,15 @@ const PAGE_2 = ["Second page of the scanned letter", "Please pay within thirty d
 const IMAGE_TEXT = ["The quick brown fox jumps over", "the lazy dog near the river bank"];
 const GERMAN = ["Die Größe der Übergabe ist wichtig", "Wir müssen zur Straße am Fluss gehen"];
 const BORN_DIGITAL = ["This document was typed on a computer", "so its text comes without recognition"];
+/** A two-column page: each column's paragraphs, lines of at most about 34 characters. */
+const COLUMN_TITLE = "Annual Report of the Bookshop";
+const LEFT_COLUMN = [
+  ["The left column opens the report", "with news of the first quarter", "when sales grew by a third."],
+  ["Its second paragraph tells how", "the reading club found new", "members every single month."],
+];
+const RIGHT_COLUMN = [
+  ["The right column closes it with", "plans for the coming year and", "a second shop near the station."],
+];
 const SPOKEN =
   "the quick brown fox jumped over the lazy dog. we went to the market this morning and bought some fresh bread and milk";
 
@@ -87,6 +96,13 @@ describe("a file in, text out", () => {
     for (const word of ["Größe", "Übergabe", "müssen", "Straße"]) expect(text).toContain(word);
     expect(OcrResult.parse(await (await stack.result(job.id, "json")).json()).language).toBe("deu");
 
+    // Told to find the language, it finds German and reads the page as well.
+    const auto = await stack.runToEnd(png, "brief.png", undefined, { language: "auto" });
+    expect(auto.job.status, JSON.stringify(auto.job.error)).toBe("succeeded");
+    const found = OcrResult.parse(await (await stack.result(auto.job.id, "json")).json());
+    expect([found.language, found.detected_language]).toEqual(["deu", "deu"]);
+    expect(characterErrorRate(GERMAN.join("\n"), found.pages[0]?.text ?? "")).toBeLessThan(0.02);
+
     const languages = Languages.parse(await (await stack.call("/v1/languages", { headers: stack.auth })).json());
     expect(languages.ocr).toEqual(expect.arrayContaining(["deu", "eng", "fra", "spa", "ita", "por", "nld"]));
     const refused = await stack.submit(png, "brief.png", { language: "jpn" });
@@ -113,6 +129,50 @@ describe("a file in, text out", () => {
     for (const s of json.segments) expect(s.end).toBeGreaterThanOrEqual(s.start);
     expect(await (await stack.result(job.id, "srt")).text()).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> /);
     expect(await (await stack.result(job.id, "vtt")).text()).toMatch(/^WEBVTT\n\n\d{2}:\d{2}:\d{2}\.\d{3} --> /);
+  });
+
+  it("reads only the pages asked for, and writes a two-column page as Markdown column by column", async () => {
+    const pdf = await stack.fixtures.scannedPdf("report.pdf", [
+      await stack.fixtures.textImage("report-1.png", PAGE_1),
+      await stack.fixtures.twoColumnPage("report-2.png", COLUMN_TITLE, LEFT_COLUMN, RIGHT_COLUMN),
+      await stack.fixtures.textImage("report-3.png", PAGE_2),
+    ]);
+    const { job } = await stack.runToEnd(pdf, "report.pdf", undefined, { pages: "2-3" });
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.file.pages).toBe(2);
+    const json = OcrResult.parse(await (await stack.result(job.id, "json")).json());
+    expect(json.pages.map((page) => page.page)).toEqual([2, 3]);
+    const text = await (await stack.result(job.id, "txt")).text();
+    expect(text).not.toContain("Invoice");
+
+    const markdown = await stack.result(job.id, "md");
+    expect(markdown.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
+    const md = await markdown.text();
+    const [pageTwo = "", pageThree = ""] = md.split("<!-- page 3 -->");
+    expect(pageTwo.trim().split("\n")[0]).toBe("<!-- page 2 -->");
+    // The title is a heading; each column's paragraphs are whole, the left column's before the right's.
+    const paragraphs = pageTwo
+      .split("\n\n")
+      .map((p) => p.trim())
+      .filter((p) => p && !p.startsWith("<!--"));
+    const expected = [`# ${COLUMN_TITLE}`, ...[...LEFT_COLUMN, ...RIGHT_COLUMN].map((lines) => lines.join(" "))];
+    expect(paragraphs).toHaveLength(expected.length);
+    paragraphs.forEach((paragraph, index) => {
+      expect(characterErrorRate(expected[index] ?? "", paragraph), paragraph).toBeLessThan(0.05);
+    });
+    expect(characterErrorRate(PAGE_2.join(" "), pageThree.trim())).toBeLessThan(0.05);
+    const searchable = new Uint8Array(await (await stack.result(job.id, "pdf")).arrayBuffer());
+    const pdfText = pdftotext(searchable);
+    expect(pdfText).toContain("right column");
+    expect(pdfText).not.toContain("Invoice");
+    expect(pdfText.split("\f").filter((page) => page.trim()).length).toBe(2);
+
+    const beyond = await stack.runToEnd(pdf, "report.pdf", undefined, { pages: "3-5" });
+    expect(beyond.job.status).toBe("failed");
+    expect(beyond.job.error).toEqual({
+      code: "pages_out_of_range",
+      message: "Pages 3–5 were asked for; the document has 3 pages",
+    });
   });
 
   it("fails a corrupt PDF with media_corrupt and refuses an unsupported file at upload", async () => {

@@ -318,17 +318,29 @@ describe("the web UI", () => {
     await page.getByRole("tab", { name: "Pages" }).waitFor();
   });
 
-  it("reads a German letter in German when German is chosen for the upload", async () => {
-    const letter = await stack.fixtures.textImage("brief.png", ["Die Größe der Übergabe ist wichtig"]);
+  it("reads only the pages chosen, in the language it detects, when told to detect it", async () => {
+    const pdf = await stack.fixtures.scannedPdf("letters.pdf", [
+      await stack.fixtures.textImage("letter-en.png", ["The first page is an English letter"]),
+      await stack.fixtures.textImage("brief.png", [
+        "Die Größe der Übergabe ist wichtig",
+        "Wir müssen zur Straße gehen",
+      ]),
+    ]);
     await page.goto(stack.url);
     const choice = page.getByLabel("Language of the files");
-    await expect.poll(() => choice.locator("option").count()).toBeGreaterThanOrEqual(7);
-    await choice.selectOption("deu");
-    await page.locator("#file-input").setInputFiles([letter]);
+    await expect.poll(() => choice.locator("option").count()).toBeGreaterThanOrEqual(8);
+    await choice.selectOption("auto");
+    await page.locator("#file-input").setInputFiles([pdf]);
+    const pages = page.getByLabel("Pages of documents");
+    await pages.fill("3-1");
+    await page.getByRole("alert").filter({ hasText: "separated by commas" }).waitFor();
+    expect(await page.getByRole("button", { name: "Upload 1 file" }).isDisabled()).toBe(true);
+    await pages.fill("2");
     await page.getByRole("button", { name: "Upload 1 file" }).click();
     await page.getByRole("link", { name: "Open job" }).click();
     await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
     await expect.poll(() => page.getByTestId("result-text").textContent()).toContain("Größe der Übergabe");
+    expect(await page.getByTestId("result-text").textContent()).not.toContain("English letter");
   });
 
   it("shows a failed job's error code, what it means and what to do", async () => {

@@ -69,6 +69,40 @@ export class MediaFixtures {
     return out;
   }
 
+  /**
+   * A two-column printed page (A4 at 150 dpi): a title across the top in large type, then `left`'s
+   * paragraphs down the left column and `right`'s down the right one (12 pt lines; a blank line
+   * between paragraphs).
+   */
+  async twoColumnPage(
+    name: string,
+    title: string,
+    left: readonly (readonly string[])[],
+    right: readonly (readonly string[])[],
+  ): Promise<string> {
+    const out = this.path(name);
+    const column = (paragraphs: readonly (readonly string[])[], x: number) => {
+      const annotations: string[] = [];
+      let y = 300;
+      for (const lines of paragraphs) {
+        for (const line of lines) {
+          y += 40;
+          annotations.push("-annotate", `+${x}+${y}`, line);
+        }
+        y += 40;
+      }
+      return annotations;
+    };
+    await exec("convert", [
+      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-fill", "black"],
+      ...["-pointsize", "48", "-annotate", "+100+200", title],
+      ...["-pointsize", "22", ...column(left, 100), ...column(right, 660)],
+      ...["-alpha", "off", "-depth", "8", "-units", "PixelsPerInch", "-density", "150"],
+      out,
+    ]);
+    return out;
+  }
+
   /** Re-encodes an image (the format follows the extension of `name`). */
   async convertImage(source: string, name: string): Promise<string> {
     const out = this.path(name);

@@ -1,29 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_OCR_LANGUAGES, JobResource, Languages, Problem } from "../../contracts";
-import { createUserWithKey, TINY_PNG, uploadForm, workerWith } from "../test/helpers";
-
-/** A WAV file of a few samples of silence: enough for content sniffing. */
-function tinyWav(): Uint8Array {
-  const samples = 16;
-  const view = new DataView(new ArrayBuffer(44 + samples * 2));
-  const ascii = (at: number, text: string) => {
-    for (let i = 0; i < text.length; i++) view.setUint8(at + i, text.charCodeAt(i));
-  };
-  ascii(0, "RIFF");
-  view.setUint32(4, 36 + samples * 2, true);
-  ascii(8, "WAVEfmt ");
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // mono
-  view.setUint32(24, 16_000, true);
-  view.setUint32(28, 32_000, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  ascii(36, "data");
-  view.setUint32(40, samples * 2, true);
-  return new Uint8Array(view.buffer);
-}
+import { createUserWithKey, TINY_PNG, tinyWav, uploadForm, workerWith } from "../test/helpers";
 
 const storedUploads = async () => (await env.FILES.list({ prefix: "uploads/" })).objects.map((o) => o.key);
 
@@ -80,6 +58,16 @@ describe("languages", () => {
       detail: expect.stringContaining("speech: eng"),
     });
     expect((await submit(auth, tinyWav(), "call.wav", "eng")).status).toBe(202);
+  });
+
+  it('takes language "auto" for documents, and refuses it for recordings (speech is told its language)', async () => {
+    const { auth } = await createUserWithKey();
+    const scan = await submit(auth, TINY_PNG, "scan.png", "auto");
+    expect(scan.status).toBe(202);
+    expect(JobResource.parse(await scan.json()).options.language).toBe("auto");
+    const call = await submit(auth, tinyWav(), "call.wav", "auto");
+    expect(call.status).toBe(422);
+    expect(Problem.parse(await call.json()).code).toBe("language_unavailable");
   });
 
   it("refuses a multipart upload in a language its file cannot be worked in before any part is sent", async () => {

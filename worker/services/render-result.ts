@@ -5,7 +5,7 @@ const gapLine = (failure: PartFailure) => `[${describeRange(failure.range)} not 
 const gapAt = (failure: PartFailure) => (failure.range.unit === "pages" ? failure.range.first : failure.range.start);
 
 /** Lines at their place in the document (page number or time), with gap markers among them. */
-function withGaps(lines: { at: number; text: string }[], failed: readonly PartFailure[] = []): string[] {
+export function withGaps(lines: { at: number; text: string }[], failed: readonly PartFailure[] = []): string[] {
   const gaps = failed.map((failure) => ({ at: gapAt(failure), text: gapLine(failure) }));
   return [...lines, ...gaps].sort((a, b) => a.at - b.at).map((line) => line.text);
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, lt, notExists } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { ulid } from "ulid";
-import { JOB_KINDS, type Job, JobOptions, type Upload } from "../../contracts";
+import { JOB_KINDS, type Job, JobOptions, optionsMisfit, type Upload } from "../../contracts";
 import { detectFileKind, extensionsFor, SNIFF_BYTES } from "../../contracts/file-kind";
 import type { Config } from "../config";
 import { jobs, uploadParts, uploads } from "../db/schema";
@@ -183,6 +183,8 @@ export async function completeUpload(
   }
   const options = JobOptions.parse(JSON.parse(row.options));
   try {
+    const misfit = optionsMisfit(detected.kind, options);
+    if (misfit) throw new ApiError("validation_failed", misfit);
     await assertLanguageAvailable(env, config, userId, detected.kind, options.language);
   } catch (err) {
     await discard(env, row);

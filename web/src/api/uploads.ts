@@ -41,7 +41,8 @@ function send(
 }
 
 /** What a job is asked for: its language (the API's defaults for the rest). */
-export type SendOptions = { language: string };
+/** The job options an upload asks for (the API's defaults for what it leaves out). */
+export type SendOptions = { language?: string; pages?: string };
 
 export async function uploadWhole(
   file: File,

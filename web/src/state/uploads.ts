@@ -1,7 +1,8 @@
 import { computed, signal } from "@preact/signals";
+import { AUTO_LANGUAGE } from "../../../contracts/languages";
 import type { Usage } from "../../../contracts/limits";
 import type { Job } from "../api/client";
-import { uploadInParts, uploadWhole } from "../api/uploads";
+import { type SendOptions, uploadInParts, uploadWhole } from "../api/uploads";
 import { countPdfPages } from "../lib/pdf";
 import { uploadLanguage } from "./languages";
 import { clearOnSignOut } from "./session";
@@ -24,13 +25,16 @@ export type UploadItem = {
   sent: number;
   job: Job | null;
   error: unknown;
-  /** The language it was sent with (set when first sent). */
-  language?: string;
+  /** The options it was sent with (set when first sent). */
+  options?: SendOptions;
 };
 
 export const uploadItems = signal<UploadItem[]>([]);
+/** The pages of documents to read ("1-3,7"); empty for all. */
+export const uploadPages = signal("");
 clearOnSignOut(() => {
   uploadItems.value = [];
+  uploadPages.value = "";
 });
 export const readyCount = computed(() => uploadItems.value.filter((i) => i.state === "ready").length);
 
@@ -134,6 +138,20 @@ export async function retry(id: string): Promise<void> {
   void loadUsage();
 }
 
+/**
+ * The options the upload page's choices give a file of `kind`: the language (a recording chosen to be
+ * detected automatically is heard in the API's default, as speech engines here are told theirs), and
+ * the pages for documents.
+ */
+export function optionsFor(kind: "ocr" | "av"): SendOptions {
+  const language = uploadLanguage.value;
+  const pages = uploadPages.value.trim();
+  return {
+    ...(kind === "av" && language === AUTO_LANGUAGE ? {} : { language }),
+    ...(kind === "ocr" && pages ? { pages } : {}),
+  };
+}
+
 /** Sends every ready file. */
 export async function sendAll(): Promise<void> {
   const queue = uploadItems.value.filter((i) => i.state === "ready");
@@ -147,9 +165,9 @@ export async function sendAll(): Promise<void> {
 
 async function send(item: UploadItem) {
   const onProgress = (sent: number) => update(item.id, { sent });
-  // The language chosen when it was first sent: sending again asks for the same (its Idempotency-Key's request).
-  const options = { language: item.language ?? uploadLanguage.value };
-  update(item.id, { language: options.language });
+  // The options chosen when it was first sent: sending again asks for the same (its Idempotency-Key's request).
+  const options = item.options ?? optionsFor(item.verdict?.ok ? item.verdict.kind : "ocr");
+  update(item.id, { options });
   try {
     const inParts = item.verdict?.ok === true && item.verdict.inParts;
     const job = inParts

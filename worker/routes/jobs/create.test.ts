@@ -2,7 +2,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobResource, Problem } from "../../../contracts";
 import { sha256Hex } from "../../lib/crypto";
-import { createUserWithKey, TINY_PNG, uploadForm, workerWith } from "../../test/helpers";
+import { createUserWithKey, TINY_PNG, tinyWav, uploadForm, workerWith } from "../../test/helpers";
 
 /**
  * POST /v1/jobs reads its multipart body as a stream: the file goes to R2 as it arrives (in parts
@@ -193,6 +193,29 @@ describe("POST /v1/jobs streams the upload", () => {
     const problem = Problem.parse(await res.json());
     expect({ status: res.status, code: problem.code }, problem.detail).toEqual({ status, code });
     expect(await storedUploads()).toEqual(before);
+  });
+
+  it("takes a page selection for a document, and refuses one it cannot read or a selection for a recording", async () => {
+    const { auth } = await createUserWithKey();
+    const submit = (bytes: Uint8Array, name: string, pages: string) =>
+      SELF.fetch("https://api.test/v1/jobs", {
+        method: "POST",
+        body: uploadForm(bytes, name, { pages }),
+        headers: auth,
+      });
+    const taken = await submit(TINY_PNG, "scan.png", "1, 3-4");
+    expect(taken.status).toBe(202);
+    expect(JobResource.parse(await taken.json()).options.pages).toBe("1, 3-4");
+    for (const [bytes, name, pages, detail] of [
+      [TINY_PNG, "scan.png", "4-2", /options\.pages: pages and page ranges/],
+      [TINY_PNG, "scan.png", "0", /options\.pages/],
+      [tinyWav(), "call.wav", "1-2", /not to audio or video/],
+    ] as const) {
+      const res = await submit(bytes, name, pages);
+      const problem = Problem.parse(await res.json());
+      expect({ status: res.status, code: problem.code }).toEqual({ status: 422, code: "validation_failed" });
+      expect(problem.detail).toMatch(detail);
+    }
   });
 
   it("refuses a body that is not multipart/form-data", async () => {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { fingerprintOptions, JobOptions, JobResource } from "../../../contracts";
+import { fingerprintOptions, JobOptions, JobResource, optionsMisfit } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
@@ -90,6 +90,8 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     );
     if (!file) throw new ApiError("file_missing");
     const options = parseOptions(fields.options);
+    const misfit = optionsMisfit(file.kind, options);
+    if (misfit) throw new ApiError("validation_failed", misfit);
     await assertLanguageAvailable(c.env, config, userId, file.kind, options.language);
     const reuse =
       reuseAsked && (await isEnabled(c.env.DB, config.FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));

@@ -4,6 +4,7 @@ import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { requireScope } from "../../middleware/auth";
 import { resultKey } from "../../services/job-service";
+import { ocrMarkdown } from "../../services/ocr-markdown";
 import { ownedJob } from "../../services/ownership";
 import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";
 import { JobIdParam, problem } from "./schemas";
@@ -13,7 +14,8 @@ const route = createRoute({
   method: "get",
   path: "/v1/jobs/{id}/result",
   summary: "The result of a succeeded job in one format",
-  description: "OCR: txt, json, pdf (searchable). A/V: txt, json, srt, vtt.",
+  description:
+    "OCR: txt, json, md (Markdown: paragraphs in reading order, headings, lists, simple tables), pdf (searchable). A/V: txt, json, srt, vtt.",
   request: { params: JobIdParam, query: z.object({ format: ResultFormat.default("txt") }) },
   responses: {
     200: { description: "the result in the asked format" },
@@ -26,6 +28,7 @@ const route = createRoute({
 const TYPES = {
   txt: "text/plain; charset=utf-8",
   json: "application/json",
+  md: "text/markdown; charset=utf-8",
   pdf: "application/pdf",
   srt: "application/x-subrip; charset=utf-8",
   vtt: "text/vtt; charset=utf-8",
@@ -55,7 +58,10 @@ export const jobResultRoute = newApp().openapi(route, async (c) => {
   if (!object) throw new ApiError("internal_error", "the stored result is missing");
   if (format === "pdf" || format === "json") return c.body(object.body, 200, headers);
   const raw = await object.json();
-  if (job.kind === "ocr") return c.body(ocrText(OcrResult.parse(raw)), 200, headers);
+  if (job.kind === "ocr") {
+    const ocr = OcrResult.parse(raw);
+    return c.body(format === "md" ? ocrMarkdown(ocr) : ocrText(ocr), 200, headers);
+  }
   const av = AvResult.parse(raw);
   const text = format === "srt" ? toSrt(av) : format === "vtt" ? toVtt(av) : transcriptText(av);
   return c.body(text, 200, headers);

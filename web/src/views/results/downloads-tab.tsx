@@ -6,6 +6,7 @@ import { LoadFailed } from "./common";
 const DESCRIPTIONS: Record<ResultFormat, string> = {
   txt: "Plain text",
   json: "Everything recognized, with positions, times and confidence",
+  md: "Markdown: paragraphs in reading order, headings, lists and simple tables",
   pdf: "Searchable PDF: the pages with their text selectable",
   srt: "Subtitles (SubRip)",
   vtt: "Subtitles (WebVTT)",

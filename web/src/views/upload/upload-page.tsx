@@ -1,7 +1,9 @@
-import { useSignal } from "@preact/signals";
+import { computed, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { extensionsFor } from "../../../../contracts/file-kind";
 import type { JobKind } from "../../../../contracts/job";
+import { AUTO_LANGUAGE } from "../../../../contracts/languages";
+import { parsePageSelection } from "../../../../contracts/page-selection";
 import type { Job } from "../../api/client";
 import { formatClock, formatSpan } from "../../format/duration";
 import { formatBytes } from "../../format/size";
@@ -17,6 +19,7 @@ import {
   sendAll,
   type UploadItem,
   uploadItems,
+  uploadPages,
 } from "../../state/uploads";
 import { loadUsage, usage } from "../../state/usage";
 import { ErrorNotice } from "../components/error-notice";
@@ -29,6 +32,9 @@ const listed = (kind: JobKind) =>
   extensionsFor(kind)
     .map((ext) => ext.toUpperCase())
     .join(", ");
+
+/** The page selection is empty (all pages) or one the API takes. */
+const pagesValid = computed(() => uploadPages.value.trim() === "" || parsePageSelection(uploadPages.value) !== null);
 
 export function UploadPage() {
   usePageTitle("Upload");
@@ -85,7 +91,10 @@ export function UploadPage() {
         </p>
       </section>
 
-      <LanguageChoice />
+      <div class="row upload-options">
+        <LanguageChoice />
+        <PageChoice />
+      </div>
 
       {uploadItems.value.length > 0 && (
         <section class="card stack" aria-labelledby="files-heading">
@@ -99,7 +108,7 @@ export function UploadPage() {
             <button
               type="button"
               class="primary"
-              disabled={readyCount.value === 0 || sending.value}
+              disabled={readyCount.value === 0 || sending.value || !pagesValid.value}
               onClick={async () => {
                 sending.value = true;
                 await sendAll();
@@ -226,6 +235,7 @@ function LanguageChoice() {
           uploadLanguage.value = e.currentTarget.value;
         }}
       >
+        {available.ocr.length > 0 && <option value={AUTO_LANGUAGE}>Detect automatically (documents)</option>}
         {codes.map((code) => (
           <option key={code} value={code}>
             {languageName(code)} ({code})
@@ -235,6 +245,39 @@ function LanguageChoice() {
       <p class="small muted">
         Documents and images can be read in {available.ocr.length} languages here; recordings heard in{" "}
         {available.av.map(languageName).join(", ")}.
+        {uploadLanguage.value === AUTO_LANGUAGE &&
+          ` Detected from each document's first pages; recordings are heard in ${languageName(available.av[0] ?? "eng")}.`}
+      </p>
+    </div>
+  );
+}
+
+/** Which pages of documents to read: all, or a selection such as "1-3, 7". */
+function PageChoice() {
+  const invalid = !pagesValid.value;
+  return (
+    <div class="field upload-pages">
+      <label for="upload-pages">Pages of documents</label>
+      <input
+        id="upload-pages"
+        type="text"
+        inputMode="numeric"
+        placeholder="All"
+        value={uploadPages.value}
+        aria-invalid={invalid}
+        aria-describedby="upload-pages-help"
+        onInput={(e) => {
+          uploadPages.value = e.currentTarget.value;
+        }}
+      />
+      <p
+        id="upload-pages-help"
+        class={`small ${invalid ? "error-text" : "muted"}`}
+        role={invalid ? "alert" : undefined}
+      >
+        {invalid
+          ? "Write pages and ranges separated by commas, such as 1-3, 7 (the first page is 1)."
+          : "Leave empty to read every page, or name some, such as 1-3, 7."}
       </p>
     </div>
   );
