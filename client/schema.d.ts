@@ -243,6 +243,7 @@ export interface paths {
                                     rotate_pages: boolean;
                                     /** @default true */
                                     deskew: boolean;
+                                    /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                     pages?: string;
                                 };
                                 progress: {
@@ -374,6 +375,7 @@ export interface paths {
                                 rotate_pages: boolean;
                                 /** @default true */
                                 deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                             };
                             progress: {
@@ -457,6 +459,7 @@ export interface paths {
                                 rotate_pages: boolean;
                                 /** @default true */
                                 deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                             };
                             progress: {
@@ -728,6 +731,7 @@ export interface paths {
                                 rotate_pages: boolean;
                                 /** @default true */
                                 deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                             };
                             progress: {
@@ -1083,6 +1087,7 @@ export interface paths {
                                 rotate_pages: boolean;
                                 /** @default true */
                                 deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                             };
                             progress: {
@@ -1605,6 +1610,7 @@ export interface paths {
                             rotate_pages?: boolean;
                             /** @default true */
                             deskew?: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                         };
                     };
@@ -1868,6 +1874,7 @@ export interface paths {
                                 rotate_pages: boolean;
                                 /** @default true */
                                 deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                             };
                             progress: {
@@ -1951,6 +1958,7 @@ export interface paths {
                                 rotate_pages: boolean;
                                 /** @default true */
                                 deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                             };
                             progress: {
@@ -3155,6 +3163,7 @@ export interface paths {
                                     rotate_pages: boolean;
                                     /** @default true */
                                     deskew: boolean;
+                                    /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                     pages?: string;
                                 };
                                 progress: {

@@ -125,7 +125,12 @@ export async function planOnRunner(
   input: RunnerInput,
   sizes: { pagesPerPart: number; secondsPerPart: number },
 ): Promise<Extract<RunnerEvent, { type: "plan" }>> {
-  const query = { pages_per_part: String(sizes.pagesPerPart), seconds_per_part: String(sizes.secondsPerPart) };
+  // The input's own query (the job's OCR options, `pages` among them) and the part sizes.
+  const query = {
+    ...input.query,
+    pages_per_part: String(sizes.pagesPerPart),
+    seconds_per_part: String(sizes.secondsPerPart),
+  };
   for await (const event of runnerEvents(endpoint, "/v1/plan", { ...input, query })) {
     if (event.type === "plan") return event;
   }

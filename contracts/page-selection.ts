@@ -37,7 +37,10 @@ export const PageSelection = z
   .max(200)
   .refine((text) => parsePageSelection(text) !== null, {
     message: 'pages and page ranges separated by commas, such as "1-3,7" (the first page is 1)',
-  });
+  })
+  .describe(
+    'OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`.',
+  );
 
 /** The runs of `runs` within `first`..`last`, in order. */
 export function runsWithin(runs: readonly PageRun[], { first, last }: PageRun): PageRun[] {

@@ -91,6 +91,28 @@ describe("fan-out of large jobs", () => {
     expect(consumerLog(job.id).filter((r) => r.msg === "part claimed")).toHaveLength(3);
   });
 
+  it("splits only the pages asked for into parts, and keeps a failed part's own pages in the PDF", async () => {
+    const lines = (n: number) => [`Selected page number ${n} of five.`];
+    const images = await Promise.all([1, 2, 3, 4, 5].map((n) => stack.fixtures.textImage(`s${n}.png`, lines(n))));
+    const pdf = await stack.fixtures.scannedPdf("five-selected.pdf", images);
+    const { job } = await stack.runToEnd(pdf, "five-selected.pdf", undefined, { pages: "1,3-5" });
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.file.pages).toBe(4);
+    // Parts of two selected pages each: 1 and 3, then 4 and 5 (page 4 cannot be decoded).
+    expect(job.parts).toMatchObject({ total: 2, done: 1 });
+    expect(job.parts?.failed).toEqual([
+      expect.objectContaining({ part: 1, range: { unit: "pages", first: 4, last: 5 }, code: "media_corrupt" }),
+    ]);
+    const result = ExtractionResult.parse(await (await stack.result(job.id, "json")).json());
+    expect(result.kind === "ocr" && result.pages.map((p) => p.page)).toEqual([1, 3]);
+    const searchable = stack.fixtures.path("five-selected-merged.pdf");
+    await writeFile(searchable, Buffer.from(await (await stack.result(job.id, "pdf")).arrayBuffer()));
+    expect(await pdfPageCount(searchable)).toBe(4);
+    const layer = await pdfText(searchable);
+    expect(layer).toContain("page number 3");
+    expect(layer).not.toContain("page number 2");
+  });
+
   it("splits a recording at pauses and merges one transcript on the file's timeline", async () => {
     const mp3 = await stack.fixtures.talk("fan-talk", 2);
     const { job } = await stack.runToEnd(mp3, "talk.mp3");
@@ -111,7 +133,7 @@ describe("fan-out of large jobs", () => {
 
   it("leaves nothing behind: every job terminal, no dead letters, the runner idle", async () => {
     const list = JobList.parse(await (await fetch(`${stack.url}/v1/jobs?limit=100`, { headers: stack.auth })).json());
-    expect(list.data).toHaveLength(3);
+    expect(list.data).toHaveLength(4);
     for (const job of list.data) expect(job.status).toBe("succeeded");
     const admin = { authorization: `Bearer ${stack.createKey("fan-out@example.test", true)}` };
     const dead = DeadLetterList.parse(
