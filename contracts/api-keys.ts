@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * What an API key may do. Routes declare the scope they need; a key carries the scopes it was
- * created with (all of them by default).
+ * created with: at most those of the key that created it (a signed-in session holds all of them),
+ * and all of those by default.
  */
 export const SCOPES = ["jobs:read", "jobs:write", "keys:manage", "webhooks:manage"] as const;
 export const Scope = z.enum(SCOPES);
@@ -38,7 +39,8 @@ export const CreateApiKeyRequest = z
     scopes: z
       .array(Scope)
       .min(1)
-      .default([...SCOPES]),
+      .optional()
+      .describe("what the key may do; only scopes the calling key holds (default: all of them)"),
   })
   .strict();
 

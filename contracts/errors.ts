@@ -22,6 +22,11 @@ export const ERRORS = {
     title: "These credentials may not do this",
     action: "Use a key with the scope this needs (or ask an admin).",
   },
+  scope_not_held: {
+    status: 403,
+    title: "A key may only grant scopes it holds",
+    action: "Ask only for scopes the calling key has, or create the key while signed in (a session holds every scope).",
+  },
   not_found: {
     status: 404,
     title: "Not found",
@@ -36,6 +41,16 @@ export const ERRORS = {
     status: 422,
     title: "This deployment cannot work in the language asked for",
     action: "Choose one of the languages named in the detail (GET /v1/languages lists them).",
+  },
+  invalid_json: {
+    status: 400,
+    title: "The request body is not valid JSON",
+    action: "Send a JSON body that parses (check quotes, commas and braces).",
+  },
+  unsupported_content_type: {
+    status: 415,
+    title: "The request body is not of the type this route takes",
+    action: "Send the body with the Content-Type the route documents (application/json).",
   },
   file_missing: {
     status: 400,

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { createLogger } from "../contracts";
 import type { AppEnv } from "./app-env";
@@ -22,12 +23,30 @@ export function newApp() {
   app.onError((err, c) => {
     const id = c.get("requestId") ?? crypto.randomUUID();
     if (err instanceof ApiError) return problemResponse(err.code, id, err.detail, err.headers);
+    const refused = badBody(err);
+    if (refused) return problemResponse(refused.code, id, refused.detail);
     const log = c.get("log") ?? createLogger("api").with({ request_id: id });
     log.error("unhandled error", { error: String(err), stack: err instanceof Error ? err.stack : undefined });
     return problemResponse("internal_error", id);
   });
   app.notFound((c) => problemResponse("not_found", c.get("requestId") ?? crypto.randomUUID(), "no such route"));
   return app;
+}
+
+/**
+ * A request body the validators could not read, as the caller's error: a JSON body that does not
+ * parse (`invalid_json`, 400) or a body sent as another type than the route takes (415). Hono's
+ * validators throw these as HTTPExceptions; anything else is not the caller's doing.
+ */
+function badBody(err: Error): { code: "invalid_json" | "unsupported_content_type"; detail: string } | null {
+  if (!(err instanceof HTTPException)) return null;
+  if (err.status === 400 && /JSON/.test(err.message)) {
+    return { code: "invalid_json", detail: "the request body is not valid JSON" };
+  }
+  if (err.status === 415) {
+    return { code: "unsupported_content_type", detail: "send the body as `Content-Type: application/json`" };
+  }
+  return null;
 }
 
 /** CORS for an origin on CORS_ORIGINS: bearer credentials (no cookies), the headers the API reads and sends. */

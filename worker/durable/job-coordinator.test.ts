@@ -1,8 +1,9 @@
-import { env, SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Job, JobEvent } from "../../contracts";
 import { coordinatorFor } from "../services/coordinator";
 import { createQueuedJob, createUserWithKey } from "../test/helpers";
+import type { JobCoordinator } from "./job-coordinator";
 
 const newJob = (userId: string) => createQueuedJob(userId);
 
@@ -208,5 +209,21 @@ describe("POST /v1/jobs/{id}/cancel", () => {
     const res = await cancel(job.id, auth);
     expect(res.status).toBe(409);
     expect(((await res.json()) as { code: string }).code).toBe("invalid_transition");
+  });
+});
+
+describe("the job's WebSocket after this side closed it", () => {
+  it("ignores a ping and a close arriving late, without throwing", async () => {
+    const { userId } = await createUserWithKey();
+    const job = await newJob(userId);
+    const coordinators = env.JOB_COORDINATOR as DurableObjectNamespace<JobCoordinator>;
+    const stub = coordinators.get(coordinators.idFromName(job.id));
+    await runInDurableObject(stub, async (instance) => {
+      const [, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      server.accept();
+      server.close(1000, "the job ended");
+      await expect(instance.webSocketMessage(server, "ping")).resolves.toBeUndefined();
+      await expect(instance.webSocketClose(server, 1006)).resolves.toBeUndefined();
+    });
   });
 });

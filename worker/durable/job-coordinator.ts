@@ -531,12 +531,15 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // The socket is one-way; answering "ping" lets clients check liveness without a poll.
-    if (message === "ping") ws.send("pong");
+    // The socket is one-way; answering "ping" lets clients check liveness without a poll. A message
+    // can arrive after this side closed the socket (a finished job's): there is no one to answer.
+    if (message === "ping" && ws.readyState === WebSocket.OPEN) ws.send("pong");
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    // 1005, 1006 and 1015 describe how a socket ended and may not be sent back.
+    // 1005, 1006 and 1015 describe how a socket ended and may not be sent back; a socket this side
+    // already closed needs no answer.
+    if (ws.readyState === WebSocket.CLOSED) return;
     ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, "closing");
   }
 

@@ -107,4 +107,20 @@ describe("API keys", () => {
     expect((await api("/v1/jobs", bearer(manager.key))).status).toBe(403);
     expect((await api("/v1/keys", bearer(manager.key))).status).toBe(200);
   });
+
+  it("lets a key grant only scopes it holds: no key for jobs from a key-management key", async () => {
+    const { auth } = await createUserWithKey();
+    const manager = CreatedApiKey.parse(await (await createKey(auth, { name: "m", scopes: ["keys:manage"] })).json());
+    const refused = await createKey(bearer(manager.key), { name: "escalated", scopes: [...SCOPES] });
+    expect(refused.status).toBe(403);
+    const problem = Problem.parse(await refused.json());
+    expect(problem.code).toBe("scope_not_held");
+    expect(problem.detail).toContain("jobs:write");
+    // Left to the default, a new key gets the creating key's scopes, no more.
+    const child = CreatedApiKey.parse(await (await createKey(bearer(manager.key), { name: "child" })).json());
+    expect(child.scopes).toEqual(["keys:manage"]);
+    expect((await api("/v1/jobs", bearer(child.key))).status).toBe(403);
+    const listed = ApiKeyList.parse(await (await api("/v1/keys", bearer(manager.key))).json());
+    expect(listed.data.map((key) => key.name)).not.toContain("escalated");
+  });
 });

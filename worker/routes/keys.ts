@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreatedApiKey } from "../../contracts";
 import { newApp } from "../app";
+import { ApiError } from "../errors";
 import { requireScope } from "../middleware/auth";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
 import { problem } from "./jobs/schemas";
@@ -23,7 +24,7 @@ const create = createRoute({
       description: "the new key, with `key` shown this once",
       content: { "application/json": { schema: CreatedApiKey } },
     },
-    403: problem("the calling key lacks keys:manage"),
+    403: problem("the calling key lacks keys:manage, or a scope asked for (`scope_not_held`)"),
     422: problem("bad name or scopes"),
   },
 });
@@ -54,7 +55,17 @@ const revoke = createRoute({
 
 export const keyRoutes = newApp()
   .openapi(create, async (c) => {
-    const created = await createApiKey(c.env.DB, c.get("user").id, c.req.valid("json"));
+    const caller = c.get("user");
+    const { name, scopes = caller.scopes } = c.req.valid("json");
+    // No way up: a key grants at most what the key creating it holds.
+    const unheld = scopes.filter((scope) => !caller.scopes.includes(scope));
+    if (unheld.length > 0) {
+      throw new ApiError(
+        "scope_not_held",
+        `the calling key lacks ${unheld.join(", ")}: it can grant ${caller.scopes.join(", ")}`,
+      );
+    }
+    const created = await createApiKey(c.env.DB, caller.id, { name, scopes });
     c.get("log").info("API key created", { key_id: created.id, scopes: created.scopes });
     return c.json(created, 201, { "cache-control": "no-store" });
   })
