@@ -64,6 +64,8 @@ type PreparedPage =
       temporary: boolean;
       /** A small grey copy of the image, when making the image gave one on the way (to measure its skew). */
       thumbnail?: GrayPicture;
+      /** The image is known to be grey (a page rendered in grey, a grey scan), so a turned copy of it can be. */
+      grey?: boolean;
     };
 
 interface DocumentPlan {
@@ -262,7 +264,7 @@ async function recognizeBatch(
     }
     // Measuring the page is an improvement, not a requirement: what it cannot read, the engine judges.
     const turn = await plannedTurn(job, ocr, prepared, upright).catch(orElse(() => NO_TURN));
-    const read = isTurned(turn) ? await turnedImage(job, prepared.image, turn, `page-${pageNumber}`) : prepared.image;
+    const read = isTurned(turn) ? await turnedImage(job, prepared, turn, `page-${pageNumber}`) : prepared.image;
     toRead.push({ ...prepared, turn, read });
   }
   const first = await readPages(job, ocr, toRead, { isPdf, pageDone, language });
@@ -273,7 +275,7 @@ async function recognizeBatch(
       orElse(() => null),
     );
     if (turn) {
-      const read = await turnedImage(job, reading.image.image, turn, `page-${reading.image.page}-again`);
+      const read = await turnedImage(job, reading.image, turn, `page-${reading.image.page}-again`);
       again.push({ ...reading.image, turn, read });
     }
   }
@@ -417,6 +419,7 @@ async function planPdf(job: Job, { maxPagePixels }: OcrDeps): Promise<DocumentPl
         ? scanImageFile(job, scan, pageNumber)
         : poppler.renderGray(run, inputPath, pageNumber, dpi, job.path(`page-${pageNumber}`)).then((path) => ({
             image: path,
+            grey: true,
           })),
     );
     return { page: pageNumber, ...image, dpi, temporary: true };
@@ -484,7 +487,7 @@ async function scanImageFile(
   job: Job,
   scan: StoredScan,
   pageNumber: number,
-): Promise<{ image: string; thumbnail?: GrayPicture }> {
+): Promise<{ image: string; thumbnail?: GrayPicture; grey?: boolean }> {
   const { run, inputPath } = job;
   const outputBase = job.path(`page-${pageNumber}`);
   const { png: shape } = scan;
@@ -499,7 +502,7 @@ async function scanImageFile(
     : null;
   if (!png) return { image: await poppler.extractImage(run, inputPath, pageNumber, outputBase) };
   await writeFile(`${outputBase}.png`, png.file);
-  return { image: `${outputBase}.png`, thumbnail: png.thumbnail };
+  return { image: `${outputBase}.png`, thumbnail: png.thumbnail, grey: shape?.channels === 1 };
 }
 
 async function planImage(job: Job, mediaType: ImageType, { maxPagePixels }: OcrDeps): Promise<DocumentPlan> {

@@ -44,6 +44,7 @@ describe("pages read upright", () => {
     ["skewed −7°", -7, 0, 7],
     ["skewed 3°", 3, 0, -3],
     ["upside down", 180, 180, 0],
+    ["upside down and skewed 4°", 184, 180, -4],
     ["turned a quarter clockwise", 90, 270, 0],
     ["turned a quarter counter-clockwise", 270, 90, 0],
     ["upright", 0, 0, 0],

@@ -44,9 +44,10 @@ const MIN_ORIENTATION_CONFIDENCE = 2;
 
 /**
  * How to turn a page image to read it straight, decided before reading it: its skew, measured on a
- * thumbnail, and, when its lines run down the page, which way up it is (the engine's orientation
- * detection on a reduced image). Upside-down pages look level here; `rereadTurn` catches them from
- * the first reading.
+ * thumbnail, whether its lines look upside down there (mixed-case text), and, when its lines run down
+ * the page, which way up it is (the engine's orientation detection on a reduced image). Upside-down
+ * pages the thumbnail cannot tell (all capitals, a few lines) are caught by `rereadTurn` from the
+ * first reading, as is a wrong guess.
  */
 export async function plannedTurn(
   job: Job,
@@ -67,6 +68,8 @@ export async function plannedTurn(
       skew = measureSkew(turned.pixels, turned.width, turned.height);
     }
   }
+  // Upside down, by the shape of its lines: turned before its first reading, which would be wasted.
+  if (!skew.vertical && skew.upsideDown && options.rotatePages) quarterTurns = 2;
   const degrees = options.deskew && !skew.vertical && Math.abs(skew.angle) >= MIN_SKEW_DEGREES ? -skew.angle : 0;
   return { quarterTurns, degrees };
 }
@@ -85,7 +88,10 @@ export async function rereadTurn(
   options: UprightOptions,
 ): Promise<Turn | null> {
   if (!options.rotatePages || readingConfidence(firstReading) >= LOW_CONFIDENCE) return null;
-  const source = isTurned(done) ? await turnedImage(job, imagePath, done, "orientation") : imagePath;
+  // Orientation detection reads grey: the copy for it need not be colour.
+  const source = isTurned(done)
+    ? await turnedImage(job, { image: imagePath, grey: true }, done, "orientation")
+    : imagePath;
   const orientation = await orientationOf(job, ocr, source).finally(() =>
     source === imagePath ? undefined : rm(source, { force: true }),
   );
@@ -100,10 +106,16 @@ export async function rereadTurn(
 export const readingConfidence = (layout: PageLayout): number => meanWordConfidence(layout.blocks) ?? 0;
 const LOW_CONFIDENCE = 0.6;
 
-/** The page image turned as `turn` says, written beside it. */
-export async function turnedImage(job: Job, imagePath: string, turn: Turn, name: string): Promise<string> {
-  const out = job.path(`${name}-${crypto.randomUUID()}.ppm`);
-  await ffmpeg.turn(job.run, imagePath, turn, out);
+/** The page image turned as `turn` says, written beside it (grey when the page is known to be). */
+export async function turnedImage(
+  job: Job,
+  page: { image: string; grey?: boolean },
+  turn: Turn,
+  name: string,
+): Promise<string> {
+  const grey = page.grey === true;
+  const out = job.path(`${name}-${crypto.randomUUID()}.${grey ? "pgm" : "ppm"}`);
+  await ffmpeg.turn(job.run, page.image, turn, out, { grey });
   return out;
 }
 

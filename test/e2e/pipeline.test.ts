@@ -76,6 +76,9 @@ describe("a file in, text out", () => {
     const json = OcrResult.parse(await (await stack.result(job.id, "json")).json());
     expect(json.pages[0]?.source).toBe("text-layer");
     expect(characterErrorRate(BORN_DIGITAL.join("\n"), await (await stack.result(job.id, "txt")).text())).toBe(0);
+    // Its Markdown comes from its own layer: the two lines are one paragraph.
+    const md = await (await stack.result(job.id, "md")).text();
+    expect(md).toBe(`<!-- page 1 -->\n\n${BORN_DIGITAL.join(" ")}\n`);
   });
 
   it("OCRs a JPEG image", async () => {
