@@ -67,6 +67,8 @@ export async function readForm<T>(
 
   const parser = Multipart.make({
     headers: Object.fromEntries(request.headers),
+    // The file field is a file however its name is written (see fileNameOf).
+    isFile: (info) => partName(info) === fileField || Multipart.defaultIsFile(info),
     maxParts: 16,
     maxFieldSize: MAX_FIELD_BYTES,
     // The whole body, other parts and their headers included (a chunked body declares no length).
@@ -76,7 +78,7 @@ export async function readForm<T>(
     },
     onFile(info) {
       // Parts of other names, and anything after the closing boundary, are skipped.
-      if (info.name !== fileField || done) return () => {};
+      if (partName(info) !== fileField || done) return () => {};
       if (++fileCount > 1) {
         error ??= new ApiError("validation_failed", `one \`${fileField}\` per request`);
         return () => {};
@@ -94,7 +96,7 @@ export async function readForm<T>(
         },
         new ByteLengthQueuingStrategy({ highWaterMark: FILE_HIGH_WATER_MARK }),
       );
-      stored = onFile({ name: info.filename ?? "", type: info.contentType, stream });
+      stored = onFile({ name: fileNameOf(info), type: info.contentType, stream });
       stored.catch(() => {
         failed = true;
         wakeUp();
@@ -171,4 +173,33 @@ export async function readForm<T>(
   }
   if (file && !fileEnded) file.error(malformed("the file part is not closed"));
   return { fields, file: await stored };
+}
+
+/**
+ * A part's Content-Disposition as sent. multipasta reads its parameters as RFC 7230 does, Latin-1
+ * at most: browsers and most clients send `filename="…"` with the name in UTF-8 as it is (RFC 7578
+ * §4.2), and for such a header it gives up on all of them (no `name`, no `filename`). Those are read
+ * here, leniently, from the header itself.
+ */
+function dispositionOf(info: Multipart.PartInfo): string {
+  const header = info.headers["content-disposition"];
+  return (Array.isArray(header) ? header[0] : header) ?? "";
+}
+
+/** A quoted or bare parameter of a Content-Disposition (`name`, `filename`), escapes undone. */
+function dispositionParameter(disposition: string, parameter: string): string | undefined {
+  const quoted = new RegExp(`;\\s*${parameter}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`, "i").exec(disposition)?.[1];
+  if (quoted !== undefined) return quoted.replace(/\\(.)/g, "$1");
+  return new RegExp(`;\\s*${parameter}\\s*=\\s*([^;\\s"]+)`, "i").exec(disposition)?.[1];
+}
+
+/** The part's field name. */
+function partName(info: Multipart.PartInfo): string {
+  return info.name || (dispositionParameter(dispositionOf(info), "name") ?? "");
+}
+
+/** The file part's name: `filename*` (RFC 5987) or `filename` as multipasta read them, else as sent. */
+function fileNameOf(info: Multipart.PartInfo): string {
+  if (info.filename !== undefined) return info.filename;
+  return dispositionParameter(dispositionOf(info), "filename") ?? "";
 }

@@ -27,14 +27,27 @@ export const sourceKey = (jobId: string) => `uploads/${jobId}/source`;
 export const resultKey = (jobId: string, attempt: number, ext: "json" | "pdf") =>
   `results/${jobId}/${attempt}/result.${ext}`;
 
-/** Keeps the name readable and harmless: no paths, no control characters, bounded length. */
+/** File names are kept to this many bytes of UTF-8 (what most file systems allow). */
+export const MAX_FILE_NAME_BYTES = 255;
+const utf8 = new TextEncoder();
+
+/**
+ * A file name made safe to keep and show: NFC-normalised; no path (only what follows the last `/` or
+ * `\`); no control characters, and no format characters (bidi overrides such as U+202E, which make
+ * "invoice\u202Efdp.png" show as "invoicegnp.pdf", zero-width spaces, byte-order marks); at most
+ * MAX_FILE_NAME_BYTES bytes of UTF-8, cut between characters. Any script is kept as it is.
+ */
 export function sanitizeFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? "";
-  const clean = base
-    .replace(/\p{Cc}/gu, "")
-    .trim()
-    .slice(0, 200);
-  return clean || "upload";
+  const base = name.normalize("NFC").split(/[\\/]/).pop() ?? "";
+  const clean = base.replace(/[\p{Cc}\p{Cf}]/gu, "").trim();
+  let bytes = 0;
+  let kept = "";
+  for (const character of clean) {
+    bytes += utf8.encode(character).length;
+    if (bytes > MAX_FILE_NAME_BYTES) break;
+    kept += character;
+  }
+  return kept.trim() || "upload";
 }
 
 /** Refuses content that is not supported, or that its name or declared type contradicts. */
