@@ -1,7 +1,23 @@
+import ipaddr from "ipaddr.js";
+
+/** Names that stay on this machine or its network, whatever they resolve to. */
+const LOCAL_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet", ".corp"];
+/**
+ * Cloud metadata addresses: refused even where a local receiver is allowed (development), as they
+ * hand out the machine's credentials. 169.254.0.0/16 is IPv4 link-local, AWS's IPv6 one is fd00:ec2::254.
+ */
+const METADATA = [ipaddr.parseCIDR("169.254.0.0/16"), ipaddr.parseCIDR("fd00:ec2::254/128")];
+
 /**
  * Where the platform may send requests on a user's behalf (webhooks): not to itself, the machine
- * or the network it runs in. Checked at registration and again before every delivery (redirects
- * are not followed). `allowPrivate` (development only) lets a local receiver on 127.0.0.1 through.
+ * or the network it runs in, judged from the URL as written (checked at registration and again
+ * before every delivery; redirects are not followed). Any address literal, however it is spelled
+ * (IPv4 in any form the URL parser reads, IPv6 with an IPv4 inside: mapped, compatible, NAT64,
+ * 6to4), must be a public unicast address (ipaddr.js's ranges: the IANA special-purpose ones, e.g.
+ * 198.18.0.0/15 and 100.64.0.0/10, are not); a name must have a dot and not be a local one (trailing
+ * dots ignored). `allowPrivate` (development only) lets a local receiver through, never a metadata
+ * address. A public-looking name that resolves to a private address is not caught here: that needs
+ * the address actually connected to, which a Worker's fetch does not expose.
  */
 export function outboundUrlProblem(
   value: string,
@@ -15,35 +31,36 @@ export function outboundUrlProblem(
   }
   if (url.protocol !== "https:" && (production || url.protocol !== "http:")) return "the URL must use https";
   if (url.username || url.password) return "the URL must not carry credentials";
-  if (allowPrivate) return null;
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".internal") || host.endsWith(".local")) {
-    return `${host} is a local name`;
+  const host = url.hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.+$/, "");
+  if (ipaddr.isValid(host)) {
+    const address = withEmbeddedIPv4(ipaddr.process(host));
+    if (METADATA.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits))) {
+      return `${host} is a cloud metadata address`;
+    }
+    if (allowPrivate) return null;
+    const range = address.range();
+    return range === "unicast"
+      ? null
+      : `${host} is not a public address (${range}: private, loopback, reserved or special-purpose)`;
   }
-  if (isPrivateIPv4(host) || isPrivateIPv6(host))
-    return `${host} is a private, loopback, link-local or metadata address`;
+  if (allowPrivate) return null;
+  if (!host.includes(".")) return `${host} is a local name (a single label)`;
+  if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix)) || host === "localhost") return `${host} is a local name`;
   return null;
 }
 
-function isPrivateIPv4(host: string): boolean {
-  const parts = host.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p))) return false;
-  const [a = 0, b = 0] = parts.map(Number);
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
-    (a === 169 && b === 254) || // link-local, cloud metadata (169.254.169.254)
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    a >= 224 // multicast and reserved
-  );
-}
-
-function isPrivateIPv6(host: string): boolean {
-  if (!host.includes(":")) return false;
-  if (host === "::" || host === "::1") return true;
-  if (host.startsWith("::ffff:")) return true; // IPv4-mapped: judged as the IPv4 it hides would be, refused
-  return /^(fc|fd|fe8|fe9|fea|feb|ff)/.test(host); // unique-local, link-local, multicast
+/**
+ * An IPv4-compatible IPv6 address (::a.b.c.d, deprecated, which the URL parser writes as ::7f00:1)
+ * as the IPv4 address it holds; any other address as it is (IPv4-mapped ones are already turned
+ * into IPv4 by ipaddr.process; NAT64 and 6to4 have ranges of their own).
+ */
+function withEmbeddedIPv4(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (address.kind() !== "ipv6") return address;
+  const parts = (address as ipaddr.IPv6).parts;
+  if (parts.slice(0, 6).some((part) => part !== 0) || parts.every((part) => part === 0)) return address;
+  const [high = 0, low = 0] = parts.slice(6);
+  return ipaddr.fromByteArray([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
