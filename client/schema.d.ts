@@ -1273,7 +1273,7 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 prefix: string;
-                                scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage")[];
+                                scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
                                 created_at: string;
                                 last_used_at: string | null;
                                 revoked_at: string | null;
@@ -1314,7 +1314,7 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /** @description what the key may do; only scopes the calling key holds (default: all of them) */
-                        scopes?: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage")[];
+                        scopes?: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
                     };
                 };
             };
@@ -1329,7 +1329,7 @@ export interface paths {
                             id: string;
                             name: string;
                             prefix: string;
-                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage")[];
+                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
                             created_at: string;
                             last_used_at: string | null;
                             revoked_at: string | null;
@@ -1412,7 +1412,7 @@ export interface paths {
                             id: string;
                             name: string;
                             prefix: string;
-                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage")[];
+                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
                             created_at: string;
                             last_used_at: string | null;
                             revoked_at: string | null;

@@ -5,9 +5,13 @@ import { z } from "zod";
  * created with: at most those of the key that created it (a signed-in session holds all of them),
  * and all of those by default.
  */
-export const SCOPES = ["jobs:read", "jobs:write", "keys:manage", "webhooks:manage"] as const;
+export const SCOPES = ["jobs:read", "jobs:write", "keys:manage", "webhooks:manage", "admin"] as const;
 export const Scope = z.enum(SCOPES);
 export type Scope = z.infer<typeof Scope>;
+
+/** The scopes a user may hold: `admin` (the admin routes) only an admin. */
+export const scopesOfRole = (role: "user" | "admin"): Scope[] =>
+  SCOPES.filter((scope) => scope !== "admin" || role === "admin");
 
 /**
  * Keys read `vb_` + 32 random base62 characters + a 6-character checksum (the first characters of

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ulid } from "ulid";
 import { z } from "zod";
+import { scopesOfRole } from "../contracts/api-keys";
 import { newApiKey } from "../worker/lib/api-key";
 import { applyMigrations, wrangler } from "./local-stack";
 
@@ -29,8 +30,10 @@ const statements = [
   `INSERT INTO users (id, email, role, created_at) VALUES (${sql(`usr_${ulid()}`)}, ${sql(email.data)}, 'user', ${sql(now)})
      ON CONFLICT(email) DO NOTHING;`,
   ...(values.admin ? [`UPDATE users SET role = 'admin' WHERE email = ${sql(email.data)};`] : []),
-  `INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at)
-     SELECT ${sql(`key_${ulid()}`)}, id, ${sql(hash)}, ${sql(prefix)}, ${sql(name)}, ${sql(now)}
+  // Every scope the user's role allows (`admin` for an admin).
+  `INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at, scopes)
+     SELECT ${sql(`key_${ulid()}`)}, id, ${sql(hash)}, ${sql(prefix)}, ${sql(name)}, ${sql(now)},
+       CASE role WHEN 'admin' THEN ${sql(JSON.stringify(scopesOfRole("admin")))} ELSE ${sql(JSON.stringify(scopesOfRole("user")))} END
      FROM users WHERE email = ${sql(email.data)};`,
 ];
 

@@ -21,4 +21,5 @@ export const MIGRATIONS = [
   "0015_user_limits.sql",
   "0016_job_deletion.sql",
   "0017_webhook_delivery_event_index.sql",
+  "0018_admin_scope.sql",
 ] as const;

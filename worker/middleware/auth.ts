@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { SCOPES, type Scope } from "../../contracts";
+import { type Scope, scopesOfRole } from "../../contracts";
 import type { AppEnv, AuthUser } from "../app-env";
 import { apiKeys, users } from "../db/schema";
 import { ApiError } from "../errors";
@@ -16,7 +16,7 @@ const CHALLENGE = 'Bearer realm="verbatim"';
  * `Authorization: Bearer <api key or session token>` → the caller, or 401. A key that is not
  * well-formed (shape or checksum) is refused before any lookup; a revoked key stops at once. A
  * session token (JWT, from the web UI's sign-in) is verified against the trusted issuer and
- * carries every scope: it is the user at the keyboard.
+ * carries every scope its user's role allows: it is the user at the keyboard.
  */
 export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   const header = c.req.header("authorization") ?? "";
@@ -28,7 +28,8 @@ export async function authenticate(c: Context<AppEnv>): Promise<AuthUser> {
   }
   if (!key.startsWith(API_KEY_PREFIX) && looksLikeJwt(key)) {
     const identity = await verifySession(c.env.DB, c.get("config"), key);
-    const user: AuthUser = { ...(await sessionUser(c.env.DB, identity)), keyId: null, scopes: [...SCOPES] };
+    const person = await sessionUser(c.env.DB, identity);
+    const user: AuthUser = { ...person, keyId: null, scopes: scopesOfRole(person.role) };
     c.set("user", user);
     return user;
   }
@@ -64,10 +65,15 @@ export const apiKeyAuth = () =>
     await next();
   });
 
-/** Lets only callers with `role` through; others get 403 `forbidden`. Runs after `apiKeyAuth`. */
-export const requireRole = (role: AuthUser["role"]) =>
-  createMiddleware<AppEnv>(async function requireRole(c, next) {
-    if (c.get("user").role !== role) throw new ApiError("forbidden", `this route needs the ${role} role`);
+/**
+ * Route middleware of every admin route: the caller must be an admin, and its key must carry the
+ * `admin` scope (an admin's key limited to other scopes cannot administer); 403 `forbidden` otherwise.
+ */
+export const requireAdmin = () =>
+  createMiddleware<AppEnv>(async function requireAdmin(c, next) {
+    const user = c.get("user");
+    if (user.role !== "admin") throw new ApiError("forbidden", "this route needs the admin role");
+    assertScope(user, "admin");
     await next();
   });
 

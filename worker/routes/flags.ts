@@ -1,12 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Flag, FlagName, FlagSetting } from "../../contracts";
 import { newApp } from "../app";
+import { requireAdmin, requireScope } from "../middleware/auth";
 import { flagsFor, listFlags, setFlag } from "../services/flags";
 import { problem } from "./jobs/schemas";
 
 const ttl = (seconds: number) => seconds * 1000;
 
 const mine = createRoute({
+  middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/flags",
   summary: "Feature flags as they apply to the caller (for clients such as the web UI)",
@@ -19,6 +21,7 @@ const mine = createRoute({
 });
 
 const list = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/flags",
   summary: "Every feature flag and its setting (admin)",
@@ -29,6 +32,7 @@ const list = createRoute({
 });
 
 const set = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/flags/{name}",
   summary: "Change a flag: kill switch (`enabled`) and rollout percentage (admin); no deploy needed",

@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ApiKeyInfo, ApiKeyList, CreatedApiKey, Problem, SCOPES } from "../../contracts";
+import { ApiKeyInfo, ApiKeyList, CreatedApiKey, Problem, SCOPES, scopesOfRole } from "../../contracts";
 import { isWellFormedApiKey } from "../lib/api-key";
 import { createUserWithKey, TINY_PNG, uploadForm } from "../test/helpers";
 
@@ -23,7 +23,12 @@ describe("API keys", () => {
     expect(res.status).toBe(201);
     expect(res.headers.get("cache-control")).toBe("no-store");
     const created = CreatedApiKey.parse(await res.json());
-    expect(created).toMatchObject({ name: "laptop", scopes: [...SCOPES], last_used_at: null, revoked_at: null });
+    expect(created).toMatchObject({
+      name: "laptop",
+      scopes: scopesOfRole("user"),
+      last_used_at: null,
+      revoked_at: null,
+    });
     expect(created.key).toMatch(/^vb_[0-9A-Za-z]{38}$/);
     expect(created.key.startsWith(created.prefix)).toBe(true);
     expect(await isWellFormedApiKey(created.key)).toBe(true);

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { ulid } from "ulid";
 import { expect, onTestFinished, vi } from "vitest";
-import type { Job } from "../../contracts";
+import { type Job, scopesOfRole } from "../../contracts";
 import worker from "../index";
 import { newApiKey } from "../lib/api-key";
 import { coordinatorFor } from "../services/coordinator";
@@ -22,8 +22,8 @@ export async function createUserWithKey(
       now,
     ),
     env.DB.prepare(
-      "INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    ).bind(`key_${ulid()}`, userId, hash, prefix, "test", now),
+      "INSERT INTO api_keys (id, user_id, key_hash, prefix, name, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).bind(`key_${ulid()}`, userId, hash, prefix, "test", now, JSON.stringify(scopesOfRole(role))),
   ]);
   return { userId, key, auth: { authorization: `Bearer ${key}` } };
 }

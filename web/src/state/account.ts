@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import type { ApiKeyInfo, Scope } from "../../../contracts/api-keys";
+import { type ApiKeyInfo, type Scope, scopesOfRole } from "../../../contracts/api-keys";
 import type { Usage } from "../../../contracts/limits";
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from "../../../contracts/webhooks";
 import { api, unwrap } from "../api/client";
@@ -256,7 +256,9 @@ export async function createKey(name: string, scopes: Scope[]): Promise<boolean>
   }
   keyCreation.value = { ...IDLE_FORM, busy: true };
   try {
-    const created = await unwrap(api.POST("/v1/keys", { body: { name: name.trim(), scopes } }));
+    // Every scope offered chosen: the key gets all the account holds (the API's default).
+    const all = scopesOfRole("user").every((scope) => scopes.includes(scope));
+    const created = await unwrap(api.POST("/v1/keys", { body: { name: name.trim(), ...(all ? {} : { scopes }) } }));
     createdKey.value = created;
     keyCreation.value = IDLE_FORM;
     void loadKeys();

@@ -1,10 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { AlertReport } from "../../../contracts";
 import { newApp } from "../../app";
+import { requireAdmin } from "../../middleware/auth";
 import { evaluateAlerts } from "../../services/alerts";
 import { problem } from "../jobs/schemas";
 
 const route = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/alerts",
   summary: "Every operational alert with its value, threshold, whether it fires, and its runbook (admin)",

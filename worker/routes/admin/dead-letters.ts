@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { DeadLetter, DeadLetterList, ErrorCode, ReplayOutcome, ReplayRequest } from "../../../contracts";
 import { newApp } from "../../app";
 import { deadLetters } from "../../db/schema";
+import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { problem } from "../jobs/schemas";
 
@@ -11,6 +12,7 @@ import { problem } from "../jobs/schemas";
 const REPLAY_BATCH = 500;
 
 const listRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/dead-letters",
   summary: "Dead-lettered work, newest first (admin)",
@@ -30,6 +32,7 @@ const listRoute = createRoute({
 });
 
 const replayRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "post",
   path: "/v1/admin/dead-letters/replay",
   summary: "Send dead-lettered jobs back to work: one record, one job, or every pending record of a code (admin)",

@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Metrics } from "../../../contracts";
 import { newApp } from "../../app";
+import { requireAdmin } from "../../middleware/auth";
 import { collectMetrics } from "../../services/metrics";
 import { problem } from "../jobs/schemas";
 
 const route = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/metrics",
   summary: "Job outcomes, failures by code, retries, dead letters and latency percentiles per workload (admin)",

@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { Job, JobResource } from "../../../contracts";
 import { newApp } from "../../app";
+import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
 import { problem } from "../jobs/schemas";
 
 const stuckRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/jobs/stuck",
   summary: "Jobs not terminal with no status change or progress for `older_than_s` (admin), with their live state",
@@ -40,6 +42,7 @@ const Usage = z.object({
 });
 
 const usageRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/usage",
   summary: "A user's jobs by status, pages, audio minutes and engine time over a window (admin)",

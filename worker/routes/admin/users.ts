@@ -2,12 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { AdminUser, LimitOverrides, UserLimitsSetting } from "../../../contracts";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
+import { requireAdmin } from "../../middleware/auth";
 import { limitSetting, setLimitOverrides } from "../../services/quotas";
 import { problem } from "../jobs/schemas";
 
 const params = z.object({ user_id: z.string().max(64) });
 
 const findRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users",
   summary: "Find a user by email, for the id the other admin routes take (admin)",
@@ -23,6 +25,7 @@ const findRoute = createRoute({
 });
 
 const getRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/limits",
   summary: "A user's own limits, set by an admin, and the limits that apply to the user with them (admin)",
@@ -36,6 +39,7 @@ const getRoute = createRoute({
 });
 
 const putRoute = createRoute({
+  middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/users/{user_id}/limits",
   summary:

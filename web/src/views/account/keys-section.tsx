@@ -1,5 +1,5 @@
 import { useId, useState } from "preact/hooks";
-import { SCOPES } from "../../../../contracts/api-keys";
+import { scopesOfRole } from "../../../../contracts/api-keys";
 import { formatDate, formatRelative } from "../../format/date";
 import {
   type ApiKeyInfo,
@@ -18,11 +18,17 @@ import { ChoiceList } from "./choice-list";
 import { InlineConfirm } from "./inline-confirm";
 import { SecretReveal } from "./secret-reveal";
 
+/**
+ * The scopes offered here: every user's. A key with all of them chosen is created with the scopes
+ * the account holds (an admin's then also administers); admins make narrower admin keys with the API.
+ */
+const OFFERED = scopesOfRole("user");
 const SCOPE_HINTS: Record<Scope, string> = {
   "jobs:read": "read jobs, results and usage",
   "jobs:write": "submit and cancel jobs",
   "keys:manage": "create and revoke API keys",
   "webhooks:manage": "manage webhook endpoints",
+  admin: "the admin routes (admins only)",
 };
 
 function When({ iso, relative }: { iso: string; relative?: boolean }) {
@@ -36,14 +42,14 @@ function When({ iso, relative }: { iso: string; relative?: boolean }) {
 function CreateKeyForm() {
   const nameId = useId();
   const [name, setName] = useState("");
-  const [scopes, setScopes] = useState<Scope[]>([...SCOPES]);
+  const [scopes, setScopes] = useState<Scope[]>([...OFFERED]);
   const { busy, error, invalid } = keyCreation.value;
 
   async function onSubmit(e: Event) {
     e.preventDefault();
     if (await createKey(name, scopes)) {
       setName("");
-      setScopes([...SCOPES]);
+      setScopes([...OFFERED]);
     }
   }
 
@@ -66,7 +72,7 @@ function CreateKeyForm() {
       <ChoiceList
         legend="Scopes"
         name="scopes"
-        options={SCOPES}
+        options={OFFERED}
         hints={SCOPE_HINTS}
         chosen={scopes}
         onChange={setScopes}
