@@ -1372,6 +1372,23 @@ export interface paths {
                         };
                     };
                 };
+                /** @description the caller has its cap of live keys (`quota_exceeded`) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            detail?: string;
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1491,6 +1508,9 @@ export interface paths {
                                 daily_audio_minutes: number;
                                 max_pages_per_job: number;
                                 max_minutes_per_job: number;
+                                max_open_uploads: number;
+                                max_open_upload_bytes: number;
+                                max_api_keys: number;
                             };
                             uploads: {
                                 max_direct_bytes: number;
@@ -1509,6 +1529,11 @@ export interface paths {
                                 } | null;
                             };
                             concurrent_jobs: number;
+                            open_uploads: {
+                                count: number;
+                                bytes: number;
+                            };
+                            api_keys: number;
                             day: {
                                 since: string;
                                 jobs: number;
@@ -3423,6 +3448,9 @@ export interface paths {
                                 daily_audio_minutes?: number;
                                 max_pages_per_job?: number;
                                 max_minutes_per_job?: number;
+                                max_open_uploads?: number;
+                                max_open_upload_bytes?: number;
+                                max_api_keys?: number;
                             };
                             limits: {
                                 max_concurrent_jobs: number;
@@ -3431,6 +3459,9 @@ export interface paths {
                                 daily_audio_minutes: number;
                                 max_pages_per_job: number;
                                 max_minutes_per_job: number;
+                                max_open_uploads: number;
+                                max_open_upload_bytes: number;
+                                max_api_keys: number;
                             };
                             updated_at: string | null;
                         };
@@ -3508,6 +3539,9 @@ export interface paths {
                         daily_audio_minutes?: number;
                         max_pages_per_job?: number;
                         max_minutes_per_job?: number;
+                        max_open_uploads?: number;
+                        max_open_upload_bytes?: number;
+                        max_api_keys?: number;
                     };
                 };
             };
@@ -3527,6 +3561,9 @@ export interface paths {
                                 daily_audio_minutes?: number;
                                 max_pages_per_job?: number;
                                 max_minutes_per_job?: number;
+                                max_open_uploads?: number;
+                                max_open_upload_bytes?: number;
+                                max_api_keys?: number;
                             };
                             limits: {
                                 max_concurrent_jobs: number;
@@ -3535,6 +3572,9 @@ export interface paths {
                                 daily_audio_minutes: number;
                                 max_pages_per_job: number;
                                 max_minutes_per_job: number;
+                                max_open_uploads: number;
+                                max_open_upload_bytes: number;
+                                max_api_keys: number;
                             };
                             updated_at: string | null;
                         };

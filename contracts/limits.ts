@@ -15,6 +15,11 @@ export const LimitOverrides = z
     /** One job's size: a longer document or recording fails with `limit_exceeded`. */
     max_pages_per_job: z.number().int().positive(),
     max_minutes_per_job: z.number().positive(),
+    /** Multipart uploads begun and not yet completed (nor expired), and the bytes they announce. */
+    max_open_uploads: z.number().int().positive(),
+    max_open_upload_bytes: z.number().int().positive(),
+    /** API keys not revoked. */
+    max_api_keys: z.number().int().positive(),
   })
   .partial()
   .strict();
@@ -31,6 +36,9 @@ export const DEFAULT_LIMITS: UserLimits = {
   daily_audio_minutes: 1440,
   max_pages_per_job: 2000,
   max_minutes_per_job: 600,
+  max_open_uploads: 20,
+  max_open_upload_bytes: 20 * 1024 ** 3,
+  max_api_keys: 100,
 };
 
 /**
@@ -72,6 +80,10 @@ export const Usage = z.object({
   uploads: UploadLimits,
   throughput: Throughput,
   concurrent_jobs: z.number().int(),
+  /** Multipart uploads begun and not completed nor expired, and the bytes they announce. */
+  open_uploads: z.object({ count: z.number().int(), bytes: z.number().int() }),
+  /** API keys not revoked. */
+  api_keys: z.number().int(),
   day: z.object({
     since: z.string(),
     jobs: z.number().int(),

@@ -100,8 +100,7 @@ describe("quotas at submission", () => {
 
 describe("per-job limits and daily volume, once the size is known", () => {
   const limits = {
-    max_concurrent_jobs: 20,
-    daily_jobs: 2000,
+    ...DEFAULT_LIMITS,
     daily_pages: 10,
     daily_audio_minutes: 30,
     max_pages_per_job: 8,
@@ -251,5 +250,48 @@ describe("request rate", () => {
     expect((await SELF.fetch("https://api.test/v1/usage", { headers: (await createUserWithKey()).auth })).status).toBe(
       200,
     );
+  });
+});
+
+describe("caps on what a user holds open", () => {
+  const MiB = 1024 * 1024;
+  const json = (auth: Record<string, string>, method: string, body?: unknown) => ({
+    method,
+    headers: { ...auth, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+  it("caps open multipart uploads in number and in bytes, and shows them in /v1/usage", async () => {
+    const { auth } = await createUserWithKey();
+    const api = withLimits({ max_open_uploads: 2, max_open_upload_bytes: 15 * MiB });
+    const open = (size: number) => api("/v1/uploads", json(auth, "POST", { file_name: "scan.pdf", size }));
+    expect((await open(6 * MiB)).status).toBe(201);
+    // Bytes: 6 + 10 MiB would pass 15 MiB.
+    const tooLarge = await open(10 * MiB);
+    expect(tooLarge.status).toBe(429);
+    expect(Problem.parse(await tooLarge.json())).toMatchObject({ code: "quota_exceeded" });
+    expect((await open(6 * MiB)).status).toBe(201);
+    // Number: a third is refused, however small.
+    const third = await open(5 * MiB + 1);
+    expect(third.status).toBe(429);
+    expect(Problem.parse(await third.json()).detail).toMatch(/2 uploads of 12582912 bytes are open/);
+    const usage = Usage.parse(await (await api("/v1/usage", { headers: auth })).json());
+    expect(usage.open_uploads).toEqual({ count: 2, bytes: 12 * MiB });
+    expect(usage.limits).toMatchObject({ max_open_uploads: 2, max_open_upload_bytes: 15 * MiB });
+  });
+
+  it("caps live API keys: a revoked key frees its place", async () => {
+    const { auth } = await createUserWithKey();
+    const api = withLimits({ max_api_keys: 2 });
+    const create = (name: string) => api("/v1/keys", json(auth, "POST", { name }));
+    const second = await create("second");
+    expect(second.status).toBe(201);
+    const refused = await create("third");
+    expect(refused.status).toBe(429);
+    expect(Problem.parse(await refused.json()).detail).toMatch(/2 API keys are live/);
+    expect(Usage.parse(await (await api("/v1/usage", { headers: auth })).json()).api_keys).toBe(2);
+    const { id } = (await second.json()) as { id: string };
+    expect((await api(`/v1/keys/${id}`, json(auth, "DELETE"))).status).toBe(200);
+    expect((await create("third")).status).toBe(201);
   });
 });

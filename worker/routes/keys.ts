@@ -4,6 +4,7 @@ import { newApp } from "../app";
 import { ApiError } from "../errors";
 import { requireScope } from "../middleware/auth";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
+import { assertCanCreateKey } from "../services/quotas";
 import { problem } from "./jobs/schemas";
 
 const KeyIdParam = z.object({
@@ -26,6 +27,7 @@ const create = createRoute({
     },
     403: problem("the calling key lacks keys:manage, or a scope asked for (`scope_not_held`)"),
     422: problem("bad name or scopes"),
+    429: problem("the caller has its cap of live keys (`quota_exceeded`)"),
   },
 });
 
@@ -65,6 +67,7 @@ export const keyRoutes = newApp()
         `the calling key lacks ${unheld.join(", ")}: it can grant ${caller.scopes.join(", ")}`,
       );
     }
+    await assertCanCreateKey(c.env.DB, caller.id, c.get("config").USER_LIMITS);
     const created = await createApiKey(c.env.DB, caller.id, { name, scopes });
     c.get("log").info("API key created", { key_id: created.id, scopes: created.scopes });
     return c.json(created, 201, { "cache-control": "no-store" });

@@ -10,7 +10,7 @@ import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
 import { assertAcceptable, newJobId, registerJob, sanitizeFileName, sourceKey } from "./job-service";
 import { assertLanguageAvailable } from "./languages";
-import { assertCanSubmit } from "./quotas";
+import { assertCanOpenUpload, assertCanSubmit } from "./quotas";
 
 /** An upload not completed within this is discarded (R2 would abort it after a week anyway). */
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -66,6 +66,7 @@ export async function createUpload(
       `multipart uploads are limited to ${config.MAX_MULTIPART_UPLOAD_BYTES} bytes`,
     );
   }
+  await assertCanOpenUpload(env.DB, input.userId, input.size, config.USER_LIMITS);
   // The content is not here yet: the name's extension says what it will be, or it may be either.
   const extension = input.fileName.split(".").pop()?.toLowerCase() ?? "";
   const claimed = JOB_KINDS.filter((kind) => extensionsFor(kind).includes(extension));

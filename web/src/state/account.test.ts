@@ -41,10 +41,15 @@ const usageBody = {
     daily_audio_minutes: 1440,
     max_pages_per_job: 2000,
     max_minutes_per_job: 600,
+    max_open_uploads: 20,
+    max_open_upload_bytes: 20 * 1024 ** 3,
+    max_api_keys: 100,
   },
   uploads: { max_direct_bytes: 100 * 1024 ** 2, max_multipart_bytes: 5 * 1024 ** 3, part_bytes: 10 * 1024 ** 2 },
   throughput: { window_s: 86400, ocr_per_page: null, av_per_minute: null },
   concurrent_jobs: 19,
+  open_uploads: { count: 0, bytes: 0 },
+  api_keys: 2,
   day: { since: "2026-11-27T12:00:00Z", jobs: 12, pages: 5000, audio_minutes: 90.25 },
 };
 
