@@ -3,7 +3,7 @@ import { Usage } from "../../contracts";
 import { newApp } from "../app";
 import { requireScope } from "../middleware/auth";
 import { measuredThroughput } from "../services/metrics";
-import { currentUsage, limitsFor } from "../services/quotas";
+import { currentUsage, heldOpen, limitsFor } from "../services/quotas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
@@ -17,9 +17,10 @@ const route = createRoute({
 export const usageRoute = newApp().openapi(route, async (c) => {
   const config = c.get("config");
   const userId = c.get("user").id;
-  const [limits, { oldest_at: _, ...usage }, throughput] = await Promise.all([
+  const [limits, { oldest_at: _, ...usage }, held, throughput] = await Promise.all([
     limitsFor(c.env.DB, userId, config.USER_LIMITS),
     currentUsage(c.env.DB, userId),
+    heldOpen(c.env.DB, userId),
     measuredThroughput(c.env.DB),
   ]);
   const uploads = {
@@ -27,5 +28,5 @@ export const usageRoute = newApp().openapi(route, async (c) => {
     max_multipart_bytes: config.MAX_MULTIPART_UPLOAD_BYTES,
     part_bytes: config.UPLOAD_PART_BYTES,
   };
-  return c.json({ limits, ...usage, uploads, throughput }, 200);
+  return c.json({ limits, ...usage, ...held, uploads, throughput }, 200);
 });

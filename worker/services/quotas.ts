@@ -63,17 +63,10 @@ export async function currentUsage(
   db: D1Database,
   userId: string,
   except = "",
-): Promise<Pick<Usage, "concurrent_jobs" | "open_uploads" | "api_keys" | "day"> & { oldest_at: string | null }> {
-  const now = new Date().toISOString();
+): Promise<Pick<Usage, "concurrent_jobs" | "day"> & { oldest_at: string | null }> {
   const since = new Date(Date.now() - DAY_MS).toISOString();
-  const [running, open, keys, day] = await db.batch<Record<string, number | string | null>>([
+  const [running, day] = await db.batch<Record<string, number | string | null>>([
     db.prepare("SELECT count(*) AS n FROM jobs WHERE user_id = ? AND status IN ('queued', 'processing')").bind(userId),
-    db
-      .prepare(
-        "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM uploads WHERE user_id = ? AND completed_at IS NULL AND expires_at > ?",
-      )
-      .bind(userId, now),
-    db.prepare("SELECT count(*) AS n FROM api_keys WHERE user_id = ? AND revoked_at IS NULL").bind(userId),
     db
       .prepare(
         `SELECT count(*) AS jobs, coalesce(sum(pages), 0) AS pages, coalesce(sum(duration_s), 0) AS seconds,
@@ -87,8 +80,6 @@ export async function currentUsage(
   const d = day?.results[0] ?? {};
   return {
     concurrent_jobs: Number(running?.results[0]?.n ?? 0),
-    open_uploads: { count: Number(open?.results[0]?.n ?? 0), bytes: Number(open?.results[0]?.bytes ?? 0) },
-    api_keys: Number(keys?.results[0]?.n ?? 0),
     day: {
       since,
       jobs: Number(d.jobs ?? 0),
@@ -99,12 +90,28 @@ export async function currentUsage(
   };
 }
 
+/** What the user holds open: multipart uploads begun and not completed nor expired, and API keys not revoked. */
+export async function heldOpen(db: D1Database, userId: string): Promise<Pick<Usage, "open_uploads" | "api_keys">> {
+  const [open, keys] = await db.batch<Record<string, number | null>>([
+    db
+      .prepare(
+        "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM uploads WHERE user_id = ? AND completed_at IS NULL AND expires_at > ?",
+      )
+      .bind(userId, new Date().toISOString()),
+    db.prepare("SELECT count(*) AS n FROM api_keys WHERE user_id = ? AND revoked_at IS NULL").bind(userId),
+  ]);
+  return {
+    open_uploads: { count: Number(open?.results[0]?.n ?? 0), bytes: Number(open?.results[0]?.bytes ?? 0) },
+    api_keys: Number(keys?.results[0]?.n ?? 0),
+  };
+}
+
 /**
  * Refuses a new multipart upload of `size` bytes (429 `quota_exceeded`) while the user's open ones
  * are at their cap, in number or in bytes: they hold storage until completed or expired (24 h).
  */
 export async function assertCanOpenUpload(db: D1Database, userId: string, size: number, configured: UserLimits) {
-  const [limits, usage] = await Promise.all([limitsFor(db, userId, configured), currentUsage(db, userId)]);
+  const [limits, usage] = await Promise.all([limitsFor(db, userId, configured), heldOpen(db, userId)]);
   const { count, bytes } = usage.open_uploads;
   if (count >= limits.max_open_uploads || bytes + size > limits.max_open_upload_bytes) {
     throw new ApiError(
@@ -117,7 +124,7 @@ export async function assertCanOpenUpload(db: D1Database, userId: string, size: 
 
 /** Refuses a new API key (429 `quota_exceeded`) while the user has its cap of keys not revoked. */
 export async function assertCanCreateKey(db: D1Database, userId: string, configured: UserLimits) {
-  const [limits, usage] = await Promise.all([limitsFor(db, userId, configured), currentUsage(db, userId)]);
+  const [limits, usage] = await Promise.all([limitsFor(db, userId, configured), heldOpen(db, userId)]);
   if (usage.api_keys >= limits.max_api_keys) {
     throw new ApiError(
       "quota_exceeded",
