@@ -4,7 +4,7 @@ import { applyMigrations, startStack, waitUntilReady } from "./local-stack";
 /**
  * `npm run dev`: installs missing system tools, applies D1 migrations, starts the media runner and
  * the API worker (queues, Durable Objects, D1 and R2 in wrangler's local simulators), and says
- * "ready" only once /readyz answers 200.
+ * "ready" only once /readyz answers 200. A runner or worker that dies or hangs is started again.
  */
 const apiPort = Number(process.env.PORT ?? 8787);
 const runnerPort = Number(process.env.RUNNER_PORT ?? 8788);
@@ -19,19 +19,21 @@ if (web.status !== 0) process.exit(web.status ?? 1);
 console.log("dev: applying D1 migrations");
 applyMigrations();
 
-const stack = startStack({ apiPort, runnerPort, log: (line) => console.log(line) });
-const shutdown = (code: number) => {
-  stack.stop();
+const stack = startStack({
+  apiPort,
+  runnerPort,
+  log: (line) => console.log(line),
+  onGiveUp: (reason) => {
+    console.error(`dev: ${reason}; stopping the stack`);
+    void shutdown(1);
+  },
+});
+async function shutdown(code: number) {
+  await stack.stop();
   process.exit(code);
-};
-process.on("SIGINT", () => shutdown(0));
-process.on("SIGTERM", () => shutdown(0));
-for (const child of [stack.api, stack.runner]) {
-  child.on("exit", (code) => {
-    console.error(`dev: a process exited (${code}); stopping the stack`);
-    shutdown(code ?? 1);
-  });
 }
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
 
 try {
   await waitUntilReady(stack.url);
@@ -39,5 +41,5 @@ try {
   console.log("Create an API key: npm run keys:create -- --email you@example.com\n");
 } catch (err) {
   console.error(`dev: ${err instanceof Error ? err.message : err}`);
-  shutdown(1);
+  await shutdown(1);
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { Supervisor } from "./supervisor";
 
 /** Where `npm run dev`, `npm run keys:create` and the end-to-end tests keep local D1/R2/queue state. */
 export const stateDir = () => resolve(process.env.VERBATIM_STATE_DIR ?? ".wrangler/state");
@@ -31,10 +32,25 @@ export type StackOptions = {
   vars?: Record<string, string>;
   /** Extra runner environment, e.g. injected faults for drills. */
   runnerEnv?: Record<string, string>;
+  /** The address the API listens on (the runner always listens on 127.0.0.1 only). */
+  host?: string;
+  onGiveUp?: (reason: string) => void;
 };
 
-/** Starts the media runner and the API worker (with its queue consumers and Durable Objects). */
-export function startStack({ apiPort, runnerPort, log, vars = {}, runnerEnv = {} }: StackOptions) {
+/**
+ * Starts the media runner and the API worker (with its queue consumers and Durable Objects), each
+ * kept alive by a supervisor: a process that dies or hangs is started again, with a log line saying
+ * so. `onGiveUp` hears of one that keeps dying.
+ */
+export function startStack({
+  apiPort,
+  runnerPort,
+  log,
+  vars = {},
+  runnerEnv = {},
+  host = "127.0.0.1",
+  onGiveUp = () => {},
+}: StackOptions) {
   const pipeLogs = (name: string, child: ChildProcess) => {
     for (const stream of [child.stdout, child.stderr]) {
       stream?.setEncoding("utf8");
@@ -44,59 +60,78 @@ export function startStack({ apiPort, runnerPort, log, vars = {}, runnerEnv = {}
     }
     return child;
   };
-  // One process (node with the tsx loader), so killing it really stops the runner.
-  const spawnRunner = (env: Record<string, string> = runnerEnv) =>
+  // Each in a process group of its own (detached), so a restart or a stop ends all it started.
+  const spawnRunner = (env: Record<string, string>) => () =>
     pipeLogs(
       "runner",
       spawn(process.execPath, ["--import", "tsx", "container/server.ts"], {
         env: { ...process.env, ...env, PORT: String(runnerPort), HOST: "127.0.0.1" },
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
       }),
     );
-  let runner = spawnRunner();
   // OCR_LANGUAGES set for `npm run dev` is what setup-system.sh installed: the worker accepts the same.
   const languages = process.env.OCR_LANGUAGES ? { OCR_LANGUAGES: process.env.OCR_LANGUAGES } : {};
   const varArgs = Object.entries({ RUNNER_URL: `http://127.0.0.1:${runnerPort}`, ...languages, ...vars }).flatMap(
     ([k, v]) => ["--var", `${k}:${v}`],
   );
-  const api = pipeLogs(
-    "api",
-    spawn(
-      bin("wrangler"),
-      [
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(apiPort),
-        "--persist-to",
-        stateDir(),
-        ...varArgs,
-        "--show-interactive-dev-session=false",
-      ],
-      { env: { ...process.env, ...OFFLINE }, stdio: ["ignore", "pipe", "pipe"] },
-    ),
-  );
-  const stop = () => {
-    for (const child of [api, runner]) if (child.exitCode === null) child.kill("SIGTERM");
+  const spawnApi = () =>
+    pipeLogs(
+      "api",
+      spawn(
+        bin("wrangler"),
+        [
+          "dev",
+          "--ip",
+          host,
+          "--port",
+          String(apiPort),
+          "--persist-to",
+          stateDir(),
+          ...varArgs,
+          "--show-interactive-dev-session=false",
+        ],
+        { env: { ...process.env, ...OFFLINE }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+      ),
+    );
+  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const url = `http://${local.includes(":") ? `[${local}]` : local}:${apiPort}`;
+  const runner = new Supervisor({
+    name: "runner",
+    spawn: spawnRunner(runnerEnv),
+    healthUrl: `http://127.0.0.1:${runnerPort}/healthz`,
+    log,
+    onGiveUp,
+  });
+  const api = new Supervisor({ name: "api", spawn: spawnApi, healthUrl: `${url}/healthz`, log, onGiveUp });
+  runner.start();
+  api.start();
+  // Detached groups outlive this process unless ended with it.
+  const stopNow = () => {
+    runner.stopNow();
+    api.stopNow();
   };
+  process.once("exit", stopNow);
   return {
+    url,
+    runner,
     api,
-    get runner() {
-      return runner;
-    },
-    /** Drills: kills the runner as a crash would (SIGKILL), waiting until it is gone. */
-    killRunner: async () => {
-      const exited = new Promise((resolve) => runner.once("exit", resolve));
-      runner.kill("SIGKILL");
+    /** Drills: kills the runner as a crash would (SIGKILL, its process alone); its supervisor starts it again. */
+    crashRunner: async () => {
+      const child = runner.child;
+      if (!child) throw new Error("the runner is not running");
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
       await exited;
     },
-    /** Drills: starts the runner again (optionally with other settings). */
-    restartRunner: (env?: Record<string, string>) => {
-      runner = spawnRunner(env);
+    /** Stops the runner on purpose; it stays down until `startRunner`. */
+    stopRunner: () => runner.stop(),
+    /** Starts the runner (again), optionally with other settings. */
+    startRunner: (env: Record<string, string> = runnerEnv) => runner.start(spawnRunner(env)),
+    stop: async () => {
+      process.off("exit", stopNow);
+      await Promise.all([api.stop(), runner.stop()]);
     },
-    stop,
-    url: `http://127.0.0.1:${apiPort}`,
   };
 }
 

@@ -32,7 +32,7 @@ async function main() {
     writeFileSync("client/schema.d.ts", await schemaTypes(document));
     console.log("wrote client/openapi.json and client/schema.d.ts");
   } finally {
-    stack.stop();
+    await stack.stop();
     rmSync(state, { recursive: true, force: true });
   }
 }

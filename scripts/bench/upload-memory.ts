@@ -116,7 +116,7 @@ const key = createBenchKey();
 async function measure(name: string, bytes: number, inParts: boolean) {
   const stack = await startBenchStack(29087, () => {}, { MAX_UPLOAD_BYTES: String(4 * DIRECT_MB * MiB + MiB) });
   try {
-    const apiPid = stack.api.pid as number;
+    const apiPid = stack.api.child?.pid as number;
     const client = createVerbatimClient({ baseUrl: stack.url, token: key });
     const path = join(work, "upload.wav");
     wavFile(path, bytes);
@@ -158,7 +158,7 @@ async function measure(name: string, bytes: number, inParts: boolean) {
       "growth / file": (growth / (bytes / MiB)).toFixed(3),
     };
   } finally {
-    stack.stop();
+    await stack.stop();
   }
 }
 

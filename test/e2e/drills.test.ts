@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,16 +36,17 @@ async function runnerUp() {
 }
 
 describe("fault drills", () => {
-  it("a runner killed mid-job and restarted: the job is retried and succeeds once, with its whole transcript", async () => {
+  it("a runner killed (SIGKILL) mid-job: the supervisor starts it again, the job is retried and succeeds once, with its whole transcript", async () => {
     const mp3 = await stack.fixtures.talk("k-talk", 4);
 
     let killed: Promise<void> | null = null;
     const { job, events } = await stack.runToEnd(mp3, "talk.mp3", (event) => {
       if (!killed && event.job.status === "processing" && event.job.progress?.stage === "transcribe") {
-        killed = stack.killRunner().then(() => stack.restartRunner());
+        killed = stack.crashRunner();
       }
     });
     expect(killed, "the job never reached transcription").not.toBeNull();
+    expect(stack.logs.join("\n")).toMatch(/\[supervisor\] runner exited unexpectedly \(SIGKILL\); starting it again/);
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     expect(job.attempts).toBeGreaterThanOrEqual(2);
     expect(job.attempts).toBeLessThanOrEqual(5);
@@ -53,11 +55,12 @@ describe("fault drills", () => {
     expect(statuses).toContain("queued"); // the retry is visible to the user
     const text = await (await stack.result(job.id, "txt")).text();
     expect(wordErrorRate(Array(4).fill(TALK_SENTENCES.join(" ")).join(" "), text)).toBeLessThan(0.35);
+    await expect.poll(async () => (await fetch(`${stack.url}/readyz`)).status, { timeout: STACK_WORK_MS }).toBe(200);
   });
 
   it("an engine that crashes twice: two retries with backoff, then success", async () => {
-    await stack.killRunner();
-    stack.restartRunner({ RUNNER_INJECT_OCR_CRASHES: "2" });
+    await stack.stopRunner();
+    stack.startRunner({ RUNNER_INJECT_OCR_CRASHES: "2" });
     await runnerUp();
     const png = await stack.fixtures.textImage("drill.png", LINES);
     const { job, events } = await stack.runToEnd(png, "drill.png");
@@ -66,8 +69,8 @@ describe("fault drills", () => {
     const changes = events.flatMap((e) => (e.type === "status" ? [`${e.from}→${e.job.status}`] : []));
     expect(changes.filter((c) => c === "processing→queued")).toHaveLength(2);
     expect(characterErrorRate(LINES.join("\n"), await (await stack.result(job.id, "txt")).text())).toBeLessThan(0.05);
-    await stack.killRunner();
-    stack.restartRunner();
+    await stack.stopRunner();
+    stack.startRunner();
     await runnerUp();
   });
 
@@ -92,7 +95,7 @@ describe("fault drills", () => {
       ).kinds.ocr;
     const before = await retries();
     expect(await firing(admin, "dependency_down")).toBe(false);
-    await stack.killRunner();
+    await stack.stopRunner();
     await expect
       .poll(
         async () => {
@@ -117,7 +120,7 @@ describe("fault drills", () => {
       .poll(async () => (await retries()).retries_by_code.runner_unavailable ?? 0, { timeout: STACK_WORK_MS })
       .toBeGreaterThan(before.retries_by_code.runner_unavailable ?? 0);
 
-    stack.restartRunner();
+    stack.startRunner();
     await runnerUp();
     await expect.poll(async () => (await stack.getJob(id)).status, { timeout: STACK_WORK_MS }).toBe("succeeded");
     await expect.poll(async () => (await fetch(`${stack.url}/readyz`)).status, { timeout: STACK_WORK_MS }).toBe(200);
@@ -127,8 +130,8 @@ describe("fault drills", () => {
   it("runbook 'a bad deploy': a broken runner fails jobs, the failure alert fires, rollback and replay recover them", async () => {
     const admin = { authorization: `Bearer ${stack.createKey("deploy-drill@example.test", true)}` };
     // The bad release: every OCR run crashes.
-    await stack.killRunner();
-    stack.restartRunner({ RUNNER_INJECT_OCR_CRASHES: "1000" });
+    await stack.stopRunner();
+    stack.startRunner({ RUNNER_INJECT_OCR_CRASHES: "1000" });
     await runnerUp();
     const png = await stack.fixtures.textImage("deploy.png", LINES);
     const failed = await Promise.all(Array.from({ length: 5 }, () => stack.runToEnd(png, "deploy.png")));
@@ -136,8 +139,8 @@ describe("fault drills", () => {
     expect(await firing(admin, "failure_ratio", "ocr")).toBe(true);
 
     // Roll back (docs/runbooks/bad-deploy.md): the previous runner, then replay what failed meanwhile.
-    await stack.killRunner();
-    stack.restartRunner();
+    await stack.stopRunner();
+    stack.startRunner();
     await runnerUp();
     for (const { job } of failed) {
       const res = await fetch(`${stack.url}/v1/admin/dead-letters/replay`, {
@@ -150,6 +153,28 @@ describe("fault drills", () => {
     for (const { job } of failed) {
       await expect.poll(async () => (await stack.getJob(job.id)).status, { timeout: STACK_WORK_MS }).toBe("succeeded");
     }
+  });
+
+  it("the worker (workerd) killed: the supervisor sees the API hang, starts it again, and nothing stored is lost", async () => {
+    const png = await stack.fixtures.textImage("before.png", LINES);
+    const { job: before } = await stack.runToEnd(png, "before.png");
+    expect(before.status).toBe("succeeded");
+    const group = stack.api.child?.pid;
+    if (!group) throw new Error("the API is not running");
+    // wrangler starts a new workerd when its workerd dies, but then leaves every request hanging.
+    execFileSync("pkill", ["-KILL", "-g", String(group), "workerd"]);
+    await expect
+      .poll(() => stack.logs.some((line) => line.startsWith("[supervisor] api ")), { timeout: 3 * STACK_WORK_MS })
+      .toBe(true);
+    await expect
+      .poll(async () => (await fetch(`${stack.url}/readyz`).catch(() => null))?.status, {
+        timeout: 3 * STACK_WORK_MS,
+      })
+      .toBe(200);
+    expect((await stack.getJob(before.id)).status).toBe("succeeded");
+    const { job: after } = await stack.runToEnd(png, "after.png");
+    expect(after.status, JSON.stringify(after.error)).toBe("succeeded");
+    expect(characterErrorRate(LINES.join("\n"), await (await stack.result(after.id, "txt")).text())).toBeLessThan(0.05);
   });
 
   it("leaves nothing behind: no job non-terminal, no dead letters, the runner idle", async () => {

@@ -39,7 +39,7 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
   try {
     await waitUntilReady(stack.url, 180_000);
   } catch (err) {
-    stack.stop();
+    await stack.stop();
     rmSync(work, { recursive: true, force: true });
     throw new Error(`${String(err)}\n--- stack output ---\n${logs.slice(-40).join("\n")}`);
   }
@@ -169,10 +169,13 @@ export async function startE2eStack(options: Pick<StackOptions, "vars" | "runner
     getJobAs,
     result,
     runToEnd,
-    killRunner: stack.killRunner,
-    restartRunner: stack.restartRunner,
-    stop: () => {
-      stack.stop();
+    crashRunner: stack.crashRunner,
+    stopRunner: stack.stopRunner,
+    startRunner: stack.startRunner,
+    /** The API's supervised process (wrangler dev), for drills. */
+    api: stack.api,
+    stop: async () => {
+      await stack.stop();
       rmSync(work, { recursive: true, force: true });
     },
   };
