@@ -80,7 +80,7 @@ export const ERRORS = {
   },
   rate_limited: {
     status: 429,
-    title: "Too many requests from this key; slow down",
+    title: "Too many requests from this user; slow down",
     action: "Wait for the time in Retry-After, then send again.",
   },
   quota_exceeded: {

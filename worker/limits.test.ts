@@ -229,8 +229,16 @@ describe("one user's own limits, set by an admin", () => {
 });
 
 describe("request rate", () => {
-  it("answers 429 rate_limited with Retry-After once a key passes its limit", async () => {
+  it("answers 429 rate_limited with Retry-After once a user passes its limit, over all its keys", async () => {
     const { auth } = await createUserWithKey();
+    // A second key of the same user, made before the limit is reached: it shares the count.
+    const minted = await SELF.fetch("https://api.test/v1/keys", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "second" }),
+    });
+    expect(minted.status).toBe(201);
+    const second = { authorization: `Bearer ${((await minted.json()) as { key: string }).key}` };
     // The limit counts per minute window, so a run that crosses into the next window starts
     // counting again: ask until refused, for at most two windows' worth.
     const statuses: number[] = [];
@@ -240,13 +248,15 @@ describe("request rate", () => {
       if (res.status === 429) refused = res;
       else statuses.push(res.status);
     }
-    expect(statuses.length).toBeGreaterThanOrEqual(100);
+    // The key's creation was the user's first request.
+    expect(statuses.length + 1).toBeGreaterThanOrEqual(100);
     expect(statuses.every((s) => s === 200)).toBe(true);
     if (!refused) throw new Error("never refused");
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("60");
     expect(Problem.parse(await refused.json()).code).toBe("rate_limited");
-    // Another key is counted on its own.
+    expect((await SELF.fetch("https://api.test/v1/usage", { headers: second })).status).toBe(429);
+    // Another user is counted on its own.
     expect((await SELF.fetch("https://api.test/v1/usage", { headers: (await createUserWithKey()).auth })).status).toBe(
       200,
     );
