@@ -34,6 +34,10 @@ export type StackOptions = {
   runnerEnv?: Record<string, string>;
   /** The address the API listens on (the runner always listens on 127.0.0.1 only). */
   host?: string;
+  /** A file of secret worker variables (NAME=value lines): wrangler hides their values in its output. */
+  secretsFile?: string;
+  /** The web UI's build to serve, instead of wrangler.toml's `web/dist`. */
+  assets?: string;
   onGiveUp?: (reason: string) => void;
 };
 
@@ -49,6 +53,8 @@ export function startStack({
   vars = {},
   runnerEnv = {},
   host = "127.0.0.1",
+  secretsFile,
+  assets,
   onGiveUp = () => {},
 }: StackOptions) {
   const pipeLogs = (name: string, child: ChildProcess) => {
@@ -89,6 +95,8 @@ export function startStack({
           "--persist-to",
           stateDir(),
           ...varArgs,
+          ...(secretsFile ? ["--env-file", secretsFile] : []),
+          ...(assets ? ["--assets", assets] : []),
           "--show-interactive-dev-session=false",
         ],
         { env: { ...process.env, ...OFFLINE }, stdio: ["ignore", "pipe", "pipe"], detached: true },

@@ -42,7 +42,11 @@ const Vars = z.object({
   /** The runner as a URL (local process); unused when the MEDIA_RUNNER container binding exists. */
   RUNNER_URL: z.url().optional(),
   RUNNER_INSTANCES: z.coerce.number().int().positive().default(2),
-  MAX_UPLOAD_BYTES: z.coerce.number().int().positive(),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 ** 2),
   /** Multipart uploads (POST /v1/uploads): the largest file, and the size of each part (R2: at least 5 MiB). */
   MAX_MULTIPART_UPLOAD_BYTES: z.coerce
     .number()
@@ -190,42 +194,60 @@ export class ConfigError extends Error {
 
 const cache = new WeakMap<object, Config>();
 
-export function loadConfig(env: Env): Config {
-  const cached = cache.get(env);
-  if (cached) return cached;
-  const problems: string[] = BINDINGS.filter((b) => !(env as unknown as Record<string, unknown>)[b]).map(
-    (b) => `binding ${b} is missing (see wrangler.toml)`,
-  );
+/** The names of every variable the worker reads (for launchers that pass some of them on). */
+export const VARIABLE_NAMES = Object.keys(Vars.shape) as (keyof typeof Vars.shape)[];
+
+/**
+ * Checks the worker's variables, alone and together, without its bindings: the parsed settings, or
+ * every problem found. `loadConfig` runs it at the first request; `npm start` before it starts.
+ */
+export function checkVariables(
+  env: Record<string, unknown>,
+): { config: Config; problems: [] } | { config: null; problems: string[] } {
   const vars = Vars.safeParse(env);
   if (!vars.success) {
-    for (const issue of vars.error.issues) problems.push(`variable ${issue.path.join(".")}: ${issue.message}`);
-  } else {
-    if (!vars.data.RUNNER_URL && !env.MEDIA_RUNNER) problems.push("set RUNNER_URL or bind the MEDIA_RUNNER container");
-    if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI) {
-      problems.push("SPEECH_ENGINE=workers-ai needs the AI binding");
-    }
-    const { fail_d1_mirror_of, crash_consumer, stall_consumer, duplicate_messages_of } = vars.data.FAULT_INJECTION;
-    const drill = fail_d1_mirror_of || crash_consumer || stall_consumer || duplicate_messages_of;
-    if (vars.data.JWT_ISSUER && !vars.data.JWT_JWKS_URL)
-      problems.push("JWT_ISSUER needs JWT_JWKS_URL (its signing keys)");
-    if (vars.data.ENVIRONMENT === "production" && vars.data.CORS_ORIGINS.some((o) => !o.startsWith("https://"))) {
-      problems.push("CORS_ORIGINS must be https origins in production");
-    }
-    if (vars.data.ENVIRONMENT === "production" && vars.data.WEBHOOK_ALLOW_PRIVATE) {
-      problems.push("WEBHOOK_ALLOW_PRIVATE is for local development and refused in production");
-    }
-    if (vars.data.ENVIRONMENT === "production" && vars.data.WEBHOOK_SECRETS_KEY === DEVELOPMENT_WEBHOOK_KEY) {
-      problems.push(
-        "WEBHOOK_SECRETS_KEY is the development key: set a secret (wrangler secret put WEBHOOK_SECRETS_KEY)",
-      );
-    }
-    if (drill && vars.data.ENVIRONMENT === "production") {
-      problems.push("FAULT_INJECTION is for drills and refused in production");
-    }
+    return {
+      config: null,
+      problems: vars.error.issues.map((issue) => `variable ${issue.path.join(".")}: ${issue.message}`),
+    };
   }
-  if (problems.length > 0 || !vars.success) {
-    throw new ConfigError(`Invalid worker configuration: ${problems.join("; ")}`);
+  const problems: string[] = [];
+  if (!vars.data.RUNNER_URL && !env.MEDIA_RUNNER) problems.push("set RUNNER_URL or bind the MEDIA_RUNNER container");
+  if (vars.data.SPEECH_ENGINE === "workers-ai" && !env.AI) {
+    problems.push("SPEECH_ENGINE=workers-ai needs the AI binding");
   }
-  cache.set(env, vars.data);
-  return vars.data;
+  const { fail_d1_mirror_of, crash_consumer, stall_consumer, duplicate_messages_of } = vars.data.FAULT_INJECTION;
+  const drill = fail_d1_mirror_of || crash_consumer || stall_consumer || duplicate_messages_of;
+  if (vars.data.JWT_ISSUER && !vars.data.JWT_JWKS_URL)
+    problems.push("JWT_ISSUER needs JWT_JWKS_URL (its signing keys)");
+  if (vars.data.ENVIRONMENT === "production" && vars.data.CORS_ORIGINS.some((o) => !o.startsWith("https://"))) {
+    problems.push("CORS_ORIGINS must be https origins in production");
+  }
+  if (vars.data.ENVIRONMENT === "production" && vars.data.WEBHOOK_ALLOW_PRIVATE) {
+    problems.push("WEBHOOK_ALLOW_PRIVATE is for local development and refused in production");
+  }
+  if (vars.data.ENVIRONMENT === "production" && vars.data.WEBHOOK_SECRETS_KEY === DEVELOPMENT_WEBHOOK_KEY) {
+    problems.push(
+      "WEBHOOK_SECRETS_KEY is the development key: set one of your own (`openssl rand -base64 32`; on Cloudflare, `wrangler secret put WEBHOOK_SECRETS_KEY`)",
+    );
+  }
+  if (drill && vars.data.ENVIRONMENT === "production") {
+    problems.push("FAULT_INJECTION is for drills and refused in production");
+  }
+  return problems.length > 0 ? { config: null, problems } : { config: vars.data, problems: [] };
+}
+
+/** `env`: the Worker's bindings and variables (typed as a plain object so launchers can import this file). */
+export function loadConfig(env: object): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const missing = BINDINGS.filter((b) => !(env as Record<string, unknown>)[b]).map(
+    (b) => `binding ${b} is missing (see wrangler.toml)`,
+  );
+  const { config, problems } = checkVariables(env as Record<string, unknown>);
+  if (missing.length > 0 || !config) {
+    throw new ConfigError(`Invalid worker configuration: ${[...missing, ...problems].join("; ")}`);
+  }
+  cache.set(env, config);
+  return config;
 }

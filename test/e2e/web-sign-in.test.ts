@@ -1,22 +1,19 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair } from "jose";
-import Provider from "oidc-provider";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOidcProvider } from "../support/oidc-provider";
 import { launchChromium, startStaticSite } from "./browser";
 import { type E2eStack, startE2eStack } from "./stack";
 
 /**
  * Signing in to the web UI with an OpenID Connect provider, as in production: the UI built with
  * VITE_OIDC_ISSUER/VITE_OIDC_CLIENT_ID (authorization code + PKCE), the API trusting the provider
- * (JWT_ISSUER, JWT_JWKS_URL, JWT_AUDIENCE = the client id). The provider is a real one,
- * `oidc-provider` (node-oidc-provider) with its development login screens, on this machine.
+ * (JWT_ISSUER, JWT_JWKS_URL, JWT_AUDIENCE = the client id). The provider is a real one
+ * (test/support/oidc-provider.ts).
  */
 const CLIENT_ID = "verbatim-web";
 const EMAIL = "Oidc.User@example.test";
 
-let idp: Server;
+let idp: Awaited<ReturnType<typeof startOidcProvider>>;
 let issuer = "";
 let site: Awaited<ReturnType<typeof startStaticSite>>;
 let stack: E2eStack;
@@ -28,42 +25,13 @@ const bearers: string[] = [];
 
 beforeAll(async () => {
   site = await startStaticSite();
-  idp = createServer();
-  await new Promise<void>((done) => idp.listen(0, "127.0.0.1", done));
-  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        token_endpoint_auth_method: "none",
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        redirect_uris: [`${site.origin}/auth/callback`],
-        post_logout_redirect_uris: [`${site.origin}/`],
-      },
-    ],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: "test-rs256", alg: "RS256", use: "sig" }] },
-    claims: { openid: ["sub"], email: ["email", "email_verified"] },
-    // The development login screen takes any login: here the login is the email.
-    findAccount: async (_ctx, sub) => ({
-      accountId: sub,
-      claims: async () => ({ sub, email: sub, email_verified: true }),
-    }),
-    // As many providers do, claims of scopes go to userinfo unless asked for in the ID token by name.
-    features: {
-      devInteractions: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
-      claimsParameter: { enabled: true },
-    },
-    cookies: { keys: ["verbatim-e2e-cookie-key"] },
-  });
-  idp.on("request", provider.callback());
+  idp = await startOidcProvider(CLIENT_ID, site.origin);
+  issuer = idp.issuer;
 
   stack = await startE2eStack({
     vars: {
       JWT_ISSUER: issuer,
-      JWT_JWKS_URL: `${issuer}/jwks`,
+      JWT_JWKS_URL: idp.jwksUrl,
       JWT_AUDIENCE: CLIENT_ID,
       CORS_ORIGINS: site.origin,
     },
@@ -86,14 +54,7 @@ afterAll(async () => {
   idp?.close();
 });
 
-/** The provider's development screens: any login and password, then consent. */
-async function signInAtProvider(login: string) {
-  await page.waitForURL(`${issuer}/**`);
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill("any password");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
-}
+const signInAtProvider = (login: string) => idp.signIn(page, login);
 
 describe("signing in with an OpenID Connect provider", () => {
   it("goes to the provider and back to the page that was asked for, with the provider's ID token as the session", async () => {
