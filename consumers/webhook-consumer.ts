@@ -1,7 +1,14 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Webhook } from "standardwebhooks";
-import { createLogger, WebhookDeliveryType, WebhookMessage } from "../contracts";
+import {
+  createLogger,
+  EGRESS_TARGET_HEADER,
+  EGRESS_TIMEOUT_HEADER,
+  EgressResult,
+  WebhookDeliveryType,
+  WebhookMessage,
+} from "../contracts";
 import type { Config } from "../worker/config";
 import { webhookEndpoints, webhookEvents } from "../worker/db/schema";
 import { outboundUrlProblem } from "../worker/lib/outbound-url";
@@ -62,30 +69,15 @@ export async function handleWebhook(message: Message<unknown>, env: Env, config:
     }
     const secrets = await Promise.all(sealed.map((s) => open(s, config.WEBHOOK_SECRETS_KEY)));
     const now = new Date();
-    try {
-      const res = await fetch(endpoint.url, {
-        method: "POST",
-        body: event.payload,
-        redirect: "manual",
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "Verbatim-Webhooks/1",
-          "webhook-id": event.id,
-          "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-          "webhook-signature": secrets
-            .map((secret) => new Webhook(secret).sign(event.id, now, event.payload))
-            .join(" "),
-          "x-request-id": request_id,
-        },
-      });
-      status = res.status;
-      await res.body?.cancel();
-      if (status >= 300 && status < 400) error = `answered ${status}: redirects are not followed`;
-      else if (status >= 400) error = `answered ${status}`;
-    } catch (err) {
-      error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    }
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": "Verbatim-Webhooks/1",
+      "webhook-id": event.id,
+      "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+      "webhook-signature": secrets.map((secret) => new Webhook(secret).sign(event.id, now, event.payload)).join(" "),
+      "x-request-id": request_id,
+    };
+    ({ status, error } = await send(endpoint.url, event.payload, headers, config));
   }
   const ok = error === null;
   const { disabled } = await recordDelivery(env.DB, config, {
@@ -108,4 +100,54 @@ export async function handleWebhook(message: Message<unknown>, env: Env, config:
     return;
   }
   message.ack();
+}
+
+/**
+ * POSTs one delivery: straight from the Worker on Cloudflare, or through the one-machine stack's
+ * egress proxy (EGRESS_PROXY_URL), which checks the address it connects to. The receiver's status,
+ * or why there is none.
+ */
+async function send(
+  url: string,
+  payload: string,
+  headers: Record<string, string>,
+  config: Config,
+): Promise<{ status: number | null; error: string | null }> {
+  const judged = (status: number) => ({
+    status,
+    error:
+      status >= 300 && status < 400
+        ? `answered ${status}: redirects are not followed`
+        : status >= 400
+          ? `answered ${status}`
+          : null,
+  });
+  if (config.EGRESS_PROXY_URL) {
+    const res = await fetch(new URL("/deliver", config.EGRESS_PROXY_URL), {
+      method: "POST",
+      body: payload,
+      headers: { ...headers, [EGRESS_TARGET_HEADER]: url, [EGRESS_TIMEOUT_HEADER]: String(DELIVERY_TIMEOUT_MS) },
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS + 5_000),
+    }).catch(() => null);
+    const result = EgressResult.safeParse(res?.ok ? await res.json() : null);
+    if (!result.success) return { status: null, error: "not sent: the egress proxy did not answer" };
+    if (result.data.outcome === "answered") return judged(result.data.status);
+    return {
+      status: null,
+      error: result.data.outcome === "refused" ? `refused to send: ${result.data.reason}` : result.data.reason,
+    };
+  }
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      body: payload,
+      redirect: "manual",
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      headers,
+    });
+    await res.body?.cancel();
+    return judged(res.status);
+  } catch (err) {
+    return { status: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
 }

@@ -1,5 +1,6 @@
 export * from "./api-keys";
 export * from "./dead-letter";
+export * from "./egress";
 export * from "./errors";
 export * from "./flags";
 export * from "./job";

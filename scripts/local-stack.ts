@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { createEgressProxy } from "./egress-proxy";
 import { Supervisor } from "./supervisor";
 
 /** Where `npm run dev`, `npm run keys:create` and the end-to-end tests keep local D1/R2/queue state. */
@@ -44,7 +45,8 @@ export type StackOptions = {
 /**
  * Starts the media runner and the API worker (with its queue consumers and Durable Objects), each
  * kept alive by a supervisor: a process that dies or hangs is started again, with a log line saying
- * so. `onGiveUp` hears of one that keeps dying.
+ * so. `onGiveUp` hears of one that keeps dying. Webhooks leave through an egress proxy in this
+ * process (scripts/egress-proxy.ts) on the port after the runner's.
  */
 export function startStack({
   apiPort,
@@ -76,11 +78,19 @@ export function startStack({
         detached: true,
       }),
     );
+  // Webhooks leave through the egress proxy, in this process, on the port after the runner's.
+  const egressPort = runnerPort + 1;
+  const egress = createEgressProxy({
+    allowPrivate: (vars.WEBHOOK_ALLOW_PRIVATE ?? process.env.WEBHOOK_ALLOW_PRIVATE) === "true",
+  }).listen(egressPort, "127.0.0.1");
   // OCR_LANGUAGES set for `npm run dev` is what setup-system.sh installed: the worker accepts the same.
   const languages = process.env.OCR_LANGUAGES ? { OCR_LANGUAGES: process.env.OCR_LANGUAGES } : {};
-  const varArgs = Object.entries({ RUNNER_URL: `http://127.0.0.1:${runnerPort}`, ...languages, ...vars }).flatMap(
-    ([k, v]) => ["--var", `${k}:${v}`],
-  );
+  const varArgs = Object.entries({
+    RUNNER_URL: `http://127.0.0.1:${runnerPort}`,
+    EGRESS_PROXY_URL: `http://127.0.0.1:${egressPort}`,
+    ...languages,
+    ...vars,
+  }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const spawnApi = () =>
     pipeLogs(
       "api",
@@ -139,6 +149,7 @@ export function startStack({
     stop: async () => {
       process.off("exit", stopNow);
       await Promise.all([api.stop(), runner.stop()]);
+      egress.close();
     },
   };
 }

@@ -150,6 +150,12 @@ const Vars = z.object({
     .transform((list) => list.split(",").map(Number))
     .pipe(z.array(z.number().int().min(0).max(43_200)).min(1)),
   WEBHOOK_DISABLE_AFTER: z.coerce.number().int().positive().default(50),
+  /**
+   * One machine only (`npm run dev`, `npm start` set it): webhooks leave through this egress proxy
+   * (scripts/egress-proxy.ts), which checks the address each name resolves to before connecting.
+   * Unset on Cloudflare, where a Worker's requests leave from Cloudflare's network.
+   */
+  EGRESS_PROXY_URL: z.url().optional(),
   WEBHOOK_ALLOW_PRIVATE: z
     .enum(["true", "false"])
     .default("false")

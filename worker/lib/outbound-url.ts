@@ -1,12 +1,9 @@
 import ipaddr from "ipaddr.js";
+import { METADATA_RANGES } from "../../contracts/egress";
 
 /** Names that stay on this machine or its network, whatever they resolve to. */
 const LOCAL_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet", ".corp"];
-/**
- * Cloud metadata addresses: refused even where a local receiver is allowed (development), as they
- * hand out the machine's credentials. 169.254.0.0/16 is IPv4 link-local, AWS's IPv6 one is fd00:ec2::254.
- */
-const METADATA = [ipaddr.parseCIDR("169.254.0.0/16"), ipaddr.parseCIDR("fd00:ec2::254/128")];
+const METADATA = METADATA_RANGES.map((range) => ipaddr.parseCIDR(range));
 
 /**
  * Where the platform may send requests on a user's behalf (webhooks): not to itself, the machine
@@ -17,7 +14,8 @@ const METADATA = [ipaddr.parseCIDR("169.254.0.0/16"), ipaddr.parseCIDR("fd00:ec2
  * 198.18.0.0/15 and 100.64.0.0/10, are not); a name must have a dot and not be a local one (trailing
  * dots ignored). `allowPrivate` (development only) lets a local receiver through, never a metadata
  * address. A public-looking name that resolves to a private address is not caught here: that needs
- * the address actually connected to, which a Worker's fetch does not expose.
+ * the address actually connected to, which a Worker's fetch does not expose; on one machine the
+ * egress proxy (`scripts/egress-proxy.ts`) checks it.
  */
 export function outboundUrlProblem(
   value: string,
@@ -36,12 +34,9 @@ export function outboundUrlProblem(
     .replace(/^\[|\]$/g, "")
     .replace(/\.+$/, "");
   if (ipaddr.isValid(host)) {
-    const address = withEmbeddedIPv4(ipaddr.process(host));
-    if (METADATA.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits))) {
-      return `${host} is a cloud metadata address`;
-    }
+    if (isMetadataAddress(host)) return `${host} is a cloud metadata address`;
     if (allowPrivate) return null;
-    const range = address.range();
+    const range = withEmbeddedIPv4(ipaddr.process(host)).range();
     return range === "unicast"
       ? null
       : `${host} is not a public address (${range}: private, loopback, reserved or special-purpose)`;
@@ -50,6 +45,13 @@ export function outboundUrlProblem(
   if (!host.includes(".")) return `${host} is a local name (a single label)`;
   if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix)) || host === "localhost") return `${host} is a local name`;
   return null;
+}
+
+/** Whether an address (as written in a URL or returned by a resolver) is a cloud metadata address. */
+export function isMetadataAddress(host: string): boolean {
+  if (!ipaddr.isValid(host)) return false;
+  const address = withEmbeddedIPv4(ipaddr.process(host));
+  return METADATA.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits));
 }
 
 /**
