@@ -431,6 +431,11 @@ describe("the web UI", () => {
 
   it("creates an API key shown once, which works until it is revoked", async () => {
     await page.goto(`${stack.url}/account`);
+    // What the user holds open is counted against its caps.
+    await expect.poll(() => page.getByTestId("usage-section").textContent()).toMatch(/API keys\d+ of 100 keys/);
+    await expect
+      .poll(() => page.getByTestId("usage-section").textContent())
+      .toMatch(/Unfinished uploads\d+ of 20 uploads/);
     await page.getByLabel("Key name").fill("ci script");
     await page.getByRole("button", { name: "Create key" }).click();
     const value = page.getByTestId("new-key-value");

@@ -117,6 +117,15 @@ describe("usage meters", () => {
       ["minutes", "ok", "90.3 of 1440 minutes"],
     ]);
   });
+
+  it("shows what the caller holds open against its caps", () => {
+    const held = account.heldMeters({ ...usageBody, open_uploads: { count: 18, bytes: 3 * 1024 ** 3 }, api_keys: 100 });
+    expect(held.map((m) => [m.id, m.level, m.text])).toEqual([
+      ["open-uploads", "warn", "18 of 20 uploads"],
+      ["open-bytes", "ok", "3.0 GB of 20 GB"],
+      ["api-keys", "full", "100 of 100 keys"],
+    ]);
+  });
 });
 
 describe("forms", () => {

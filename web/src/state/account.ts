@@ -4,6 +4,7 @@ import type { Usage } from "../../../contracts/limits";
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from "../../../contracts/webhooks";
 import { api, unwrap } from "../api/client";
 import { formatAmount, formatMilliseconds } from "../format/number";
+import { formatBytes } from "../format/size";
 import { copyText } from "../lib/clipboard";
 import { loadUsage } from "./usage";
 
@@ -72,6 +73,20 @@ export function usageMeters(usage: Usage): Meter[] {
     meter("jobs", "Jobs", day.jobs, limits.daily_jobs, "jobs"),
     meter("pages", "Pages", day.pages, limits.daily_pages, "pages"),
     meter("minutes", "Audio minutes", day.audio_minutes, limits.daily_audio_minutes, "minutes"),
+  ];
+}
+
+/**
+ * What the caller holds open, against its caps: uploads in parts begun and not finished (their
+ * number and the bytes they announce) and live API keys.
+ */
+export function heldMeters(usage: Usage): Meter[] {
+  const { limits, open_uploads } = usage;
+  const bytes = meter("open-bytes", "Their announced size", open_uploads.bytes, limits.max_open_upload_bytes, "");
+  return [
+    meter("open-uploads", "Unfinished uploads", open_uploads.count, limits.max_open_uploads, "uploads"),
+    { ...bytes, text: `${formatBytes(open_uploads.bytes)} of ${formatBytes(limits.max_open_upload_bytes)}` },
+    meter("api-keys", "API keys", usage.api_keys, limits.max_api_keys, "keys"),
   ];
 }
 

@@ -4,7 +4,7 @@ import { formatDate } from "../../format/date";
 import { formatSpan } from "../../format/duration";
 import { formatAmount } from "../../format/number";
 import { formatBytes } from "../../format/size";
-import { type Meter, usageMeters } from "../../state/account";
+import { heldMeters, type Meter, usageMeters } from "../../state/account";
 import { loadUsage, usage, usageError } from "../../state/usage";
 import { ErrorNotice } from "../components/error-notice";
 
@@ -54,6 +54,17 @@ function UsageDetails({ data }: { data: Usage }) {
         <p class="muted small">Jobs submitted since {formatDate(data.day.since)}, whatever became of them.</p>
         <div class="meters">
           {daily.map((m) => (
+            <QuotaMeter key={m.id} meter={m} />
+          ))}
+        </div>
+      </div>
+      <div>
+        <h3>Held now</h3>
+        <p class="muted small">
+          Uploads in parts count until they are finished or expire; keys until they are revoked.
+        </p>
+        <div class="meters">
+          {heldMeters(data).map((m) => (
             <QuotaMeter key={m.id} meter={m} />
           ))}
         </div>
