@@ -33,16 +33,13 @@ const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
 const proxies: Server[] = [];
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      if (req.url === "/slow") return; // never answers
-      res.writeHead(req.url === "/moved" ? 302 : 204, req.url === "/moved" ? { location: "http://x.test/" } : {}).end();
-    });
+  receiver = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+    if (req.url === "/slow") return; // never answers
+    const moved = req.url === "/moved";
+    res.writeHead(moved ? 302 : 204, moved ? { location: "http://x.test/" } : {}).end();
   });
   await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done));
   receiverPort = (receiver.address() as AddressInfo).port;
