@@ -1,11 +1,11 @@
 import { isTerminal, type JobError, type WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
+import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "../worker/runner/runner-client";
+import type { RunnerEndpoint } from "../worker/runner/runner-endpoint";
+import { transcribeWithWorkersAi } from "../worker/runner/workers-ai-whisper";
 import type { coordinatorFor } from "../worker/services/coordinator";
 import { speechOnWorkersAi } from "../worker/services/languages";
 import { decideRetry, type RetryDecision } from "./retry-policy";
-import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "./runner-client";
-import type { RunnerEndpoint } from "./runner-endpoint";
-import { transcribeWithWorkersAi } from "./workers-ai-whisper";
 
 /** How often a consumer checks, between progress reports, that its job is still its to work on. */
 const LEASE_CHECK_MS = 2000;

@@ -1,13 +1,13 @@
 import { createLogger, type Job, type Logger, WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
+import { planOnRunner, type RunnerProgress, WorkError } from "../worker/runner/runner-client";
+import { runnerEndpoint } from "../worker/runner/runner-endpoint";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { isEnabled } from "../worker/services/flags";
 import { resultKey } from "../worker/services/job-service";
 import { sizeRefusal } from "../worker/services/quotas";
 import { extract, failureError, judgeFailure, sourceInput, watchLease } from "./attempt";
 import { handleMerge, handlePart, sendParts } from "./fan-out";
-import { planOnRunner, type RunnerProgress, WorkError } from "./runner-client";
-import { runnerEndpoint } from "./runner-endpoint";
 
 /** Types whose files may hold many pages; a single image never needs splitting. */
 const MULTI_PAGE_TYPES = ["application/pdf", "image/tiff"];

@@ -14,12 +14,12 @@ import {
   type WorkStep,
 } from "../contracts";
 import type { Config } from "../worker/config";
+import { mergePdfsOnRunner } from "../worker/runner/runner-client";
+import { runnerEndpoint } from "../worker/runner/runner-endpoint";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { enqueueWork, partResultKey, resultKey } from "../worker/services/job-service";
 import { asWorkError, extract, failureError, judgeFailure, retryDecision, sourceInput, watchLease } from "./attempt";
 import { mergeParts } from "./merge-parts";
-import { mergePdfsOnRunner } from "./runner-client";
-import { runnerEndpoint } from "./runner-endpoint";
 
 /**
  * Fan-out: a large job's attempt is split into parts (see contracts/parts.ts). Each part is a queue

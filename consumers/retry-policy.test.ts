@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETRY_POLICY, decideRetry, RetryPolicy, retryDelaySeconds } from "./retry-policy";
+import { DEFAULT_RETRY_POLICY, RetryPolicy } from "../contracts/retry-policy";
+import { decideRetry, retryDelaySeconds } from "./retry-policy";
 
 describe("retryDelaySeconds (full jitter)", () => {
   it("stays within [0, min(cap, base·2^(attempt-1))] and spreads over the range", () => {

@@ -14,6 +14,7 @@ export * from "./page-selection";
 export * from "./parts";
 export * from "./queue";
 export * from "./results";
+export * from "./retry-policy";
 export * from "./runner";
 export * from "./uploads";
 export * from "./webhooks";

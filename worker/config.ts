@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { RetryPolicy } from "../consumers/retry-policy";
 import { JobStatus } from "../contracts/job";
 import { DEFAULT_OCR_LANGUAGES, LANGUAGE_CODE } from "../contracts/languages";
 import { DEFAULT_LIMITS, LimitOverrides } from "../contracts/limits";
 import { LogLevel } from "../contracts/log";
 import { AlertThresholds } from "../contracts/operations";
+import { RetryPolicy } from "../contracts/retry-policy";
 
 /** A variable holding JSON (default `{}`), parsed and then checked against `schema`. */
 const jsonVariable = <T extends z.ZodType>(schema: T) =>
@@ -106,7 +106,7 @@ const Vars = z.object({
   JOB_RETENTION_DAYS: z.coerce.number().int().nonnegative().default(0),
   /** Watchdog recoveries (re-sends) before a stalled job fails with `job_stalled`. */
   JOB_MAX_RECOVERIES: z.coerce.number().int().nonnegative().default(3),
-  /** Retry rules per error class, JSON; see consumers/retry-policy.ts for the defaults. */
+  /** Retry rules per error class, JSON; see contracts/retry-policy.ts for the defaults. */
   RETRY_POLICY: jsonVariable(RetryPolicy),
   /**
    * Fan-out (flag `fan_out`): documents with more pages than this, and recordings longer than

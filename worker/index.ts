@@ -25,7 +25,7 @@ import { purgeOldMetrics } from "./services/metrics";
 import { purgeExpiredUploads } from "./services/uploads";
 
 export { JobCoordinator } from "./durable/job-coordinator";
-export { MediaRunner } from "./durable/media-runner";
+export { MediaRunner } from "./runner/media-runner";
 
 const app = withBaseMiddleware(newApp());
 app.route("/", health);

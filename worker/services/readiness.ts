@@ -1,7 +1,7 @@
-import { runnerEndpoint } from "../../consumers/runner-endpoint";
 import { createLogger, type Readiness, RunnerHealth } from "../../contracts";
 import type { Config } from "../config";
 import { MIGRATIONS } from "../db/migrations";
+import { runnerEndpoint } from "../runner/runner-endpoint";
 
 async function timed(name: string, fn: () => Promise<unknown>): Promise<Readiness["checks"][string]> {
   const start = Date.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunnerEvent } from "../contracts";
+import type { RunnerEvent } from "../../contracts";
 import type { RunnerProgress } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
 import { transcribeWithWorkersAi, WHISPER_MODEL, whisperSegments } from "./workers-ai-whisper";

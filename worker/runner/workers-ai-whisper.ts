@@ -1,4 +1,4 @@
-import { type AvResult, type AvSegment, WHISPER_LANGUAGES } from "../contracts";
+import { type AvResult, type AvSegment, WHISPER_LANGUAGES } from "../../contracts";
 import { type RunnerInput, type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
 

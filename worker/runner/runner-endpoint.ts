@@ -1,6 +1,6 @@
 import { getRandom } from "@cloudflare/containers";
-import type { Config } from "../worker/config";
-import type { MediaRunner } from "../worker/durable/media-runner";
+import type { Config } from "../config";
+import type { MediaRunner } from "./media-runner";
 
 /** Where runner requests go: a container instance in production, a local process in development. */
 export type RunnerEndpoint = {

@@ -1,5 +1,5 @@
-import { type ErrorCode, type ExtractionResult, type JobKind, type PdfMergeLayout, RunnerEvent } from "../contracts";
-import type { ErrorClass } from "./retry-policy";
+import { type ErrorCode, type ExtractionResult, type JobKind, type PdfMergeLayout, RunnerEvent } from "../../contracts";
+import type { ErrorClass } from "../../contracts/retry-policy";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
 /** A failure while running a job: the code the job fails with, and its class, which decides on retries. */
