@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { Hono } from "hono";
 import { type RequestIdVariables, requestId } from "hono/request-id";
 import { z } from "zod";
+import { problemResponse } from "../contracts/errors";
 import { AUTO_LANGUAGE } from "../contracts/languages";
 import { createLogger, type Logger } from "../contracts/log";
 import { type PageRun, parsePageSelection } from "../contracts/page-selection";
@@ -20,7 +21,6 @@ import { recognizeDocument } from "./pipelines/ocr";
 import { planParts } from "./pipelines/plan";
 import { streamSpeechChunks, transcribeMedia } from "./pipelines/transcribe";
 import type { ProcessPool } from "./pool";
-import { problemResponse } from "./problem";
 
 export interface AppDeps {
   pool: ProcessPool;
@@ -99,8 +99,8 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!isOcrMediaType(mediaType)) {
       return problemResponse(
         "unsupported_media_type",
-        `OCR takes PDF, PNG, JPEG, TIFF or WebP, not "${mediaType}"`,
         id,
+        `OCR takes PDF, PNG, JPEG, TIFF or WebP, not "${mediaType}"`,
       );
     }
     // "eng+deu" arrives as "eng deu" when the client did not encode the +.
@@ -111,12 +111,12 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       language === AUTO_LANGUAGE ? languages.length > 0 : requested.every((part) => languages.includes(part));
     if (!known) {
       const detail = `Unknown OCR language "${language}"; installed: ${languages.join(", ") || "none"} (combine with +, or "auto")`;
-      return problemResponse("validation_failed", detail, id);
+      return problemResponse("validation_failed", id, detail);
     }
     const pages = partQuery(PageQuery, c.req.query(), ["first_page", "last_page"]);
-    if (!pages.ok) return problemResponse("validation_failed", pages.detail, id);
+    if (!pages.ok) return problemResponse("validation_failed", id, pages.detail);
     const selection = selectionQuery(c.req.query("pages"));
-    if (!selection.ok) return problemResponse("validation_failed", selection.detail, id);
+    if (!selection.ok) return problemResponse("validation_failed", id, selection.detail);
     // On unless turned off: `rotate_pages=false`, `deskew=false`.
     const upright = { rotatePages: c.req.query("rotate_pages") !== "false", deskew: c.req.query("deskew") !== "false" };
     return streamJob(
@@ -138,15 +138,15 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const id = c.get("requestId");
     const mediaType = mediaTypeOf(c.req.header("content-type"));
     if (!isAvMediaType(mediaType)) {
-      return problemResponse("unsupported_media_type", `Transcription takes audio or video, not "${mediaType}"`, id);
+      return problemResponse("unsupported_media_type", id, `Transcription takes audio or video, not "${mediaType}"`);
     }
     const language = c.req.query("language") ?? "";
     if (!deps.speech.languages.includes(language)) {
       const detail = `Unknown speech language "${language}"; supported: ${deps.speech.languages.join(", ")}`;
-      return problemResponse("validation_failed", detail, id);
+      return problemResponse("validation_failed", id, detail);
     }
     const span = partQuery(SpanQuery, c.req.query(), ["start_s", "end_s"]);
-    if (!span.ok) return problemResponse("validation_failed", span.detail, id);
+    if (!span.ok) return problemResponse("validation_failed", id, span.detail);
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
@@ -165,10 +165,10 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const id = c.get("requestId");
     const mediaType = mediaTypeOf(c.req.header("content-type"));
     if (!isAvMediaType(mediaType)) {
-      return problemResponse("unsupported_media_type", `Audio chunks come from audio or video, not "${mediaType}"`, id);
+      return problemResponse("unsupported_media_type", id, `Audio chunks come from audio or video, not "${mediaType}"`);
     }
     const span = partQuery(SpanQuery, c.req.query(), ["start_s", "end_s"]);
-    if (!span.ok) return problemResponse("validation_failed", span.detail, id);
+    if (!span.ok) return problemResponse("validation_failed", id, span.detail);
     // The recognizer is elsewhere, so the language is its business, not the runner's.
     return streamJob(
       c.req.raw,
@@ -183,15 +183,15 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!isOcrMediaType(mediaType) && !isAvMediaType(mediaType)) {
       return problemResponse(
         "unsupported_media_type",
-        `Plans are made for documents and recordings, not "${mediaType}"`,
         id,
+        `Plans are made for documents and recordings, not "${mediaType}"`,
       );
     }
     const query = PlanQuery.safeParse(c.req.query());
-    if (!query.success) return problemResponse("validation_failed", z.prettifyError(query.error), id);
+    if (!query.success) return problemResponse("validation_failed", id, z.prettifyError(query.error));
     const { pages_per_part: pagesPerPart, seconds_per_part: secondsPerPart } = query.data;
     const selection = selectionQuery(c.req.query("pages"));
-    if (!selection.ok) return problemResponse("validation_failed", selection.detail, id);
+    if (!selection.ok) return problemResponse("validation_failed", id, selection.detail);
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, language: "", requestId: id, log: jobLog(c) },
@@ -209,7 +209,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const form = await c.req.formData().catch(() => null);
     const files = (form?.getAll("file") ?? []).filter((entry): entry is File => typeof entry !== "string");
     if (files.length === 0) {
-      return problemResponse("validation_failed", "Send the PDFs to merge as multipart fields named `file`", id);
+      return problemResponse("validation_failed", id, "Send the PDFs to merge as multipart fields named `file`");
     }
     const source = form?.get("source");
     const layoutField = form?.get("layout");
@@ -225,7 +225,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
         checked.data.every((item) => ("file" in item ? item.file < files.length : source instanceof File));
       if (!checked.success || !fits) {
         const detail = "`layout` must list `file` indexes sent and `source` page runs (with a `source` file)";
-        return problemResponse("validation_failed", detail, id);
+        return problemResponse("validation_failed", id, detail);
       }
       layout = checked.data;
     }
@@ -268,10 +268,10 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     }
   });
 
-  app.notFound((c) => problemResponse("not_found", `No route ${c.req.method} ${c.req.path}`, c.get("requestId")));
+  app.notFound((c) => problemResponse("not_found", c.get("requestId"), `No route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
     baseLog.error("unhandled error", { request_id: c.get("requestId"), error: String(error) });
-    return problemResponse("internal_error", "The runner failed before the job started", c.get("requestId"));
+    return problemResponse("internal_error", c.get("requestId"), "The runner failed before the job started");
   });
   return app;
 }

@@ -1,3 +1,4 @@
+import { problemResponse } from "../contracts/errors";
 import type { Logger } from "../contracts/log";
 import type { RunnerEvent } from "../contracts/runner";
 import type { JobAdmission } from "./job-admission";
@@ -7,7 +8,6 @@ import { toErrorEvent } from "./pipelines/failures";
 import type { Job } from "./pipelines/job";
 import { mediaTypeOf } from "./pipelines/media-types";
 import type { ProcessPool } from "./pool";
-import { problemResponse } from "./problem";
 import { saveBody } from "./upload";
 
 /** The last line of a successful stream. */
@@ -40,7 +40,7 @@ export async function streamJob(
   if (!leave) {
     log.warn("job refused: runner busy", { jobs: admission.jobs, limit: admission.limit });
     const detail = `The runner is at its limit of ${admission.limit} jobs; retry later`;
-    return problemResponse("runner_unavailable", detail, requestId, { "retry-after": String(BUSY_RETRY_AFTER_S) });
+    return problemResponse("runner_unavailable", requestId, detail, { "retry-after": String(BUSY_RETRY_AFTER_S) });
   }
   let scope: JobScope;
   try {
@@ -78,7 +78,7 @@ export async function streamJob(
   }
   if (size === 0) {
     await close();
-    return problemResponse("file_empty", "The request body is empty", requestId);
+    return problemResponse("file_empty", requestId, "The request body is empty");
   }
 
   const produce = async (emitEvent: (event: RunnerEvent) => void) => {

@@ -190,3 +190,16 @@ export function problemBody(code: ErrorCode, requestId: string, detail?: string)
   const { status, title } = ERRORS[code];
   return { type: problemType(code), title, status, code, ...(detail ? { detail } : {}), request_id: requestId };
 }
+
+/** An RFC 9457 problem+json response (the API's and the runner's), carrying the request id. */
+export function problemResponse(
+  code: ErrorCode,
+  requestId: string,
+  detail?: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(problemBody(code, requestId, detail)), {
+    status: ERRORS[code].status,
+    headers: { "content-type": "application/problem+json", "x-request-id": requestId, ...headers },
+  });
+}

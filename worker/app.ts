@@ -3,9 +3,10 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { createLogger } from "../contracts";
+import { problemResponse } from "../contracts/errors";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
-import { ApiError, problemResponse } from "./errors";
+import { ApiError } from "./errors";
 
 /**
  * A Hono app with the platform's error handling: every failure becomes problem+json with a stable
