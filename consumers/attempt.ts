@@ -1,4 +1,4 @@
-import { isTerminal, type JobError, type WorkMessage } from "../contracts";
+import { isTerminal, type JobError, type Logger, type WorkMessage } from "../contracts";
 import type { Config } from "../worker/config";
 import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "../worker/runner/runner-client";
 import type { RunnerEndpoint } from "../worker/runner/runner-endpoint";
@@ -110,24 +110,31 @@ export function failureError(
 }
 
 /**
- * After a failed attempt (or part): `null` when the job ended or moved on meanwhile, so there is
- * nothing to decide; otherwise the failure classified, the engine time it cost, the job as it is
- * now, the retry decision, and the fields a log line about it carries.
+ * After a failed attempt (or part): `null` when the job ended or moved on meanwhile (the message is
+ * then acknowledged, with `stopped` logged: there is nothing to decide); otherwise the failure
+ * classified, the engine time it cost, the job as it is now, the retry decision, and the fields a
+ * log line about it carries.
  */
 export async function judgeFailure(
   err: unknown,
   context: {
     coordinator: Coordinator;
     attempt: number;
-    aborted: boolean;
+    lease: { signal: AbortSignal };
     startedAt: number;
     message: Message<unknown>;
     config: Config;
+    log: Logger;
+    stopped: string;
   },
 ) {
   const { coordinator, attempt, startedAt, message, config } = context;
   const job = await coordinator.get();
-  if (context.aborted || !job || isTerminal(job.status) || job.attempts !== attempt) return null;
+  if (context.lease.signal.aborted || !job || isTerminal(job.status) || job.attempts !== attempt) {
+    context.log.info(context.stopped);
+    message.ack();
+    return null;
+  }
   const failure = asWorkError(err);
   const engineSeconds = (Date.now() - startedAt) / 1000;
   return {
@@ -135,6 +142,13 @@ export async function judgeFailure(
     engineSeconds,
     job,
     decision: retryDecision(failure, message, job, engineSeconds, config),
-    fields: { error_code: failure.code, error_class: failure.errorClass, error: failure.message },
+    fields: failureFields(failure),
   };
 }
+
+/** A failure as a log line's fields. */
+export const failureFields = (failure: WorkError) => ({
+  error_code: failure.code,
+  error_class: failure.errorClass,
+  error: failure.message,
+});

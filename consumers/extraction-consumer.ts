@@ -134,19 +134,18 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
     });
     message.ack();
   } catch (err) {
+    const stopped = "work stopped: the job ended meanwhile";
     const judged = await judgeFailure(err, {
       coordinator,
       attempt,
-      aborted: lease.signal.aborted,
+      lease,
       startedAt: started,
       message,
       config,
+      log,
+      stopped,
     });
-    if (!judged) {
-      log.info("work stopped: the job ended meanwhile");
-      message.ack();
-      return;
-    }
+    if (!judged) return;
     const { failure, engineSeconds, decision, fields: failed, job: current } = judged;
     if (decision.action === "retry") {
       await coordinator.transition(

@@ -18,7 +18,16 @@ import { mergePdfsOnRunner } from "../worker/runner/runner-client";
 import { runnerEndpoint } from "../worker/runner/runner-endpoint";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { enqueueWork, partResultKey, resultKey } from "../worker/services/job-service";
-import { asWorkError, extract, failureError, judgeFailure, retryDecision, sourceInput, watchLease } from "./attempt";
+import {
+  asWorkError,
+  extract,
+  failureError,
+  failureFields,
+  judgeFailure,
+  retryDecision,
+  sourceInput,
+  watchLease,
+} from "./attempt";
 import { mergeParts } from "./merge-parts";
 
 /**
@@ -108,19 +117,18 @@ export async function handlePart(
     });
     message.ack();
   } catch (err) {
+    const stopped = "part stopped: the job ended meanwhile";
     const judged = await judgeFailure(err, {
       coordinator,
       attempt,
-      aborted: lease.signal.aborted,
+      lease,
       startedAt: started,
       message,
       config,
+      log,
+      stopped,
     });
-    if (!judged) {
-      log.info("part stopped: the job ended meanwhile");
-      message.ack();
-      return;
-    }
+    if (!judged) return;
     const { failure, engineSeconds, decision, fields: failed } = judged;
     if (decision.action === "retry") {
       // Only this part goes back to the queue; the others keep running or stay done.
@@ -225,7 +233,7 @@ export async function handleMerge(
   } catch (err) {
     const failure = asWorkError(err);
     const decision = retryDecision(failure, message, job, 0, config);
-    const failedLog = { error_code: failure.code, error_class: failure.errorClass, error: failure.message };
+    const failedLog = failureFields(failure);
     if (decision.action === "retry") {
       log.warn("merge will be retried", { ...failedLog, delay_s: decision.delaySeconds });
       message.retry({ delaySeconds: decision.delaySeconds });
