@@ -125,13 +125,13 @@ export async function judgeFailure(
     message: Message<unknown>;
     config: Config;
     log: Logger;
-    stopped: string;
   },
+  stopped: string,
 ) {
   const { coordinator, attempt, startedAt, message, config } = context;
   const job = await coordinator.get();
   if (context.lease.signal.aborted || !job || isTerminal(job.status) || job.attempts !== attempt) {
-    context.log.info(context.stopped);
+    context.log.info(stopped);
     message.ack();
     return null;
   }

@@ -60,6 +60,7 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
   log.info("job claimed");
   const started = Date.now();
   const lease = watchLease(coordinator, attempt);
+  const failureContext = { coordinator, attempt, lease, startedAt: started, message, config, log };
   const faults = config.FAULT_INJECTION;
   const hits = (fault?: { file_name: string; attempts: number }) =>
     fault?.file_name === claim.job.file.name && attempt <= fault.attempts;
@@ -134,17 +135,7 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
     });
     message.ack();
   } catch (err) {
-    const stopped = "work stopped: the job ended meanwhile";
-    const judged = await judgeFailure(err, {
-      coordinator,
-      attempt,
-      lease,
-      startedAt: started,
-      message,
-      config,
-      log,
-      stopped,
-    });
+    const judged = await judgeFailure(err, failureContext, "work stopped: the job ended meanwhile");
     if (!judged) return;
     const { failure, engineSeconds, decision, fields: failed, job: current } = judged;
     if (decision.action === "retry") {

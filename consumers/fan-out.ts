@@ -80,6 +80,7 @@ export async function handlePart(
   log.info("part claimed", { range: describeRange(step.range) });
   const started = Date.now();
   const lease = watchLease(coordinator, attempt);
+  const failureContext = { coordinator, attempt, lease, startedAt: started, message, config, log };
   try {
     const endpoint = await runnerEndpoint(env, config);
     const input = await sourceInput(env, work, lease.signal, partQuery(step.range));
@@ -117,17 +118,7 @@ export async function handlePart(
     });
     message.ack();
   } catch (err) {
-    const stopped = "part stopped: the job ended meanwhile";
-    const judged = await judgeFailure(err, {
-      coordinator,
-      attempt,
-      lease,
-      startedAt: started,
-      message,
-      config,
-      log,
-      stopped,
-    });
+    const judged = await judgeFailure(err, failureContext, "part stopped: the job ended meanwhile");
     if (!judged) return;
     const { failure, engineSeconds, decision, fields: failed } = judged;
     if (decision.action === "retry") {
