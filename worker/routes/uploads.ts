@@ -3,7 +3,7 @@ import { CreateUpload, fingerprintOptions, JobOptions, JobResource, Upload } fro
 import { newApp } from "../app";
 import { sha256Hex } from "../lib/crypto";
 import { requireScope } from "../middleware/auth";
-import { claimIdempotencyKey, completeIdempotencyKey, isReplay, releaseIdempotencyKey } from "../services/idempotency";
+import { type Answer, withIdempotency } from "../services/idempotency";
 import { toResource } from "../services/job-resource";
 import { assertCanSubmit } from "../services/quotas";
 import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
@@ -93,43 +93,37 @@ export const uploadRoutes = newApp()
     const user = c.get("user");
     const request = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
-    let id = newUploadId();
-    if (key) {
+    const fingerprint = () => {
       const { options, ...rest } = request;
       const asSent = options ? { ...rest, options: fingerprintOptions(options) } : rest;
-      const fingerprint = await sha256Hex(JSON.stringify(["upload", asSent]));
-      const claim = await claimIdempotencyKey(c.env.DB, user.id, key, fingerprint, id);
-      if (isReplay(claim)) {
-        // The upload as it is now (parts received, its job once completed), not as it was created.
-        const created = Upload.parse(JSON.parse(claim.body));
-        const now = await getUpload(c.env.DB, user.id, created.id).catch(() => created);
-        return c.json(now, 201, { "idempotent-replayed": "true" });
-      }
-      id = claim.jobId;
-      if (claim.resumed) {
-        const earlier = await getUpload(c.env.DB, user.id, id).catch(() => null);
-        if (earlier) {
-          await completeIdempotencyKey(c.env.DB, user.id, key, { status: 201, body: JSON.stringify(earlier) });
-          return c.json(earlier, 201);
-        }
-      }
-    }
-    try {
-      await assertCanSubmit(c.env.DB, user.id, c.get("config").USER_LIMITS);
-      const upload = await createUpload(c.env, c.get("config"), {
-        id,
-        userId: user.id,
-        fileName: request.file_name,
-        size: request.size,
-        options: request.options ?? JobOptions.parse({}),
-        requestId: c.get("requestId"),
-      });
-      if (key) await completeIdempotencyKey(c.env.DB, user.id, key, { status: 201, body: JSON.stringify(upload) });
-      return c.json(upload, 201, { location: `/v1/uploads/${upload.id}` });
-    } catch (err) {
-      if (key) await releaseIdempotencyKey(c.env.DB, user.id, key);
-      throw err;
-    }
+      return sha256Hex(JSON.stringify(["upload", asSent]));
+    };
+    const answer = await withIdempotency(
+      c.env.DB,
+      { userId: user.id, key, id: newUploadId(), fingerprint },
+      async (id, resumed): Promise<Answer<Upload>> => {
+        const earlier = resumed ? await getUpload(c.env.DB, user.id, id).catch(() => null) : null;
+        if (earlier) return { status: 201, body: earlier };
+        await assertCanSubmit(c.env.DB, user.id, c.get("config").USER_LIMITS);
+        const upload = await createUpload(c.env, c.get("config"), {
+          id,
+          userId: user.id,
+          fileName: request.file_name,
+          size: request.size,
+          options: request.options ?? JobOptions.parse({}),
+          requestId: c.get("requestId"),
+        });
+        return { status: 201, body: upload };
+      },
+    );
+    // A replay answers with the upload as it is now (parts received, its job once completed).
+    const upload = answer.replayed
+      ? await getUpload(c.env.DB, user.id, answer.body.id).catch(() => Upload.parse(answer.body))
+      : answer.body;
+    return c.json(upload, 201, {
+      location: `/v1/uploads/${upload.id}`,
+      ...(answer.replayed ? { "idempotent-replayed": "true" } : {}),
+    });
   })
   .openapi(status, async (c) => c.json(await getUpload(c.env.DB, c.get("user").id, c.req.valid("param").id), 200))
   .openapi(part, async (c) => {

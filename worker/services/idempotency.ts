@@ -25,7 +25,7 @@ type Row = {
  * key, or a claim whose request died: its lease ran out), the stored response when the same request
  * already completed, and throws when the key belongs to a different request or to one still running.
  */
-export async function claimIdempotencyKey(
+async function claimIdempotencyKey(
   db: D1Database,
   userId: string,
   key: string,
@@ -80,10 +80,10 @@ export async function claimIdempotencyKey(
   });
 }
 
-export const isReplay = (outcome: Proceed | Replay): outcome is Replay => "status" in outcome;
+const isReplay = (outcome: Proceed | Replay): outcome is Replay => "status" in outcome;
 
 /** Stores the response of the request that claimed `key`, for replay. */
-export async function completeIdempotencyKey(db: D1Database, userId: string, key: string, response: Replay) {
+async function completeIdempotencyKey(db: D1Database, userId: string, key: string, response: Replay) {
   await db
     .prepare(
       "UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ? WHERE user_id = ? AND key = ?",
@@ -93,11 +93,44 @@ export async function completeIdempotencyKey(db: D1Database, userId: string, key
 }
 
 /** Frees `key` after its request failed before creating its job, so a retry runs it again. */
-export async function releaseIdempotencyKey(db: D1Database, userId: string, key: string) {
+async function releaseIdempotencyKey(db: D1Database, userId: string, key: string) {
   await db
     .prepare("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'pending'")
     .bind(userId, key)
     .run();
+}
+
+/** What a creating request answers: its status and body (stored for replays under its key). */
+export type Answer<T> = { status: number; body: T };
+
+/**
+ * The Idempotency-Key protocol of the creating routes (`POST /v1/jobs`, `POST /v1/uploads`), once.
+ * Without a key, `create` runs under the id the route made. With one, the key is claimed for this
+ * request's `fingerprint`: the same request completed before gets its stored answer back
+ * (`replayed`); one whose first run died half-way resumes under that run's id (`resumed`); another
+ * request under the same key is refused. `create`'s answer is stored for replays. When `create`
+ * fails, `keepsWork(id)` says whether something already came of it (then the claim is kept and
+ * runs out, so a retry resumes it); otherwise the key is freed for a retry to run again.
+ */
+export async function withIdempotency<T>(
+  db: D1Database,
+  request: { userId: string; key: string | undefined; id: string; fingerprint: () => Promise<string> },
+  create: (id: string, resumed: boolean) => Promise<Answer<T>>,
+  keepsWork: (id: string) => Promise<boolean> = async () => false,
+): Promise<Answer<T> & { replayed: boolean }> {
+  const { userId, key } = request;
+  const claim = key ? await claimIdempotencyKey(db, userId, key, await request.fingerprint(), request.id) : null;
+  if (claim && isReplay(claim)) return { status: claim.status, body: JSON.parse(claim.body) as T, replayed: true };
+  const id = claim?.jobId ?? request.id;
+  try {
+    const answer = await create(id, claim?.resumed ?? false);
+    if (key)
+      await completeIdempotencyKey(db, userId, key, { status: answer.status, body: JSON.stringify(answer.body) });
+    return { ...answer, replayed: false };
+  } catch (err) {
+    if (!(await keepsWork(id)) && key) await releaseIdempotencyKey(db, userId, key);
+    throw err;
+  }
 }
 
 /** Removes expired keys; run from the scheduled handler. Lookups ignore expired keys regardless. */

@@ -7,12 +7,7 @@ import { maxFormBytes, readForm } from "../../lib/multipart-form";
 import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { isEnabled } from "../../services/flags";
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  isReplay,
-  releaseIdempotencyKey,
-} from "../../services/idempotency";
+import { withIdempotency } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { findIdenticalJob, newJobId, registerJob, sourceKey, storeSource } from "../../services/job-service";
 import { assertLanguageAvailable } from "../../services/languages";
@@ -95,47 +90,39 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     await assertLanguageAvailable(c.env, config, userId, file.kind, options.language);
     const reuse =
       reuseAsked && (await isEnabled(c.env.DB, config.FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
-    let jobId = stagedId;
-    let resumed = false;
-    if (idempotencyKey) {
-      // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
-      const fingerprint = await sha256Hex(
-        JSON.stringify([file.sha256, file.name, fingerprintOptions(options), reuseAsked]),
-      );
-      const claim = await claimIdempotencyKey(c.env.DB, userId, idempotencyKey, fingerprint, jobId);
-      if (isReplay(claim)) {
-        return respond(claim.status as 200 | 202, JSON.parse(claim.body), { "idempotent-replayed": "true" });
-      }
-      ({ jobId, resumed } = claim);
-    }
-    try {
-      // Taking over a claim whose request died: its job may exist already; never make a second one.
-      const existing = resumed ? await coordinatorFor(c.env, jobId).get() : null;
-      const earlier = existing ?? (reuse ? await findIdenticalJob(c.env, userId, file.sha256, options) : null);
-      // Only new work counts against the quotas: a replayed or reused job costs nothing.
-      if (!earlier) await assertCanSubmit(c.env.DB, userId, config.USER_LIMITS);
-      if (!earlier && jobId !== stagedId) await moveSource(c.env.FILES, stagedId, jobId);
-      const job =
-        earlier ?? (await registerJob(c.env, { id: jobId, userId, ...file, options, requestId: c.get("requestId") }));
-      kept = !earlier && jobId === stagedId;
-      const status = earlier && !existing ? 200 : 202;
-      if (idempotencyKey) {
-        await completeIdempotencyKey(c.env.DB, userId, idempotencyKey, {
-          status,
-          body: JSON.stringify(toResource(job)),
-        });
-      }
-      return respond(status, toResource(job));
-    } catch (err) {
-      if (await coordinatorFor(c.env, jobId).get()) {
-        // A job came of it (registering failed half-way): its source stays, and its lease runs out
-        // so that a retry with the key finishes it.
+    const answer = await withIdempotency(
+      c.env.DB,
+      {
+        userId,
+        key: idempotencyKey,
+        id: stagedId,
+        // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
+        fingerprint: () => sha256Hex(JSON.stringify([file.sha256, file.name, fingerprintOptions(options), reuseAsked])),
+      },
+      async (jobId, resumed) => {
+        // Taking over a claim whose request died: its job may exist already; never make a second one.
+        const existing = resumed ? await coordinatorFor(c.env, jobId).get() : null;
+        const earlier = existing ?? (reuse ? await findIdenticalJob(c.env, userId, file.sha256, options) : null);
+        // Only new work counts against the quotas: a replayed or reused job costs nothing.
+        if (!earlier) await assertCanSubmit(c.env.DB, userId, config.USER_LIMITS);
+        if (!earlier && jobId !== stagedId) await moveSource(c.env.FILES, stagedId, jobId);
+        const job =
+          earlier ?? (await registerJob(c.env, { id: jobId, userId, ...file, options, requestId: c.get("requestId") }));
+        kept = !earlier && jobId === stagedId;
+        return { status: earlier && !existing ? 200 : 202, body: toResource(job) };
+      },
+      async (jobId) => {
+        // A job came of it (registering failed half-way): its source stays, and the key's lease runs
+        // out so that a retry with the key finishes it.
+        if (!(await coordinatorFor(c.env, jobId).get())) return false;
         kept ||= jobId === stagedId;
-      } else if (idempotencyKey) {
-        await releaseIdempotencyKey(c.env.DB, userId, idempotencyKey);
-      }
-      throw err;
-    }
+        return true;
+      },
+    );
+    return c.json(answer.body, answer.status as 200 | 202, {
+      location: answer.body.links.self,
+      ...(answer.replayed ? { "idempotent-replayed": "true" } : {}),
+    });
   } finally {
     // The staged file serves no job (a refusal, a replay, a reused job): nothing is left behind.
     if (!kept) {
@@ -143,10 +130,6 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
         c.get("log").warn("staged upload not removed", { key: sourceKey(stagedId), error: String(err) }),
       );
     }
-  }
-
-  function respond(status: 200 | 202, job: JobResource, headers: Record<string, string> = {}) {
-    return c.json(job, status, { location: job.links.self, ...headers });
   }
 });
 
