@@ -3,7 +3,7 @@ import { Flag, FlagName, FlagSetting } from "../../contracts";
 import { newApp } from "../app";
 import { requireAdmin, requireScope } from "../middleware/auth";
 import { flagsFor, listFlags, setFlag } from "../services/flags";
-import { problem } from "./jobs/schemas";
+import { problem } from "./shared";
 
 const ttl = (seconds: number) => seconds * 1000;
 

@@ -5,7 +5,7 @@ import { ApiError } from "../errors";
 import { requireScope } from "../middleware/auth";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
 import { assertCanCreateKey } from "../services/quotas";
-import { problem } from "./jobs/schemas";
+import { problem } from "./shared";
 
 const KeyIdParam = z.object({
   id: z

@@ -7,7 +7,7 @@ import { type Answer, withIdempotency } from "../services/idempotency";
 import { toResource } from "../services/job-resource";
 import { assertCanSubmit } from "../services/quotas";
 import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
-import { IdempotencyKeyHeader, problem } from "./jobs/schemas";
+import { IdempotencyKeyHeader, problem } from "./shared";
 
 const UploadIdParam = z.object({
   id: z

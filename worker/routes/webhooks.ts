@@ -13,7 +13,7 @@ import {
   rotateSecret,
   sendTestEvent,
 } from "../services/webhooks";
-import { problem } from "./jobs/schemas";
+import { problem } from "./shared";
 
 const EndpointIdParam = z.object({
   id: z

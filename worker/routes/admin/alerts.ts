@@ -3,7 +3,7 @@ import { AlertReport } from "../../../contracts";
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { evaluateAlerts } from "../../services/alerts";
-import { problem } from "../jobs/schemas";
+import { problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireAdmin()] as const,

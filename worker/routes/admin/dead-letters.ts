@@ -6,7 +6,7 @@ import { newApp } from "../../app";
 import { deadLetters } from "../../db/schema";
 import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
-import { problem } from "../jobs/schemas";
+import { problem } from "../shared";
 
 /** Most jobs one replay call sends back to work; call again for the rest. */
 const REPLAY_BATCH = 500;

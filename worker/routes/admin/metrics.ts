@@ -3,7 +3,7 @@ import { Metrics } from "../../../contracts";
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { collectMetrics } from "../../services/metrics";
-import { problem } from "../jobs/schemas";
+import { problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireAdmin()] as const,

@@ -4,7 +4,7 @@ import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
-import { problem } from "../jobs/schemas";
+import { problem } from "../shared";
 
 const stuckRoute = createRoute({
   middleware: [requireAdmin()] as const,

@@ -4,7 +4,7 @@ import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { requireAdmin } from "../../middleware/auth";
 import { limitSetting, setLimitOverrides } from "../../services/quotas";
-import { problem } from "../jobs/schemas";
+import { problem } from "../shared";
 
 const params = z.object({ user_id: z.string().max(64) });
 

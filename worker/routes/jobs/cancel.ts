@@ -6,7 +6,8 @@ import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
 import { ownedJob } from "../../services/ownership";
-import { JobIdParam, problem } from "./schemas";
+import { problem } from "../shared";
+import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,

@@ -12,7 +12,7 @@ import { toResource } from "../../services/job-resource";
 import { findIdenticalJob, newJobId, registerJob, sourceKey, storeSource } from "../../services/job-service";
 import { assertLanguageAvailable } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
-import { IdempotencyKeyHeader, problem } from "./schemas";
+import { IdempotencyKeyHeader, problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,

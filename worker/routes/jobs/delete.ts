@@ -3,7 +3,8 @@ import { newApp } from "../../app";
 import { requireScope } from "../../middleware/auth";
 import { deleteJob } from "../../services/job-deletion";
 import { ownedJob } from "../../services/ownership";
-import { JobIdParam, problem } from "./schemas";
+import { problem } from "../shared";
+import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,

@@ -6,7 +6,8 @@ import { ApiError } from "../../errors";
 import { assertScope, authenticate, requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { ownedJob } from "../../services/ownership";
-import { JobIdParam, problem } from "./schemas";
+import { problem } from "../shared";
+import { JobIdParam } from "./schemas";
 
 const eventsRoute = createRoute({
   method: "get",

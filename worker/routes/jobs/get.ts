@@ -4,7 +4,8 @@ import { newApp } from "../../app";
 import { requireScope } from "../../middleware/auth";
 import { toResource } from "../../services/job-resource";
 import { ownedJob } from "../../services/ownership";
-import { JobIdParam, problem } from "./schemas";
+import { problem } from "../shared";
+import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,

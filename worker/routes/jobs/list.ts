@@ -5,7 +5,7 @@ import { requireScope } from "../../middleware/auth";
 import { jobCountsQuery, jobListQuery } from "../../services/job-list";
 import { toResource } from "../../services/job-resource";
 import { JOB_ID_PATTERN } from "../../services/job-service";
-import { problem } from "./schemas";
+import { problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,

@@ -7,7 +7,8 @@ import { resultKey } from "../../services/job-service";
 import { ocrMarkdown } from "../../services/ocr-markdown";
 import { ownedJob } from "../../services/ownership";
 import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";
-import { JobIdParam, problem } from "./schemas";
+import { problem } from "../shared";
+import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,

@@ -4,7 +4,8 @@ import { ApiError } from "../../errors";
 import { requireScope } from "../../middleware/auth";
 import { sourceKey } from "../../services/job-service";
 import { ownedJob } from "../../services/ownership";
-import { JobIdParam, problem } from "./schemas";
+import { problem } from "../shared";
+import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
