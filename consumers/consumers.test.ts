@@ -2,9 +2,9 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { ulid } from "ulid";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { AvResult, type Job, type PartRange, type WorkMessage } from "../contracts";
+import { partResultKey, resultKey, sourceKey } from "../contracts/storage";
 import worker from "../worker/index";
 import { coordinatorFor } from "../worker/services/coordinator";
-import { partResultKey, resultKey, sourceKey } from "../worker/services/job-service";
 import { createQueuedJob, createUserWithKey, TINY_PNG } from "../worker/test/helpers";
 
 async function queuedJob(): Promise<{ job: Job; message: WorkMessage }> {

@@ -1,10 +1,10 @@
 import { createLogger, type Job, type Logger, WorkMessage } from "../contracts";
+import { resultKey } from "../contracts/storage";
 import type { Config } from "../worker/config";
 import { planOnRunner, type RunnerProgress, WorkError } from "../worker/runner/runner-client";
 import { runnerEndpoint } from "../worker/runner/runner-endpoint";
 import { coordinatorFor } from "../worker/services/coordinator";
 import { isEnabled } from "../worker/services/flags";
-import { resultKey } from "../worker/services/job-service";
 import { sizeRefusal } from "../worker/services/quotas";
 import { extract, failureError, judgeFailure, sourceInput, watchLease } from "./attempt";
 import { handleMerge, handlePart, sendParts } from "./fan-out";

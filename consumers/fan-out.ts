@@ -13,11 +13,12 @@ import {
   type WorkMessage,
   type WorkStep,
 } from "../contracts";
+import { partResultKey, resultKey } from "../contracts/storage";
 import type { Config } from "../worker/config";
 import { mergePdfsOnRunner } from "../worker/runner/runner-client";
 import { runnerEndpoint } from "../worker/runner/runner-endpoint";
 import { coordinatorFor } from "../worker/services/coordinator";
-import { enqueueWork, partResultKey, resultKey } from "../worker/services/job-service";
+import { enqueueWork } from "../worker/services/work-queue";
 import {
   asWorkError,
   extract,

@@ -16,9 +16,9 @@ import {
 import { loadConfig } from "../config";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
-import { enqueueWork } from "../services/job-service";
 import { recordMetric } from "../services/metrics";
 import { publishJobEvent } from "../services/webhooks";
+import { enqueueWork } from "../services/work-queue";
 
 export type TransitionResult =
   | { ok: true; job: Job }

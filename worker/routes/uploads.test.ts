@@ -1,9 +1,9 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobResource, Problem, Upload } from "../../contracts";
+import { sourceKey } from "../../contracts/storage";
 import { sha256Hex } from "../lib/crypto";
 import { coordinatorFor } from "../services/coordinator";
-import { sourceKey } from "../services/job-service";
 import { purgeExpiredUploads } from "../services/uploads";
 import { createQueuedJob, createUserWithKey, TINY_PNG, withLimits } from "../test/helpers";
 

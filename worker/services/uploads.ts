@@ -3,14 +3,16 @@ import { drizzle } from "drizzle-orm/d1";
 import { ulid } from "ulid";
 import { JOB_KINDS, type Job, JobOptions, optionsMisfit, type Upload } from "../../contracts";
 import { detectFileKind, extensionsFor, SNIFF_BYTES } from "../../contracts/file-kind";
+import { sourceKey } from "../../contracts/storage";
 import type { Config } from "../config";
 import { jobs, uploadParts, uploads } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
-import { assertAcceptable, newJobId, registerJob, sanitizeFileName, sourceKey } from "./job-service";
+import { newJobId, registerJob } from "./job-service";
 import { assertLanguageAvailable } from "./languages";
 import { assertCanOpenUpload, assertCanSubmit } from "./quotas";
+import { assertAcceptable, sanitizeFileName } from "./source-upload";
 
 /** An upload not completed within this is discarded (R2 would abort it after a week anyway). */
 const UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;

@@ -8,9 +8,9 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DeadLetterList, type Job, Problem, ReplayOutcome, WorkMessage } from "../../../contracts";
+import { sourceKey } from "../../../contracts/storage";
 import worker from "../../index";
 import { coordinatorFor } from "../../services/coordinator";
-import { sourceKey } from "../../services/job-service";
 import { captureSends, createQueuedJob, createUserWithKey, TINY_PNG } from "../../test/helpers";
 
 /** A job whose work message ran out of deliveries: it sits in the dead-letter queue's consumer. */

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { fingerprintOptions, JobOptions, JobResource, optionsMisfit } from "../../../contracts";
+import { sourceKey } from "../../../contracts/storage";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { sha256Hex } from "../../lib/crypto";
@@ -9,9 +10,10 @@ import { coordinatorFor } from "../../services/coordinator";
 import { isEnabled } from "../../services/flags";
 import { withIdempotency } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
-import { findIdenticalJob, newJobId, registerJob, sourceKey, storeSource } from "../../services/job-service";
+import { findIdenticalJob, newJobId, registerJob } from "../../services/job-service";
 import { assertLanguageAvailable } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
+import { storeSource } from "../../services/source-upload";
 import { IdempotencyKeyHeader, problem } from "../shared";
 
 const route = createRoute({

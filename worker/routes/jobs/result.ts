@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AvResult, OcrResult, OUTPUT_FORMATS, ResultFormat } from "../../../contracts";
+import { resultKey } from "../../../contracts/storage";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { requireScope } from "../../middleware/auth";
-import { resultKey } from "../../services/job-service";
 import { ocrMarkdown } from "../../services/ocr-markdown";
 import { ownedJob } from "../../services/ownership";
 import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sourceKey } from "../../../contracts/storage";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { requireScope } from "../../middleware/auth";
-import { sourceKey } from "../../services/job-service";
 import { ownedJob } from "../../services/ownership";
 import { problem } from "../shared";
 import { JobIdParam } from "./schemas";
