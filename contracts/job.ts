@@ -14,6 +14,8 @@ export type JobStatus = z.infer<typeof JobStatus>;
 
 export const TERMINAL_STATUSES = ["succeeded", "failed", "canceled"] as const satisfies readonly JobStatus[];
 export const isTerminal = (s: JobStatus): boolean => (TERMINAL_STATUSES as readonly JobStatus[]).includes(s);
+/** The statuses of a job not ended yet: it counts as running against the user's limits. */
+export const ACTIVE_STATUSES = JOB_STATUSES.filter((s) => !isTerminal(s));
 
 export const OUTPUT_FORMATS = {
   ocr: ["txt", "json", "md", "pdf"],

@@ -14,6 +14,7 @@ import {
   type StatusChange,
 } from "../../contracts";
 import { loadConfig } from "../config";
+import { insertJobRow, refreshJobRow, updateJobRow } from "../db/jobs-table";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
 import { recordMetric } from "../services/metrics";
@@ -125,28 +126,7 @@ export class JobCoordinator extends DurableObject<Env> {
       const existing = await this.load();
       if (existing) return existing;
       // ON CONFLICT: a retry after this object died between the insert and its own write.
-      await this.env.DB.prepare(
-        `INSERT INTO jobs (id, user_id, kind, status, file_name, file_size, file_mime, file_sha256, pages, duration_s,
-          error_code, created_at, updated_at, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO NOTHING`,
-      )
-        .bind(
-          job.id,
-          job.user_id,
-          job.kind,
-          job.status,
-          job.file.name,
-          job.file.size,
-          job.file.mime,
-          job.file.sha256,
-          job.file.pages,
-          job.file.duration_s,
-          null,
-          job.created_at,
-          job.updated_at,
-          JSON.stringify(job),
-        )
-        .run();
+      await insertJobRow(this.env.DB, job);
       await this.ctx.storage.put("queued_since", Date.parse(job.created_at));
       await this.record(null, job);
       return job;
@@ -745,9 +725,7 @@ export class JobCoordinator extends DurableObject<Env> {
     if (Date.now() - this.progressMirroredAt < PROGRESS_MIRROR_MS) return;
     this.progressMirroredAt = Date.now();
     try {
-      await this.env.DB.prepare("UPDATE jobs SET updated_at = ?, snapshot = ? WHERE id = ? AND status = ?")
-        .bind(job.updated_at, JSON.stringify(job), job.id, job.status)
-        .run();
+      await refreshJobRow(this.env.DB, job);
     } catch (err) {
       createLogger("coordinator", loadConfig(this.env).LOG_LEVEL).warn("progress not mirrored", {
         request_id: job.request_id,
@@ -766,19 +744,7 @@ export class JobCoordinator extends DurableObject<Env> {
         throw new Error(`D1 write failed (injected fault ${injected + 1} of ${fault.times})`);
       }
     }
-    await this.env.DB.prepare(
-      "UPDATE jobs SET status = ?, pages = ?, duration_s = ?, error_code = ?, updated_at = ?, snapshot = ? WHERE id = ?",
-    )
-      .bind(
-        job.status,
-        job.file.pages,
-        job.file.duration_s,
-        job.error?.code ?? null,
-        job.updated_at,
-        JSON.stringify(job),
-        job.id,
-      )
-      .run();
+    await updateJobRow(this.env.DB, job);
   }
 
   /** Persists a status change with its place in the history, then tells every open socket. */

@@ -1,5 +1,6 @@
 import { ALERTS, type Alert, type AlertName, type AlertReport, JOB_KINDS, QUEUES } from "../../contracts";
 import type { Config } from "../config";
+import { countStuckJobs } from "../db/jobs-table";
 import { collectMetrics } from "./metrics";
 import { checkReadiness } from "./readiness";
 
@@ -24,9 +25,7 @@ export async function evaluateAlerts(env: Env, config: Config): Promise<AlertRep
     checkReadiness(env, config),
     collectMetrics(env.DB, t.window_s),
     env.DB.prepare("SELECT count(*) AS n FROM dead_letters WHERE replayed_at IS NULL").first<{ n: number }>(),
-    env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'processing') AND updated_at < ?")
-      .bind(stuckBefore)
-      .first<{ n: number }>(),
+    countStuckJobs(env.DB, stuckBefore),
     env.OCR_QUEUE.metrics(),
     env.AV_QUEUE.metrics(),
   ]);
@@ -44,7 +43,7 @@ export async function evaluateAlerts(env: Env, config: Config): Promise<AlertRep
   alerts.push(alert("dead_letters_pending", null, pending?.n ?? 0, t.dead_letters_pending));
   alerts.push(alert("queue_backlog", QUEUES.ocr, ocrQueue.backlogCount, t.queue_backlog));
   alerts.push(alert("queue_backlog", QUEUES.av, avQueue.backlogCount, t.queue_backlog));
-  alerts.push(alert("stuck_jobs", null, stuck?.n ?? 0, t.stuck_jobs));
+  alerts.push(alert("stuck_jobs", null, stuck, t.stuck_jobs));
   return {
     evaluated_at: new Date().toISOString(),
     firing: alerts.filter((a) => a.firing).length,

@@ -1,4 +1,5 @@
-import { createLogger, isTerminal, JOB_STATUSES, Job } from "../../contracts";
+import { createLogger, type Job } from "../../contracts";
+import { decodeSnapshot, deleteJobRowStatement, jobsEndedBefore } from "../db/jobs-table";
 import { ApiError } from "../errors";
 import { coordinatorFor } from "./coordinator";
 import { DAY_MS } from "./quotas";
@@ -50,7 +51,7 @@ export async function deleteJob(env: Env, job: Job): Promise<void> {
       .bind(job.id, job.id),
     db.prepare("DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE job_id = ?)").bind(job.id),
     db.prepare("DELETE FROM uploads WHERE job_id = ?").bind(job.id),
-    db.prepare("DELETE FROM jobs WHERE id = ?").bind(job.id),
+    deleteJobRowStatement(db, job.id),
   ]);
   await coordinator.erase();
 }
@@ -61,17 +62,11 @@ export async function deleteJob(env: Env, job: Job): Promise<void> {
  */
 export async function purgeExpiredJobs(env: Env, days: number, now = new Date(), batch = 100): Promise<number> {
   const before = new Date(now.getTime() - days * DAY_MS).toISOString();
-  const ended = JOB_STATUSES.filter(isTerminal);
-  const rows = await env.DB.prepare(
-    `SELECT id, snapshot FROM jobs WHERE status IN (${ended.map(() => "?").join(", ")}) AND updated_at < ? LIMIT ?`,
-  )
-    .bind(...ended, before, batch)
-    .all<{ id: string; snapshot: string }>();
   let deleted = 0;
-  for (const row of rows.results) {
+  for (const row of await jobsEndedBefore(env.DB, before, batch)) {
     try {
       // The coordinator's state is the job's own; D1's snapshot stands in if the object lost it.
-      const job = (await coordinatorFor(env, row.id).get()) ?? Job.parse(JSON.parse(row.snapshot));
+      const job = (await coordinatorFor(env, row.id).get()) ?? decodeSnapshot(row.snapshot);
       await deleteJob(env, job);
       deleted += 1;
     } catch (err) {

@@ -1,5 +1,6 @@
 import { ulid } from "ulid";
-import { createLogger, type Job, type JobKind, type JobOptions, Job as JobSchema } from "../../contracts";
+import { createLogger, type Job, type JobKind, type JobOptions } from "../../contracts";
+import { succeededJobsWithContent } from "../db/jobs-table";
 import { coordinatorFor } from "./coordinator";
 import { sanitizeFileName } from "./source-upload";
 import { enqueueWork } from "./work-queue";
@@ -77,14 +78,8 @@ export async function findIdenticalJob(
   sha256: string,
   options: JobOptions,
 ): Promise<Job | null> {
-  const rows = await env.DB.prepare(
-    "SELECT snapshot FROM jobs WHERE user_id = ? AND file_sha256 = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 20",
-  )
-    .bind(userId, sha256)
-    .all<{ snapshot: string }>();
   const wanted = JSON.stringify(options);
-  for (const row of rows.results) {
-    const job = JobSchema.parse(JSON.parse(row.snapshot));
+  for (const job of await succeededJobsWithContent(env.DB, userId, sha256)) {
     if (JSON.stringify(job.options) === wanted) return job;
   }
   return null;

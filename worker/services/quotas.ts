@@ -1,4 +1,5 @@
 import { createLogger, LimitOverrides, type Usage, type UserLimits, type UserLimitsSetting } from "../../contracts";
+import { activeCountStatement, usageSinceStatement } from "../db/jobs-table";
 import { ApiError } from "../errors";
 
 /** The window daily quotas count over (the jobs submitted in the last 24 hours). */
@@ -66,16 +67,8 @@ export async function currentUsage(
 ): Promise<Pick<Usage, "concurrent_jobs" | "day"> & { oldest_at: string | null }> {
   const since = new Date(Date.now() - DAY_MS).toISOString();
   const [running, day] = await db.batch<Record<string, number | string | null>>([
-    db.prepare("SELECT count(*) AS n FROM jobs WHERE user_id = ? AND status IN ('queued', 'processing')").bind(userId),
-    db
-      .prepare(
-        `SELECT count(*) AS jobs, coalesce(sum(pages), 0) AS pages, coalesce(sum(duration_s), 0) AS seconds,
-           min(created_at) AS oldest FROM (
-             SELECT pages, duration_s, created_at FROM jobs WHERE user_id = ? AND created_at >= ? AND id != ?
-             UNION ALL
-             SELECT pages, duration_s, created_at FROM deleted_job_usage WHERE user_id = ? AND created_at >= ?)`,
-      )
-      .bind(userId, since, except, userId, since),
+    activeCountStatement(db, userId),
+    usageSinceStatement(db, userId, since, except),
   ]);
   const d = day?.results[0] ?? {};
   return {

@@ -5,6 +5,7 @@ import { JOB_KINDS, type Job, JobOptions, optionsMisfit, type Upload } from "../
 import { detectFileKind, extensionsFor, SNIFF_BYTES } from "../../contracts/file-kind";
 import { sourceKey } from "../../contracts/storage";
 import type { Config } from "../config";
+import { jobRowExists } from "../db/jobs-table";
 import { jobs, uploadParts, uploads } from "../db/schema";
 import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
@@ -32,7 +33,7 @@ async function view(db: D1Database, row: UploadRow): Promise<Upload> {
       .where(eq(uploadParts.upload_id, row.id))
       .orderBy(asc(uploadParts.part_number)),
     // Assembled is not yet a job: a completion can die, or wait on a quota, in between.
-    row.completed_at ? db.prepare("SELECT 1 FROM jobs WHERE id = ?").bind(row.job_id).first() : null,
+    row.completed_at && row.job_id ? jobRowExists(db, row.job_id) : false,
   ]);
   return {
     id: row.id,

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { Job, JobResource } from "../../../contracts";
+import { JobResource } from "../../../contracts";
 import { newApp } from "../../app";
+import { jobsCreatedSince, stuckJobIds } from "../../db/jobs-table";
 import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
@@ -67,14 +68,9 @@ export const operationsRoutes = newApp()
   .openapi(stuckRoute, async (c) => {
     const { older_than_s, limit } = c.req.valid("query");
     const before = new Date(Date.now() - older_than_s * 1000).toISOString();
-    const rows = await c.env.DB.prepare(
-      `SELECT id FROM jobs WHERE status IN ('queued', 'processing') AND updated_at < ? ORDER BY updated_at LIMIT ?`,
-    )
-      .bind(before, limit)
-      .all<{ id: string }>();
     // D1 mirrors status changes only; the coordinator has the live state (progress, alarm).
     const data = [];
-    for (const { id } of rows.results) {
+    for (const id of await stuckJobIds(c.env.DB, before, limit)) {
       const coordinator = coordinatorFor(c.env, id);
       const job = await coordinator.get();
       if (!job) continue;
@@ -86,9 +82,6 @@ export const operationsRoutes = newApp()
     const { user_id } = c.req.valid("param");
     const { window_s } = c.req.valid("query");
     const since = new Date(Date.now() - window_s * 1000).toISOString();
-    const rows = await c.env.DB.prepare("SELECT status, snapshot FROM jobs WHERE user_id = ? AND created_at >= ?")
-      .bind(user_id, since)
-      .all<{ status: string; snapshot: string }>();
     const usage = {
       user_id,
       window_s,
@@ -97,9 +90,8 @@ export const operationsRoutes = newApp()
       audio_seconds: 0,
       engine_seconds: 0,
     };
-    for (const row of rows.results) {
-      const job = Job.parse(JSON.parse(row.snapshot));
-      usage.jobs[row.status] = (usage.jobs[row.status] ?? 0) + 1;
+    for (const job of await jobsCreatedSince(c.env.DB, user_id, since)) {
+      usage.jobs[job.status] = (usage.jobs[job.status] ?? 0) + 1;
       usage.pages += job.file.pages ?? 0;
       usage.audio_seconds += job.file.duration_s ?? 0;
       usage.engine_seconds += job.engine_seconds;

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { JOB_STATUSES, Job, JobCounts, JobKind, JobList, JobStatus } from "../../../contracts";
+import { JOB_STATUSES, JobCounts, JobKind, JobList, JobStatus } from "../../../contracts";
 import { newApp } from "../../app";
+import { decodeSnapshot } from "../../db/jobs-table";
 import { requireScope } from "../../middleware/auth";
 import { jobCountsQuery, jobListQuery } from "../../services/job-list";
 import { toResource } from "../../services/job-resource";
@@ -30,7 +31,7 @@ const route = createRoute({
 export const listJobsRoute = newApp().openapi(route, async (c) => {
   const query = c.req.valid("query");
   const rows = await jobListQuery(c.env.DB, c.get("user").id, query).all();
-  const page = rows.slice(0, query.limit).map((row) => toResource(Job.parse(JSON.parse(row.snapshot))));
+  const page = rows.slice(0, query.limit).map((row) => toResource(decodeSnapshot(row.snapshot)));
   const next_cursor = rows.length > query.limit ? (page.at(-1)?.id ?? null) : null;
   return c.json({ data: page, next_cursor }, 200);
 });
