@@ -4,7 +4,7 @@ import {
   canTransition,
   createLogger,
   isTerminal,
-  Job,
+  type Job,
   type JobError,
   type JobEvent,
   type JobProgress,
@@ -20,6 +20,7 @@ import { toResource } from "../services/job-resource";
 import { recordMetric } from "../services/metrics";
 import { publishJobEvent } from "../services/webhooks";
 import { enqueueWork } from "../services/work-queue";
+import { CoordinatorStorage, type FanOut, type Lease, type Outbox, type PartState } from "./coordinator-storage";
 
 export type TransitionResult =
   | { ok: true; job: Job }
@@ -34,27 +35,6 @@ export type TransitionResult =
 export type ClaimResult =
   | { ok: true; job: Job; attempt: number }
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
-
-type Lease = { attempt: number; holder: string };
-
-/** A webhook event waiting to be queued. */
-type Outbox = { event_id: string };
-
-/** One part of a fanned-out attempt, as the coordinator keeps it. */
-type PartState = {
-  range: PartRange;
-  state: "pending" | "done" | "failed";
-  /** The work message working on it, if any, and when it last reported. */
-  holder: string | null;
-  heard_at: number;
-  /** Units (pages) finished so far, for progress. */
-  done_units: number;
-  /** Times a message took the part. */
-  claims: number;
-  error: JobError | null;
-};
-/** The parts of the attempt that fanned out. */
-type FanOut = { attempt: number; parts: PartState[] };
 
 export type PartClaimResult =
   | { ok: true; job: Job }
@@ -98,11 +78,10 @@ export class JobCoordinator extends DurableObject<Env> {
     return run;
   }
 
-  private async load(): Promise<Job | null> {
-    // Storage reads are served from the object's in-memory cache, so there is no second copy here.
-    const stored = await this.ctx.storage.get<unknown>("job");
-    // Parsing fills fields added to the contract since the job was stored (with their defaults).
-    return stored === undefined ? null : Job.parse(stored);
+  private readonly store = new CoordinatorStorage(this.ctx.storage);
+
+  private load(): Promise<Job | null> {
+    return this.store.job();
   }
 
   async get(): Promise<Job | null> {
@@ -111,13 +90,12 @@ export class JobCoordinator extends DurableObject<Env> {
 
   /** When the watchdog next looks at the job (null when it is terminal). */
   async watchdogAt(): Promise<string | null> {
-    const at = await this.ctx.storage.getAlarm();
+    const at = await this.store.getAlarm();
     return at === null ? null : new Date(at).toISOString();
   }
 
-  async history(): Promise<StatusChange[]> {
-    const events = await this.ctx.storage.list<StatusChange>({ prefix: "event:" });
-    return [...events.values()];
+  history(): Promise<StatusChange[]> {
+    return this.store.history();
   }
 
   /** Creates the job (queued) and its D1 row. Calling it again returns the existing job unchanged. */
@@ -127,7 +105,7 @@ export class JobCoordinator extends DurableObject<Env> {
       if (existing) return existing;
       // ON CONFLICT: a retry after this object died between the insert and its own write.
       await insertJobRow(this.env.DB, job);
-      await this.ctx.storage.put("queued_since", Date.parse(job.created_at));
+      await this.store.put({ queued_since: Date.parse(job.created_at) });
       await this.record(null, job);
       return job;
     });
@@ -145,18 +123,18 @@ export class JobCoordinator extends DurableObject<Env> {
       const job = await this.load();
       if (!job) return { ok: false, reason: "not_found", job: null };
       if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
-      const lease = await this.ctx.storage.get<Lease>("lease");
+      const lease = await this.store.get("lease");
       if (job.status === "processing") {
         const silent = Date.now() - Date.parse(job.updated_at) >= this.limits().stallMs;
         if (!silent && lease?.holder !== holder) return { ok: false, reason: "busy", job };
         // The delivery that fanned this attempt out died before it was acknowledged: its parts are
         // already out, so the redelivery continues the attempt instead of starting over.
-        const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+        const fanOut = await this.store.get("fanout");
         if (!silent && fanOut?.attempt === job.attempts) return { ok: true, job, attempt: job.attempts };
       }
       // The attempt budget is spent here, where attempts are taken, so even deliveries that crash
       // before deciding anything (and are retried by the queue) cannot loop past it.
-      const charged = job.attempts - ((await this.ctx.storage.get<number>("free_attempts")) ?? 0);
+      const charged = job.attempts - (await this.store.count("free_attempts"));
       const maxAttempts = this.limits().maxAttempts * (1 + job.replays);
       if (charged >= maxAttempts) {
         const failed = await this.applyTransition(job, "failed", {
@@ -171,14 +149,14 @@ export class JobCoordinator extends DurableObject<Env> {
         const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
         // A takeover is no status change, but the listing and the sockets should see the new attempt.
         await this.mirror(next);
-        const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
-        await this.ctx.storage.put({ job: next, seq, lease: { attempt: next.attempts, holder } satisfies Lease });
+        const seq = await this.store.nextSeq();
+        await this.store.put({ job: next, seq, lease: { attempt: next.attempts, holder } satisfies Lease });
         await this.scheduleWatchdog(next);
         this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
         return { ok: true, job: next, attempt: next.attempts };
       }
       const started = await this.applyTransition(job, "processing", {});
-      await this.ctx.storage.put("lease", { attempt: started.attempts, holder } satisfies Lease);
+      await this.store.put({ lease: { attempt: started.attempts, holder } satisfies Lease });
       return { ok: true, job: started, attempt: started.attempts };
     });
   }
@@ -201,7 +179,7 @@ export class JobCoordinator extends DurableObject<Env> {
       }
       if (patch.freeAttempt) {
         // A refusal by a busy runner is back-pressure, not a failed try: it costs no budget.
-        await this.ctx.storage.put("free_attempts", ((await this.ctx.storage.get<number>("free_attempts")) ?? 0) + 1);
+        await this.store.put({ free_attempts: (await this.store.count("free_attempts")) + 1 });
       }
       if (!canTransition(job.status, to)) return { ok: false, code: "invalid_transition", from: job.status, job };
       return { ok: true, job: await this.applyTransition(job, to, patch) };
@@ -216,7 +194,7 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.exclusive(async () => {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
-      if (!canReplay(job.status, job.error?.code) || (await this.ctx.storage.get<boolean>("deleting"))) {
+      if (!canReplay(job.status, job.error?.code) || (await this.store.get("deleting"))) {
         return { ok: false, code: "invalid_transition", from: job.status, job };
       }
       const next: Job = {
@@ -230,8 +208,8 @@ export class JobCoordinator extends DurableObject<Env> {
         updated_at: new Date().toISOString(),
       };
       await this.mirror(next);
-      await this.ctx.storage.put("queued_since", Date.now());
-      await this.ctx.storage.delete("recoveries");
+      await this.store.put({ queued_since: Date.now() });
+      await this.store.delete("recoveries");
       await this.record(job.status, next);
       await enqueueWork(this.env, next);
       return { ok: true, job: next };
@@ -262,8 +240,8 @@ export class JobCoordinator extends DurableObject<Env> {
       };
       if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
       else await this.refreshMirror(next);
-      const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
-      await this.ctx.storage.put({ job: next, seq });
+      const seq = await this.store.nextSeq();
+      await this.store.put({ job: next, seq });
       await this.scheduleWatchdog(next);
       this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
       return { ok: true, job: next };
@@ -282,7 +260,7 @@ export class JobCoordinator extends DurableObject<Env> {
       if (attempt !== job.attempts || job.status !== "processing") {
         return { ok: false, code: "stale_attempt", from: job.status, job };
       }
-      const existing = await this.ctx.storage.get<FanOut>("fanout");
+      const existing = await this.store.get("fanout");
       if (existing?.attempt === attempt) return { ok: true, job, ranges: existing.parts.map((part) => part.range) };
       const fanOut: FanOut = {
         attempt,
@@ -312,7 +290,7 @@ export class JobCoordinator extends DurableObject<Env> {
       const job = await this.load();
       if (!job) return { ok: false, reason: "not_found", job: null };
       if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
-      const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+      const fanOut = await this.store.get("fanout");
       const part = fanOut?.parts[index];
       if (!fanOut || !part || fanOut.attempt !== attempt || job.attempts !== attempt || job.status !== "processing") {
         return { ok: false, reason: "stale", job };
@@ -321,7 +299,7 @@ export class JobCoordinator extends DurableObject<Env> {
       const live = part.holder !== null && Date.now() - part.heard_at < this.limits().stallMs;
       if (live && part.holder !== holder) return { ok: false, reason: "busy", job };
       fanOut.parts[index] = { ...part, holder, heard_at: Date.now(), done_units: 0, claims: part.claims + 1 };
-      await this.ctx.storage.put("fanout", fanOut);
+      await this.store.put({ fanout: fanOut });
       return { ok: true, job };
     });
   }
@@ -374,7 +352,7 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.exclusive(async () => {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", job: null };
-      const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+      const fanOut = await this.store.get("fanout");
       const part = fanOut?.parts[index];
       if (!fanOut || !part || fanOut.attempt !== attempt || job.attempts !== attempt || job.status !== "processing") {
         return { ok: false, code: "stale_attempt", job };
@@ -411,7 +389,7 @@ export class JobCoordinator extends DurableObject<Env> {
 
   /** The parts of a fanned-out attempt (null when the attempt did not fan out). */
   async partsOf(attempt: number): Promise<Pick<PartState, "range" | "state" | "error" | "claims">[] | null> {
-    const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+    const fanOut = await this.store.get("fanout");
     if (fanOut?.attempt !== attempt) return null;
     return fanOut.parts.map(({ range, state, error, claims }) => ({ range, state, error, claims }));
   }
@@ -426,7 +404,7 @@ export class JobCoordinator extends DurableObject<Env> {
   > {
     const job = await this.load();
     if (!job) return { ok: false, code: "not_found", from: null, job: null };
-    const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+    const fanOut = await this.store.get("fanout");
     const part = fanOut?.parts[index];
     const holds =
       fanOut?.attempt === attempt &&
@@ -451,8 +429,8 @@ export class JobCoordinator extends DurableObject<Env> {
       },
     };
     await this.refreshMirror(next);
-    const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
-    await this.ctx.storage.put({ job: next, seq, fanout: fanOut });
+    const seq = await this.store.nextSeq();
+    await this.store.put({ job: next, seq, fanout: fanOut });
     await this.scheduleWatchdog(next);
     this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
     return next;
@@ -464,23 +442,15 @@ export class JobCoordinator extends DurableObject<Env> {
    */
   async issueTicket(): Promise<{ ticket: string; expires_at: string } | null> {
     if (!(await this.load())) return null;
-    const now = Date.now();
-    const stale = [...(await this.ctx.storage.list<number>({ prefix: "ticket:" })).entries()]
-      .filter(([, expires]) => expires <= now)
-      .map(([key]) => key);
-    if (stale.length > 0) await this.ctx.storage.delete(stale);
     const ticket = randomBase62(32);
-    const expires = now + TICKET_TTL_MS;
-    await this.ctx.storage.put(`ticket:${await sha256Hex(ticket)}`, expires);
+    const expires = Date.now() + TICKET_TTL_MS;
+    await this.store.putTicket(await sha256Hex(ticket), expires);
     return { ticket, expires_at: new Date(expires).toISOString() };
   }
 
   private async redeemTicket(ticket: string): Promise<boolean> {
-    const key = `ticket:${await sha256Hex(ticket)}`;
-    const expires = await this.ctx.storage.get<number>(key);
-    if (expires === undefined) return false;
-    await this.ctx.storage.delete(key);
-    return expires > Date.now();
+    const expires = await this.store.takeTicket(await sha256Hex(ticket));
+    return expires !== undefined && expires > Date.now();
   }
 
   /**
@@ -496,7 +466,7 @@ export class JobCoordinator extends DurableObject<Env> {
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    const seq = (await this.ctx.storage.get<number>("seq")) ?? 0;
+    const seq = await this.store.count("seq");
     const snapshot: JobEvent = {
       seq,
       type: "snapshot",
@@ -532,22 +502,22 @@ export class JobCoordinator extends DurableObject<Env> {
   override alarm(): Promise<void> {
     return this.exclusive(async () => {
       const job = await this.load();
-      const outbox = await this.ctx.storage.get<Outbox>("outbox");
+      const outbox = await this.store.get("outbox");
       if (job && outbox) {
         // The terminal status's webhook event: queued here, after the status is stored, and again
         // (a retry armed first) until that works.
-        await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
+        await this.store.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
         await publishJobEvent(this.env, job, outbox.event_id);
-        await this.ctx.storage.delete("outbox");
-        if (isTerminal(job.status)) await this.ctx.storage.deleteAlarm();
+        await this.store.delete("outbox");
+        if (isTerminal(job.status)) await this.store.deleteAlarm();
       }
       if (!job || isTerminal(job.status)) return;
       // If this run fails (D1 down), the watchdog must still come back: arm a retry first; every
       // successful path below sets the real next time.
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
+      await this.store.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
       const { stallMs, queuedMs, maxQueuedMs, maxRecoveries } = this.limits();
       if (job.status === "queued") {
-        const since = (await this.ctx.storage.get<number>("queued_since")) ?? Date.parse(job.created_at);
+        const since = (await this.store.get("queued_since")) ?? Date.parse(job.created_at);
         const deadline = since + maxQueuedMs;
         if (Date.now() >= deadline) {
           const waited = Math.round((Date.now() - since) / 1000);
@@ -557,39 +527,39 @@ export class JobCoordinator extends DurableObject<Env> {
           return;
         }
         // Re-sends back off (×2 each, up to ×16), so a long backlog is not swelled by duplicates.
-        const resends = (await this.ctx.storage.get<number>("queued_resends")) ?? 0;
+        const resends = await this.store.count("queued_resends");
         const due = Date.parse(job.updated_at) + queuedMs * 2 ** Math.min(resends, MAX_RESEND_DOUBLINGS);
         if (Date.now() < due) {
-          await this.ctx.storage.setAlarm(Math.min(due, deadline));
+          await this.store.setAlarm(Math.min(due, deadline));
           return;
         }
         const touched: Job = { ...job, updated_at: new Date().toISOString() };
         const next = Date.now() + queuedMs * 2 ** Math.min(resends + 1, MAX_RESEND_DOUBLINGS);
-        await this.ctx.storage.put({ job: touched, queued_resends: resends + 1 });
-        await this.ctx.storage.setAlarm(Math.min(next, deadline));
+        await this.store.put({ job: touched, queued_resends: resends + 1 });
+        await this.store.setAlarm(Math.min(next, deadline));
         await enqueueWork(this.env, touched);
         return;
       }
       const quietMs = Date.now() - Date.parse(job.updated_at);
       if (quietMs < stallMs) {
-        await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + stallMs);
+        await this.store.setAlarm(Date.parse(job.updated_at) + stallMs);
         return;
       }
       const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
-      const recoveries = (await this.ctx.storage.get<number>("recoveries")) ?? 0;
+      const recoveries = await this.store.count("recoveries");
       if (recoveries >= maxRecoveries) {
         await this.applyTransition(job, "failed", {
           error: { code: "job_stalled", message: `${quiet}; gave up after ${recoveries} recoveries` },
         });
         return;
       }
-      const fanOut = await this.ctx.storage.get<FanOut>("fanout");
+      const fanOut = await this.store.get("fanout");
       if (fanOut?.attempt === job.attempts) {
         // A fanned-out job keeps its finished parts: only the unfinished ones (or the merge) go out again.
         const pending = fanOut.parts.flatMap((part, index) => (part.state === "pending" ? [index] : []));
         for (const index of pending) fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null };
         const touched = await this.saveParts(job, fanOut, "parts");
-        await this.ctx.storage.put("recoveries", recoveries + 1);
+        await this.store.put({ recoveries: recoveries + 1 });
         await enqueueWork(
           this.env,
           touched,
@@ -607,7 +577,7 @@ export class JobCoordinator extends DurableObject<Env> {
       const requeued = await this.applyTransition(job, "queued", {
         error: { code: "job_stalled", message: `${quiet}; requeued` },
       });
-      await this.ctx.storage.put("recoveries", recoveries + 1); // counted once the requeue happened
+      await this.store.put({ recoveries: recoveries + 1 }); // counted once the requeue happened
       await enqueueWork(this.env, requeued);
     });
   }
@@ -635,8 +605,8 @@ export class JobCoordinator extends DurableObject<Env> {
       parts: to === "queued" ? null : job.parts,
     };
     await this.mirror(next);
-    if (to === "queued") await this.ctx.storage.put("queued_since", Date.now());
-    if (to === "queued" || to === "processing") await this.ctx.storage.delete("queued_resends");
+    if (to === "queued") await this.store.put({ queued_since: Date.now() });
+    if (to === "queued" || to === "processing") await this.store.delete("queued_resends");
     await this.record(job.status, next);
     if (isTerminal(to)) await recordMetric(this.env, { name: "job_ended", job: next });
     else if (job.status === "processing" && to === "queued") {
@@ -655,9 +625,9 @@ export class JobCoordinator extends DurableObject<Env> {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
       if (!isTerminal(job.status)) return { ok: false, code: "invalid_transition", from: job.status, job };
-      await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.delete("outbox");
-      await this.ctx.storage.put("deleting", true);
+      await this.store.deleteAlarm();
+      await this.store.delete("outbox");
+      await this.store.put({ deleting: true });
       return { ok: true, job };
     });
   }
@@ -672,8 +642,8 @@ export class JobCoordinator extends DurableObject<Env> {
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
       if (!isTerminal(job.status)) return { ok: false, code: "invalid_transition", from: job.status, job };
       for (const ws of this.ctx.getWebSockets()) ws.close(1000, "job deleted");
-      await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.deleteAll();
+      await this.store.deleteAlarm();
+      await this.store.deleteAll();
       return { ok: true, job };
     });
   }
@@ -686,7 +656,7 @@ export class JobCoordinator extends DurableObject<Env> {
     return this.exclusive(async () => {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
-      const lease = await this.ctx.storage.get<Lease>("lease");
+      const lease = await this.store.get("lease");
       const waiting = job.status === "queued";
       const heldByIt = job.status === "processing" && lease?.holder === holder;
       if (!waiting && !heldByIt) return { ok: false, code: "invalid_transition", from: job.status, job };
@@ -708,12 +678,12 @@ export class JobCoordinator extends DurableObject<Env> {
   private async scheduleWatchdog(job: Job): Promise<void> {
     if (isTerminal(job.status)) {
       // No more watching; the alarm only sends the outbox's webhook event, now.
-      if (await this.ctx.storage.get<Outbox>("outbox")) await this.ctx.storage.setAlarm(Date.now());
-      else await this.ctx.storage.deleteAlarm();
+      if (await this.store.get("outbox")) await this.store.setAlarm(Date.now());
+      else await this.store.deleteAlarm();
       return;
     }
     const { stallMs, queuedMs } = this.limits();
-    await this.ctx.storage.setAlarm(Date.parse(job.updated_at) + (job.status === "processing" ? stallMs : queuedMs));
+    await this.store.setAlarm(Date.parse(job.updated_at) + (job.status === "processing" ? stallMs : queuedMs));
   }
 
   /**
@@ -738,9 +708,9 @@ export class JobCoordinator extends DurableObject<Env> {
   private async mirror(job: Job): Promise<void> {
     const fault = loadConfig(this.env).FAULT_INJECTION;
     if (fault.fail_d1_mirror_of === job.status) {
-      const injected = (await this.ctx.storage.get<number>("faults_injected")) ?? 0;
+      const injected = await this.store.count("faults_injected");
       if (injected < fault.times) {
-        await this.ctx.storage.put("faults_injected", injected + 1);
+        await this.store.put({ faults_injected: injected + 1 });
         throw new Error(`D1 write failed (injected fault ${injected + 1} of ${fault.times})`);
       }
     }
@@ -749,17 +719,12 @@ export class JobCoordinator extends DurableObject<Env> {
 
   /** Persists a status change with its place in the history, then tells every open socket. */
   private async record(from: JobStatus | null, job: Job): Promise<void> {
-    const seq = ((await this.ctx.storage.get<number>("seq")) ?? 0) + 1;
+    const seq = await this.store.nextSeq();
     const change: StatusChange = { seq, at: job.updated_at, from, to: job.status };
     // A terminal status is announced to webhooks from an outbox stored with it, so it is sent
     // even if this object dies right after; its id is stable: one event per terminal status.
     const outbox: Outbox | undefined = isTerminal(job.status) ? { event_id: `evt_${job.id}_${seq}` } : undefined;
-    await this.ctx.storage.put({
-      job,
-      seq,
-      [`event:${String(seq).padStart(6, "0")}`]: change,
-      ...(outbox ? { outbox } : {}),
-    });
+    await this.store.recordChange(change, { job, seq, ...(outbox ? { outbox } : {}) });
     createLogger("coordinator", loadConfig(this.env).LOG_LEVEL).info("status changed", {
       request_id: job.request_id,
       job_id: job.id,
