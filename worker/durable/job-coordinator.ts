@@ -10,7 +10,6 @@ import {
   type JobProgress,
   type JobStatus,
   type PartRange,
-  rangeUnits,
   type StatusChange,
 } from "../../contracts";
 import { loadConfig } from "../config";
@@ -20,29 +19,21 @@ import { toResource } from "../services/job-resource";
 import { recordMetric } from "../services/metrics";
 import { publishJobEvent } from "../services/webhooks";
 import { enqueueWork } from "../services/work-queue";
+import {
+  addSeconds,
+  type CoordinatorLimits,
+  type PartClaimResult,
+  type PartSettleResult,
+  PartsLedger,
+  type TransitionResult,
+} from "./coordinator-parts";
 import { CoordinatorStorage, type FanOut, type Lease, type Outbox, type PartState } from "./coordinator-storage";
 
-export type TransitionResult =
-  | { ok: true; job: Job }
-  | {
-      ok: false;
-      /** `stale_attempt`: the caller's claim was taken over by a newer attempt; its work no longer counts. */
-      code: "invalid_transition" | "not_found" | "stale_attempt";
-      from: JobStatus | null;
-      job: Job | null;
-    };
+export type { PartClaimResult, PartSettleResult, TransitionResult };
 
 export type ClaimResult =
   | { ok: true; job: Job; attempt: number }
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
-
-export type PartClaimResult =
-  | { ok: true; job: Job }
-  | { ok: false; reason: "not_found" | "finished" | "stale" | "busy" | "settled"; job: Job | null };
-
-export type PartSettleResult =
-  | { ok: true; job: Job; complete: boolean }
-  | { ok: false; code: "not_found" | "stale_attempt" | "invalid_transition"; job: Job | null };
 
 const TICKET_TTL_MS = 60_000;
 /** Re-sends of a waiting job's work back off up to 2^this × JOB_QUEUED_RESEND_SECONDS apart. */
@@ -79,6 +70,14 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   private readonly store = new CoordinatorStorage(this.ctx.storage);
+  private readonly parts = new PartsLedger({
+    env: this.env,
+    store: this.store,
+    load: () => this.load(),
+    limits: () => this.limits(),
+    refreshMirror: (job) => this.refreshMirror(job),
+    publishProgress: (job, values) => this.publishProgress(job, values),
+  });
 
   private load(): Promise<Job | null> {
     return this.store.job();
@@ -149,10 +148,7 @@ export class JobCoordinator extends DurableObject<Env> {
         const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
         // A takeover is no status change, but the listing and the sockets should see the new attempt.
         await this.mirror(next);
-        const seq = await this.store.nextSeq();
-        await this.store.put({ job: next, seq, lease: { attempt: next.attempts, holder } satisfies Lease });
-        await this.scheduleWatchdog(next);
-        this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
+        await this.publishProgress(next, { lease: { attempt: next.attempts, holder } });
         return { ok: true, job: next, attempt: next.attempts };
       }
       const started = await this.applyTransition(job, "processing", {});
@@ -240,200 +236,45 @@ export class JobCoordinator extends DurableObject<Env> {
       };
       if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
       else await this.refreshMirror(next);
-      const seq = await this.store.nextSeq();
-      await this.store.put({ job: next, seq });
-      await this.scheduleWatchdog(next);
-      this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
+      await this.publishProgress(next);
       return { ok: true, job: next };
     });
   }
 
-  /**
-   * Splits the attempt's work into parts (fan-out). Only the attempt holding the job may; asking
-   * again for the same attempt returns the parts it already has, so a redelivered message cannot
-   * split the job twice.
-   */
+  /** Splits the attempt's work into parts (fan-out): see PartsLedger.fanOut. */
   fanOut(attempt: number, ranges: PartRange[]): Promise<TransitionResult & { ranges?: PartRange[] }> {
-    return this.exclusive(async () => {
-      const job = await this.load();
-      if (!job) return { ok: false, code: "not_found", from: null, job: null };
-      if (attempt !== job.attempts || job.status !== "processing") {
-        return { ok: false, code: "stale_attempt", from: job.status, job };
-      }
-      const existing = await this.store.get("fanout");
-      if (existing?.attempt === attempt) return { ok: true, job, ranges: existing.parts.map((part) => part.range) };
-      const fanOut: FanOut = {
-        attempt,
-        parts: ranges.map((range) => ({
-          range,
-          state: "pending",
-          holder: null,
-          heard_at: 0,
-          done_units: 0,
-          claims: 0,
-          error: null,
-        })),
-      };
-      const next: Job = { ...job, parts: { total: ranges.length, done: 0, failed: [] } };
-      return { ok: true, job: await this.saveParts(next, fanOut, "parts"), ranges };
-    });
+    return this.exclusive(() => this.parts.fanOut(attempt, ranges));
   }
 
-  /**
-   * Takes part `index` of a fanned-out attempt for the work message `holder`. Refused when the job
-   * ended or moved on (`finished`, `stale`), when the part is done or failed (`settled`: a duplicate
-   * delivery), or when another live message works on it (`busy`); a holder silent for
-   * JOB_STALL_SECONDS loses the part to the next delivery.
-   */
+  /** Takes part `index` for the work message `holder`: see PartsLedger.claim. */
   claimPart(attempt: number, index: number, holder: string): Promise<PartClaimResult> {
-    return this.exclusive(async () => {
-      const job = await this.load();
-      if (!job) return { ok: false, reason: "not_found", job: null };
-      if (isTerminal(job.status)) return { ok: false, reason: "finished", job };
-      const fanOut = await this.store.get("fanout");
-      const part = fanOut?.parts[index];
-      if (!fanOut || !part || fanOut.attempt !== attempt || job.attempts !== attempt || job.status !== "processing") {
-        return { ok: false, reason: "stale", job };
-      }
-      if (part.state !== "pending") return { ok: false, reason: "settled", job };
-      const live = part.holder !== null && Date.now() - part.heard_at < this.limits().stallMs;
-      if (live && part.holder !== holder) return { ok: false, reason: "busy", job };
-      fanOut.parts[index] = { ...part, holder, heard_at: Date.now(), done_units: 0, claims: part.claims + 1 };
-      await this.store.put({ fanout: fanOut });
-      return { ok: true, job };
-    });
+    return this.exclusive(() => this.parts.claim(attempt, index, holder));
   }
 
-  /** Progress of a part from its holder: `doneUnits` pages of it finished. Keeps the job from looking stalled. */
   reportPart(attempt: number, index: number, holder: string, doneUnits: number): Promise<TransitionResult> {
-    return this.exclusive(async () => {
-      const checked = await this.heldPart(attempt, index, holder);
-      if (!checked.ok) return checked;
-      const { job, fanOut } = checked;
-      const part = fanOut.parts[index] as PartState;
-      fanOut.parts[index] = { ...part, heard_at: Date.now(), done_units: Math.min(doneUnits, rangeUnits(part.range)) };
-      return { ok: true, job: await this.saveParts(job, fanOut, "parts") };
-    });
+    return this.exclusive(() => this.parts.report(attempt, index, holder, doneUnits));
   }
 
-  /**
-   * A part's holder gives it back to be retried later (its message goes back to the queue) after
-   * `error`, adding the engine time it spent to the job's budget. Counted as a retry in the metrics.
-   */
   releasePart(
     attempt: number,
     index: number,
     holder: string,
     failure: { error: JobError; engineSeconds: number },
   ): Promise<TransitionResult> {
-    return this.exclusive(async () => {
-      const checked = await this.heldPart(attempt, index, holder);
-      if (!checked.ok) return checked;
-      const { job, fanOut } = checked;
-      fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null, done_units: 0 };
-      const next: Job = { ...job, engine_seconds: addSeconds(job.engine_seconds, failure.engineSeconds) };
-      const saved = await this.saveParts(next, fanOut, "parts");
-      await recordMetric(this.env, { name: "job_retried", kind: job.kind, error_code: failure.error.code });
-      return { ok: true, job: saved };
-    });
+    return this.exclusive(() => this.parts.release(attempt, index, holder, failure));
   }
 
-  /**
-   * Part `index` is finished: done, or failed for good with `error`. Settling a part twice changes
-   * nothing. When the last part settles, the merge step is queued. `dead`: the dead-letter consumer
-   * settles a part whose messages all died, whoever last held it.
-   */
   settlePart(
     attempt: number,
     index: number,
     holder: string,
     outcome: { error?: JobError; engineSeconds?: number; dead?: boolean },
   ): Promise<PartSettleResult> {
-    return this.exclusive(async () => {
-      const job = await this.load();
-      if (!job) return { ok: false, code: "not_found", job: null };
-      const fanOut = await this.store.get("fanout");
-      const part = fanOut?.parts[index];
-      if (!fanOut || !part || fanOut.attempt !== attempt || job.attempts !== attempt || job.status !== "processing") {
-        return { ok: false, code: "stale_attempt", job };
-      }
-      if (part.state !== "pending") {
-        // A duplicate, perhaps of the message whose merge request was lost: ask for the merge again.
-        if (fanOut.parts.every((p) => p.state !== "pending"))
-          await enqueueWork(this.env, job, [{ step: "merge", attempt }]);
-        return { ok: false, code: "invalid_transition", job };
-      }
-      if (part.holder !== holder && !outcome.dead) return { ok: false, code: "stale_attempt", job };
-      const settled: PartState = {
-        ...part,
-        state: outcome.error ? "failed" : "done",
-        holder: null,
-        done_units: outcome.error ? 0 : rangeUnits(part.range),
-        error: outcome.error ?? null,
-      };
-      fanOut.parts[index] = settled;
-      const parts = job.parts ?? { total: fanOut.parts.length, done: 0, failed: [] };
-      const next: Job = {
-        ...job,
-        engine_seconds: addSeconds(job.engine_seconds, outcome.engineSeconds ?? 0),
-        parts: outcome.error
-          ? { ...parts, failed: [...parts.failed, { part: index, range: part.range, ...outcome.error }] }
-          : { ...parts, done: parts.done + 1 },
-      };
-      const saved = await this.saveParts(next, fanOut, "parts");
-      const complete = fanOut.parts.every((p) => p.state !== "pending");
-      if (complete) await enqueueWork(this.env, saved, [{ step: "merge", attempt }]);
-      return { ok: true, job: saved, complete };
-    });
+    return this.exclusive(() => this.parts.settle(attempt, index, holder, outcome));
   }
 
-  /** The parts of a fanned-out attempt (null when the attempt did not fan out). */
-  async partsOf(attempt: number): Promise<Pick<PartState, "range" | "state" | "error" | "claims">[] | null> {
-    const fanOut = await this.store.get("fanout");
-    if (fanOut?.attempt !== attempt) return null;
-    return fanOut.parts.map(({ range, state, error, claims }) => ({ range, state, error, claims }));
-  }
-
-  private async heldPart(
-    attempt: number,
-    index: number,
-    holder: string,
-  ): Promise<
-    | { ok: true; job: Job; fanOut: FanOut }
-    | { ok: false; code: "not_found" | "stale_attempt"; from: JobStatus | null; job: Job | null }
-  > {
-    const job = await this.load();
-    if (!job) return { ok: false, code: "not_found", from: null, job: null };
-    const fanOut = await this.store.get("fanout");
-    const part = fanOut?.parts[index];
-    const holds =
-      fanOut?.attempt === attempt &&
-      job.attempts === attempt &&
-      job.status === "processing" &&
-      part?.state === "pending" &&
-      part.holder === holder;
-    return holds && fanOut ? { ok: true, job, fanOut } : { ok: false, code: "stale_attempt", from: job.status, job };
-  }
-
-  /** Stores the parts and the job with progress summed over them, and tells the sockets. */
-  private async saveParts(job: Job, fanOut: FanOut, stage: string): Promise<Job> {
-    const pages = fanOut.parts[0]?.range.unit === "pages";
-    const next: Job = {
-      ...job,
-      updated_at: new Date().toISOString(),
-      progress: {
-        done: fanOut.parts.reduce((sum, part) => sum + (pages ? part.done_units : part.state === "done" ? 1 : 0), 0),
-        total: pages ? fanOut.parts.reduce((sum, part) => sum + rangeUnits(part.range), 0) : fanOut.parts.length,
-        unit: pages ? "pages" : "chunks",
-        stage,
-      },
-    };
-    await this.refreshMirror(next);
-    const seq = await this.store.nextSeq();
-    await this.store.put({ job: next, seq, fanout: fanOut });
-    await this.scheduleWatchdog(next);
-    this.broadcast({ seq, type: "progress", from: null, at: next.updated_at, job: next });
-    return next;
+  partsOf(attempt: number): ReturnType<PartsLedger["of"]> {
+    return this.parts.of(attempt);
   }
 
   /**
@@ -558,7 +399,7 @@ export class JobCoordinator extends DurableObject<Env> {
         // A fanned-out job keeps its finished parts: only the unfinished ones (or the merge) go out again.
         const pending = fanOut.parts.flatMap((part, index) => (part.state === "pending" ? [index] : []));
         for (const index of pending) fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null };
-        const touched = await this.saveParts(job, fanOut, "parts");
+        const touched = await this.parts.save(job, fanOut, "parts");
         await this.store.put({ recoveries: recoveries + 1 });
         await enqueueWork(
           this.env,
@@ -664,7 +505,7 @@ export class JobCoordinator extends DurableObject<Env> {
     });
   }
 
-  private limits() {
+  private limits(): CoordinatorLimits {
     const config = loadConfig(this.env);
     return {
       maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -741,6 +582,14 @@ export class JobCoordinator extends DurableObject<Env> {
     }
   }
 
+  /** Stores a change within the job's status (with `values`) as a progress event, and tells the sockets. */
+  private async publishProgress(job: Job, values: { lease?: Lease; fanout?: FanOut } = {}): Promise<void> {
+    const seq = await this.store.nextSeq();
+    await this.store.put({ job, seq, ...values });
+    await this.scheduleWatchdog(job);
+    this.broadcast({ seq, type: "progress", from: null, at: job.updated_at, job });
+  }
+
   private broadcast(event: Omit<JobEvent, "job"> & { job: Job }) {
     const message: JobEvent = { ...event, job: toResource(event.job) };
     const text = JSON.stringify(message);
@@ -753,6 +602,3 @@ export class JobCoordinator extends DurableObject<Env> {
     }
   }
 }
-
-/** Engine seconds, kept to the millisecond. */
-const addSeconds = (total: number, more: number) => Math.round((total + more) * 1000) / 1000;
