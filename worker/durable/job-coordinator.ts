@@ -17,7 +17,6 @@ import { insertJobRow, refreshJobRow, updateJobRow } from "../db/jobs-table";
 import { randomBase62, sha256Hex } from "../lib/crypto";
 import { toResource } from "../services/job-resource";
 import { recordMetric } from "../services/metrics";
-import { publishJobEvent } from "../services/webhooks";
 import { enqueueWork } from "../services/work-queue";
 import {
   addSeconds,
@@ -27,7 +26,8 @@ import {
   PartsLedger,
   type TransitionResult,
 } from "./coordinator-parts";
-import { CoordinatorStorage, type FanOut, type Lease, type Outbox, type PartState } from "./coordinator-storage";
+import { CoordinatorStorage, type FanOut, type Lease, type Outbox } from "./coordinator-storage";
+import { runWatchdog, type WatchdogHost } from "./coordinator-watchdog";
 
 export type { PartClaimResult, PartSettleResult, TransitionResult };
 
@@ -36,10 +36,6 @@ export type ClaimResult =
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
 
 const TICKET_TTL_MS = 60_000;
-/** Re-sends of a waiting job's work back off up to 2^this × JOB_QUEUED_RESEND_SECONDS apart. */
-const MAX_RESEND_DOUBLINGS = 4;
-/** When a watchdog run fails (D1 unreachable), it runs again this soon. */
-const WATCHDOG_RETRY_MS = 60_000;
 /** Progress refreshes the job's D1 copy at most this often (lists and stuck-job checks read it). */
 const PROGRESS_MIRROR_MS = 60_000;
 
@@ -70,14 +66,18 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   private readonly store = new CoordinatorStorage(this.ctx.storage);
-  private readonly parts = new PartsLedger({
+  /** What the parts kept apart (fan-out, watchdog) may use of this object. */
+  private readonly host: WatchdogHost = {
     env: this.env,
     store: this.store,
     load: () => this.load(),
     limits: () => this.limits(),
     refreshMirror: (job) => this.refreshMirror(job),
     publishProgress: (job, values) => this.publishProgress(job, values),
-  });
+    applyTransition: (job, to, patch) => this.applyTransition(job, to, patch),
+    saveParts: (job, fanOut, stage) => this.parts.save(job, fanOut, stage),
+  };
+  private readonly parts = new PartsLedger(this.host);
 
   private load(): Promise<Job | null> {
     return this.store.job();
@@ -334,93 +334,9 @@ export class JobCoordinator extends DurableObject<Env> {
     ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, "closing");
   }
 
-  /**
-   * The watchdog, run when a job has been quiet for its limit. A queued job nobody picked up has its
-   * work sent again (not counted: a long backlog is not a fault) until it has waited
-   * JOB_MAX_QUEUED_SECONDS in all; a processing job whose holder went silent is requeued, which
-   * counts as a recovery; past JOB_MAX_RECOVERIES, or past the queued limit, the job fails.
-   */
+  /** The watchdog (coordinator-watchdog.ts), and the outbox's webhook event. */
   override alarm(): Promise<void> {
-    return this.exclusive(async () => {
-      const job = await this.load();
-      const outbox = await this.store.get("outbox");
-      if (job && outbox) {
-        // The terminal status's webhook event: queued here, after the status is stored, and again
-        // (a retry armed first) until that works.
-        await this.store.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
-        await publishJobEvent(this.env, job, outbox.event_id);
-        await this.store.delete("outbox");
-        if (isTerminal(job.status)) await this.store.deleteAlarm();
-      }
-      if (!job || isTerminal(job.status)) return;
-      // If this run fails (D1 down), the watchdog must still come back: arm a retry first; every
-      // successful path below sets the real next time.
-      await this.store.setAlarm(Date.now() + WATCHDOG_RETRY_MS);
-      const { stallMs, queuedMs, maxQueuedMs, maxRecoveries } = this.limits();
-      if (job.status === "queued") {
-        const since = (await this.store.get("queued_since")) ?? Date.parse(job.created_at);
-        const deadline = since + maxQueuedMs;
-        if (Date.now() >= deadline) {
-          const waited = Math.round((Date.now() - since) / 1000);
-          await this.applyTransition(job, "failed", {
-            error: { code: "job_stalled", message: `waited ${waited} s in the queue without being processed` },
-          });
-          return;
-        }
-        // Re-sends back off (×2 each, up to ×16), so a long backlog is not swelled by duplicates.
-        const resends = await this.store.count("queued_resends");
-        const due = Date.parse(job.updated_at) + queuedMs * 2 ** Math.min(resends, MAX_RESEND_DOUBLINGS);
-        if (Date.now() < due) {
-          await this.store.setAlarm(Math.min(due, deadline));
-          return;
-        }
-        const touched: Job = { ...job, updated_at: new Date().toISOString() };
-        const next = Date.now() + queuedMs * 2 ** Math.min(resends + 1, MAX_RESEND_DOUBLINGS);
-        await this.store.put({ job: touched, queued_resends: resends + 1 });
-        await this.store.setAlarm(Math.min(next, deadline));
-        await enqueueWork(this.env, touched);
-        return;
-      }
-      const quietMs = Date.now() - Date.parse(job.updated_at);
-      if (quietMs < stallMs) {
-        await this.store.setAlarm(Date.parse(job.updated_at) + stallMs);
-        return;
-      }
-      const quiet = `no progress for ${Math.round(quietMs / 1000)} s while ${job.status}`;
-      const recoveries = await this.store.count("recoveries");
-      if (recoveries >= maxRecoveries) {
-        await this.applyTransition(job, "failed", {
-          error: { code: "job_stalled", message: `${quiet}; gave up after ${recoveries} recoveries` },
-        });
-        return;
-      }
-      const fanOut = await this.store.get("fanout");
-      if (fanOut?.attempt === job.attempts) {
-        // A fanned-out job keeps its finished parts: only the unfinished ones (or the merge) go out again.
-        const pending = fanOut.parts.flatMap((part, index) => (part.state === "pending" ? [index] : []));
-        for (const index of pending) fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null };
-        const touched = await this.parts.save(job, fanOut, "parts");
-        await this.store.put({ recoveries: recoveries + 1 });
-        await enqueueWork(
-          this.env,
-          touched,
-          pending.length > 0
-            ? pending.map((index) => ({
-                step: "part" as const,
-                attempt: job.attempts,
-                index,
-                range: (fanOut.parts[index] as PartState).range,
-              }))
-            : [{ step: "merge", attempt: job.attempts }],
-        );
-        return;
-      }
-      const requeued = await this.applyTransition(job, "queued", {
-        error: { code: "job_stalled", message: `${quiet}; requeued` },
-      });
-      await this.store.put({ recoveries: recoveries + 1 }); // counted once the requeue happened
-      await enqueueWork(this.env, requeued);
-    });
+    return this.exclusive(() => runWatchdog(this.host));
   }
 
   /**
