@@ -1,4 +1,5 @@
 import { isTerminal, type Job, type JobError, type JobStatus, type PartRange, rangeUnits } from "../../contracts";
+import type { Config } from "../config";
 import { recordMetric } from "../services/metrics";
 import { enqueueWork } from "../services/work-queue";
 import type { CoordinatorStorage, FanOut, Lease, PartState } from "./coordinator-storage";
@@ -29,6 +30,16 @@ export type CoordinatorLimits = {
   maxQueuedMs: number;
   maxRecoveries: number;
 };
+
+export function coordinatorLimits(config: Config): CoordinatorLimits {
+  return {
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    stallMs: config.JOB_STALL_SECONDS * 1000,
+    queuedMs: config.JOB_QUEUED_RESEND_SECONDS * 1000,
+    maxQueuedMs: config.JOB_MAX_QUEUED_SECONDS * 1000,
+    maxRecoveries: config.JOB_MAX_RECOVERIES,
+  };
+}
 
 /** What the coordinator lends the parts of its work it keeps apart (fan-out, the watchdog). */
 export type CoordinatorHost = {

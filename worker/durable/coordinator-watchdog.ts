@@ -1,13 +1,24 @@
 import { isTerminal, type Job, type JobError, type JobStatus } from "../../contracts";
 import { publishJobEvent } from "../services/webhooks";
 import { enqueueWork } from "../services/work-queue";
-import type { CoordinatorHost } from "./coordinator-parts";
-import type { FanOut, PartState } from "./coordinator-storage";
+import type { CoordinatorHost, CoordinatorLimits } from "./coordinator-parts";
+import type { CoordinatorStorage, FanOut, PartState } from "./coordinator-storage";
 
 /** Re-sends of a waiting job's work back off up to 2^this × JOB_QUEUED_RESEND_SECONDS apart. */
 const MAX_RESEND_DOUBLINGS = 4;
 /** When a watchdog run fails (D1 unreachable), it runs again this soon. */
 export const WATCHDOG_RETRY_MS = 60_000;
+
+/** Arms the watchdog for the job as it now is: when a queued or processing job has been quiet too long. */
+export async function scheduleWatchdog(store: CoordinatorStorage, limits: CoordinatorLimits, job: Job): Promise<void> {
+  if (isTerminal(job.status)) {
+    // No more watching; the alarm only sends the outbox's webhook event, now.
+    if (await store.get("outbox")) await store.setAlarm(Date.now());
+    else await store.deleteAlarm();
+    return;
+  }
+  await store.setAlarm(Date.parse(job.updated_at) + (job.status === "processing" ? limits.stallMs : limits.queuedMs));
+}
 
 export type WatchdogHost = CoordinatorHost & {
   applyTransition(job: Job, to: JobStatus, patch: { error?: JobError; engineSeconds?: number }): Promise<Job>;

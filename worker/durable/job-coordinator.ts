@@ -6,38 +6,34 @@ import {
   isTerminal,
   type Job,
   type JobError,
-  type JobEvent,
   type JobProgress,
   type JobStatus,
   type PartRange,
   type StatusChange,
 } from "../../contracts";
 import { loadConfig } from "../config";
-import { insertJobRow, refreshJobRow, updateJobRow } from "../db/jobs-table";
-import { randomBase62, sha256Hex } from "../lib/crypto";
-import { toResource } from "../services/job-resource";
+import { insertJobRow } from "../db/jobs-table";
 import { recordMetric } from "../services/metrics";
 import { enqueueWork } from "../services/work-queue";
+import { JobMirror } from "./coordinator-mirror";
 import {
   addSeconds,
   type CoordinatorLimits,
+  coordinatorLimits,
   type PartClaimResult,
   type PartSettleResult,
   PartsLedger,
   type TransitionResult,
 } from "./coordinator-parts";
+import { SocketHub } from "./coordinator-sockets";
 import { CoordinatorStorage, type FanOut, type Lease, type Outbox } from "./coordinator-storage";
-import { runWatchdog, type WatchdogHost } from "./coordinator-watchdog";
+import { runWatchdog, scheduleWatchdog, type WatchdogHost } from "./coordinator-watchdog";
 
 export type { PartClaimResult, PartSettleResult, TransitionResult };
 
 export type ClaimResult =
   | { ok: true; job: Job; attempt: number }
   | { ok: false; reason: "not_found" | "finished" | "busy"; job: Job | null };
-
-const TICKET_TTL_MS = 60_000;
-/** Progress refreshes the job's D1 copy at most this often (lists and stuck-job checks read it). */
-const PROGRESS_MIRROR_MS = 60_000;
 
 /**
  * One instance per job (named by the job id). The single writer of the job's state: every status
@@ -55,8 +51,6 @@ const PROGRESS_MIRROR_MS = 60_000;
  */
 export class JobCoordinator extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
-  /** When progress last refreshed the D1 copy (this instance's memory: after a restart, at once). */
-  private progressMirroredAt = 0;
 
   /** Runs `fn` after every change already started has finished. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -66,13 +60,15 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   private readonly store = new CoordinatorStorage(this.ctx.storage);
+  private readonly sockets = new SocketHub(this.ctx, this.store);
+  private readonly mirror = new JobMirror(this.env, this.store);
   /** What the parts kept apart (fan-out, watchdog) may use of this object. */
   private readonly host: WatchdogHost = {
     env: this.env,
     store: this.store,
     load: () => this.load(),
     limits: () => this.limits(),
-    refreshMirror: (job) => this.refreshMirror(job),
+    refreshMirror: (job) => this.mirror.refresh(job),
     publishProgress: (job, values) => this.publishProgress(job, values),
     applyTransition: (job, to, patch) => this.applyTransition(job, to, patch),
     saveParts: (job, fanOut, stage) => this.parts.save(job, fanOut, stage),
@@ -147,7 +143,7 @@ export class JobCoordinator extends DurableObject<Env> {
       if (job.status === "processing") {
         const next: Job = { ...job, attempts: job.attempts + 1, updated_at: new Date().toISOString() };
         // A takeover is no status change, but the listing and the sockets should see the new attempt.
-        await this.mirror(next);
+        await this.mirror.write(next);
         await this.publishProgress(next, { lease: { attempt: next.attempts, holder } });
         return { ok: true, job: next, attempt: next.attempts };
       }
@@ -203,7 +199,7 @@ export class JobCoordinator extends DurableObject<Env> {
         finished_at: null,
         updated_at: new Date().toISOString(),
       };
-      await this.mirror(next);
+      await this.mirror.write(next);
       await this.store.put({ queued_since: Date.now() });
       await this.store.delete("recoveries");
       await this.record(job.status, next);
@@ -234,8 +230,9 @@ export class JobCoordinator extends DurableObject<Env> {
           duration_s: update.duration_s !== undefined ? update.duration_s : job.file.duration_s,
         },
       };
-      if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s) await this.mirror(next);
-      else await this.refreshMirror(next);
+      if (next.file.pages !== job.file.pages || next.file.duration_s !== job.file.duration_s)
+        await this.mirror.write(next);
+      else await this.mirror.refresh(next);
       await this.publishProgress(next);
       return { ok: true, job: next };
     });
@@ -282,56 +279,21 @@ export class JobCoordinator extends DurableObject<Env> {
    * null when there is no job (deleted meanwhile): nothing is stored for it.
    */
   async issueTicket(): Promise<{ ticket: string; expires_at: string } | null> {
-    if (!(await this.load())) return null;
-    const ticket = randomBase62(32);
-    const expires = Date.now() + TICKET_TTL_MS;
-    await this.store.putTicket(await sha256Hex(ticket), expires);
-    return { ticket, expires_at: new Date(expires).toISOString() };
+    return (await this.load()) ? this.sockets.issueTicket() : null;
   }
 
-  private async redeemTicket(ticket: string): Promise<boolean> {
-    const expires = await this.store.takeTicket(await sha256Hex(ticket));
-    return expires !== undefined && expires > Date.now();
-  }
-
-  /**
-   * WebSocket upgrade, forwarded by the API after it checked the caller owns the job
-   * (or carrying a ticket this object issued). Sends the current state at once.
-   */
+  /** WebSocket upgrade (coordinator-sockets.ts). */
   override async fetch(request: Request): Promise<Response> {
     const job = await this.load();
-    if (!job) return new Response("not found", { status: 404 });
-    const ticket = new URL(request.url).searchParams.get("ticket");
-    if (request.headers.get("x-verbatim-authorized") !== "owner" && !(ticket && (await this.redeemTicket(ticket)))) {
-      return new Response("forbidden", { status: 403 });
-    }
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server);
-    const seq = await this.store.count("seq");
-    const snapshot: JobEvent = {
-      seq,
-      type: "snapshot",
-      at: new Date().toISOString(),
-      from: null,
-      job: toResource(job),
-      history: await this.history(),
-    };
-    server.send(JSON.stringify(snapshot));
-    if (isTerminal(job.status)) server.close(1000, "job finished");
-    return new Response(null, { status: 101, webSocket: client });
+    return job ? this.sockets.open(request, job) : new Response("not found", { status: 404 });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // The socket is one-way; answering "ping" lets clients check liveness without a poll. A message
-    // can arrive after this side closed the socket (a finished job's): there is no one to answer.
-    if (message === "ping" && ws.readyState === WebSocket.OPEN) ws.send("pong");
+    this.sockets.answer(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    // 1005, 1006 and 1015 describe how a socket ended and may not be sent back; a socket this side
-    // already closed needs no answer.
-    if (ws.readyState === WebSocket.CLOSED) return;
-    ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, "closing");
+    this.sockets.closed(ws, code);
   }
 
   /** The watchdog (coordinator-watchdog.ts), and the outbox's webhook event. */
@@ -361,7 +323,7 @@ export class JobCoordinator extends DurableObject<Env> {
       progress: to === "queued" ? null : job.progress,
       parts: to === "queued" ? null : job.parts,
     };
-    await this.mirror(next);
+    await this.mirror.write(next);
     if (to === "queued") await this.store.put({ queued_since: Date.now() });
     if (to === "queued" || to === "processing") await this.store.delete("queued_resends");
     await this.record(job.status, next);
@@ -398,7 +360,7 @@ export class JobCoordinator extends DurableObject<Env> {
       const job = await this.load();
       if (!job) return { ok: false, code: "not_found", from: null, job: null };
       if (!isTerminal(job.status)) return { ok: false, code: "invalid_transition", from: job.status, job };
-      for (const ws of this.ctx.getWebSockets()) ws.close(1000, "job deleted");
+      this.sockets.closeAll("job deleted");
       await this.store.deleteAlarm();
       await this.store.deleteAll();
       return { ok: true, job };
@@ -422,56 +384,11 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   private limits(): CoordinatorLimits {
-    const config = loadConfig(this.env);
-    return {
-      maxAttempts: config.JOB_MAX_ATTEMPTS,
-      stallMs: config.JOB_STALL_SECONDS * 1000,
-      queuedMs: config.JOB_QUEUED_RESEND_SECONDS * 1000,
-      maxQueuedMs: config.JOB_MAX_QUEUED_SECONDS * 1000,
-      maxRecoveries: config.JOB_MAX_RECOVERIES,
-    };
+    return coordinatorLimits(loadConfig(this.env));
   }
 
-  private async scheduleWatchdog(job: Job): Promise<void> {
-    if (isTerminal(job.status)) {
-      // No more watching; the alarm only sends the outbox's webhook event, now.
-      if (await this.store.get("outbox")) await this.store.setAlarm(Date.now());
-      else await this.store.deleteAlarm();
-      return;
-    }
-    const { stallMs, queuedMs } = this.limits();
-    await this.store.setAlarm(Date.parse(job.updated_at) + (job.status === "processing" ? stallMs : queuedMs));
-  }
-
-  /**
-   * Progress keeps the D1 copy of a processing job fresh (its `updated_at` and snapshot), at most
-   * once per PROGRESS_MIRROR_MS, so lists show recent progress and a long healthy job is not taken
-   * for a stuck one. Best effort: a failed write only waits for the next progress.
-   */
-  private async refreshMirror(job: Job): Promise<void> {
-    if (Date.now() - this.progressMirroredAt < PROGRESS_MIRROR_MS) return;
-    this.progressMirroredAt = Date.now();
-    try {
-      await refreshJobRow(this.env.DB, job);
-    } catch (err) {
-      createLogger("coordinator", loadConfig(this.env).LOG_LEVEL).warn("progress not mirrored", {
-        request_id: job.request_id,
-        job_id: job.id,
-        error: String(err),
-      });
-    }
-  }
-
-  private async mirror(job: Job): Promise<void> {
-    const fault = loadConfig(this.env).FAULT_INJECTION;
-    if (fault.fail_d1_mirror_of === job.status) {
-      const injected = await this.store.count("faults_injected");
-      if (injected < fault.times) {
-        await this.store.put({ faults_injected: injected + 1 });
-        throw new Error(`D1 write failed (injected fault ${injected + 1} of ${fault.times})`);
-      }
-    }
-    await updateJobRow(this.env.DB, job);
+  private scheduleWatchdog(job: Job): Promise<void> {
+    return scheduleWatchdog(this.store, this.limits(), job);
   }
 
   /** Persists a status change with its place in the history, then tells every open socket. */
@@ -492,10 +409,8 @@ export class JobCoordinator extends DurableObject<Env> {
       ...(job.error ? { error_code: job.error.code } : {}),
     });
     await this.scheduleWatchdog(job);
-    this.broadcast({ seq, type: "status", from, at: job.updated_at, job });
-    if (isTerminal(job.status)) {
-      for (const ws of this.ctx.getWebSockets()) ws.close(1000, "job finished");
-    }
+    this.sockets.broadcast({ seq, type: "status", from, at: job.updated_at, job });
+    if (isTerminal(job.status)) this.sockets.closeAll("job finished");
   }
 
   /** Stores a change within the job's status (with `values`) as a progress event, and tells the sockets. */
@@ -503,18 +418,6 @@ export class JobCoordinator extends DurableObject<Env> {
     const seq = await this.store.nextSeq();
     await this.store.put({ job, seq, ...values });
     await this.scheduleWatchdog(job);
-    this.broadcast({ seq, type: "progress", from: null, at: job.updated_at, job });
-  }
-
-  private broadcast(event: Omit<JobEvent, "job"> & { job: Job }) {
-    const message: JobEvent = { ...event, job: toResource(event.job) };
-    const text = JSON.stringify(message);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(text);
-      } catch {
-        // A socket closing under us misses this event; the next snapshot covers it.
-      }
-    }
+    this.sockets.broadcast({ seq, type: "progress", from: null, at: job.updated_at, job });
   }
 }
