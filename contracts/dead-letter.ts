@@ -22,6 +22,7 @@ export const DeadLetter = z.object({
 export type DeadLetter = z.infer<typeof DeadLetter>;
 
 export const DeadLetterList = z.object({ data: z.array(DeadLetter), next_cursor: z.string().nullable() });
+export type DeadLetterList = z.infer<typeof DeadLetterList>;
 
 /** Replay one record, every record of a job, or every unreplayed record with an error code. */
 export const ReplayRequest = z.union([
@@ -29,6 +30,8 @@ export const ReplayRequest = z.union([
   z.object({ job_id: z.string() }).strict(),
   z.object({ error_code: ErrorCode }).strict(),
 ]);
+
+export type ReplayRequest = z.infer<typeof ReplayRequest>;
 
 export const ReplayOutcome = z.object({
   replayed: z.array(z.string()).describe("job ids sent back to work"),

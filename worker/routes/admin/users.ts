@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AdminUser, LimitOverrides, UserLimitsSetting } from "../../../contracts";
 import { newApp } from "../../app";
-import { ApiError } from "../../errors";
 import { requireAdmin } from "../../middleware/auth";
 import { limitSetting, setLimitOverrides } from "../../services/quotas";
+import { assertUserExists, usersWithEmail } from "../../services/users";
 import { problem } from "../shared";
 
 const params = z.object({ user_id: z.string().max(64) });
@@ -56,27 +56,19 @@ const putRoute = createRoute({
   },
 });
 
-async function assertUser(db: D1Database, userId: string): Promise<void> {
-  const row = await db.prepare("SELECT 1 FROM users WHERE id = ?").bind(userId).first();
-  if (!row) throw new ApiError("not_found", `no user ${userId}`);
-}
-
 export const adminUserRoutes = newApp()
   .openapi(findRoute, async (c) => {
     const { email } = c.req.valid("query");
-    const rows = await c.env.DB.prepare("SELECT id, email, role, created_at FROM users WHERE email = ?")
-      .bind(email)
-      .all<AdminUser>();
-    return c.json({ data: rows.results }, 200);
+    return c.json({ data: await usersWithEmail(c.env.DB, email) }, 200);
   })
   .openapi(getRoute, async (c) => {
     const { user_id } = c.req.valid("param");
-    await assertUser(c.env.DB, user_id);
+    await assertUserExists(c.env.DB, user_id);
     return c.json(await limitSetting(c.env.DB, user_id, c.get("config").USER_LIMITS), 200);
   })
   .openapi(putRoute, async (c) => {
     const { user_id } = c.req.valid("param");
-    await assertUser(c.env.DB, user_id);
+    await assertUserExists(c.env.DB, user_id);
     await setLimitOverrides(c.env.DB, user_id, c.req.valid("json"));
     return c.json(await limitSetting(c.env.DB, user_id, c.get("config").USER_LIMITS), 200);
   });
