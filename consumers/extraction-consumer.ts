@@ -4,7 +4,7 @@ import type { Config } from "../worker/config";
 import { planOnRunner, type RunnerProgress, WorkError } from "../worker/runner/runner-client";
 import { runnerEndpoint } from "../worker/runner/runner-endpoint";
 import { coordinatorFor } from "../worker/services/coordinator";
-import { isEnabled } from "../worker/services/flags";
+import { flagReader } from "../worker/services/flags";
 import { sizeRefusal } from "../worker/services/quotas";
 import { extract, failureError, judgeFailure, sourceInput, watchLease } from "./attempt";
 import { handleMerge, handlePart, sendParts } from "./fan-out";
@@ -179,5 +179,5 @@ async function checkSize(
 /** Whether the job may be split: a document that can hold many pages, or a recording, with the flag on. */
 async function mayFanOut(env: Env, config: Config, work: WorkMessage): Promise<boolean> {
   if (work.kind === "ocr" && !MULTI_PAGE_TYPES.includes(work.mime)) return false;
-  return isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "fan_out", work.user_id);
+  return flagReader(env.DB, config).isEnabled("fan_out", work.user_id);
 }

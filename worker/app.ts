@@ -7,6 +7,7 @@ import { problemResponse } from "../contracts/errors";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
 import { ApiError } from "./errors";
+import { flagReader } from "./services/flags";
 
 /**
  * A Hono app with the platform's error handling: every failure becomes problem+json with a stable
@@ -74,7 +75,9 @@ const allowCrossOrigin = cors({
 export function withBaseMiddleware(app: ReturnType<typeof newApp>) {
   app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
   app.use(async function validatedConfig(c, next) {
-    c.set("config", loadConfig(c.env));
+    const config = loadConfig(c.env);
+    c.set("config", config);
+    c.set("flags", flagReader(c.env.DB, config));
     await next();
   });
   app.use(async function requestLog(c, next) {

@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Flag, JobResource } from "../../contracts";
-import { isEnabled, rolloutBucket } from "../services/flags";
+import { flagReader, rolloutBucket } from "../services/flags";
 import { createUserWithKey, TINY_PNG, uploadForm } from "../test/helpers";
 
 const put = (auth: Record<string, string>, name: string, body: unknown) =>
@@ -19,7 +19,8 @@ describe("feature flags", () => {
     const users = await Promise.all(Array.from({ length: 200 }, (_, i) => `usr_rollout_${i}`));
     const share = async () => {
       let on = 0;
-      for (const user of users) if (await isEnabled(env.DB, 0, "speech_workers_ai", user)) on += 1;
+      for (const user of users)
+        if (await flagReader(env.DB, { FLAGS_CACHE_SECONDS: 0 }).isEnabled("speech_workers_ai", user)) on += 1;
       return on;
     };
 

@@ -2,10 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { Flag, FlagName, FlagSetting } from "../../contracts";
 import { newApp } from "../app";
 import { requireAdmin, requireScope } from "../middleware/auth";
-import { flagsFor, listFlags, setFlag } from "../services/flags";
+import { setFlag } from "../services/flags";
 import { problem } from "./shared";
-
-const ttl = (seconds: number) => seconds * 1000;
 
 const mine = createRoute({
   middleware: [requireScope("jobs:read")] as const,
@@ -48,16 +46,14 @@ const set = createRoute({
 });
 
 export const flagRoutes = newApp().openapi(mine, async (c) =>
-  c.json(await flagsFor(c.env.DB, ttl(c.get("config").FLAGS_CACHE_SECONDS), c.get("user").id), 200),
+  c.json(await c.get("flags").forUser(c.get("user").id), 200),
 );
 
 export const adminFlagRoutes = newApp()
-  .openapi(list, async (c) =>
-    c.json({ data: await listFlags(c.env.DB, ttl(c.get("config").FLAGS_CACHE_SECONDS)) }, 200),
-  )
+  .openapi(list, async (c) => c.json({ data: await c.get("flags").list() }, 200))
   .openapi(set, async (c) => {
     const { name } = c.req.valid("param");
     await setFlag(c.env.DB, name, c.req.valid("json"));
-    const flags = await listFlags(c.env.DB, ttl(c.get("config").FLAGS_CACHE_SECONDS));
+    const flags = await c.get("flags").list();
     return c.json(flags.find((f) => f.name === name) as Flag, 200);
   });

@@ -1,4 +1,5 @@
 import { FLAGS, type Flag, type FlagName, type FlagSetting } from "../../contracts";
+import type { Config } from "../config";
 import { sha256Hex } from "../lib/crypto";
 
 type Stored = { name: string; enabled: number; rollout_percent: number; updated_at: string };
@@ -15,7 +16,7 @@ async function stored(db: D1Database, ttlMs: number): Promise<Map<string, Stored
 }
 
 /** Every flag with its current setting (stored, or the catalog's default). */
-export async function listFlags(db: D1Database, ttlMs: number): Promise<Flag[]> {
+async function listFlags(db: D1Database, ttlMs: number): Promise<Flag[]> {
   const rows = await stored(db, ttlMs);
   return (Object.keys(FLAGS) as FlagName[]).map((name) => {
     const row = rows.get(name);
@@ -35,19 +36,34 @@ export async function rolloutBucket(flag: FlagName, userId: string): Promise<num
   return Number.parseInt(hex.slice(0, 8), 16) % 100;
 }
 
-export async function isEnabled(db: D1Database, ttlMs: number, flag: FlagName, userId: string): Promise<boolean> {
+async function isEnabled(db: D1Database, ttlMs: number, flag: FlagName, userId: string): Promise<boolean> {
   const setting = (await listFlags(db, ttlMs)).find((f) => f.name === flag) as Flag;
   if (!setting.enabled) return false;
   return (await rolloutBucket(flag, userId)) < setting.rollout_percent;
 }
 
 /** Every flag as it applies to one user (what the UI reads). */
-export async function flagsFor(db: D1Database, ttlMs: number, userId: string): Promise<Record<FlagName, boolean>> {
+async function flagsFor(db: D1Database, ttlMs: number, userId: string): Promise<Record<FlagName, boolean>> {
   const entries = await Promise.all(
     (Object.keys(FLAGS) as FlagName[]).map(async (name) => [name, await isEnabled(db, ttlMs, name, userId)] as const),
   );
   return Object.fromEntries(entries) as Record<FlagName, boolean>;
 }
+
+/**
+ * The flags as read under this deployment's settings (their cache time, FLAGS_CACHE_SECONDS): one
+ * per request (the `flags` variable of the API's context) or per consumer run.
+ */
+export function flagReader(db: D1Database, config: Pick<Config, "FLAGS_CACHE_SECONDS">) {
+  const ttlMs = config.FLAGS_CACHE_SECONDS * 1000;
+  return {
+    list: () => listFlags(db, ttlMs),
+    isEnabled: (flag: FlagName, userId: string) => isEnabled(db, ttlMs, flag, userId),
+    /** Every flag as it applies to one user (what the UI reads). */
+    forUser: (userId: string) => flagsFor(db, ttlMs, userId),
+  };
+}
+export type FlagReader = ReturnType<typeof flagReader>;
 
 export async function setFlag(db: D1Database, name: FlagName, setting: FlagSetting): Promise<void> {
   await db

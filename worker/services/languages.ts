@@ -7,7 +7,7 @@ import {
 } from "../../contracts";
 import type { Config } from "../config";
 import { ApiError } from "../errors";
-import { isEnabled } from "./flags";
+import { flagReader } from "./flags";
 
 /**
  * Whether this user's recordings are transcribed by Workers AI (Whisper) rather than by the
@@ -17,7 +17,7 @@ export async function speechOnWorkersAi(env: Env, config: Config, userId: string
   return (
     config.SPEECH_ENGINE === "workers-ai" &&
     env.AI !== undefined &&
-    (await isEnabled(env.DB, config.FLAGS_CACHE_SECONDS * 1000, "speech_workers_ai", userId))
+    (await flagReader(env.DB, config).isEnabled("speech_workers_ai", userId))
   );
 }
 

@@ -7,7 +7,6 @@ import { sha256Hex } from "../../lib/crypto";
 import { maxFormBytes, readForm } from "../../lib/multipart-form";
 import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
-import { isEnabled } from "../../services/flags";
 import { withIdempotency } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { findIdenticalJob, newJobId, registerJob } from "../../services/job-service";
@@ -90,8 +89,7 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     const misfit = optionsMisfit(file.kind, options);
     if (misfit) throw new ApiError("validation_failed", misfit);
     await assertLanguageAvailable(c.env, config, userId, file.kind, options.language);
-    const reuse =
-      reuseAsked && (await isEnabled(c.env.DB, config.FLAGS_CACHE_SECONDS * 1000, "reuse_identical", userId));
+    const reuse = reuseAsked && (await c.get("flags").isEnabled("reuse_identical", userId));
     const answer = await withIdempotency(
       c.env.DB,
       {
