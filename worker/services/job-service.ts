@@ -16,24 +16,24 @@ export const newJobId = () => `job_${ulid()}`;
  * queue cannot be reached, the job is kept queued all the same: its watchdog sends the work again
  * (JOB_QUEUED_RESEND_SECONDS), so the caller gets its job and nothing is lost.
  */
-export async function registerJob(
-  env: Env,
-  input: {
-    id: string;
-    userId: string;
-    name: string;
-    size: number;
-    kind: JobKind;
-    mime: string;
-    sha256: string;
-    options: JobOptions;
-    requestId: string;
-  },
-): Promise<Job> {
-  const { id } = input;
+/** What a new job is made of: its stored file, its options, the request that made it. */
+export type NewJob = {
+  id: string;
+  userId: string;
+  name: string;
+  size: number;
+  kind: JobKind;
+  mime: string;
+  sha256: string;
+  options: JobOptions;
+  requestId: string;
+};
+
+/** A job as it starts: queued, nothing tried, its file name made safe. */
+export function queuedJob(input: NewJob): Job {
   const now = new Date().toISOString();
-  const job: Job = {
-    id,
+  return {
+    id: input.id,
     user_id: input.userId,
     kind: input.kind,
     status: "queued",
@@ -58,6 +58,11 @@ export async function registerJob(
     started_at: null,
     finished_at: null,
   };
+}
+
+export async function registerJob(env: Env, input: NewJob): Promise<Job> {
+  const { id } = input;
+  const job = queuedJob(input);
   const created = await coordinatorFor(env, id).create(job);
   try {
     await enqueueWork(env, created);

@@ -5,6 +5,7 @@ import { type Job, scopesOfRole } from "../../contracts";
 import worker from "../index";
 import { newApiKey } from "../lib/api-key";
 import { coordinatorFor } from "../services/coordinator";
+import { queuedJob } from "../services/job-service";
 
 /** A user with a fresh API key, written straight to D1 as `npm run keys:create` does. */
 export async function createUserWithKey(
@@ -75,32 +76,18 @@ export function uploadForm(bytes: Uint8Array, name: string, options?: unknown): 
 
 /** A queued OCR job created in its coordinator (and so in D1), as POST /v1/jobs would leave it. */
 export async function createQueuedJob(userId: string, overrides: Partial<Job> = {}): Promise<Job> {
-  const now = new Date().toISOString();
   const job: Job = {
-    id: `job_${ulid()}`,
-    user_id: userId,
-    kind: "ocr",
-    status: "queued",
-    file: {
+    ...queuedJob({
+      id: `job_${ulid()}`,
+      userId,
       name: "a.png",
       size: TINY_PNG.length,
+      kind: "ocr",
       mime: "image/png",
       sha256: "0".repeat(64),
-      pages: null,
-      duration_s: null,
-    },
-    options: { language: "eng", rotate_pages: true, deskew: true },
-    progress: null,
-    error: null,
-    attempts: 0,
-    engine_seconds: 0,
-    replays: 0,
-    parts: null,
-    request_id: "req-test",
-    created_at: now,
-    updated_at: now,
-    started_at: null,
-    finished_at: null,
+      options: { language: "eng", rotate_pages: true, deskew: true },
+      requestId: "req-test",
+    }),
     ...overrides,
   };
   await coordinatorFor(env, job.id).create(job);

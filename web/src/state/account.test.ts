@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_LIMITS } from "../../../contracts/limits";
 
 /**
  * The account page's logic, in node: the API client is replaced (the real one reads the page's
@@ -34,17 +35,7 @@ const shared = await import("./usage");
 const { ApiError } = await import("../../../client");
 
 const usageBody = {
-  limits: {
-    max_concurrent_jobs: 20,
-    daily_jobs: 2000,
-    daily_pages: 5000,
-    daily_audio_minutes: 1440,
-    max_pages_per_job: 2000,
-    max_minutes_per_job: 600,
-    max_open_uploads: 20,
-    max_open_upload_bytes: 20 * 1024 ** 3,
-    max_api_keys: 100,
-  },
+  limits: DEFAULT_LIMITS,
   uploads: { max_direct_bytes: 100 * 1024 ** 2, max_multipart_bytes: 5 * 1024 ** 3, part_bytes: 10 * 1024 ** 2 },
   throughput: { window_s: 86400, ocr_per_page: null, av_per_minute: null },
   concurrent_jobs: 19,
