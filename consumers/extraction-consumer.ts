@@ -89,7 +89,7 @@ async function handleJob(message: Message<unknown>, work: WorkMessage, env: Env,
       if (plan.parts.length > 1) {
         const fanned = await coordinator.fanOut(attempt, plan.parts);
         if (fanned.ok && fanned.ranges) {
-          await sendParts(env, fanned.job, attempt, fanned.ranges);
+          await sendParts(env, config, fanned.job, attempt, fanned.ranges);
           log.info("job split into parts", { parts: fanned.ranges.length, duration_ms: Date.now() - started });
         } else log.info("parts not sent: the job ended meanwhile");
         message.ack();

@@ -40,9 +40,16 @@ import { mergeParts } from "./merge-parts";
  */
 
 /** Queues one message per part of the attempt. */
-export async function sendParts(env: Env, job: Job, attempt: number, ranges: readonly PartRange[]): Promise<void> {
+export async function sendParts(
+  env: Env,
+  config: Config,
+  job: Job,
+  attempt: number,
+  ranges: readonly PartRange[],
+): Promise<void> {
   await enqueueWork(
     env,
+    config,
     job,
     ranges.map((range, index) => ({ step: "part", attempt, index, range })),
   );

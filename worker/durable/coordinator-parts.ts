@@ -1,7 +1,14 @@
-import { isTerminal, type Job, type JobError, type JobStatus, type PartRange, rangeUnits } from "../../contracts";
+import {
+  isTerminal,
+  type Job,
+  type JobError,
+  type JobStatus,
+  type PartRange,
+  rangeUnits,
+  type WorkStep,
+} from "../../contracts";
 import type { Config } from "../config";
 import { recordMetric } from "../services/metrics";
-import { enqueueWork } from "../services/work-queue";
 import type { CoordinatorStorage, FanOut, Lease, PartState } from "./coordinator-storage";
 
 export type TransitionResult =
@@ -51,6 +58,8 @@ export type CoordinatorHost = {
   refreshMirror(job: Job): Promise<void>;
   /** Stores a change within the job's status as a progress event, and tells the sockets. */
   publishProgress(job: Job, values?: { lease?: Lease; fanout?: FanOut }): Promise<void>;
+  /** Sends the job's work (or, given `steps`, those steps of it) to its queue. */
+  enqueue(job: Job, steps?: WorkStep[]): Promise<void>;
 };
 
 /**
@@ -163,8 +172,7 @@ export class PartsLedger {
     }
     if (part.state !== "pending") {
       // A duplicate, perhaps of the message whose merge request was lost: ask for the merge again.
-      if (fanOut.parts.every((p) => p.state !== "pending"))
-        await enqueueWork(this.host.env, job, [{ step: "merge", attempt }]);
+      if (fanOut.parts.every((p) => p.state !== "pending")) await this.host.enqueue(job, [{ step: "merge", attempt }]);
       return { ok: false, code: "invalid_transition", job };
     }
     if (part.holder !== holder && !outcome.dead) return { ok: false, code: "stale_attempt", job };
@@ -186,7 +194,7 @@ export class PartsLedger {
     };
     const saved = await this.save(next, fanOut, "parts");
     const complete = fanOut.parts.every((p) => p.state !== "pending");
-    if (complete) await enqueueWork(this.host.env, saved, [{ step: "merge", attempt }]);
+    if (complete) await this.host.enqueue(saved, [{ step: "merge", attempt }]);
     return { ok: true, job: saved, complete };
   }
 

@@ -1,6 +1,5 @@
 import { isTerminal, type Job, type JobError, type JobStatus } from "../../contracts";
 import { publishJobEvent } from "../services/webhooks";
-import { enqueueWork } from "../services/work-queue";
 import type { CoordinatorHost, CoordinatorLimits } from "./coordinator-parts";
 import type { CoordinatorStorage, FanOut, PartState } from "./coordinator-storage";
 
@@ -68,7 +67,7 @@ export async function runWatchdog(host: WatchdogHost): Promise<void> {
     const next = Date.now() + queuedMs * 2 ** Math.min(resends + 1, MAX_RESEND_DOUBLINGS);
     await host.store.put({ job: touched, queued_resends: resends + 1 });
     await host.store.setAlarm(Math.min(next, deadline));
-    await enqueueWork(host.env, touched);
+    await host.enqueue(touched);
     return;
   }
   const quietMs = Date.now() - Date.parse(job.updated_at);
@@ -91,8 +90,7 @@ export async function runWatchdog(host: WatchdogHost): Promise<void> {
     for (const index of pending) fanOut.parts[index] = { ...(fanOut.parts[index] as PartState), holder: null };
     const touched = await host.saveParts(job, fanOut, "parts");
     await host.store.put({ recoveries: recoveries + 1 });
-    await enqueueWork(
-      host.env,
+    await host.enqueue(
       touched,
       pending.length > 0
         ? pending.map((index) => ({
@@ -109,5 +107,5 @@ export async function runWatchdog(host: WatchdogHost): Promise<void> {
     error: { code: "job_stalled", message: `${quiet}; requeued` },
   });
   await host.store.put({ recoveries: recoveries + 1 }); // counted once the requeue happened
-  await enqueueWork(host.env, requeued);
+  await host.enqueue(requeued);
 }

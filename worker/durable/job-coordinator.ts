@@ -72,6 +72,7 @@ export class JobCoordinator extends DurableObject<Env> {
     publishProgress: (job, values) => this.publishProgress(job, values),
     applyTransition: (job, to, patch) => this.applyTransition(job, to, patch),
     saveParts: (job, fanOut, stage) => this.parts.save(job, fanOut, stage),
+    enqueue: (job, steps) => enqueueWork(this.env, loadConfig(this.env), job, steps),
   };
   private readonly parts = new PartsLedger(this.host);
 
@@ -203,7 +204,7 @@ export class JobCoordinator extends DurableObject<Env> {
       await this.store.put({ queued_since: Date.now() });
       await this.store.delete("recoveries");
       await this.record(job.status, next);
-      await enqueueWork(this.env, next);
+      await this.host.enqueue(next);
       return { ok: true, job: next };
     });
   }

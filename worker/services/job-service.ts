@@ -1,5 +1,6 @@
 import { ulid } from "ulid";
 import { createLogger, type Job, type JobKind, type JobOptions } from "../../contracts";
+import type { Config } from "../config";
 import { succeededJobsWithContent } from "../db/jobs-table";
 import { coordinatorFor } from "./coordinator";
 import { sanitizeFileName } from "./source-upload";
@@ -60,12 +61,12 @@ export function queuedJob(input: NewJob): Job {
   };
 }
 
-export async function registerJob(env: Env, input: NewJob): Promise<Job> {
+export async function registerJob(env: Env, config: Config, input: NewJob): Promise<Job> {
   const { id } = input;
   const job = queuedJob(input);
   const created = await coordinatorFor(env, id).create(job);
   try {
-    await enqueueWork(env, created);
+    await enqueueWork(env, config, created);
   } catch (err) {
     createLogger("api").warn("work not queued: the watchdog sends it again", {
       request_id: created.request_id,

@@ -198,7 +198,7 @@ export async function completeUpload(
   const whole = await env.FILES.get(key);
   if (!whole) throw new ApiError("internal_error", "the assembled upload is missing from storage");
   const sha256 = await sha256HexOfStream(whole.body);
-  const job = await registerJob(env, {
+  const job = await registerJob(env, config, {
     id: row.job_id,
     userId,
     name: row.file_name,

@@ -1,12 +1,12 @@
 import type { Job, WorkMessage, WorkStep } from "../../contracts";
 import { sourceKey } from "../../contracts/storage";
-import { loadConfig } from "../config";
+import type { Config } from "../config";
 
 /**
  * Sends the job's work to the queue of its kind (at creation, and again when the watchdog recovers
  * it), or, given `steps`, one message per step of a fanned-out job (its parts, or its merge).
  */
-export async function enqueueWork(env: Env, job: Job, steps?: WorkStep[]): Promise<void> {
+export async function enqueueWork(env: Env, config: Config, job: Job, steps?: WorkStep[]): Promise<void> {
   const message: WorkMessage = {
     v: 1,
     job_id: job.id,
@@ -21,7 +21,7 @@ export async function enqueueWork(env: Env, job: Job, steps?: WorkStep[]): Promi
   const queue = job.kind === "ocr" ? env.OCR_QUEUE : env.AV_QUEUE;
   if (!steps) {
     // Drills only: the same work twice, as an at-least-once queue may deliver it.
-    const copies = loadConfig(env).FAULT_INJECTION.duplicate_messages_of === job.file.name ? 2 : 1;
+    const copies = config.FAULT_INJECTION.duplicate_messages_of === job.file.name ? 2 : 1;
     await queue.sendBatch(Array.from({ length: copies }, () => ({ body: message, contentType: "json" as const })));
     return;
   }

@@ -107,7 +107,8 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
         if (!earlier) await assertCanSubmit(c.env.DB, userId, config.USER_LIMITS);
         if (!earlier && jobId !== stagedId) await moveSource(c.env.FILES, stagedId, jobId);
         const job =
-          earlier ?? (await registerJob(c.env, { id: jobId, userId, ...file, options, requestId: c.get("requestId") }));
+          earlier ??
+          (await registerJob(c.env, config, { id: jobId, userId, ...file, options, requestId: c.get("requestId") }));
         kept = !earlier && jobId === stagedId;
         return { status: earlier && !existing ? 200 : 202, body: toResource(job) };
       },
