@@ -24,6 +24,15 @@ export const OUTPUT_FORMATS = {
 export const ResultFormat = z.enum(["txt", "json", "md", "pdf", "srt", "vtt"]);
 export type ResultFormat = z.infer<typeof ResultFormat>;
 
+/**
+ * The name a result is saved under: the source's name with the format's extension, and for the
+ * searchable PDF `.searchable.pdf`, so it neither overwrites nor passes for the original scan.
+ */
+export function resultFileName(sourceName: string, format: ResultFormat): string {
+  const base = sourceName.replace(/\.[^.]*$/, "").trim() || "result";
+  return `${base}.${format === "pdf" ? "searchable.pdf" : format}`;
+}
+
 /** Languages are Tesseract/ISO 639-2 style codes; the runner says which ones it has. */
 export const JobOptions = z
   .object({

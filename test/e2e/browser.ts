@@ -43,10 +43,14 @@ export async function startStaticSite() {
     let file = join(dir, path);
     if (existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
     if (!existsSync(file)) file = join(dir, "index.html");
-    const headers = readFileSync(join(dir, "_headers"), "utf8")
-      .split("\n")
-      .filter((line) => line.startsWith("  "))
-      .map((line) => line.trim().split(/:\s(.*)/s));
+    // `_headers`: a path pattern (`/*`, `/assets/*`) on a line, then its indented headers.
+    const headers: string[][] = [];
+    let applies = false;
+    for (const line of readFileSync(join(dir, "_headers"), "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      if (!line.startsWith("  ")) applies = path.startsWith(line.trim().replace(/\*$/, ""));
+      else if (applies) headers.push(line.trim().split(/:\s(.*)/s));
+    }
     res.writeHead(200, {
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       ...Object.fromEntries(headers),

@@ -111,6 +111,12 @@ describe("the web UI", () => {
     expect(index.headers.get("content-type")).toMatch(/text\/html/);
     // Only the app's own scripts, and WebAssembly (PDF.js's image decoders); never eval.
     expect(index.headers.get("content-security-policy")).toMatch(/script-src 'self' 'wasm-unsafe-eval';/);
+    // Bundles, named by their content's hash, are kept for a year; the page that names them is not.
+    const bundle = (await index.text()).match(/\/assets\/[\w-]+\.js/)?.[0];
+    expect(bundle).toBeDefined();
+    const script = await fetch(`${stack.url}${bundle}`);
+    expect(script.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(index.headers.get("cache-control") ?? "").not.toMatch(/immutable/);
   });
 
   it("checks files before sending: pages or duration, an estimate, and a refused file's reason", async () => {
@@ -214,7 +220,11 @@ describe("the web UI", () => {
       const body = readFileSync(saved);
       expect(body.length, format).toBeGreaterThan(0);
       if (format === "TXT") expect(body.toString("utf8")).toMatch(/4711/);
-      if (format === "PDF") expect(body.subarray(0, 5).toString()).toBe("%PDF-");
+      if (format === "PDF") {
+        expect(body.subarray(0, 5).toString()).toBe("%PDF-");
+        // Saved beside the scan, not over it.
+        expect(download.suggestedFilename()).toMatch(/\.searchable\.pdf$/);
+      }
       if (format === "JSON") expect(JSON.parse(body.toString("utf8")).kind).toBe("ocr");
     }
 

@@ -1,5 +1,6 @@
 import { effect } from "@preact/signals";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resultFileName } from "../../../contracts/job";
 import type { OcrResult } from "../../../contracts/results";
 
 const apiFetch = vi.fn<(path: string, init?: RequestInit) => Promise<Response>>();
@@ -9,7 +10,6 @@ vi.mock("../lib/pdf", () => ({
 }));
 
 const {
-  defaultFilename,
   failedParts,
   filenameFromDisposition,
   JobResults,
@@ -48,10 +48,12 @@ describe("file names of downloads", () => {
   });
 
   it("makes a name from the upload's name without a header", () => {
-    expect(defaultFilename("Scan 1.pdf", "txt")).toBe("Scan 1.txt");
-    expect(defaultFilename("talk.final.mp3", "vtt")).toBe("talk.final.vtt");
-    expect(defaultFilename("README", "json")).toBe("README.json");
-    expect(defaultFilename(".pdf", "txt")).toBe("result.txt");
+    expect(resultFileName("Scan 1.pdf", "txt")).toBe("Scan 1.txt");
+    expect(resultFileName("talk.final.mp3", "vtt")).toBe("talk.final.vtt");
+    expect(resultFileName("README", "json")).toBe("README.json");
+    expect(resultFileName(".pdf", "txt")).toBe("result.txt");
+    // The searchable PDF is not saved under the scan's own name.
+    expect(resultFileName("scan.pdf", "pdf")).toBe("scan.searchable.pdf");
   });
 });
 

@@ -1,5 +1,5 @@
 import { type Signal, signal } from "@preact/signals";
-import type { ResultFormat } from "../../../contracts/job";
+import { type ResultFormat, resultFileName } from "../../../contracts/job";
 import type { PartFailure } from "../../../contracts/parts";
 import type { AvResult, AvSegment, OcrResult } from "../../../contracts/results";
 import { apiFetch, type Job } from "../api/client";
@@ -113,7 +113,7 @@ export class JobResults {
     try {
       const res = await apiFetch(`${this.base}/result?format=${format}`);
       const name =
-        filenameFromDisposition(res.headers.get("content-disposition")) ?? defaultFilename(this.job.file.name, format);
+        filenameFromDisposition(res.headers.get("content-disposition")) ?? resultFileName(this.job.file.name, format);
       saveBlob(await res.blob(), name);
       set({ state: "ready", value: name });
     } catch (error) {
@@ -248,12 +248,6 @@ export function filenameFromDisposition(header: string | null): string | null {
 function safeName(name: string): string | null {
   const base = name.split(/[/\\]/).pop()?.trim() ?? "";
   return base === "" || base === "." || base === ".." ? null : base;
-}
-
-/** The name a result is saved under without a usable header: the upload's name, its extension swapped. */
-export function defaultFilename(fileName: string, format: string): string {
-  const base = fileName.replace(/\.[^.]*$/, "").trim() || "result";
-  return `${base}.${format}`;
 }
 
 /** Saves a blob as a file through a temporary `<a download>`. */

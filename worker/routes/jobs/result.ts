@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { AvResult, OcrResult, OUTPUT_FORMATS, ResultFormat } from "../../../contracts";
+import { AvResult, OcrResult, OUTPUT_FORMATS, ResultFormat, resultFileName } from "../../../contracts";
 import { resultKey } from "../../../contracts/storage";
 import { newApp } from "../../app";
 import { ApiError } from "../../errors";
@@ -47,7 +47,7 @@ export const jobResultRoute = newApp().openapi(route, async (c) => {
     const why = job.status === "failed" ? `the job failed (${job.error?.code})` : `the job is ${job.status}`;
     throw new ApiError("result_not_ready", why);
   }
-  const name = `${job.file.name.replace(/\.[^.]*$/, "") || job.id}.${format}`;
+  const name = resultFileName(job.file.name, format);
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   const headers = {
     "content-type": TYPES[format],
