@@ -4,7 +4,7 @@ import type { RunnerEvent } from "../contracts/runner";
 import type { JobAdmission } from "./job-admission";
 import { JobScope } from "./job-scope";
 import { ndjsonResponse } from "./ndjson";
-import { toErrorEvent } from "./pipelines/failures";
+import { engineOutputOf, toErrorEvent } from "./pipelines/failures";
 import type { Job } from "./pipelines/job";
 import { mediaTypeOf } from "./pipelines/media-types";
 import type { ProcessPool } from "./pool";
@@ -112,7 +112,12 @@ export async function streamJob(
       const event = toErrorEvent(error);
       event.message = event.message.replaceAll(`${scope.dir}/`, "");
       outcome = event.code;
-      (event.retryable ? log.error : log.info)("job failed", { error_code: event.code, error: event.message });
+      const engineOutput = engineOutputOf(error)?.replaceAll(`${scope.dir}/`, "");
+      (event.retryable ? log.error : log.info)("job failed", {
+        error_code: event.code,
+        error: event.message,
+        ...(engineOutput ? { engine_output: engineOutput } : {}),
+      });
       end(event);
     } finally {
       await close();

@@ -46,6 +46,25 @@ export const extensionsFor = (kind: JobKind): string[] => {
   return [...own, ...Object.keys(EXTENSION_ALIASES).filter((alias) => own.includes(EXTENSION_ALIASES[alias] ?? ""))];
 };
 
+const FAMILY_NAMES: Record<Family, string> = { pdf: "PDF", image: "image", "audio/video": "recording" };
+
+/**
+ * What to tell someone whose file's first bytes are no format this service reads, in plain words:
+ * a name that promises a supported type (`report.pdf`) means the file is damaged or not really of
+ * that type; any other name, that the type is not one this service reads. The same text in the API
+ * and the web UI.
+ */
+export function unsupportedContentMessage(fileName: string): string {
+  const ext = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
+  const named = (SUPPORTED_MEDIA as Record<string, { mime: string }>)[EXTENSION_ALIASES[ext] ?? ext];
+  const family = named ? familyOfMime(named.mime) : null;
+  if (family) {
+    const what = FAMILY_NAMES[family];
+    return `This file is named .${ext} but is not a readable ${what}: it may be damaged, or another kind of file renamed. Export or save it again as a ${what} and upload that.`;
+  }
+  return `This is not a file type Verbatim reads. Upload a document or image (${extensionsFor("ocr").join(", ")}) or a recording (${extensionsFor("av").join(", ")}).`;
+}
+
 /**
  * Why the file's name or its declared type contradicts what its bytes are (null when they agree or
  * say nothing we know): a `.pdf` that is audio, an `image/png` part that is a PDF. Unknown

@@ -647,7 +647,13 @@ describe("POST /v1/ocr", () => {
     ["random bytes labeled as a TIFF", "garbage.tif", "image/tiff"],
   ])("answers %s with media_corrupt", async (_, name, contentType) => {
     const reply = await ocr(await fixtures.garbage(name, 20_000), contentType);
-    expect(finalEvent(reply)).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    const last = finalEvent(reply);
+    expect(last).toMatchObject({ type: "error", code: "media_corrupt", retryable: false });
+    // Plain words a person can act on, never the decoder's own output (which goes to the logs).
+    const message = (last as { message: string }).message;
+    expect(message).toMatch(/could not be read: it is damaged or not a valid file of its type\.$/);
+    expect(message.length).toBeLessThanOrEqual(300);
+    expect(message).not.toMatch(/[Ss]yntax|[Ee]rror:|xref|IFD|TIFFRead/);
     expect(reply.events).toHaveLength(1);
   });
 

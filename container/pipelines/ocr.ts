@@ -14,7 +14,7 @@ import { poppler, type ScanImage } from "../engines/poppler";
 import { type PdfPage, type PdfReference, qpdf } from "../engines/qpdf";
 import { ExecError } from "../exec";
 import { mapConcurrent } from "../map-concurrent";
-import { decoding, JobFailure, mediaCorrupt, mediaNoContent } from "./failures";
+import { damagedFile, decoding, JobFailure, mediaNoContent } from "./failures";
 import { hasImageSignature } from "./image-signature";
 import type { Job } from "./job";
 import { type ImageType, type OcrMediaType, PDF } from "./media-types";
@@ -341,7 +341,7 @@ async function readPages(
       const image = group[index] as PageToRead;
       // Tesseract reports an image it could not decode as an empty 0×0 page rather than failing.
       if (!isPdf && (layout.width === 0 || layout.height === 0)) {
-        throw mediaCorrupt(`Page ${image.page} could not be decoded`);
+        throw damagedFile(`Page ${image.page} could not be read`);
       }
       readings.push({ image, layout, output: { page: image.page, pdfPath, index: index + 1, replaces: !textOnly } });
     });
@@ -507,7 +507,7 @@ async function scanImageFile(
 
 async function planImage(job: Job, mediaType: ImageType, { maxPagePixels }: OcrDeps): Promise<DocumentPlan> {
   if (!(await hasImageSignature(job.inputPath, mediaType))) {
-    throw mediaCorrupt(`The file is not a valid ${mediaType} image`);
+    throw damagedFile(`The ${mediaType.replace("image/", "").toUpperCase()} image could not be read`);
   }
   const imagePaths = mediaType === "image/tiff" ? await splitTiff(job) : [job.inputPath];
 

@@ -135,6 +135,8 @@ describe("the web UI", () => {
     const refused = item("notes.pdf").getByTestId("upload-error");
     await refused.waitFor();
     expect(await refused.textContent()).toMatch(/unsupported_media_type/);
+    // It says what is wrong with this file, not a list that contradicts its name.
+    expect(await refused.textContent()).toMatch(/named \.pdf but is not a readable PDF/);
 
     // Dropped on the page instead of picked: checked the same way.
     const dropped = await page.evaluateHandle(`(() => {
@@ -364,6 +366,9 @@ describe("the web UI", () => {
     await failure.waitFor({ timeout: 120_000 });
     const text = (await failure.textContent()) ?? "";
     expect(text).toMatch(/media_corrupt/);
+    // One plain sentence about the file, not the PDF library's own output.
+    expect(text).toMatch(/The PDF could not be read: it is damaged or not a valid file of its type\./);
+    expect(text).not.toMatch(/Syntax|xref|Illegal character/i);
     expect(text).toMatch(/What to do: Open the file on your computer/);
     await shot("job-failed");
   });

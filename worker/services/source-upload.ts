@@ -1,5 +1,5 @@
 import type { JobKind } from "../../contracts";
-import { claimMismatch, detectFileKind, SNIFF_BYTES, SUPPORTED_EXTENSIONS } from "../../contracts/file-kind";
+import { claimMismatch, detectFileKind, SNIFF_BYTES, unsupportedContentMessage } from "../../contracts/file-kind";
 import { ApiError } from "../errors";
 import { toHex } from "../lib/crypto";
 
@@ -32,10 +32,7 @@ export function assertAcceptable(
   claimed: { name: string; type: string },
 ): { kind: JobKind; mime: string } {
   if (!detected) {
-    throw new ApiError(
-      "unsupported_media_type",
-      `the content is not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
-    );
+    throw new ApiError("unsupported_media_type", unsupportedContentMessage(claimed.name));
   }
   const mismatch = claimMismatch(claimed, detected.mime);
   if (mismatch) throw new ApiError("media_type_mismatch", `${mismatch}; rename the file or fix its type`);

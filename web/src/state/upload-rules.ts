@@ -1,4 +1,4 @@
-import { claimMismatch, detectFileKind, SNIFF_BYTES, SUPPORTED_EXTENSIONS } from "../../../contracts/file-kind";
+import { claimMismatch, detectFileKind, SNIFF_BYTES, unsupportedContentMessage } from "../../../contracts/file-kind";
 import type { Throughput, UploadLimits, Usage } from "../../../contracts/limits";
 import { formatBytes } from "../format/size";
 
@@ -30,7 +30,7 @@ export async function checkType(file: File, uploads: UploadLimits): Promise<Verd
     return {
       ok: false,
       code: "unsupported_media_type",
-      message: `Not a supported document, image, audio or video file (supported: ${SUPPORTED_EXTENSIONS.join(", ")}).`,
+      message: unsupportedContentMessage(file.name),
     };
   }
   const mismatch = claimMismatch(file, detected.mime);

@@ -195,6 +195,27 @@ describe("POST /v1/jobs streams the upload", () => {
     expect(await storedUploads()).toEqual(before);
   });
 
+  it("says a file named like a PDF whose bytes are not a PDF is damaged or not a real PDF, and names what it reads otherwise", async () => {
+    const { auth } = await createUserWithKey();
+    const noise = new TextEncoder().encode("not a document at all ".repeat(200));
+    const refuse = async (name: string) => {
+      const res = await SELF.fetch("https://api.test/v1/jobs", {
+        method: "POST",
+        body: uploadForm(noise, name),
+        headers: auth,
+      });
+      expect(res.status).toBe(415);
+      const problem = Problem.parse(await res.json());
+      expect(problem.code).toBe("unsupported_media_type");
+      expect(problem.detail?.length).toBeLessThanOrEqual(300);
+      return problem.detail ?? "";
+    };
+    const pdf = await refuse("report.pdf");
+    expect(pdf).toMatch(/named \.pdf but is not a readable PDF: it may be damaged, or another kind of file renamed/);
+    expect(pdf).not.toMatch(/supported/);
+    expect(await refuse("notes.docx")).toMatch(/not a file type Verbatim reads\. Upload a document or image \(pdf, /);
+  });
+
   it("takes a page selection for a document, and refuses one it cannot read or a selection for a recording", async () => {
     const { auth } = await createUserWithKey();
     const submit = (bytes: Uint8Array, name: string, pages: string) =>
