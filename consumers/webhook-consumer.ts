@@ -148,6 +148,13 @@ async function send(
     await res.body?.cancel();
     return judged(res.status);
   } catch (err) {
-    return { status: null, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    // What happened, in words; the runtime's own text ("internal error; reference = …") says nothing.
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    return {
+      status: null,
+      error: timedOut
+        ? `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s`
+        : "could not connect: the endpoint refused the connection, could not be reached, or its TLS failed",
+    };
   }
 }

@@ -46,4 +46,13 @@ describe("outboundUrlProblem", () => {
     expect(outboundUrlProblem("http://[fd00:ec2::254]/latest", development)).toContain("metadata");
     expect(outboundUrlProblem("http://[::ffff:169.254.169.254]/latest", development)).toContain("metadata");
   });
+
+  it("names the setting that allows a local receiver when it is refused in development, and only there", () => {
+    const refused = { production: false, allowPrivate: false };
+    for (const url of ["http://127.0.0.1:9000/in", "http://receiver/in", "http://printer.local/in"]) {
+      expect(outboundUrlProblem(url, refused)).toMatch(/set WEBHOOK_ALLOW_PRIVATE=true$/);
+      expect(outboundUrlProblem(url.replace("http:", "https:"), production)).not.toMatch(/WEBHOOK_ALLOW_PRIVATE/);
+    }
+    expect(outboundUrlProblem("http://169.254.169.254/latest", refused)).not.toMatch(/WEBHOOK_ALLOW_PRIVATE/);
+  });
 });

@@ -33,17 +33,22 @@ export function outboundUrlProblem(
     .toLowerCase()
     .replace(/^\[|\]$/g, "")
     .replace(/\.+$/, "");
+  // Where a local receiver could be allowed (development), the refusal says how.
+  const local = (why: string) =>
+    production ? why : `${why}; for a receiver on this machine in development, set WEBHOOK_ALLOW_PRIVATE=true`;
   if (ipaddr.isValid(host)) {
     if (isMetadataAddress(host)) return `${host} is a cloud metadata address`;
     if (allowPrivate) return null;
     const range = withEmbeddedIPv4(ipaddr.process(host)).range();
     return range === "unicast"
       ? null
-      : `${host} is not a public address (${range}: private, loopback, reserved or special-purpose)`;
+      : local(`${host} is not a public address (${range}: private, loopback, reserved or special-purpose)`);
   }
   if (allowPrivate) return null;
-  if (!host.includes(".")) return `${host} is a local name (a single label)`;
-  if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix)) || host === "localhost") return `${host} is a local name`;
+  if (!host.includes(".")) return local(`${host} is a local name (a single label)`);
+  if (LOCAL_SUFFIXES.some((suffix) => host.endsWith(suffix)) || host === "localhost") {
+    return local(`${host} is a local name`);
+  }
   return null;
 }
 

@@ -1,6 +1,7 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CreatedWebhookEndpoint, Problem, WebhookEndpoint } from "../../contracts";
+import worker from "../index";
 import { open } from "../lib/secret-box";
 import { coordinatorFor } from "../services/coordinator";
 import { captureSends, createQueuedJob, createUserWithKey, untilAnnounced } from "../test/helpers";
@@ -97,5 +98,32 @@ describe("webhook endpoints", () => {
     await coordinatorFor(env, job.id).transition("canceled");
     await untilAnnounced(job.id);
     expect(sent()).toEqual([]);
+  });
+
+  it("records a delivery that got no answer in words, not the runtime's text", async () => {
+    const { auth } = await createUserWithKey();
+    // A name that resolves nowhere: the Worker's own fetch fails (no egress proxy in this runtime).
+    const endpoint = CreatedWebhookEndpoint.parse(
+      await (await register(auth, { url: "https://nowhere.invalid/in" })).json(),
+    );
+    const sent = captureSends(env.WEBHOOK_QUEUE);
+    const test = await SELF.fetch(`https://api.test/v1/webhooks/${endpoint.id}/test`, {
+      method: "POST",
+      headers: auth,
+    });
+    expect(test.status).toBeLessThan(300);
+    const [message] = sent();
+    const batch = createMessageBatch("verbatim-webhooks", [
+      { id: "msg-1", timestamp: Date.now(), attempts: 1, body: message },
+    ]);
+    await worker.queue(batch, env);
+    await getQueueResult(batch, createExecutionContext());
+    const list = (await (
+      await SELF.fetch(`https://api.test/v1/webhooks/${endpoint.id}/deliveries`, { headers: auth })
+    ).json()) as { data: Array<{ ok: boolean; error: string | null }> };
+    expect(list.data[0]).toMatchObject({
+      ok: false,
+      error: "could not connect: the endpoint refused the connection, could not be reached, or its TLS failed",
+    });
   });
 });
