@@ -514,6 +514,13 @@ describe("the web UI", () => {
     await page.getByTestId("result-text").waitFor();
     const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
     expect(overflow).toBeLessThanOrEqual(0);
+    // The text wraps at the screen's edge instead of running off it, and starts with its first line.
+    const text = page.getByTestId("result-text");
+    expect(await text.evaluate((el) => getComputedStyle(el.querySelector("pre") as Element).whiteSpace)).toBe(
+      "pre-wrap",
+    );
+    expect(await text.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    expect(((await text.textContent()) ?? "").charAt(0)).not.toBe("\n");
     await shot("job-phone-dark");
     await page.getByLabel("Theme").selectOption("light");
     await page.setViewportSize({ width: 1280, height: 800 });
