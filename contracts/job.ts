@@ -17,6 +17,9 @@ export const isTerminal = (s: JobStatus): boolean => (TERMINAL_STATUSES as reado
 /** The statuses of a job not ended yet: it counts as running against the user's limits. */
 export const ACTIVE_STATUSES = JOB_STATUSES.filter((s) => !isTerminal(s));
 
+/** A job id: `job_` and a ULID (so ids sort by creation time). */
+export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
+
 export const OUTPUT_FORMATS = {
   ocr: ["txt", "json", "md", "pdf"],
   av: ["txt", "json", "srt", "vtt"],

@@ -373,6 +373,15 @@ describe("the web UI", () => {
     await shot("job-failed");
   });
 
+  it("says plainly that a mistyped or unknown job address names no job, with ways on", async () => {
+    for (const id of ["not-a-job", "job_00000000000000000000000000"]) {
+      await page.goto(`${stack.url}/jobs/${id}`);
+      await page.getByRole("heading", { name: "No such job" }).waitFor();
+      expect(await page.getByTestId("no-such-job").textContent()).not.toMatch(/validation_failed|Fix the fields/);
+      expect(await page.getByRole("link", { name: "History" }).last().getAttribute("href")).toBe("/jobs");
+    }
+  });
+
   it("sends a large file in parts, resumes it after the connection broke and after a reload, and cancels the job", async () => {
     const noise = stack.fixtures.path("poster.png");
     execFileSync("convert", ["-size", "2000x2000", "xc:", "+noise", "Random", noise]);
@@ -516,10 +525,12 @@ describe("the web UI", () => {
     expect(overflow).toBeLessThanOrEqual(0);
     // The text wraps at the screen's edge instead of running off it, and starts with its first line.
     const text = page.getByTestId("result-text");
-    expect(await text.evaluate((el) => getComputedStyle(el.querySelector("pre") as Element).whiteSpace)).toBe(
-      "pre-wrap",
-    );
-    expect(await text.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const inText = (expression: string) =>
+      page.evaluate<string | number>(
+        `(() => { const el = document.querySelector('[data-testid="result-text"]'); return ${expression}; })()`,
+      );
+    expect(await inText("getComputedStyle(el.querySelector('pre')).whiteSpace")).toBe("pre-wrap");
+    expect(await inText("el.scrollWidth - el.clientWidth")).toBeLessThanOrEqual(0);
     expect(((await text.textContent()) ?? "").charAt(0)).not.toBe("\n");
     await shot("job-phone-dark");
     await page.getByLabel("Theme").selectOption("light");
@@ -557,8 +568,8 @@ describe("the web UI", () => {
     await reader.close();
   });
 
-  it("logged no errors in the console other than the refused call and the broken-off part", async () => {
-    const unexpected = consoleErrors.filter((e) => !/status of 422|ERR_CONNECTION_RESET/.test(e));
+  it("logged no errors in the console other than the refused call, the broken-off part and the unknown job", async () => {
+    const unexpected = consoleErrors.filter((e) => !/status of (422|404)|ERR_CONNECTION_RESET/.test(e));
     expect(unexpected).toEqual([]);
   });
 

@@ -6,8 +6,6 @@ import { coordinatorFor } from "./coordinator";
 import { sanitizeFileName } from "./source-upload";
 import { enqueueWork } from "./work-queue";
 
-export const JOB_ID_PATTERN = /^job_[0-9A-HJKMNP-TV-Z]{26}$/;
-
 /** Job ids are ULIDs: sorting by id sorts by creation time. */
 export const newJobId = () => `job_${ulid()}`;
 

@@ -1,11 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { JOB_STATUSES, JobCounts, JobKind, JobList, JobStatus } from "../../../contracts";
+import { JOB_ID_PATTERN, JOB_STATUSES, JobCounts, JobKind, JobList, JobStatus } from "../../../contracts";
 import { newApp } from "../../app";
 import { decodeSnapshot } from "../../db/jobs-table";
 import { requireScope } from "../../middleware/auth";
 import { jobCountsQuery, jobListQuery } from "../../services/job-list";
 import { toResource } from "../../services/job-resource";
-import { JOB_ID_PATTERN } from "../../services/job-service";
 import { problem } from "../shared";
 
 const route = createRoute({

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { JOB_ID_PATTERN } from "../../services/job-service";
+import { JOB_ID_PATTERN } from "../../../contracts";
 
 export const JobIdParam = z.object({
   id: z

@@ -1,6 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useLocation } from "preact-iso";
-import { api, type Job, unwrap } from "../../api/client";
+import { JOB_ID_PATTERN } from "../../../../contracts/job";
+import { ApiError, api, type Job, unwrap } from "../../api/client";
 import { formatDate, formatTime } from "../../format/date";
 import { formatClock } from "../../format/duration";
 import { formatBytes } from "../../format/size";
@@ -19,9 +20,26 @@ const MODE_TEXT: Record<Mode, string> = {
   done: "Finished",
 };
 
-/** A new job id is a new page (its own live subscription). */
+/** A new job id is a new page (its own live subscription). An address that names no job says so. */
 export function JobPage({ id = "" }: { id?: string }) {
-  return <JobView key={id} id={id} />;
+  return JOB_ID_PATTERN.test(id) ? <JobView key={id} id={id} /> : <NoSuchJob />;
+}
+
+/** A job address that is mistyped, or whose job was deleted (or is someone else's). */
+function NoSuchJob() {
+  usePageTitle("No such job");
+  return (
+    <div class="stack" data-testid="no-such-job">
+      <h1>No such job</h1>
+      <p>
+        There is no job of yours at this address: check the link, or find the job in <a href="/jobs">History</a>.
+        Deleted jobs are gone for good.
+      </p>
+      <p>
+        <a href="/">Upload a file</a>
+      </p>
+    </div>
+  );
 }
 
 function JobView({ id }: { id: string }) {
@@ -29,11 +47,9 @@ function JobView({ id }: { id: string }) {
   usePageTitle(live.job.value ? live.job.value.file.name : "Job");
   const job = live.job.value;
   if (!job) {
-    return live.error.value ? (
-      <ErrorNotice error={live.error.value} title="This job could not be opened" />
-    ) : (
-      <p class="muted">Loading…</p>
-    );
+    const error = live.error.value;
+    if (error instanceof ApiError && error.problem.code === "not_found") return <NoSuchJob />;
+    return error ? <ErrorNotice error={error} title="This job could not be opened" /> : <p class="muted">Loading…</p>;
   }
   return (
     <div class="stack">
