@@ -166,7 +166,10 @@ describe("the web UI", () => {
 
     const opened = Date.now();
     await page.goto(`${stack.url}/jobs/${pdfJob}`);
-    await page.getByTestId("live-mode").and(page.locator('[data-mode="live"], [data-mode="done"]')).waitFor();
+    await page
+      .getByTestId("live-mode")
+      .and(page.locator('[data-mode="live"], [data-mode="done"]'))
+      .waitFor({ state: "attached" });
     await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
     const polls = requests.filter((r) => r.at >= opened && r.method === "GET" && r.path === `/v1/jobs/${pdfJob}`);
     expect(polls).toEqual([]);
@@ -203,6 +206,9 @@ describe("the web UI", () => {
   it("shows the OCR text, searchable and copyable, and downloads every format", async () => {
     await page.goto(`${stack.url}/jobs/${pdfJob}`);
     await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    // The badge says it ended; no second "Finished" beside it.
+    await page.getByTestId("live-mode").and(page.locator('[data-mode="done"]')).waitFor({ state: "attached" });
+    expect(await page.getByTestId("live-mode").textContent()).toBe("");
     const text = page.getByTestId("result-text");
     await text.waitFor();
     await expect.poll(() => text.textContent()).toMatch(/4711/);
@@ -549,6 +555,13 @@ describe("the web UI", () => {
     await reader.locator(".opblock").first().waitFor();
     expect(await reader.locator(".opblock").count()).toBeGreaterThan(20);
     await reader.screenshot({ path: join(SHOTS, "api-reference.png") });
+    // A way back to the app, and the theme: dark when the system (or the app's choice) says so.
+    expect(await reader.getByRole("link", { name: "← Back to Verbatim" }).getAttribute("href")).toBe("/");
+    const filter = () => reader.evaluate<string>("getComputedStyle(document.querySelector('.swagger-ui')).filter");
+    expect(await filter()).toBe("none");
+    await reader.emulateMedia({ colorScheme: "dark" });
+    expect(await filter()).toMatch(/invert/);
+    await reader.emulateMedia({ colorScheme: "light" });
     // "Try it out" with a key: the reference calls the API as a client would.
     await reader
       .getByRole("button", { name: /Authorize/ })

@@ -1,6 +1,9 @@
 import SwaggerUI from "swagger-ui-dist/swagger-ui-es-bundle.js";
 import "swagger-ui-dist/swagger-ui.css";
 import { API_URL } from "./api/client";
+import "./docs.css";
+// The theme chosen in the app (kept in this browser) applies here too.
+import "./state/theme";
 
 /**
  * The interactive API reference at /docs: Swagger UI on the OpenAPI 3.1 document the worker

@@ -17,7 +17,8 @@ const MODE_TEXT: Record<Mode, string> = {
   connecting: "Connecting…",
   live: "Live",
   polling: "Reconnecting (checking periodically)",
-  done: "Finished",
+  // The status badge beside it already says the job ended.
+  done: "",
 };
 
 /** A new job id is a new page (its own live subscription). An address that names no job says so. */
