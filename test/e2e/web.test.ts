@@ -83,6 +83,16 @@ afterAll(async () => {
   pages?.stop();
 });
 
+/** Drops a small text file on the element `selector` names; true when the app took the drop (the browser did not open the file). */
+const dropFile = (selector: string, name: string, on: Page = page) =>
+  on.evaluate<boolean>(`(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(["plain words"], ${JSON.stringify(name)}, { type: "text/plain" }));
+    const drop = new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true });
+    document.querySelector(${JSON.stringify(selector)}).dispatchEvent(drop);
+    return drop.defaultPrevented;
+  })()`);
+
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 /** Accessibility rules (axe-core, WCAG 2 A/AA) the current screen breaks in a serious or critical way. */
@@ -138,13 +148,9 @@ describe("the web UI", () => {
     // It says what is wrong with this file, not a list that contradicts its name.
     expect(await refused.textContent()).toMatch(/named \.pdf but is not a readable PDF/);
 
-    // Dropped on the page instead of picked: checked the same way.
-    const dropped = await page.evaluateHandle(`(() => {
-      const data = new DataTransfer();
-      data.items.add(new File(["plain words"], "readme.txt", { type: "text/plain" }));
-      return data;
-    })()`);
-    await page.dispatchEvent("section.dropzone", "drop", { dataTransfer: dropped });
+    // Dropped anywhere on the page (here on its heading, outside the drop card) instead of picked:
+    // taken, never opened by the browser in place of the app, and checked the same way.
+    expect(await dropFile("h1", "readme.txt")).toBe(true);
     await item("readme.txt").getByTestId("upload-error").waitFor();
     await item("readme.txt").getByRole("button", { name: "Remove readme.txt" }).click();
     await shot("upload-checked");
@@ -431,11 +437,25 @@ describe("the web UI", () => {
     expect(await page.getByTestId("status-counts").textContent()).toMatch(/Succeeded: 5.*Failed: 1.*Canceled: 1/);
     await page.getByLabel("Search by file name").fill("invoice");
     await expect.poll(() => page.getByTestId("job-row").count()).toBe(1);
-    await page.getByLabel("Search by file name").fill("");
-    await page.getByLabel("Kind").selectOption("av");
+    // The filters are in the address: a reload (or the link, shared) opens the same list.
+    await expect.poll(() => new URL(page.url()).search).toBe("?q=invoice");
+    await page.reload();
+    await expect.poll(() => page.getByTestId("job-row").allTextContents()).toEqual([expect.stringMatching(/invoice/)]);
+    expect(await page.getByLabel("Search by file name").inputValue()).toBe("invoice");
+    // A search that finds nothing says so (not "no jobs yet") and offers to clear the filters.
+    await page.getByLabel("Status", { exact: true }).selectOption("failed");
+    await expect.poll(() => new URL(page.url()).search).toBe("?q=invoice&status=failed");
+    await expect.poll(() => page.getByTestId("history-empty").textContent()).toMatch(/No jobs match these filters/);
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expect.poll(() => page.getByTestId("job-row").count()).toBe(7);
+    expect(new URL(page.url()).search).toBe("");
+    expect(await page.getByLabel("Search by file name").inputValue()).toBe("");
+    await page.goto(`${stack.url}/jobs?kind=av&status=nonsense`);
     await expect
       .poll(() => page.getByTestId("job-row").allTextContents())
       .toEqual([expect.stringMatching(/talk\.mp3/)]);
+    expect(await page.getByLabel("Kind").inputValue()).toBe("av");
+    expect(new URL(page.url()).search).toBe("?kind=av");
     await page.getByLabel("Kind").selectOption("");
     await shot("history");
     // Opened from the list (no page load): a finished job still shows its whole timeline.
@@ -457,6 +477,95 @@ describe("the web UI", () => {
     await expect.poll(() => page.getByTestId("job-row").count()).toBe(6);
     await expect.poll(() => page.getByTestId("status-counts").textContent()).toMatch(/Failed: 0/);
     expect(await page.getByRole("link", { name: "broken.pdf" }).count()).toBe(0);
+  });
+
+  it("plays a video beside its transcript on a wide screen, and keeps the focus on Upload while sending", async () => {
+    const clip = await stack.fixtures.videoWithAudio(await stack.fixtures.speech("clip.wav", SPOKEN), "clip.webm");
+    await page.goto(stack.url);
+    await page.locator("#file-input").setInputFiles([clip]);
+    const upload = page.getByRole("button", { name: "Upload 1 file" });
+    await upload.click();
+    // The button stays where the focus was (a disabled one would drop it to the page).
+    await expect.poll(() => page.getByRole("link", { name: "Open job" }).count(), { timeout: 60_000 }).toBe(1);
+    expect(await page.evaluate<string>("document.activeElement.textContent")).toMatch(/^Upload/);
+    expect(await page.evaluate<string>("document.activeElement.getAttribute('aria-disabled')")).toBe("true");
+    await page.getByRole("link", { name: "Open job" }).click();
+    await page.getByTestId("job-status").locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.getByRole("tab", { name: "Transcript" }).click();
+    await page
+      .getByRole("button", { name: /^Play from / })
+      .first()
+      .waitFor();
+    const video = await page.locator("video").boundingBox();
+    const transcript = await page.getByTestId("transcript").boundingBox();
+    // Side by side, so the transcript starts above the fold of an 800 px window.
+    expect(video && transcript).toBeTruthy();
+    if (!video || !transcript) return;
+    expect(transcript.x).toBeGreaterThanOrEqual(video.x + video.width);
+    expect(transcript.y).toBeLessThan(800);
+    await shot("job-video");
+  });
+
+  it("tells a new account's empty history from a search that finds nothing, and works on a phone", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await context.newPage();
+    await phone.goto(stack.url);
+    await phone.getByLabel("Email").fill("new@example.test");
+    await phone.getByRole("button", { name: "Sign in" }).click();
+    await phone.getByRole("heading", { name: "Upload" }).waitFor();
+    // The header fits in two rows; nothing runs off the screen's side.
+    const header = await phone.locator("header.app-header").boundingBox();
+    expect(header?.height).toBeLessThanOrEqual(120);
+    await phone.getByRole("link", { name: "History" }).click();
+    await expect.poll(() => phone.getByTestId("history-empty").textContent()).toMatch(/No jobs yet/);
+    // A file dropped on a page that takes none is not opened by the browser (which would leave the app).
+    expect(await dropFile("main", "stray.txt", phone)).toBe(true);
+    expect(new URL(phone.url()).pathname).toBe("/jobs");
+    const search = await phone.getByLabel("Search by file name").boundingBox();
+    expect(search?.width).toBeGreaterThanOrEqual(200);
+    const label = await phone.locator('label[for="job-search"]').boundingBox();
+    expect(label?.height).toBeLessThan(30);
+    expect(
+      await phone.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth"),
+    ).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: join(SHOTS, "history-phone.png"), fullPage: true });
+    await phone.getByRole("link", { name: "Upload a file" }).click();
+    await phone.getByRole("heading", { name: "Upload" }).waitFor();
+
+    // Three pages at once for an account that may run one job at a time: the warnings are the
+    // prediction before sending; once sent, each row shows what happened to its own job.
+    const admin = { authorization: `Bearer ${stack.createKey("admin@example.test", true)}` };
+    const found = (await (
+      await fetch(`${stack.url}/v1/admin/users?email=new@example.test`, { headers: admin })
+    ).json()) as { data: { id: string }[] };
+    const limited = await fetch(`${stack.url}/v1/admin/users/${found.data[0]?.id}/limits`, {
+      method: "PUT",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({ max_concurrent_jobs: 1 }),
+    });
+    expect(limited.status).toBe(200);
+    const sheet = await stack.fixtures.textImage("one.png", PAGE_TEXT);
+    const copies = await Promise.all(
+      ["one", "two", "three"].map((n) => stack.fixtures.convertImage(sheet, `${n}.jpg`)),
+    );
+    await phone.reload();
+    await phone.locator("#file-input").setInputFiles(copies);
+    const rows = phone.getByTestId("upload-item");
+    await expect.poll(() => phone.locator(".upload-item .warning").count()).toBe(2);
+    await phone.getByRole("button", { name: "Upload 3 files" }).click();
+    await expect
+      .poll(() => rows.evaluateAll((items) => items.map((i) => i.getAttribute("data-state"))), { timeout: 60_000 })
+      .not.toContain("uploading");
+    const states = await rows.evaluateAll((items) =>
+      items.map((i) => `${i.getAttribute("data-state")}:${i.querySelectorAll(".warning").length}`),
+    );
+    expect(states.filter((state) => state === "sent:0").length).toBeGreaterThanOrEqual(1);
+    for (const state of states) expect(state).toMatch(/^(sent|failed):0$/);
+    // A refused one says why, in its own row.
+    for (const refused of await phone.locator('[data-testid="upload-item"][data-state="failed"]').all()) {
+      expect(await refused.textContent()).toMatch(/quota_exceeded/);
+    }
+    await context.close();
   });
 
   it("creates an API key shown once, which works until it is revoked", async () => {

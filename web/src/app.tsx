@@ -40,7 +40,7 @@ function Header() {
       </nav>
       <span class="spacer" />
       <label class="row small">
-        <span>Theme</span>
+        <span class="theme-label">Theme</span>
         <select value={theme.value} onChange={(e) => (theme.value = e.currentTarget.value as Theme)}>
           <option value="system">System</option>
           <option value="light">Light</option>

@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import type { JobCounts, JobKind, JobStatus } from "../../../contracts/job";
+import { JOB_KINDS, JOB_STATUSES, type JobCounts, type JobKind, type JobStatus } from "../../../contracts/job";
 import { api, type Job, unwrap } from "../api/client";
 import { clearOnSignOut } from "./session";
 
@@ -10,7 +10,8 @@ import { clearOnSignOut } from "./session";
 export type Filters = { status: JobStatus | ""; kind: JobKind | ""; q: string };
 
 export const PAGE_SIZE = 25;
-export const filters = signal<Filters>({ status: "", kind: "", q: "" });
+export const NO_FILTERS: Filters = { status: "", kind: "", q: "" };
+export const filters = signal<Filters>(NO_FILTERS);
 export const page = signal<Job[]>([]);
 export const counts = signal<JobCounts | null>(null);
 export const loading = signal(false);
@@ -28,7 +29,7 @@ clearOnSignOut(() => {
   generation++;
   page.value = [];
   counts.value = null;
-  filters.value = { status: "", kind: "", q: "" };
+  filters.value = NO_FILTERS;
   cursors.value = { before: [], current: undefined, next: null };
 });
 
@@ -91,4 +92,35 @@ export async function previousPage(): Promise<void> {
 export function setFilters(patch: Partial<Filters>): void {
   filters.value = { ...filters.value, ...patch };
   void firstPage();
+}
+
+export const filtered = (f: Filters) => f.status !== "" || f.kind !== "" || f.q.trim() !== "";
+
+/**
+ * The list's state as the address shows it (`/jobs?q=…&status=…&kind=…&after=…`), so a reload or a
+ * shared link opens the same filters and page. `after` is the page's cursor.
+ */
+export function historyAddress(): string {
+  const { status, kind, q } = filters.value;
+  const params = new URLSearchParams();
+  if (q.trim()) params.set("q", q);
+  if (status) params.set("status", status);
+  if (kind) params.set("kind", kind);
+  if (cursors.value.current) params.set("after", cursors.value.current);
+  const query = params.toString();
+  return query ? `/jobs?${query}` : "/jobs";
+}
+
+/**
+ * Opens the list the address names (values it does not know are ignored). A page opened by its
+ * cursor has no trail of the pages before it, so Previous goes back to the first page.
+ */
+export async function openAddress(query: Record<string, string | undefined>): Promise<void> {
+  const status = (JOB_STATUSES as readonly string[]).includes(query.status ?? "") ? (query.status as JobStatus) : "";
+  const kind = (JOB_KINDS as readonly string[]).includes(query.kind ?? "") ? (query.kind as JobKind) : "";
+  filters.value = { status, kind, q: query.q ?? "" };
+  const after = query.after || undefined;
+  cursors.value = { before: after ? [undefined] : [], current: after, next: null };
+  const loaded = await load(after);
+  if (loaded && cursors.value.current === after) cursors.value = { ...cursors.value, next: loaded.next };
 }

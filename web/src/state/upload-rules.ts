@@ -57,7 +57,8 @@ export function assess(measure: Measure | null, usage: Usage): Assessment {
   const warnings: string[] = [];
   const { limits, day } = usage;
   if (usage.concurrent_jobs >= limits.max_concurrent_jobs) {
-    warnings.push(`${usage.concurrent_jobs} jobs are running, the most at once; it will be refused until one ends.`);
+    const running = usage.concurrent_jobs === 1 ? "1 job is" : `${usage.concurrent_jobs} jobs are`;
+    warnings.push(`${running} running, the most at once; it will be refused until one ends.`);
   }
   if (day.jobs >= limits.daily_jobs) warnings.push(`Today's ${limits.daily_jobs} jobs are used up.`);
   if (!measure) return { estimate_s: null, errors, warnings, quota: null };

@@ -135,7 +135,13 @@ export async function retry(id: string): Promise<void> {
   if (!item || !canRetry(item)) return;
   update(id, { state: "uploading", error: null });
   await send(item);
-  void loadUsage();
+  await refreshUsage();
+}
+
+/** After sending: what is used now, and the files still waiting assessed against it. */
+async function refreshUsage() {
+  const current = await loadUsage();
+  if (current) reassess(current);
 }
 
 /**
@@ -160,7 +166,7 @@ export async function sendAll(): Promise<void> {
     for (let item = queue.shift(); item; item = queue.shift()) await send(item);
   });
   await Promise.all(workers);
-  void loadUsage();
+  await refreshUsage();
 }
 
 async function send(item: UploadItem) {

@@ -1,5 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { JOB_KINDS, JOB_STATUSES } from "../../../../contracts/job";
 import type { Job } from "../../api/client";
 import { formatRelative } from "../../format/date";
@@ -10,11 +11,14 @@ import {
   counts,
   cursors,
   type Filters,
+  filtered,
   filters,
-  firstPage,
+  historyAddress,
   historyError,
   loading,
+  NO_FILTERS,
   nextPage,
+  openAddress,
   page,
   previousPage,
   setFilters,
@@ -25,19 +29,31 @@ import { usePageTitle } from "../components/page-title";
 
 export function HistoryPage() {
   usePageTitle("History");
+  const { query, route } = useLocation();
+  // The address names the filters and the page (a reload or a shared link opens the same list).
   useEffect(() => {
-    void firstPage();
+    void openAddress(query);
   }, []);
+  // …and follows them as they change, without adding a step to the browser's history per key.
+  const address = historyAddress();
+  useEffect(() => {
+    if (`${location.pathname}${location.search}` !== address) route(address, true);
+  }, [address, route]);
   // What is typed shows at once; the list follows 300 ms after the last key.
-  const typed = useSignal(filters.value.q);
+  const typed = useSignal(query.q ?? "");
   const search = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(search.current), []);
   const total = counts.value ? Object.values(counts.value).reduce((a, b) => a + b, 0) : null;
+  const clearFilters = () => {
+    clearTimeout(search.current);
+    typed.value = "";
+    setFilters(NO_FILTERS);
+  };
   return (
     <div class="stack">
       <h1>History</h1>
-      <search class="card row">
-        <div class="field grow">
+      <search class="card row history-filters">
+        <div class="field grow history-search">
           <label for="job-search">Search by file name</label>
           <input
             id="job-search"
@@ -109,18 +125,42 @@ export function HistoryPage() {
             ))}
           </tbody>
         </table>
-        {!loading.value && page.value.length === 0 && <p class="muted">No jobs here yet.</p>}
-        <nav class="row" aria-label="Pages">
-          <button type="button" disabled={cursors.value.before.length === 0 || loading.value} onClick={previousPage}>
-            Previous
-          </button>
-          <button type="button" disabled={!cursors.value.next || loading.value} onClick={nextPage}>
-            Next
-          </button>
-          {loading.value && <span class="muted small">Loading…</span>}
-        </nav>
+        {!loading.value && page.value.length === 0 && (
+          <EmptyList total={total} filtered={filtered(filters.value)} onClear={clearFilters} />
+        )}
+        {(cursors.value.before.length > 0 || cursors.value.next) && (
+          <nav class="row" aria-label="Pages">
+            <button type="button" disabled={cursors.value.before.length === 0 || loading.value} onClick={previousPage}>
+              Previous
+            </button>
+            <button type="button" disabled={!cursors.value.next || loading.value} onClick={nextPage}>
+              Next
+            </button>
+          </nav>
+        )}
+        {loading.value && <p class="muted small">Loading…</p>}
       </div>
     </div>
+  );
+}
+
+/** Tells a new account's empty list from a search that matches nothing, with the way on from each. */
+function EmptyList({ total, filtered, onClear }: { total: number | null; filtered: boolean; onClear: () => void }) {
+  if (total === 0) {
+    return (
+      <p data-testid="history-empty">
+        No jobs yet. <a href="/">Upload a file</a> to read its text or transcribe it.
+      </p>
+    );
+  }
+  if (!filtered) return <p data-testid="history-empty">No jobs on this page.</p>;
+  return (
+    <p class="row" data-testid="history-empty">
+      <span>No jobs match these filters.</span>
+      <button type="button" onClick={onClear}>
+        Clear filters
+      </button>
+    </p>
   );
 }
 

@@ -85,35 +85,38 @@ function Transcript({ job, results, result }: { job: Job; results: JobResults; r
     <track kind="captions" src={captions} srclang={languageTag(result.language)} label="Transcript" />
   );
 
+  // A video sits beside its transcript where the screen is wide enough (results.css), not above it.
   return (
-    <div class="stack">
-      {tooLarge ? (
-        <p class="results-note">
-          The recording is {formatBytes(job.file.size)}, over the {formatBytes(MAX_MEDIA_SOURCE_BYTES)} the player
-          loads, so it is not played here.
-        </p>
-      ) : source.state === "error" ? (
-        <LoadFailed
-          error={source.error}
-          title="The recording could not be loaded"
-          onRetry={() => results.loadSource()}
-        />
-      ) : source.state !== "ready" || !url ? (
-        <Loading label="Loading the recording…" received={results.sourceReceived.value} total={job.file.size} />
-      ) : video ? (
-        <video {...mediaProps} playsInline aria-label={`Recording: ${job.file.name}`}>
-          {track}
-        </video>
-      ) : (
-        <audio {...mediaProps} aria-label={`Recording: ${job.file.name}`}>
-          {track}
-        </audio>
-      )}
-      {unplayable && (
-        <p class="results-note">
-          This browser cannot play the recording's format ({job.file.mime}); the transcript is all there is to show.
-        </p>
-      )}
+    <div class={video ? "results-av with-video" : "results-av stack"}>
+      <div class="stack results-av-media">
+        {tooLarge ? (
+          <p class="results-note">
+            The recording is {formatBytes(job.file.size)}, over the {formatBytes(MAX_MEDIA_SOURCE_BYTES)} the player
+            loads, so it is not played here.
+          </p>
+        ) : source.state === "error" ? (
+          <LoadFailed
+            error={source.error}
+            title="The recording could not be loaded"
+            onRetry={() => results.loadSource()}
+          />
+        ) : source.state !== "ready" || !url ? (
+          <Loading label="Loading the recording…" received={results.sourceReceived.value} total={job.file.size} />
+        ) : video ? (
+          <video {...mediaProps} playsInline aria-label={`Recording: ${job.file.name}`}>
+            {track}
+          </video>
+        ) : (
+          <audio {...mediaProps} aria-label={`Recording: ${job.file.name}`}>
+            {track}
+          </audio>
+        )}
+        {unplayable && (
+          <p class="results-note">
+            This browser cannot play the recording's format ({job.file.mime}); the transcript is all there is to show.
+          </p>
+        )}
+      </div>
       {segments.length === 0 ? (
         <p class="muted">No speech was found in this recording.</p>
       ) : (

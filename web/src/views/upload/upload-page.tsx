@@ -8,6 +8,7 @@ import type { Job } from "../../api/client";
 import { formatClock, formatSpan } from "../../format/duration";
 import { formatBytes } from "../../format/size";
 import { KIND_LABELS } from "../../format/status";
+import { draggingFiles, takeDroppedFiles } from "../../lib/file-drop";
 import { languageName, languages, loadLanguages, uploadLanguage } from "../../state/languages";
 import {
   addFiles,
@@ -38,35 +39,29 @@ const pagesValid = computed(() => uploadPages.value.trim() === "" || parsePageSe
 
 export function UploadPage() {
   usePageTitle("Upload");
-  const dragging = useSignal(false);
   const sending = useSignal(false);
   useEffect(() => {
     void loadUsage();
     void loadLanguages();
   }, []);
+  // Files dropped anywhere on this page are added (lib/file-drop).
+  useEffect(() => takeDroppedFiles((files) => void addFiles(files)), []);
   const onFiles = (files: FileList | null) => {
     if (files && files.length > 0) void addFiles(Array.from(files));
   };
+  const canSend = readyCount.value > 0 && !sending.value && pagesValid.value;
   return (
     <div class="stack">
       <h1>Upload</h1>
+      {draggingFiles.value && (
+        <div class="drop-overlay" aria-hidden="true">
+          Drop to add the files
+        </div>
+      )}
       {/* Dropping is a shortcut for the picker inside, which is the keyboard's way in. */}
-      <section
-        aria-label="Choose or drop files"
-        class={`dropzone card${dragging.value ? " dragging" : ""}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          dragging.value = true;
-        }}
-        onDragLeave={() => (dragging.value = false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          dragging.value = false;
-          onFiles(e.dataTransfer?.files ?? null);
-        }}
-      >
+      <section aria-label="Choose or drop files" class={`dropzone card${draggingFiles.value ? " dragging" : ""}`}>
         <p>
-          <strong>Drop files here</strong> or
+          <strong>Drop files anywhere on this page</strong> or
         </p>
         <label class="button primary" for="file-input">
           Choose files
@@ -105,21 +100,25 @@ export function UploadPage() {
             <button type="button" onClick={clearFinished}>
               Clear finished
             </button>
+            {/* Unavailable rather than disabled: a disabled button would drop the keyboard focus to the page. */}
             <button
               type="button"
               class="primary"
-              disabled={readyCount.value === 0 || sending.value || !pagesValid.value}
+              aria-disabled={!canSend}
               onClick={async () => {
+                if (!canSend) return;
                 sending.value = true;
                 await sendAll();
                 sending.value = false;
               }}
             >
-              {readyCount.value === 0
-                ? "Upload"
-                : readyCount.value === 1
-                  ? "Upload 1 file"
-                  : `Upload ${readyCount.value} files`}
+              {sending.value
+                ? "Uploading…"
+                : readyCount.value === 0
+                  ? "Upload"
+                  : readyCount.value === 1
+                    ? "Upload 1 file"
+                    : `Upload ${readyCount.value} files`}
             </button>
           </div>
           <ul class="upload-list">
@@ -168,21 +167,25 @@ function UploadRow({ item }: { item: UploadItem }) {
           {assessment?.estimate_s != null
             ? `about ${formatSpan(assessment.estimate_s)} to process`
             : "no processing time measured yet"}
-          {assessment?.quota &&
+          {waiting(item) &&
+            assessment?.quota &&
             ` · uses ${assessment.quota.uses} of the ${assessment.quota.left} ${assessment.quota.unit} left today`}
           {verdict.inParts && " · sent in parts"}
         </p>
       )}
-      {assessment?.errors.map((e) => (
-        <p key={e} class="error-box small" role="alert">
-          {e}
-        </p>
-      ))}
-      {assessment?.warnings.map((w) => (
-        <p key={w} class="warning small">
-          ⚠ {w}
-        </p>
-      ))}
+      {/* What may happen on sending; once sent, the job (or the refusal) says what did. */}
+      {waiting(item) &&
+        assessment?.errors.map((e) => (
+          <p key={e} class="error-box small" role="alert">
+            {e}
+          </p>
+        ))}
+      {waiting(item) &&
+        assessment?.warnings.map((w) => (
+          <p key={w} class="warning small">
+            ⚠ {w}
+          </p>
+        ))}
       {(item.state === "uploading" || item.state === "sent") && (
         <div class="small">
           <progress max={file.size} value={item.sent} aria-label={`Upload of ${file.name}`} />
@@ -201,6 +204,8 @@ function UploadRow({ item }: { item: UploadItem }) {
     </li>
   );
 }
+
+const waiting = (item: UploadItem) => item.state === "ready" || item.state === "rejected";
 
 const pagesText = (pages: number) => (pages === 1 ? "1 page" : `${pages} pages`);
 
