@@ -9,6 +9,7 @@ const mine = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/flags",
+  operationId: "getCallerFlags",
   summary: "Feature flags as they apply to the caller (for clients such as the web UI)",
   responses: {
     200: {
@@ -22,6 +23,7 @@ const list = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/flags",
+  operationId: "listFlags",
   summary: "Every feature flag and its setting (admin)",
   responses: {
     200: { description: "the flags", content: { "application/json": { schema: z.object({ data: z.array(Flag) }) } } },
@@ -33,6 +35,7 @@ const set = createRoute({
   middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/flags/{name}",
+  operationId: "setFlag",
   summary: "Change a flag: kill switch (`enabled`) and rollout percentage (admin); no deploy needed",
   request: {
     params: z.object({ name: FlagName }),

@@ -18,6 +18,7 @@ const create = createRoute({
   middleware: [requireScope("keys:manage")] as const,
   method: "post",
   path: "/v1/keys",
+  operationId: "createApiKey",
   summary: "Create an API key for the caller; the key is in this answer only",
   request: { body: { required: true, content: { "application/json": { schema: CreateApiKeyRequest } } } },
   responses: {
@@ -35,6 +36,7 @@ const list = createRoute({
   middleware: [requireScope("keys:manage")] as const,
   method: "get",
   path: "/v1/keys",
+  operationId: "listApiKeys",
   summary: "The caller's API keys, newest first (never the keys themselves)",
   responses: {
     200: { description: "the keys", content: { "application/json": { schema: ApiKeyList } } },
@@ -46,6 +48,7 @@ const revoke = createRoute({
   middleware: [requireScope("keys:manage")] as const,
   method: "delete",
   path: "/v1/keys/{id}",
+  operationId: "revokeApiKey",
   summary: "Revoke one of the caller's API keys: it stops working at once; revoking again is harmless",
   request: { params: KeyIdParam },
   responses: {

@@ -9,6 +9,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "get",
   path: "/v1/languages",
+  operationId: "getLanguages",
   summary:
     "The languages this deployment reads (OCR, Tesseract codes) and hears (A/V, for the caller's speech engine); a job asking for another is refused with 422 language_unavailable",
   responses: { 200: { description: "the languages", content: { "application/json": { schema: Languages } } } },

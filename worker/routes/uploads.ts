@@ -20,6 +20,7 @@ const create = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/uploads",
+  operationId: "createUpload",
   summary:
     "Start a multipart upload, for files larger than one request should carry (up to MAX_MULTIPART_UPLOAD_BYTES)",
   description:
@@ -40,6 +41,7 @@ const status = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "get",
   path: "/v1/uploads/{id}",
+  operationId: "getUpload",
   summary: "The upload: which parts arrived (to resume), and its job once completed",
   request: { params: UploadIdParam },
   responses: {
@@ -52,6 +54,7 @@ const part = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "put",
   path: "/v1/uploads/{id}/parts/{n}",
+  operationId: "uploadPart",
   summary: "One part: exactly `part_size` bytes (the last part: the rest), as the raw body",
   request: {
     params: UploadIdParam.extend({
@@ -73,6 +76,7 @@ const complete = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/uploads/{id}/complete",
+  operationId: "completeUpload",
   summary: "Assemble the parts, check the content as POST /v1/jobs does, and create the job",
   request: { params: UploadIdParam },
   responses: {

@@ -9,6 +9,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/usage",
+  operationId: "getUsage",
   summary:
     "The caller's limits and quotas (its own if an admin set them), what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput",
   responses: { 200: { description: "limits and usage", content: { "application/json": { schema: Usage } } } },

@@ -26,6 +26,7 @@ const create = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks",
+  operationId: "createWebhookEndpoint",
   summary: "Register a webhook endpoint for job events; its signing secret is in this answer only",
   description:
     "Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must be https (http is accepted in development) and may not point at private, loopback, link-local or metadata addresses.",
@@ -44,6 +45,7 @@ const list = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "get",
   path: "/v1/webhooks",
+  operationId: "listWebhookEndpoints",
   summary: "The caller's webhook endpoints (never their secrets)",
   responses: {
     200: {
@@ -57,6 +59,7 @@ const remove = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "delete",
   path: "/v1/webhooks/{id}",
+  operationId: "deleteWebhookEndpoint",
   summary: "Delete a webhook endpoint: nothing more is sent to it",
   request: { params: EndpointIdParam },
   responses: { 204: { description: "deleted" }, 404: problem("no such endpoint for this caller") },
@@ -66,6 +69,7 @@ const deliveries = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "get",
   path: "/v1/webhooks/{id}/deliveries",
+  operationId: "listWebhookDeliveries",
   summary: "The endpoint's last 100 delivery attempts, newest first: status, error, duration",
   request: { params: EndpointIdParam },
   responses: {
@@ -81,6 +85,7 @@ const rotate = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/rotate-secret",
+  operationId: "rotateWebhookSecret",
   summary: "A new signing secret (in this answer only); for 24 hours deliveries are signed with the old one too",
   request: { params: EndpointIdParam },
   responses: {
@@ -98,6 +103,7 @@ const enable = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/enable",
+  operationId: "enableWebhookEndpoint",
   summary: "Turn a disabled endpoint back on (its failure streak reset)",
   request: { params: EndpointIdParam },
   responses: {
@@ -110,6 +116,7 @@ const resend = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/deliveries/{delivery_id}/resend",
+  operationId: "resendWebhookDelivery",
   summary: "Send a delivery's event again (same webhook-id, so receivers can deduplicate)",
   request: {
     params: EndpointIdParam.extend({
@@ -130,6 +137,7 @@ const test = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/test",
+  operationId: "sendWebhookTestEvent",
   summary: "Send a `webhook.test` event to the endpoint (signed like every delivery; logged in its deliveries)",
   request: { params: EndpointIdParam },
   responses: {

@@ -9,6 +9,7 @@ const route = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/alerts",
+  operationId: "getAlerts",
   summary: "Every operational alert with its value, threshold, whether it fires, and its runbook (admin)",
   description:
     'Thresholds come from ALERT_THRESHOLDS. The scheduled upkeep evaluates the same alerts every five minutes and logs the firing ones (`"msg":"alert firing"`).',

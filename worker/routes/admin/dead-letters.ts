@@ -9,6 +9,7 @@ const listRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/dead-letters",
+  operationId: "listDeadLetters",
   summary: "Dead-lettered work, newest first (admin)",
   request: {
     query: z.object({
@@ -29,6 +30,7 @@ const replayRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "post",
   path: "/v1/admin/dead-letters/replay",
+  operationId: "replayDeadLetters",
   summary: "Send dead-lettered jobs back to work: one record, one job, or every pending record of a code (admin)",
   description:
     "Only failed jobs whose failure another try could fix are replayed (each gets a fresh budget); " +

@@ -9,6 +9,7 @@ const route = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/metrics",
+  operationId: "getMetrics",
   summary: "Job outcomes, failures by code, retries, dead letters and latency percentiles per workload (admin)",
   description: "`format=prometheus` answers in the Prometheus text format (values over the window).",
   request: {

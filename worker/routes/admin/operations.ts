@@ -11,6 +11,7 @@ const stuckRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/jobs/stuck",
+  operationId: "listStuckJobs",
   summary: "Jobs not terminal with no status change or progress for `older_than_s` (admin), with their live state",
   request: {
     query: z.object({
@@ -46,6 +47,7 @@ const usageRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/usage",
+  operationId: "getUserUsage",
   summary: "A user's jobs by status, pages, audio minutes and engine time over a window (admin)",
   request: {
     params: z.object({ user_id: z.string().max(64) }),

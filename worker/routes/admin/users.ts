@@ -12,6 +12,7 @@ const findRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users",
+  operationId: "findUsersByEmail",
   summary: "Find a user by email, for the id the other admin routes take (admin)",
   request: { query: z.object({ email: z.string().trim().toLowerCase().min(1).max(320) }) },
   responses: {
@@ -28,6 +29,7 @@ const getRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/limits",
+  operationId: "getUserLimits",
   summary: "A user's own limits, set by an admin, and the limits that apply to the user with them (admin)",
   request: { params },
   responses: {
@@ -42,6 +44,7 @@ const putRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/users/{user_id}/limits",
+  operationId: "setUserLimits",
   summary:
     "Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at once: for new submissions, and for the user's jobs whose size is not known yet",
   request: {

@@ -13,6 +13,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs/{id}/cancel",
+  operationId: "cancelJob",
   summary: "Cancel a queued or running job; work in flight stops and late results are discarded",
   description: "Canceling a canceled job again answers 200 with it unchanged.",
   request: { params: JobIdParam },

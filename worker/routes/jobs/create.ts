@@ -19,6 +19,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs",
+  operationId: "createJob",
   summary: "Submit a file; the kind of work (OCR or A/V) is decided from its content",
   description:
     "Send `Idempotency-Key` to make retries safe: the same key with the same request returns the first answer " +

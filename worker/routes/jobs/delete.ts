@@ -10,6 +10,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "delete",
   path: "/v1/jobs/{id}",
+  operationId: "deleteJob",
   summary: "Delete a job that ended, with its file and results; a running job must be canceled first",
   description:
     "Everything kept of the job goes: its uploaded file, its results, its history and webhook events. What it used of the daily quotas stays counted until a day after it was submitted. Deleting again answers 404.",

@@ -12,6 +12,7 @@ import { JobIdParam } from "./schemas";
 const eventsRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{id}/events",
+  operationId: "streamJobEvents",
   summary: "WebSocket: the job's state at once, then every status change and progress update",
   description:
     "Authenticate with `Authorization: Bearer <key>`, or (browsers) with `?ticket=` from POST /v1/jobs/{id}/events/ticket.",
@@ -31,6 +32,7 @@ const ticketRoute = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "post",
   path: "/v1/jobs/{id}/events/ticket",
+  operationId: "createJobEventsTicket",
   summary: "A single-use ticket (60 s) to open the job's WebSocket from a browser",
   request: { params: JobIdParam },
   responses: {

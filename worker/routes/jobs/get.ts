@@ -11,6 +11,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}",
+  operationId: "getJob",
   summary: "The job's current state",
   request: { params: JobIdParam },
   responses: {

@@ -11,6 +11,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs",
+  operationId: "listJobs",
   summary: "The caller's jobs, newest first, with cursor pagination",
   request: {
     query: z.object({
@@ -39,6 +40,7 @@ const countsRoute = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/counts",
+  operationId: "getJobCounts",
   summary: "How many of the caller's jobs are in each status",
   responses: {
     200: { description: "status → number of jobs", content: { "application/json": { schema: JobCounts } } },

@@ -14,6 +14,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}/result",
+  operationId: "getJobResult",
   summary: "The result of a succeeded job in one format",
   description:
     "OCR: txt, json, md (Markdown: paragraphs in reading order, headings, lists, simple tables), pdf (searchable). A/V: txt, json, srt, vtt.",

@@ -11,6 +11,7 @@ const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}/source",
+  operationId: "getJobSource",
   summary: "The uploaded file itself, as it was received (honours a single byte Range)",
   description: "What the web UI shows beside a result: the page images under their text, the recording to play.",
   request: {
