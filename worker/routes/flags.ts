@@ -3,7 +3,7 @@ import { Flag, FlagName, FlagSetting } from "../../contracts";
 import { newApp } from "../app";
 import { requireAdmin, requireScope } from "../middleware/auth";
 import { setFlag } from "../services/flags";
-import { problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const mine = createRoute({
   middleware: [requireScope("jobs:read")] as const,
@@ -16,6 +16,7 @@ const mine = createRoute({
       description: "flag name → on/off for this caller",
       content: { "application/json": { schema: z.record(z.string(), z.boolean()) } },
     },
+    ...authErrors("jobs:read"),
   },
 });
 
@@ -27,7 +28,7 @@ const list = createRoute({
   summary: "Every feature flag and its setting (admin)",
   responses: {
     200: { description: "the flags", content: { "application/json": { schema: z.object({ data: z.array(Flag) }) } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
   },
 });
 
@@ -43,8 +44,9 @@ const set = createRoute({
   },
   responses: {
     200: { description: "the flag as now set", content: { "application/json": { schema: Flag } } },
-    403: problem("not an admin"),
-    422: problem("unknown flag or bad setting"),
+    ...authErrors("admin"),
+    ...jsonBodyErrors,
+    422: problem("unknown flag or bad setting (`validation_failed`)"),
   },
 });
 

@@ -5,7 +5,7 @@ import { ApiError } from "../errors";
 import { requireScope } from "../middleware/auth";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
 import { assertCanCreateKey } from "../services/quotas";
-import { problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const KeyIdParam = z.object({
   id: z
@@ -26,9 +26,13 @@ const create = createRoute({
       description: "the new key, with `key` shown this once",
       content: { "application/json": { schema: CreatedApiKey } },
     },
-    403: problem("the calling key lacks keys:manage, or a scope asked for (`scope_not_held`)"),
-    422: problem("bad name or scopes"),
-    429: problem("the caller has its cap of live keys (`quota_exceeded`)"),
+    ...authErrors("keys:manage"),
+    ...jsonBodyErrors,
+    403: problem("the calling key lacks the keys:manage scope (`forbidden`), or a scope asked for (`scope_not_held`)"),
+    422: problem("bad name or scopes (`validation_failed`)"),
+    429: problem(
+      "too many requests (`rate_limited`, see Retry-After), or the caller has its cap of live keys (`quota_exceeded`)",
+    ),
   },
 });
 
@@ -40,7 +44,7 @@ const list = createRoute({
   summary: "The caller's API keys, newest first (never the keys themselves)",
   responses: {
     200: { description: "the keys", content: { "application/json": { schema: ApiKeyList } } },
-    403: problem("the calling key lacks keys:manage"),
+    ...authErrors("keys:manage"),
   },
 });
 
@@ -53,8 +57,9 @@ const revoke = createRoute({
   request: { params: KeyIdParam },
   responses: {
     200: { description: "the revoked key", content: { "application/json": { schema: ApiKeyInfo } } },
-    403: problem("the calling key lacks keys:manage"),
+    ...authErrors("keys:manage"),
     404: problem("no such key for this caller"),
+    422: problem("an id that is not a key id (`validation_failed`)"),
   },
 });
 

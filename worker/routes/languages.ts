@@ -3,6 +3,7 @@ import { Languages } from "../../contracts";
 import { newApp } from "../app";
 import { requireScope } from "../middleware/auth";
 import { languagesFor } from "../services/languages";
+import { authErrors } from "./shared";
 
 const route = createRoute({
   // What a job may ask for: the companion of submitting one.
@@ -12,7 +13,10 @@ const route = createRoute({
   operationId: "getLanguages",
   summary:
     "The languages this deployment reads (OCR, Tesseract codes) and hears (A/V, for the caller's speech engine); a job asking for another is refused with 422 language_unavailable",
-  responses: { 200: { description: "the languages", content: { "application/json": { schema: Languages } } } },
+  responses: {
+    200: { description: "the languages", content: { "application/json": { schema: Languages } } },
+    ...authErrors("jobs:write"),
+  },
 });
 
 export const languagesRoute = newApp().openapi(route, async (c) =>

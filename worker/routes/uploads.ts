@@ -7,7 +7,7 @@ import { type Answer, withIdempotency } from "../services/idempotency";
 import { toResource } from "../services/job-resource";
 import { assertCanSubmit } from "../services/quotas";
 import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
-import { IdempotencyKeyHeader, problem } from "./shared";
+import { authErrors, IdempotencyKeyHeader, jsonBodyErrors, problem } from "./shared";
 
 const UploadIdParam = z.object({
   id: z
@@ -15,6 +15,8 @@ const UploadIdParam = z.object({
     .regex(/^upl_[0-9A-HJKMNP-TV-Z]{26}$/, "an upload id such as upl_01JD…")
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+const badUploadId = problem("an id that is not an upload id (`validation_failed`)");
 
 const create = createRoute({
   middleware: [requireScope("jobs:write")] as const,
@@ -32,8 +34,16 @@ const create = createRoute({
   },
   responses: {
     201: { description: "the upload: part size and count", content: { "application/json": { schema: Upload } } },
-    413: problem("larger than multipart uploads may be"),
-    429: problem("a quota is used up"),
+    ...authErrors("jobs:write"),
+    ...jsonBodyErrors,
+    409: problem("a request with this Idempotency-Key is still running (`idempotency_in_progress`)"),
+    413: problem("larger than multipart uploads may be (`payload_too_large`)"),
+    422: problem(
+      "a bad body or Idempotency-Key (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
+    ),
+    429: problem(
+      "too many requests (`rate_limited`), or a quota is used up: open uploads or running and daily jobs (`quota_exceeded`); see Retry-After",
+    ),
   },
 });
 
@@ -46,7 +56,9 @@ const status = createRoute({
   request: { params: UploadIdParam },
   responses: {
     200: { description: "the upload", content: { "application/json": { schema: Upload } } },
+    ...authErrors("jobs:write"),
     404: problem("no such upload for this caller"),
+    422: badUploadId,
   },
 });
 
@@ -67,8 +79,12 @@ const part = createRoute({
   },
   responses: {
     200: { description: "the upload, with this part received", content: { "application/json": { schema: Upload } } },
+    ...authErrors("jobs:write"),
     404: problem("no such upload for this caller"),
-    422: problem("a part number or length that does not fit the upload"),
+    409: problem("the upload is completed (`invalid_transition`)"),
+    422: problem(
+      "an id that is not an upload id, or a part number or length that does not fit the upload (`validation_failed`)",
+    ),
   },
 });
 
@@ -85,10 +101,17 @@ const complete = createRoute({
       content: { "application/json": { schema: JobResource } },
     },
     202: { description: "the job, queued", content: { "application/json": { schema: JobResource } } },
+    ...authErrors("jobs:write"),
     404: problem("no such upload for this caller (a refused upload is discarded)"),
-    415: problem("unsupported content, or content that contradicts the file name; the upload is discarded"),
-    422: problem("parts missing"),
-    429: problem("over a quota (quota_exceeded, with Retry-After): complete again later, the parts are kept"),
+    415: problem(
+      "unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`); the upload is discarded",
+    ),
+    422: problem(
+      "an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), or a language this deployment cannot work in (`language_unavailable`); refused options discard the upload",
+    ),
+    429: problem(
+      "too many requests (`rate_limited`), or over a quota (`quota_exceeded`): complete again later (see Retry-After), the parts are kept",
+    ),
   },
 });
 

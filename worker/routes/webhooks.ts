@@ -13,7 +13,7 @@ import {
   rotateSecret,
   sendTestEvent,
 } from "../services/webhooks";
-import { problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const EndpointIdParam = z.object({
   id: z
@@ -21,6 +21,8 @@ const EndpointIdParam = z.object({
     .regex(/^whk_[0-9A-HJKMNP-TV-Z]{26}$/, "an endpoint id such as whk_01JD…")
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+const badEndpointId = problem("an id that is not an endpoint id (`validation_failed`)");
 
 const create = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
@@ -36,8 +38,9 @@ const create = createRoute({
       description: "the endpoint, with `secret` shown this once",
       content: { "application/json": { schema: CreatedWebhookEndpoint } },
     },
-    403: problem("the calling key lacks webhooks:manage"),
-    422: problem("a URL the platform may not call, or bad events"),
+    ...authErrors("webhooks:manage"),
+    ...jsonBodyErrors,
+    422: problem("a URL the platform may not call, or bad events (`validation_failed`)"),
   },
 });
 
@@ -52,6 +55,7 @@ const list = createRoute({
       description: "the endpoints",
       content: { "application/json": { schema: z.object({ data: z.array(WebhookEndpoint) }) } },
     },
+    ...authErrors("webhooks:manage"),
   },
 });
 
@@ -62,7 +66,12 @@ const remove = createRoute({
   operationId: "deleteWebhookEndpoint",
   summary: "Delete a webhook endpoint: nothing more is sent to it",
   request: { params: EndpointIdParam },
-  responses: { 204: { description: "deleted" }, 404: problem("no such endpoint for this caller") },
+  responses: {
+    204: { description: "deleted" },
+    ...authErrors("webhooks:manage"),
+    404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
+  },
 });
 
 const deliveries = createRoute({
@@ -77,7 +86,9 @@ const deliveries = createRoute({
       description: "delivery attempts",
       content: { "application/json": { schema: z.object({ data: z.array(WebhookDelivery) }) } },
     },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
   },
 });
 
@@ -95,7 +106,9 @@ const rotate = createRoute({
         "application/json": { schema: CreatedWebhookEndpoint.extend({ previous_secret_until: z.string() }) },
       },
     },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
   },
 });
 
@@ -108,7 +121,9 @@ const enable = createRoute({
   request: { params: EndpointIdParam },
   responses: {
     200: { description: "the endpoint", content: { "application/json": { schema: WebhookEndpoint } } },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
   },
 });
 
@@ -128,8 +143,10 @@ const resend = createRoute({
   },
   responses: {
     202: { description: "queued" },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint or delivery for this caller"),
-    409: problem("the endpoint is disabled"),
+    409: problem("the endpoint is disabled (`invalid_transition`)"),
+    422: problem("an id that is not an endpoint id, or a delivery id that is not one (`validation_failed`)"),
   },
 });
 
@@ -145,8 +162,10 @@ const test = createRoute({
       description: "queued",
       content: { "application/json": { schema: z.object({ event_id: z.string() }) } },
     },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
-    409: problem("the endpoint is disabled"),
+    409: problem("the endpoint is disabled (`invalid_transition`)"),
+    422: badEndpointId,
   },
 });
 

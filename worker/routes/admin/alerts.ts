@@ -3,7 +3,7 @@ import { AlertReport } from "../../../contracts";
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { evaluateAlerts } from "../../services/alerts";
-import { problem } from "../shared";
+import { authErrors } from "../shared";
 
 const route = createRoute({
   middleware: [requireAdmin()] as const,
@@ -15,7 +15,7 @@ const route = createRoute({
     'Thresholds come from ALERT_THRESHOLDS. The scheduled upkeep evaluates the same alerts every five minutes and logs the firing ones (`"msg":"alert firing"`).',
   responses: {
     200: { description: "the alerts, evaluated now", content: { "application/json": { schema: AlertReport } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
   },
 });
 

@@ -3,7 +3,7 @@ import { Metrics } from "../../../contracts";
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { collectMetrics } from "../../services/metrics";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireAdmin()] as const,
@@ -28,7 +28,8 @@ const route = createRoute({
       description: "metrics over the window",
       content: { "application/json": { schema: Metrics }, "text/plain": { schema: z.string() } },
     },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a bad window or format (`validation_failed`)"),
   },
 });
 

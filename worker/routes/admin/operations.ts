@@ -5,7 +5,7 @@ import { jobsCreatedSince, stuckJobIds } from "../../db/jobs-table";
 import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 
 const stuckRoute = createRoute({
   middleware: [requireAdmin()] as const,
@@ -30,7 +30,8 @@ const stuckRoute = createRoute({
         },
       },
     },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a bad query parameter (`validation_failed`)"),
   },
 });
 
@@ -62,7 +63,8 @@ const usageRoute = createRoute({
   },
   responses: {
     200: { description: "usage", content: { "application/json": { schema: Usage } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a user id longer than 64 characters, or a bad window (`validation_failed`)"),
   },
 });
 

@@ -4,7 +4,7 @@ import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { limitSetting, setLimitOverrides } from "../../services/quotas";
 import { assertUserExists, usersWithEmail } from "../../services/users";
-import { problem } from "../shared";
+import { authErrors, jsonBodyErrors, problem } from "../shared";
 
 const params = z.object({ user_id: z.string().max(64) });
 
@@ -20,8 +20,8 @@ const findRoute = createRoute({
       description: "the user with that email, or none",
       content: { "application/json": { schema: z.object({ data: z.array(AdminUser) }) } },
     },
-    403: problem("not an admin"),
-    422: problem("no email"),
+    ...authErrors("admin"),
+    422: problem("no email, or one longer than 320 characters (`validation_failed`)"),
   },
 });
 
@@ -34,9 +34,9 @@ const getRoute = createRoute({
   request: { params },
   responses: {
     200: { description: "the setting", content: { "application/json": { schema: UserLimitsSetting } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
     404: problem("no such user"),
-    422: problem("a user id longer than 64 characters"),
+    422: problem("a user id longer than 64 characters (`validation_failed`)"),
   },
 });
 
@@ -53,9 +53,12 @@ const putRoute = createRoute({
   },
   responses: {
     200: { description: "the setting as now stored", content: { "application/json": { schema: UserLimitsSetting } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    ...jsonBodyErrors,
     404: problem("no such user"),
-    422: problem("an unknown limit, a value that is not a positive number, or a user id longer than 64 characters"),
+    422: problem(
+      "an unknown limit, a value that is not a positive number, or a user id longer than 64 characters (`validation_failed`)",
+    ),
   },
 });
 

@@ -3,8 +3,8 @@ import { newApp } from "../../app";
 import { requireScope } from "../../middleware/auth";
 import { deleteJob } from "../../services/job-deletion";
 import { ownedJob } from "../../services/ownership";
-import { problem } from "../shared";
-import { JobIdParam } from "./schemas";
+import { authErrors, problem } from "../shared";
+import { badJobId, JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
@@ -17,8 +17,10 @@ const route = createRoute({
   request: { params: JobIdParam },
   responses: {
     204: { description: "deleted" },
+    ...authErrors("jobs:write"),
     404: problem("no such job for this caller"),
     409: problem("the job is queued or processing (`invalid_transition`): cancel it first"),
+    422: badJobId,
   },
 });
 

@@ -5,7 +5,7 @@ import { decodeSnapshot } from "../../db/jobs-table";
 import { requireScope } from "../../middleware/auth";
 import { jobCountsQuery, jobListQuery } from "../../services/job-list";
 import { toResource } from "../../services/job-resource";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
@@ -24,7 +24,8 @@ const route = createRoute({
   },
   responses: {
     200: { description: "one page of jobs", content: { "application/json": { schema: JobList } } },
-    422: problem("bad query"),
+    ...authErrors("jobs:read"),
+    422: problem("a bad query parameter (`validation_failed`)"),
   },
 });
 
@@ -44,6 +45,7 @@ const countsRoute = createRoute({
   summary: "How many of the caller's jobs are in each status",
   responses: {
     200: { description: "status → number of jobs", content: { "application/json": { schema: JobCounts } } },
+    ...authErrors("jobs:read"),
   },
 });
 

@@ -7,7 +7,7 @@ import { requireScope } from "../../middleware/auth";
 import { ocrMarkdown } from "../../services/ocr-markdown";
 import { ownedJob } from "../../services/ownership";
 import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 import { JobIdParam } from "./schemas";
 
 const route = createRoute({
@@ -21,9 +21,11 @@ const route = createRoute({
   request: { params: JobIdParam, query: z.object({ format: ResultFormat.default("txt") }) },
   responses: {
     200: { description: "the result in the asked format" },
-    400: problem("format not available for this kind of job"),
+    ...authErrors("jobs:read"),
+    400: problem("format not available for this kind of job (`format_not_available`)"),
     404: problem("no such job for this caller"),
-    409: problem("the job has not succeeded"),
+    409: problem("the job has not succeeded (`result_not_ready`)"),
+    422: problem("an id that is not a job id, or an unknown format (`validation_failed`)"),
   },
 });
 
