@@ -8,28 +8,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the API process answers */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description alive */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ok: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -46,51 +25,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: D1 (with every migration applied), R2, both work queues and the media runner are reachable */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ok: boolean;
-                            checks: {
-                                [key: string]: {
-                                    ok: boolean;
-                                    ms: number;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description a dependency is not reachable */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ok: boolean;
-                            checks: {
-                                [key: string]: {
-                                    ok: boolean;
-                                    ms: number;
-                                };
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -110,79 +45,7 @@ export interface paths {
          * WebSocket: the job's state at once, then every status change and progress update
          * @description Authenticate with `Authorization: Bearer <key>`, or (browsers) with `?ticket=` from POST /v1/jobs/{id}/events/ticket.
          */
-        get: {
-            parameters: {
-                query?: {
-                    ticket?: string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description switching to WebSocket */
-                101: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description no credentials, or a ticket that is unknown, used or expired */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description not a WebSocket upgrade */
-                426: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["streamJobEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -199,444 +62,13 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's jobs, newest first, with cursor pagination */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    status?: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                    kind?: "ocr" | "av";
-                    /** @description only jobs whose file name contains this (any case) */
-                    q?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description one page of jobs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "ocr" | "av";
-                                /** @enum {string} */
-                                status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                                file: {
-                                    name: string;
-                                    size: number;
-                                    mime: string;
-                                    sha256: string;
-                                    pages: number | null;
-                                    duration_s: number | null;
-                                };
-                                options: {
-                                    /** @default eng */
-                                    language: string;
-                                    /** @default true */
-                                    rotate_pages: boolean;
-                                    /** @default true */
-                                    deskew: boolean;
-                                    /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                    pages?: string;
-                                };
-                                progress: {
-                                    done: number;
-                                    total: number;
-                                    /** @enum {string} */
-                                    unit: "pages" | "chunks";
-                                    stage: string;
-                                } | null;
-                                error: {
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                } | null;
-                                attempts: number;
-                                /** @default 0 */
-                                engine_seconds: number;
-                                /** @default 0 */
-                                replays: number;
-                                /** @default null */
-                                parts: {
-                                    total: number;
-                                    done: number;
-                                    failed: {
-                                        part: number;
-                                        range: {
-                                            /** @enum {string} */
-                                            unit: "pages";
-                                            first: number;
-                                            last: number;
-                                        } | {
-                                            /** @enum {string} */
-                                            unit: "seconds";
-                                            start: number;
-                                            end: number;
-                                        };
-                                        /** @enum {string} */
-                                        code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                        message: string;
-                                    }[];
-                                } | null;
-                                request_id: string;
-                                created_at: string;
-                                updated_at: string;
-                                started_at: string | null;
-                                finished_at: string | null;
-                                links: {
-                                    self: string;
-                                    events: string;
-                                    results: {
-                                        [key: string]: string;
-                                    };
-                                };
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description bad query */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listJobs"];
         put?: never;
         /**
          * Submit a file; the kind of work (OCR or A/V) is decided from its content
          * @description Send `Idempotency-Key` to make retries safe: the same key with the same request returns the first answer (header `Idempotent-Replayed: true`) for 24 hours. `?reuse=identical` returns the caller's finished job for byte-identical content with the same options (200) instead of starting a new one.
          */
-        post: {
-            parameters: {
-                query?: {
-                    reuse?: "identical";
-                };
-                header?: {
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "multipart/form-data": {
-                        /** Format: binary */
-                        file: string;
-                        /** @description JSON, e.g. {"language":"eng"} */
-                        options?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description an earlier job for identical content (with ?reuse=identical) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "ocr" | "av";
-                            /** @enum {string} */
-                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                            file: {
-                                name: string;
-                                size: number;
-                                mime: string;
-                                sha256: string;
-                                pages: number | null;
-                                duration_s: number | null;
-                            };
-                            options: {
-                                /** @default eng */
-                                language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
-                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                pages?: string;
-                            };
-                            progress: {
-                                done: number;
-                                total: number;
-                                /** @enum {string} */
-                                unit: "pages" | "chunks";
-                                stage: string;
-                            } | null;
-                            error: {
-                                /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                message: string;
-                            } | null;
-                            attempts: number;
-                            /** @default 0 */
-                            engine_seconds: number;
-                            /** @default 0 */
-                            replays: number;
-                            /** @default null */
-                            parts: {
-                                total: number;
-                                done: number;
-                                failed: {
-                                    part: number;
-                                    range: {
-                                        /** @enum {string} */
-                                        unit: "pages";
-                                        first: number;
-                                        last: number;
-                                    } | {
-                                        /** @enum {string} */
-                                        unit: "seconds";
-                                        start: number;
-                                        end: number;
-                                    };
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                }[];
-                            } | null;
-                            request_id: string;
-                            created_at: string;
-                            updated_at: string;
-                            started_at: string | null;
-                            finished_at: string | null;
-                            links: {
-                                self: string;
-                                events: string;
-                                results: {
-                                    [key: string]: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description accepted and queued */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "ocr" | "av";
-                            /** @enum {string} */
-                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                            file: {
-                                name: string;
-                                size: number;
-                                mime: string;
-                                sha256: string;
-                                pages: number | null;
-                                duration_s: number | null;
-                            };
-                            options: {
-                                /** @default eng */
-                                language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
-                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                pages?: string;
-                            };
-                            progress: {
-                                done: number;
-                                total: number;
-                                /** @enum {string} */
-                                unit: "pages" | "chunks";
-                                stage: string;
-                            } | null;
-                            error: {
-                                /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                message: string;
-                            } | null;
-                            attempts: number;
-                            /** @default 0 */
-                            engine_seconds: number;
-                            /** @default 0 */
-                            replays: number;
-                            /** @default null */
-                            parts: {
-                                total: number;
-                                done: number;
-                                failed: {
-                                    part: number;
-                                    range: {
-                                        /** @enum {string} */
-                                        unit: "pages";
-                                        first: number;
-                                        last: number;
-                                    } | {
-                                        /** @enum {string} */
-                                        unit: "seconds";
-                                        start: number;
-                                        end: number;
-                                    };
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                }[];
-                            } | null;
-                            request_id: string;
-                            created_at: string;
-                            updated_at: string;
-                            started_at: string | null;
-                            finished_at: string | null;
-                            links: {
-                                self: string;
-                                events: string;
-                                results: {
-                                    [key: string]: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description no file, or an empty one */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description missing or bad API key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description a request with this Idempotency-Key is still running */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description file too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description unsupported content */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description bad options, or a language this deployment cannot work in (`language_unavailable`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -651,32 +83,7 @@ export interface paths {
             cookie?: never;
         };
         /** How many of the caller's jobs are in each status */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description status → number of jobs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            queued: number;
-                            processing: number;
-                            succeeded: number;
-                            failed: number;
-                            canceled: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getJobCounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -693,180 +100,14 @@ export interface paths {
             cookie?: never;
         };
         /** The job's current state */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the job */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "ocr" | "av";
-                            /** @enum {string} */
-                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                            file: {
-                                name: string;
-                                size: number;
-                                mime: string;
-                                sha256: string;
-                                pages: number | null;
-                                duration_s: number | null;
-                            };
-                            options: {
-                                /** @default eng */
-                                language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
-                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                pages?: string;
-                            };
-                            progress: {
-                                done: number;
-                                total: number;
-                                /** @enum {string} */
-                                unit: "pages" | "chunks";
-                                stage: string;
-                            } | null;
-                            error: {
-                                /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                message: string;
-                            } | null;
-                            attempts: number;
-                            /** @default 0 */
-                            engine_seconds: number;
-                            /** @default 0 */
-                            replays: number;
-                            /** @default null */
-                            parts: {
-                                total: number;
-                                done: number;
-                                failed: {
-                                    part: number;
-                                    range: {
-                                        /** @enum {string} */
-                                        unit: "pages";
-                                        first: number;
-                                        last: number;
-                                    } | {
-                                        /** @enum {string} */
-                                        unit: "seconds";
-                                        start: number;
-                                        end: number;
-                                    };
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                }[];
-                            } | null;
-                            request_id: string;
-                            created_at: string;
-                            updated_at: string;
-                            started_at: string | null;
-                            finished_at: string | null;
-                            links: {
-                                self: string;
-                                events: string;
-                                results: {
-                                    [key: string]: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getJob"];
         put?: never;
         post?: never;
         /**
          * Delete a job that ended, with its file and results; a running job must be canceled first
          * @description Everything kept of the job goes: its uploaded file, its results, its history and webhook events. What it used of the daily quotas stays counted until a day after it was submitted. Deleting again answers 404.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the job is queued or processing (`invalid_transition`): cancel it first */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -883,79 +124,7 @@ export interface paths {
          * The result of a succeeded job in one format
          * @description OCR: txt, json, md (Markdown: paragraphs in reading order, headings, lists, simple tables), pdf (searchable). A/V: txt, json, srt, vtt.
          */
-        get: {
-            parameters: {
-                query?: {
-                    format?: "txt" | "json" | "md" | "pdf" | "srt" | "vtt";
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the result in the asked format */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description format not available for this kind of job */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the job has not succeeded */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getJobResult"];
         put?: never;
         post?: never;
         delete?: never;
@@ -975,59 +144,7 @@ export interface paths {
          * The uploaded file itself, as it was received (honours a single byte Range)
          * @description What the web UI shows beside a result: the page images under their text, the recording to play.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    range?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the whole file */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description the asked byte range */
-                206: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the range lies outside the file */
-                416: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getJobSource"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1049,137 +166,7 @@ export interface paths {
          * Cancel a queued or running job; work in flight stops and late results are discarded
          * @description Canceling a canceled job again answers 200 with it unchanged.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the canceled job */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "ocr" | "av";
-                            /** @enum {string} */
-                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                            file: {
-                                name: string;
-                                size: number;
-                                mime: string;
-                                sha256: string;
-                                pages: number | null;
-                                duration_s: number | null;
-                            };
-                            options: {
-                                /** @default eng */
-                                language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
-                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                pages?: string;
-                            };
-                            progress: {
-                                done: number;
-                                total: number;
-                                /** @enum {string} */
-                                unit: "pages" | "chunks";
-                                stage: string;
-                            } | null;
-                            error: {
-                                /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                message: string;
-                            } | null;
-                            attempts: number;
-                            /** @default 0 */
-                            engine_seconds: number;
-                            /** @default 0 */
-                            replays: number;
-                            /** @default null */
-                            parts: {
-                                total: number;
-                                done: number;
-                                failed: {
-                                    part: number;
-                                    range: {
-                                        /** @enum {string} */
-                                        unit: "pages";
-                                        first: number;
-                                        last: number;
-                                    } | {
-                                        /** @enum {string} */
-                                        unit: "seconds";
-                                        start: number;
-                                        end: number;
-                                    };
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                }[];
-                            } | null;
-                            request_id: string;
-                            created_at: string;
-                            updated_at: string;
-                            started_at: string | null;
-                            finished_at: string | null;
-                            links: {
-                                self: string;
-                                events: string;
-                                results: {
-                                    [key: string]: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the job already succeeded or failed */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["cancelJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1196,49 +183,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A single-use ticket (60 s) to open the job's WebSocket from a browser */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the ticket */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            ticket: string;
-                            expires_at: string;
-                            url: string;
-                        };
-                    };
-                };
-                /** @description no such job for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createJobEventsTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1253,144 +198,10 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's API keys, newest first (never the keys themselves) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the keys */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                name: string;
-                                prefix: string;
-                                scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
-                                created_at: string;
-                                last_used_at: string | null;
-                                revoked_at: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description the calling key lacks keys:manage */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for the caller; the key is in this answer only */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** @description what the key may do; only scopes the calling key holds (default: all of them) */
-                        scopes?: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
-                    };
-                };
-            };
-            responses: {
-                /** @description the new key, with `key` shown this once */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
-                            created_at: string;
-                            last_used_at: string | null;
-                            revoked_at: string | null;
-                            /** @description the key itself: shown this once, stored only as a hash */
-                            key: string;
-                        };
-                    };
-                };
-                /** @description the calling key lacks keys:manage, or a scope asked for (`scope_not_held`) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description bad name or scopes */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the caller has its cap of live keys (`quota_exceeded`) */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1408,70 +219,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Revoke one of the caller's API keys: it stops working at once; revoking again is harmless */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the revoked key */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
-                            created_at: string;
-                            last_used_at: string | null;
-                            revoked_at: string | null;
-                        };
-                    };
-                };
-                /** @description the calling key lacks keys:manage */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description no such key for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1485,66 +233,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's limits and quotas (its own if an admin set them), what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description limits and usage */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            limits: {
-                                max_concurrent_jobs: number;
-                                daily_jobs: number;
-                                daily_pages: number;
-                                daily_audio_minutes: number;
-                                max_pages_per_job: number;
-                                max_minutes_per_job: number;
-                                max_open_uploads: number;
-                                max_open_upload_bytes: number;
-                                max_api_keys: number;
-                            };
-                            uploads: {
-                                max_direct_bytes: number;
-                                max_multipart_bytes: number;
-                                part_bytes: number;
-                            };
-                            throughput: {
-                                window_s: number;
-                                ocr_per_page: {
-                                    seconds_per_unit: number;
-                                    jobs: number;
-                                } | null;
-                                av_per_minute: {
-                                    seconds_per_unit: number;
-                                    jobs: number;
-                                } | null;
-                            };
-                            concurrent_jobs: number;
-                            open_uploads: {
-                                count: number;
-                                bytes: number;
-                            };
-                            api_keys: number;
-                            day: {
-                                since: string;
-                                jobs: number;
-                                pages: number;
-                                audio_minutes: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1561,31 +250,7 @@ export interface paths {
             cookie?: never;
         };
         /** The languages this deployment reads (OCR, Tesseract codes) and hears (A/V, for the caller's speech engine); a job asking for another is refused with 422 language_unavailable */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the languages */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Tesseract codes; several may be joined with `+` in a job's `language` */
-                            ocr: string[];
-                            /** @description codes the caller's speech engine accepts, one per job */
-                            av: string[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getLanguages"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1607,89 +272,7 @@ export interface paths {
          * Start a multipart upload, for files larger than one request should carry (up to MAX_MULTIPART_UPLOAD_BYTES)
          * @description Then PUT each part to /v1/uploads/{id}/parts/{n} (any order; again if it failed) and POST /v1/uploads/{id}/complete. `Idempotency-Key` makes a retried creation return the same upload.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        file_name: string;
-                        size: number;
-                        options?: {
-                            /** @default eng */
-                            language?: string;
-                            /** @default true */
-                            rotate_pages?: boolean;
-                            /** @default true */
-                            deskew?: boolean;
-                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                            pages?: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description the upload: part size and count */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            file_name: string;
-                            size: number;
-                            part_size: number;
-                            part_count: number;
-                            received: number[];
-                            created_at: string;
-                            expires_at: string;
-                            job_id: string | null;
-                        };
-                    };
-                };
-                /** @description larger than multipart uploads may be */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description a quota is used up */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createUpload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1704,55 +287,7 @@ export interface paths {
             cookie?: never;
         };
         /** The upload: which parts arrived (to resume), and its job once completed */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the upload */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            file_name: string;
-                            size: number;
-                            part_size: number;
-                            part_count: number;
-                            received: number[];
-                            created_at: string;
-                            expires_at: string;
-                            job_id: string | null;
-                        };
-                    };
-                };
-                /** @description no such upload for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getUpload"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1770,73 +305,7 @@ export interface paths {
         };
         get?: never;
         /** One part: exactly `part_size` bytes (the last part: the rest), as the raw body */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    n: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the upload, with this part received */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            file_name: string;
-                            size: number;
-                            part_size: number;
-                            part_count: number;
-                            received: number[];
-                            created_at: string;
-                            expires_at: string;
-                            job_id: string | null;
-                        };
-                    };
-                };
-                /** @description no such upload for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description a part number or length that does not fit the upload */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["uploadPart"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1854,255 +323,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Assemble the parts, check the content as POST /v1/jobs does, and create the job */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the job, from an earlier completion */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "ocr" | "av";
-                            /** @enum {string} */
-                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                            file: {
-                                name: string;
-                                size: number;
-                                mime: string;
-                                sha256: string;
-                                pages: number | null;
-                                duration_s: number | null;
-                            };
-                            options: {
-                                /** @default eng */
-                                language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
-                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                pages?: string;
-                            };
-                            progress: {
-                                done: number;
-                                total: number;
-                                /** @enum {string} */
-                                unit: "pages" | "chunks";
-                                stage: string;
-                            } | null;
-                            error: {
-                                /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                message: string;
-                            } | null;
-                            attempts: number;
-                            /** @default 0 */
-                            engine_seconds: number;
-                            /** @default 0 */
-                            replays: number;
-                            /** @default null */
-                            parts: {
-                                total: number;
-                                done: number;
-                                failed: {
-                                    part: number;
-                                    range: {
-                                        /** @enum {string} */
-                                        unit: "pages";
-                                        first: number;
-                                        last: number;
-                                    } | {
-                                        /** @enum {string} */
-                                        unit: "seconds";
-                                        start: number;
-                                        end: number;
-                                    };
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                }[];
-                            } | null;
-                            request_id: string;
-                            created_at: string;
-                            updated_at: string;
-                            started_at: string | null;
-                            finished_at: string | null;
-                            links: {
-                                self: string;
-                                events: string;
-                                results: {
-                                    [key: string]: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description the job, queued */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "ocr" | "av";
-                            /** @enum {string} */
-                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                            file: {
-                                name: string;
-                                size: number;
-                                mime: string;
-                                sha256: string;
-                                pages: number | null;
-                                duration_s: number | null;
-                            };
-                            options: {
-                                /** @default eng */
-                                language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
-                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                pages?: string;
-                            };
-                            progress: {
-                                done: number;
-                                total: number;
-                                /** @enum {string} */
-                                unit: "pages" | "chunks";
-                                stage: string;
-                            } | null;
-                            error: {
-                                /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                message: string;
-                            } | null;
-                            attempts: number;
-                            /** @default 0 */
-                            engine_seconds: number;
-                            /** @default 0 */
-                            replays: number;
-                            /** @default null */
-                            parts: {
-                                total: number;
-                                done: number;
-                                failed: {
-                                    part: number;
-                                    range: {
-                                        /** @enum {string} */
-                                        unit: "pages";
-                                        first: number;
-                                        last: number;
-                                    } | {
-                                        /** @enum {string} */
-                                        unit: "seconds";
-                                        start: number;
-                                        end: number;
-                                    };
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                }[];
-                            } | null;
-                            request_id: string;
-                            created_at: string;
-                            updated_at: string;
-                            started_at: string | null;
-                            finished_at: string | null;
-                            links: {
-                                self: string;
-                                events: string;
-                                results: {
-                                    [key: string]: string;
-                                };
-                            };
-                        };
-                    };
-                };
-                /** @description no such upload for this caller (a refused upload is discarded) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description unsupported content, or content that contradicts the file name; the upload is discarded */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description parts missing */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description over a quota (quota_exceeded, with Retry-After): complete again later, the parts are kept */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["completeUpload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2117,123 +338,13 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's webhook endpoints (never their secrets) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the endpoints */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                url: string;
-                                events: ("job.succeeded" | "job.failed" | "job.canceled")[];
-                                description: string | null;
-                                created_at: string;
-                                disabled_at: string | null;
-                                disabled_reason: string | null;
-                                failure_streak: number;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listWebhookEndpoints"];
         put?: never;
         /**
          * Register a webhook endpoint for job events; its signing secret is in this answer only
          * @description Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must be https (http is accepted in development) and may not point at private, loopback, link-local or metadata addresses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: uri */
-                        url: string;
-                        /**
-                         * @default [
-                         *       "job.succeeded",
-                         *       "job.failed",
-                         *       "job.canceled"
-                         *     ]
-                         */
-                        events?: ("job.succeeded" | "job.failed" | "job.canceled")[];
-                        description?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description the endpoint, with `secret` shown this once */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            url: string;
-                            events: ("job.succeeded" | "job.failed" | "job.canceled")[];
-                            description: string | null;
-                            created_at: string;
-                            disabled_at: string | null;
-                            disabled_reason: string | null;
-                            failure_streak: number;
-                            /** @description the signing secret (whsec_…): shown this once, kept encrypted */
-                            secret: string;
-                        };
-                    };
-                };
-                /** @description the calling key lacks webhooks:manage */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description a URL the platform may not call, or bad events */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2251,43 +362,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Delete a webhook endpoint: nothing more is sent to it */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description no such endpoint for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2303,57 +378,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A new signing secret (in this answer only); for 24 hours deliveries are signed with the old one too */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the endpoint with its new secret */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            url: string;
-                            events: ("job.succeeded" | "job.failed" | "job.canceled")[];
-                            description: string | null;
-                            created_at: string;
-                            disabled_at: string | null;
-                            disabled_reason: string | null;
-                            failure_streak: number;
-                            /** @description the signing secret (whsec_…): shown this once, kept encrypted */
-                            secret: string;
-                            previous_secret_until: string;
-                        };
-                    };
-                };
-                /** @description no such endpoint for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2370,54 +395,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Turn a disabled endpoint back on (its failure streak reset) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the endpoint */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            url: string;
-                            events: ("job.succeeded" | "job.failed" | "job.canceled")[];
-                            description: string | null;
-                            created_at: string;
-                            disabled_at: string | null;
-                            disabled_reason: string | null;
-                            failure_streak: number;
-                        };
-                    };
-                };
-                /** @description no such endpoint for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["enableWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2434,61 +412,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a delivery's event again (same webhook-id, so receivers can deduplicate) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    delivery_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description queued */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description no such endpoint or delivery for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the endpoint is disabled */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resendWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2505,64 +429,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a `webhook.test` event to the endpoint (signed like every delivery; logged in its deliveries) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description queued */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            event_id: string;
-                        };
-                    };
-                };
-                /** @description no such endpoint for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description the endpoint is disabled */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["sendWebhookTestEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2577,59 +444,7 @@ export interface paths {
             cookie?: never;
         };
         /** The endpoint's last 100 delivery attempts, newest first: status, error, duration */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description delivery attempts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                event_id: string;
-                                endpoint_id: string;
-                                /** @enum {string} */
-                                type: "job.succeeded" | "job.failed" | "job.canceled" | "webhook.test";
-                                attempt: number;
-                                status_code: number | null;
-                                ok: boolean;
-                                error: string | null;
-                                duration_ms: number;
-                                at: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description no such endpoint for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2646,28 +461,7 @@ export interface paths {
             cookie?: never;
         };
         /** Feature flags as they apply to the caller (for clients such as the web UI) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description flag name → on/off for this caller */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            [key: string]: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getCallerFlags"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2684,68 +478,7 @@ export interface paths {
             cookie?: never;
         };
         /** Dead-lettered work, newest first (admin) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    error_code?: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                    job_id?: string;
-                    /** @description true: only records not replayed yet */
-                    pending?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description one page */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                job_id: string;
-                                user_id: string | null;
-                                queue: string;
-                                message_id: string;
-                                attempts: number;
-                                /** @enum {string|null} */
-                                error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled" | null;
-                                error_message: string | null;
-                                stage: string;
-                                enqueued_at: string | null;
-                                dead_at: string;
-                                replayed_at: string | null;
-                                replay_count: number;
-                            }[];
-                            next_cursor: string | null;
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listDeadLetters"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2767,61 +500,7 @@ export interface paths {
          * Send dead-lettered jobs back to work: one record, one job, or every pending record of a code (admin)
          * @description Only failed jobs whose failure another try could fix are replayed (each gets a fresh budget); others are listed under `skipped`. Replaying twice is harmless: a job already back at work is skipped.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        id: string;
-                    } | {
-                        job_id: string;
-                    } | {
-                        /** @enum {string} */
-                        error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                    };
-                };
-            };
-            responses: {
-                /** @description what was replayed and skipped */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description job ids sent back to work */
-                            replayed: string[];
-                            skipped: {
-                                job_id: string;
-                                reason: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["replayDeadLetters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2839,75 +518,7 @@ export interface paths {
          * Job outcomes, failures by code, retries, dead letters and latency percentiles per workload (admin)
          * @description `format=prometheus` answers in the Prometheus text format (values over the window).
          */
-        get: {
-            parameters: {
-                query?: {
-                    window_s?: number;
-                    format?: "json" | "prometheus";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description metrics over the window */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            window_s: number;
-                            since: string;
-                            kinds: {
-                                [key: string]: {
-                                    succeeded: number;
-                                    failed: number;
-                                    canceled: number;
-                                    failed_by_code: {
-                                        [key: string]: number;
-                                    };
-                                    retries: number;
-                                    retries_by_code: {
-                                        [key: string]: number;
-                                    };
-                                    dead_letters: number;
-                                    queue_wait_ms: {
-                                        p50: number | null;
-                                        p95: number | null;
-                                        p99: number | null;
-                                    };
-                                    processing_ms: {
-                                        p50: number | null;
-                                        p95: number | null;
-                                        p99: number | null;
-                                    };
-                                };
-                            };
-                        };
-                        "text/plain": string;
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2927,56 +538,7 @@ export interface paths {
          * Every operational alert with its value, threshold, whether it fires, and its runbook (admin)
          * @description Thresholds come from ALERT_THRESHOLDS. The scheduled upkeep evaluates the same alerts every five minutes and logs the firing ones (`"msg":"alert firing"`).
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the alerts, evaluated now */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            evaluated_at: string;
-                            firing: number;
-                            alerts: {
-                                /** @enum {string} */
-                                name: "dependency_down" | "failure_ratio" | "dead_letters_pending" | "queue_backlog" | "queue_wait_p95" | "stuck_jobs";
-                                scope: string | null;
-                                firing: boolean;
-                                value: number;
-                                threshold: number;
-                                summary: string;
-                                runbook: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getAlerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2993,52 +555,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every feature flag and its setting (admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the flags */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                enabled: boolean;
-                                rollout_percent: number;
-                                /** @enum {string} */
-                                name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
-                                description: string;
-                                updated_at: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listFlags"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3056,76 +573,7 @@ export interface paths {
         };
         get?: never;
         /** Change a flag: kill switch (`enabled`) and rollout percentage (admin); no deploy needed */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        enabled: boolean;
-                        rollout_percent: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description the flag as now set */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            enabled: boolean;
-                            rollout_percent: number;
-                            /** @enum {string} */
-                            name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
-                            description: string;
-                            updated_at: string | null;
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description unknown flag or bad setting */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["setFlag"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3141,125 +589,7 @@ export interface paths {
             cookie?: never;
         };
         /** Jobs not terminal with no status change or progress for `older_than_s` (admin), with their live state */
-        get: {
-            parameters: {
-                query?: {
-                    older_than_s?: number | null;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description oldest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "ocr" | "av";
-                                /** @enum {string} */
-                                status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
-                                file: {
-                                    name: string;
-                                    size: number;
-                                    mime: string;
-                                    sha256: string;
-                                    pages: number | null;
-                                    duration_s: number | null;
-                                };
-                                options: {
-                                    /** @default eng */
-                                    language: string;
-                                    /** @default true */
-                                    rotate_pages: boolean;
-                                    /** @default true */
-                                    deskew: boolean;
-                                    /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
-                                    pages?: string;
-                                };
-                                progress: {
-                                    done: number;
-                                    total: number;
-                                    /** @enum {string} */
-                                    unit: "pages" | "chunks";
-                                    stage: string;
-                                } | null;
-                                error: {
-                                    /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                    message: string;
-                                } | null;
-                                attempts: number;
-                                /** @default 0 */
-                                engine_seconds: number;
-                                /** @default 0 */
-                                replays: number;
-                                /** @default null */
-                                parts: {
-                                    total: number;
-                                    done: number;
-                                    failed: {
-                                        part: number;
-                                        range: {
-                                            /** @enum {string} */
-                                            unit: "pages";
-                                            first: number;
-                                            last: number;
-                                        } | {
-                                            /** @enum {string} */
-                                            unit: "seconds";
-                                            start: number;
-                                            end: number;
-                                        };
-                                        /** @enum {string} */
-                                        code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                                        message: string;
-                                    }[];
-                                } | null;
-                                request_id: string;
-                                created_at: string;
-                                updated_at: string;
-                                started_at: string | null;
-                                finished_at: string | null;
-                                links: {
-                                    self: string;
-                                    events: string;
-                                    results: {
-                                        [key: string]: string;
-                                    };
-                                };
-                                user_id: string;
-                                alarm_at: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listStuckJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3276,56 +606,7 @@ export interface paths {
             cookie?: never;
         };
         /** A user's jobs by status, pages, audio minutes and engine time over a window (admin) */
-        get: {
-            parameters: {
-                query?: {
-                    window_s?: number;
-                };
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description usage */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user_id: string;
-                            window_s: number;
-                            jobs: {
-                                [key: string]: number;
-                            };
-                            pages: number;
-                            audio_seconds: number;
-                            engine_seconds: number;
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getUserUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3342,70 +623,7 @@ export interface paths {
             cookie?: never;
         };
         /** Find a user by email, for the id the other admin routes take (admin) */
-        get: {
-            parameters: {
-                query: {
-                    email: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the user with that email, or none */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: {
-                                id: string;
-                                email: string;
-                                /** @enum {string} */
-                                role: "user" | "admin";
-                                created_at: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description no email */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["findUsersByEmail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3422,217 +640,9 @@ export interface paths {
             cookie?: never;
         };
         /** A user's own limits, set by an admin, and the limits that apply to the user with them (admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the setting */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user_id: string;
-                            overrides: {
-                                max_concurrent_jobs?: number;
-                                daily_jobs?: number;
-                                daily_pages?: number;
-                                daily_audio_minutes?: number;
-                                max_pages_per_job?: number;
-                                max_minutes_per_job?: number;
-                                max_open_uploads?: number;
-                                max_open_upload_bytes?: number;
-                                max_api_keys?: number;
-                            };
-                            limits: {
-                                max_concurrent_jobs: number;
-                                daily_jobs: number;
-                                daily_pages: number;
-                                daily_audio_minutes: number;
-                                max_pages_per_job: number;
-                                max_minutes_per_job: number;
-                                max_open_uploads: number;
-                                max_open_upload_bytes: number;
-                                max_api_keys: number;
-                            };
-                            updated_at: string | null;
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description no such user */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description a user id longer than 64 characters */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getUserLimits"];
         /** Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at once: for new submissions, and for the user's jobs whose size is not known yet */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    user_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        max_concurrent_jobs?: number;
-                        daily_jobs?: number;
-                        daily_pages?: number;
-                        daily_audio_minutes?: number;
-                        max_pages_per_job?: number;
-                        max_minutes_per_job?: number;
-                        max_open_uploads?: number;
-                        max_open_upload_bytes?: number;
-                        max_api_keys?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description the setting as now stored */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user_id: string;
-                            overrides: {
-                                max_concurrent_jobs?: number;
-                                daily_jobs?: number;
-                                daily_pages?: number;
-                                daily_audio_minutes?: number;
-                                max_pages_per_job?: number;
-                                max_minutes_per_job?: number;
-                                max_open_uploads?: number;
-                                max_open_upload_bytes?: number;
-                                max_api_keys?: number;
-                            };
-                            limits: {
-                                max_concurrent_jobs: number;
-                                daily_jobs: number;
-                                daily_pages: number;
-                                daily_audio_minutes: number;
-                                max_pages_per_job: number;
-                                max_minutes_per_job: number;
-                                max_open_uploads: number;
-                                max_open_upload_bytes: number;
-                                max_api_keys: number;
-                            };
-                            updated_at: string | null;
-                        };
-                    };
-                };
-                /** @description not an admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description no such user */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-                /** @description an unknown limit, a value that is not a positive number, or a user id longer than 64 characters */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            type: string;
-                            title: string;
-                            status: number;
-                            /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
-                            detail?: string;
-                            request_id: string;
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["setUserLimits"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3643,7 +653,17 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            /** @enum {string} */
+            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+            detail?: string;
+            request_id: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -3651,4 +671,3702 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                ms: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description a dependency is not reachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        checks: {
+                            [key: string]: {
+                                ok: boolean;
+                                ms: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    streamJobEvents: {
+        parameters: {
+            query?: {
+                ticket?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching to WebSocket */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no credentials, a key or session token that is not valid or has expired, or a ticket that is unknown, used or expired (`unauthorized`, `token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a job id, or a ticket longer than 64 characters (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not a WebSocket upgrade */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                kind?: "ocr" | "av";
+                /** @description only jobs whose file name contains this (any case) */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "ocr" | "av";
+                            /** @enum {string} */
+                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                            file: {
+                                name: string;
+                                size: number;
+                                mime: string;
+                                sha256: string;
+                                pages: number | null;
+                                duration_s: number | null;
+                            };
+                            options: {
+                                /** @default eng */
+                                language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                                pages?: string;
+                            };
+                            progress: {
+                                done: number;
+                                total: number;
+                                /** @enum {string} */
+                                unit: "pages" | "chunks";
+                                stage: string;
+                            } | null;
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            } | null;
+                            attempts: number;
+                            /** @default 0 */
+                            engine_seconds: number;
+                            /** @default 0 */
+                            replays: number;
+                            /** @default null */
+                            parts: {
+                                total: number;
+                                done: number;
+                                failed: {
+                                    part: number;
+                                    range: {
+                                        /** @enum {string} */
+                                        unit: "pages";
+                                        first: number;
+                                        last: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        unit: "seconds";
+                                        start: number;
+                                        end: number;
+                                    };
+                                    /** @enum {string} */
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    message: string;
+                                }[];
+                            } | null;
+                            request_id: string;
+                            created_at: string;
+                            updated_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            links: {
+                                self: string;
+                                events: string;
+                                results: {
+                                    [key: string]: string;
+                                };
+                            };
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad query parameter (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createJob: {
+        parameters: {
+            query?: {
+                reuse?: "identical";
+            };
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    /** @description JSON, e.g. {"language":"eng"} */
+                    options?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description an earlier job for identical content (with ?reuse=identical) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "ocr" | "av";
+                        /** @enum {string} */
+                        status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                        file: {
+                            name: string;
+                            size: number;
+                            mime: string;
+                            sha256: string;
+                            pages: number | null;
+                            duration_s: number | null;
+                        };
+                        options: {
+                            /** @default eng */
+                            language: string;
+                            /** @default true */
+                            rotate_pages: boolean;
+                            /** @default true */
+                            deskew: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                            pages?: string;
+                        };
+                        progress: {
+                            done: number;
+                            total: number;
+                            /** @enum {string} */
+                            unit: "pages" | "chunks";
+                            stage: string;
+                        } | null;
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            message: string;
+                        } | null;
+                        attempts: number;
+                        /** @default 0 */
+                        engine_seconds: number;
+                        /** @default 0 */
+                        replays: number;
+                        /** @default null */
+                        parts: {
+                            total: number;
+                            done: number;
+                            failed: {
+                                part: number;
+                                range: {
+                                    /** @enum {string} */
+                                    unit: "pages";
+                                    first: number;
+                                    last: number;
+                                } | {
+                                    /** @enum {string} */
+                                    unit: "seconds";
+                                    start: number;
+                                    end: number;
+                                };
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            }[];
+                        } | null;
+                        request_id: string;
+                        created_at: string;
+                        updated_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                        links: {
+                            self: string;
+                            events: string;
+                            results: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description accepted and queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "ocr" | "av";
+                        /** @enum {string} */
+                        status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                        file: {
+                            name: string;
+                            size: number;
+                            mime: string;
+                            sha256: string;
+                            pages: number | null;
+                            duration_s: number | null;
+                        };
+                        options: {
+                            /** @default eng */
+                            language: string;
+                            /** @default true */
+                            rotate_pages: boolean;
+                            /** @default true */
+                            deskew: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                            pages?: string;
+                        };
+                        progress: {
+                            done: number;
+                            total: number;
+                            /** @enum {string} */
+                            unit: "pages" | "chunks";
+                            stage: string;
+                        } | null;
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            message: string;
+                        } | null;
+                        attempts: number;
+                        /** @default 0 */
+                        engine_seconds: number;
+                        /** @default 0 */
+                        replays: number;
+                        /** @default null */
+                        parts: {
+                            total: number;
+                            done: number;
+                            failed: {
+                                part: number;
+                                range: {
+                                    /** @enum {string} */
+                                    unit: "pages";
+                                    first: number;
+                                    last: number;
+                                } | {
+                                    /** @enum {string} */
+                                    unit: "seconds";
+                                    start: number;
+                                    end: number;
+                                };
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            }[];
+                        } | null;
+                        request_id: string;
+                        created_at: string;
+                        updated_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                        links: {
+                            self: string;
+                            events: string;
+                            results: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no file (`file_missing`), or an empty one (`file_empty`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a request with this Idempotency-Key is still running (`idempotency_in_progress`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description file too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description status → number of jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queued: number;
+                        processing: number;
+                        succeeded: number;
+                        failed: number;
+                        canceled: number;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "ocr" | "av";
+                        /** @enum {string} */
+                        status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                        file: {
+                            name: string;
+                            size: number;
+                            mime: string;
+                            sha256: string;
+                            pages: number | null;
+                            duration_s: number | null;
+                        };
+                        options: {
+                            /** @default eng */
+                            language: string;
+                            /** @default true */
+                            rotate_pages: boolean;
+                            /** @default true */
+                            deskew: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                            pages?: string;
+                        };
+                        progress: {
+                            done: number;
+                            total: number;
+                            /** @enum {string} */
+                            unit: "pages" | "chunks";
+                            stage: string;
+                        } | null;
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            message: string;
+                        } | null;
+                        attempts: number;
+                        /** @default 0 */
+                        engine_seconds: number;
+                        /** @default 0 */
+                        replays: number;
+                        /** @default null */
+                        parts: {
+                            total: number;
+                            done: number;
+                            failed: {
+                                part: number;
+                                range: {
+                                    /** @enum {string} */
+                                    unit: "pages";
+                                    first: number;
+                                    last: number;
+                                } | {
+                                    /** @enum {string} */
+                                    unit: "seconds";
+                                    start: number;
+                                    end: number;
+                                };
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            }[];
+                        } | null;
+                        request_id: string;
+                        created_at: string;
+                        updated_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                        links: {
+                            self: string;
+                            events: string;
+                            results: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a job id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job is queued or processing (`invalid_transition`): cancel it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a job id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobResult: {
+        parameters: {
+            query?: {
+                format?: "txt" | "json" | "md" | "pdf" | "srt" | "vtt";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the result in the asked format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description format not available for this kind of job (`format_not_available`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job has not succeeded (`result_not_ready`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a job id, or an unknown format (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobSource: {
+        parameters: {
+            query?: never;
+            header?: {
+                range?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the asked byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller, or its file is no longer stored */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the range lies outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description an id that is not a job id, or a Range header longer than 100 characters (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the canceled job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "ocr" | "av";
+                        /** @enum {string} */
+                        status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                        file: {
+                            name: string;
+                            size: number;
+                            mime: string;
+                            sha256: string;
+                            pages: number | null;
+                            duration_s: number | null;
+                        };
+                        options: {
+                            /** @default eng */
+                            language: string;
+                            /** @default true */
+                            rotate_pages: boolean;
+                            /** @default true */
+                            deskew: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                            pages?: string;
+                        };
+                        progress: {
+                            done: number;
+                            total: number;
+                            /** @enum {string} */
+                            unit: "pages" | "chunks";
+                            stage: string;
+                        } | null;
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            message: string;
+                        } | null;
+                        attempts: number;
+                        /** @default 0 */
+                        engine_seconds: number;
+                        /** @default 0 */
+                        replays: number;
+                        /** @default null */
+                        parts: {
+                            total: number;
+                            done: number;
+                            failed: {
+                                part: number;
+                                range: {
+                                    /** @enum {string} */
+                                    unit: "pages";
+                                    first: number;
+                                    last: number;
+                                } | {
+                                    /** @enum {string} */
+                                    unit: "seconds";
+                                    start: number;
+                                    end: number;
+                                };
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            }[];
+                        } | null;
+                        request_id: string;
+                        created_at: string;
+                        updated_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                        links: {
+                            self: string;
+                            events: string;
+                            results: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the job already succeeded or failed (`invalid_transition`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a job id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createJobEventsTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the ticket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: string;
+                        expires_at: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such job for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a job id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
+                            created_at: string;
+                            last_used_at: string | null;
+                            revoked_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the keys:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description what the key may do; only scopes the calling key holds (default: all of them) */
+                    scopes?: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
+                };
+            };
+        };
+        responses: {
+            /** @description the new key, with `key` shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
+                        created_at: string;
+                        last_used_at: string | null;
+                        revoked_at: string | null;
+                        /** @description the key itself: shown this once, stored only as a hash */
+                        key: string;
+                    };
+                };
+            };
+            /** @description the body is not valid JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the keys:manage scope (`forbidden`), or a scope asked for (`scope_not_held`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is not sent as `Content-Type: application/json` (`unsupported_content_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description bad name or scopes (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests (`rate_limited`, see Retry-After), or the caller has its cap of live keys (`quota_exceeded`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        scopes: ("jobs:read" | "jobs:write" | "keys:manage" | "webhooks:manage" | "admin")[];
+                        created_at: string;
+                        last_used_at: string | null;
+                        revoked_at: string | null;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the keys:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such key for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not a key id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description limits and usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        limits: {
+                            max_concurrent_jobs: number;
+                            daily_jobs: number;
+                            daily_pages: number;
+                            daily_audio_minutes: number;
+                            max_pages_per_job: number;
+                            max_minutes_per_job: number;
+                            max_open_uploads: number;
+                            max_open_upload_bytes: number;
+                            max_api_keys: number;
+                        };
+                        uploads: {
+                            max_direct_bytes: number;
+                            max_multipart_bytes: number;
+                            part_bytes: number;
+                        };
+                        throughput: {
+                            window_s: number;
+                            ocr_per_page: {
+                                seconds_per_unit: number;
+                                jobs: number;
+                            } | null;
+                            av_per_minute: {
+                                seconds_per_unit: number;
+                                jobs: number;
+                            } | null;
+                        };
+                        concurrent_jobs: number;
+                        open_uploads: {
+                            count: number;
+                            bytes: number;
+                        };
+                        api_keys: number;
+                        day: {
+                            since: string;
+                            jobs: number;
+                            pages: number;
+                            audio_minutes: number;
+                        };
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLanguages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the languages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Tesseract codes; several may be joined with `+` in a job's `language` */
+                        ocr: string[];
+                        /** @description codes the caller's speech engine accepts, one per job */
+                        av: string[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    file_name: string;
+                    size: number;
+                    options?: {
+                        /** @default eng */
+                        language?: string;
+                        /** @default true */
+                        rotate_pages?: boolean;
+                        /** @default true */
+                        deskew?: boolean;
+                        /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                        pages?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description the upload: part size and count */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        file_name: string;
+                        size: number;
+                        part_size: number;
+                        part_count: number;
+                        received: number[];
+                        created_at: string;
+                        expires_at: string;
+                        job_id: string | null;
+                    };
+                };
+            };
+            /** @description the body is not valid JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a request with this Idempotency-Key is still running (`idempotency_in_progress`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description larger than multipart uploads may be (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is not sent as `Content-Type: application/json` (`unsupported_content_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad body or Idempotency-Key (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests (`rate_limited`), or a quota is used up: open uploads or running and daily jobs (`quota_exceeded`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the upload */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        file_name: string;
+                        size: number;
+                        part_size: number;
+                        part_count: number;
+                        received: number[];
+                        created_at: string;
+                        expires_at: string;
+                        job_id: string | null;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such upload for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an upload id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadPart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the upload, with this part received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        file_name: string;
+                        size: number;
+                        part_size: number;
+                        part_count: number;
+                        received: number[];
+                        created_at: string;
+                        expires_at: string;
+                        job_id: string | null;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such upload for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the upload is completed (`invalid_transition`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an upload id, or a part number or length that does not fit the upload (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job, from an earlier completion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "ocr" | "av";
+                        /** @enum {string} */
+                        status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                        file: {
+                            name: string;
+                            size: number;
+                            mime: string;
+                            sha256: string;
+                            pages: number | null;
+                            duration_s: number | null;
+                        };
+                        options: {
+                            /** @default eng */
+                            language: string;
+                            /** @default true */
+                            rotate_pages: boolean;
+                            /** @default true */
+                            deskew: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                            pages?: string;
+                        };
+                        progress: {
+                            done: number;
+                            total: number;
+                            /** @enum {string} */
+                            unit: "pages" | "chunks";
+                            stage: string;
+                        } | null;
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            message: string;
+                        } | null;
+                        attempts: number;
+                        /** @default 0 */
+                        engine_seconds: number;
+                        /** @default 0 */
+                        replays: number;
+                        /** @default null */
+                        parts: {
+                            total: number;
+                            done: number;
+                            failed: {
+                                part: number;
+                                range: {
+                                    /** @enum {string} */
+                                    unit: "pages";
+                                    first: number;
+                                    last: number;
+                                } | {
+                                    /** @enum {string} */
+                                    unit: "seconds";
+                                    start: number;
+                                    end: number;
+                                };
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            }[];
+                        } | null;
+                        request_id: string;
+                        created_at: string;
+                        updated_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                        links: {
+                            self: string;
+                            events: string;
+                            results: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description the job, queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "ocr" | "av";
+                        /** @enum {string} */
+                        status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                        file: {
+                            name: string;
+                            size: number;
+                            mime: string;
+                            sha256: string;
+                            pages: number | null;
+                            duration_s: number | null;
+                        };
+                        options: {
+                            /** @default eng */
+                            language: string;
+                            /** @default true */
+                            rotate_pages: boolean;
+                            /** @default true */
+                            deskew: boolean;
+                            /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                            pages?: string;
+                        };
+                        progress: {
+                            done: number;
+                            total: number;
+                            /** @enum {string} */
+                            unit: "pages" | "chunks";
+                            stage: string;
+                        } | null;
+                        error: {
+                            /** @enum {string} */
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            message: string;
+                        } | null;
+                        attempts: number;
+                        /** @default 0 */
+                        engine_seconds: number;
+                        /** @default 0 */
+                        replays: number;
+                        /** @default null */
+                        parts: {
+                            total: number;
+                            done: number;
+                            failed: {
+                                part: number;
+                                range: {
+                                    /** @enum {string} */
+                                    unit: "pages";
+                                    first: number;
+                                    last: number;
+                                } | {
+                                    /** @enum {string} */
+                                    unit: "seconds";
+                                    start: number;
+                                    end: number;
+                                };
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            }[];
+                        } | null;
+                        request_id: string;
+                        created_at: string;
+                        updated_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                        links: {
+                            self: string;
+                            events: string;
+                            results: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:write scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such upload for this caller (a refused upload is discarded) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`); the upload is discarded */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), or a language this deployment cannot work in (`language_unavailable`); refused options discard the upload */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests (`rate_limited`), or over a quota (`quota_exceeded`): complete again later (see Retry-After), the parts are kept */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            url: string;
+                            events: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                            description: string | null;
+                            created_at: string;
+                            disabled_at: string | null;
+                            disabled_reason: string | null;
+                            failure_streak: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    url: string;
+                    /**
+                     * @default [
+                     *       "job.succeeded",
+                     *       "job.failed",
+                     *       "job.canceled"
+                     *     ]
+                     */
+                    events?: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the endpoint, with `secret` shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        events: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                        description: string | null;
+                        created_at: string;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        failure_streak: number;
+                        /** @description the signing secret (whsec_…): shown this once, kept encrypted */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description the body is not valid JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is not sent as `Content-Type: application/json` (`unsupported_content_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a URL the platform may not call, or bad events (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such endpoint for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an endpoint id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoint with its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        events: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                        description: string | null;
+                        created_at: string;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        failure_streak: number;
+                        /** @description the signing secret (whsec_…): shown this once, kept encrypted */
+                        secret: string;
+                        previous_secret_until: string;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such endpoint for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an endpoint id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enableWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        events: ("job.succeeded" | "job.failed" | "job.canceled")[];
+                        description: string | null;
+                        created_at: string;
+                        disabled_at: string | null;
+                        disabled_reason: string | null;
+                        failure_streak: number;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such endpoint for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an endpoint id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such endpoint or delivery for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the endpoint is disabled (`invalid_transition`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an endpoint id, or a delivery id that is not one (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendWebhookTestEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        event_id: string;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such endpoint for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the endpoint is disabled (`invalid_transition`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an endpoint id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description delivery attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            event_id: string;
+                            endpoint_id: string;
+                            /** @enum {string} */
+                            type: "job.succeeded" | "job.failed" | "job.canceled" | "webhook.test";
+                            attempt: number;
+                            status_code: number | null;
+                            ok: boolean;
+                            error: string | null;
+                            duration_ms: number;
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the webhooks:manage scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such endpoint for this caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an id that is not an endpoint id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCallerFlags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description flag name → on/off for this caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: boolean;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the calling key lacks the jobs:read scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                error_code?: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                job_id?: string;
+                /** @description true: only records not replayed yet */
+                pending?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            job_id: string;
+                            user_id: string | null;
+                            queue: string;
+                            message_id: string;
+                            attempts: number;
+                            /** @enum {string|null} */
+                            error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled" | null;
+                            error_message: string | null;
+                            stage: string;
+                            enqueued_at: string | null;
+                            dead_at: string;
+                            replayed_at: string | null;
+                            replay_count: number;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad query parameter (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id: string;
+                } | {
+                    job_id: string;
+                } | {
+                    /** @enum {string} */
+                    error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                };
+            };
+        };
+        responses: {
+            /** @description what was replayed and skipped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description job ids sent back to work */
+                        replayed: string[];
+                        skipped: {
+                            job_id: string;
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description the body is not valid JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is not sent as `Content-Type: application/json` (`unsupported_content_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not exactly one of `id`, `job_id` or `error_code` (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: {
+                window_s?: number;
+                format?: "json" | "prometheus";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description metrics over the window */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        window_s: number;
+                        since: string;
+                        kinds: {
+                            [key: string]: {
+                                succeeded: number;
+                                failed: number;
+                                canceled: number;
+                                failed_by_code: {
+                                    [key: string]: number;
+                                };
+                                retries: number;
+                                retries_by_code: {
+                                    [key: string]: number;
+                                };
+                                dead_letters: number;
+                                queue_wait_ms: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                    p99: number | null;
+                                };
+                                processing_ms: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                    p99: number | null;
+                                };
+                            };
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad window or format (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the alerts, evaluated now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        evaluated_at: string;
+                        firing: number;
+                        alerts: {
+                            /** @enum {string} */
+                            name: "dependency_down" | "failure_ratio" | "dead_letters_pending" | "queue_backlog" | "queue_wait_p95" | "stuck_jobs";
+                            scope: string | null;
+                            firing: boolean;
+                            value: number;
+                            threshold: number;
+                            summary: string;
+                            runbook: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFlags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the flags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            enabled: boolean;
+                            rollout_percent: number;
+                            /** @enum {string} */
+                            name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
+                            description: string;
+                            updated_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setFlag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                    rollout_percent: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the flag as now set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        rollout_percent: number;
+                        /** @enum {string} */
+                        name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
+                        description: string;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description the body is not valid JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is not sent as `Content-Type: application/json` (`unsupported_content_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown flag or bad setting (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStuckJobs: {
+        parameters: {
+            query?: {
+                older_than_s?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "ocr" | "av";
+                            /** @enum {string} */
+                            status: "queued" | "processing" | "succeeded" | "failed" | "canceled";
+                            file: {
+                                name: string;
+                                size: number;
+                                mime: string;
+                                sha256: string;
+                                pages: number | null;
+                                duration_s: number | null;
+                            };
+                            options: {
+                                /** @default eng */
+                                language: string;
+                                /** @default true */
+                                rotate_pages: boolean;
+                                /** @default true */
+                                deskew: boolean;
+                                /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
+                                pages?: string;
+                            };
+                            progress: {
+                                done: number;
+                                total: number;
+                                /** @enum {string} */
+                                unit: "pages" | "chunks";
+                                stage: string;
+                            } | null;
+                            error: {
+                                /** @enum {string} */
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                message: string;
+                            } | null;
+                            attempts: number;
+                            /** @default 0 */
+                            engine_seconds: number;
+                            /** @default 0 */
+                            replays: number;
+                            /** @default null */
+                            parts: {
+                                total: number;
+                                done: number;
+                                failed: {
+                                    part: number;
+                                    range: {
+                                        /** @enum {string} */
+                                        unit: "pages";
+                                        first: number;
+                                        last: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        unit: "seconds";
+                                        start: number;
+                                        end: number;
+                                    };
+                                    /** @enum {string} */
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    message: string;
+                                }[];
+                            } | null;
+                            request_id: string;
+                            created_at: string;
+                            updated_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                            links: {
+                                self: string;
+                                events: string;
+                                results: {
+                                    [key: string]: string;
+                                };
+                            };
+                            user_id: string;
+                            alarm_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad query parameter (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUserUsage: {
+        parameters: {
+            query?: {
+                window_s?: number;
+            };
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user_id: string;
+                        window_s: number;
+                        jobs: {
+                            [key: string]: number;
+                        };
+                        pages: number;
+                        audio_seconds: number;
+                        engine_seconds: number;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a user id longer than 64 characters, or a bad window (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    findUsersByEmail: {
+        parameters: {
+            query: {
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the user with that email, or none */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "user" | "admin";
+                            created_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no email, or one longer than 320 characters (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUserLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user_id: string;
+                        overrides: {
+                            max_concurrent_jobs?: number;
+                            daily_jobs?: number;
+                            daily_pages?: number;
+                            daily_audio_minutes?: number;
+                            max_pages_per_job?: number;
+                            max_minutes_per_job?: number;
+                            max_open_uploads?: number;
+                            max_open_upload_bytes?: number;
+                            max_api_keys?: number;
+                        };
+                        limits: {
+                            max_concurrent_jobs: number;
+                            daily_jobs: number;
+                            daily_pages: number;
+                            daily_audio_minutes: number;
+                            max_pages_per_job: number;
+                            max_minutes_per_job: number;
+                            max_open_uploads: number;
+                            max_open_upload_bytes: number;
+                            max_api_keys: number;
+                        };
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a user id longer than 64 characters (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setUserLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    max_concurrent_jobs?: number;
+                    daily_jobs?: number;
+                    daily_pages?: number;
+                    daily_audio_minutes?: number;
+                    max_pages_per_job?: number;
+                    max_minutes_per_job?: number;
+                    max_open_uploads?: number;
+                    max_open_upload_bytes?: number;
+                    max_api_keys?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the setting as now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user_id: string;
+                        overrides: {
+                            max_concurrent_jobs?: number;
+                            daily_jobs?: number;
+                            daily_pages?: number;
+                            daily_audio_minutes?: number;
+                            max_pages_per_job?: number;
+                            max_minutes_per_job?: number;
+                            max_open_uploads?: number;
+                            max_open_upload_bytes?: number;
+                            max_api_keys?: number;
+                        };
+                        limits: {
+                            max_concurrent_jobs: number;
+                            daily_jobs: number;
+                            daily_pages: number;
+                            daily_audio_minutes: number;
+                            max_pages_per_job: number;
+                            max_minutes_per_job: number;
+                            max_open_uploads: number;
+                            max_open_upload_bytes: number;
+                            max_api_keys: number;
+                        };
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description the body is not valid JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller is not an admin, or its key lacks the admin scope (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is not sent as `Content-Type: application/json` (`unsupported_content_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unknown limit, a value that is not a positive number, or a user id longer than 64 characters (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests from this user (`rate_limited`); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

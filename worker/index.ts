@@ -39,9 +39,23 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   scheme: "bearer",
   description: "An API key (`vb_…`, from POST /v1/keys or `npm run keys:create`) or a session token (JWT).",
 });
+/**
+ * The project publishes no license. SPDX has no identifier for proprietary terms; `LicenseRef-` is
+ * its form for one not on its list. A constant, not a literal in doc31's argument: that is typed
+ * with OpenAPI 3.0's objects, whose License has no `identifier` (3.1 added it).
+ */
+const license = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
 app.doc31("/v1/openapi.json", {
   openapi: "3.1.0",
-  info: { title: "Verbatim API", version: "1.0.0", description: "Text from documents, images, audio and video." },
+  info: {
+    title: "Verbatim API",
+    version: "1.0.0",
+    description: "Text from documents, images, audio and video.",
+    license,
+  },
+  // Relative: the origin that serves this document, whichever deployment (local, production, a
+  // preview) that is. The paths carry the /v1 prefix themselves.
+  servers: [{ url: "/", description: "this deployment (the origin serving this document)" }],
   security: [{ bearer: [] }],
 });
 app.use("/v1/*", apiKeyAuth());

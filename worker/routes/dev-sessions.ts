@@ -20,6 +20,7 @@ const signIn = createRoute({
   hide: true,
   method: "post",
   path: "/dev/sessions",
+  operationId: "createDevSession",
   request: {
     body: { required: true, content: { "application/json": { schema: z.object({ email: z.email() }).strict() } } },
   },
@@ -31,6 +32,7 @@ const jwks = createRoute({
   hide: true,
   method: "get",
   path: "/dev/jwks.json",
+  operationId: "getDevJwks",
   responses: { 200: { description: "JWKS" } },
 });
 

@@ -3,18 +3,20 @@ import { Flag, FlagName, FlagSetting } from "../../contracts";
 import { newApp } from "../app";
 import { requireAdmin, requireScope } from "../middleware/auth";
 import { setFlag } from "../services/flags";
-import { problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const mine = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/flags",
+  operationId: "getCallerFlags",
   summary: "Feature flags as they apply to the caller (for clients such as the web UI)",
   responses: {
     200: {
       description: "flag name → on/off for this caller",
       content: { "application/json": { schema: z.record(z.string(), z.boolean()) } },
     },
+    ...authErrors("jobs:read"),
   },
 });
 
@@ -22,10 +24,11 @@ const list = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/flags",
+  operationId: "listFlags",
   summary: "Every feature flag and its setting (admin)",
   responses: {
     200: { description: "the flags", content: { "application/json": { schema: z.object({ data: z.array(Flag) }) } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
   },
 });
 
@@ -33,6 +36,7 @@ const set = createRoute({
   middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/flags/{name}",
+  operationId: "setFlag",
   summary: "Change a flag: kill switch (`enabled`) and rollout percentage (admin); no deploy needed",
   request: {
     params: z.object({ name: FlagName }),
@@ -40,8 +44,9 @@ const set = createRoute({
   },
   responses: {
     200: { description: "the flag as now set", content: { "application/json": { schema: Flag } } },
-    403: problem("not an admin"),
-    422: problem("unknown flag or bad setting"),
+    ...authErrors("admin"),
+    ...jsonBodyErrors,
+    422: problem("unknown flag or bad setting (`validation_failed`)"),
   },
 });
 

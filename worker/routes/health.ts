@@ -15,6 +15,7 @@ export const health = newApp()
     createRoute({
       method: "get",
       path: "/healthz",
+      operationId: "getLiveness",
       security: [],
       summary: "Liveness: the API process answers",
       responses: {
@@ -27,6 +28,7 @@ export const health = newApp()
     createRoute({
       method: "get",
       path: "/readyz",
+      operationId: "getReadiness",
       security: [],
       summary: "Readiness: D1 (with every migration applied), R2, both work queues and the media runner are reachable",
       responses: {

@@ -5,7 +5,7 @@ import { ApiError } from "../errors";
 import { requireScope } from "../middleware/auth";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
 import { assertCanCreateKey } from "../services/quotas";
-import { problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const KeyIdParam = z.object({
   id: z
@@ -18,6 +18,7 @@ const create = createRoute({
   middleware: [requireScope("keys:manage")] as const,
   method: "post",
   path: "/v1/keys",
+  operationId: "createApiKey",
   summary: "Create an API key for the caller; the key is in this answer only",
   request: { body: { required: true, content: { "application/json": { schema: CreateApiKeyRequest } } } },
   responses: {
@@ -25,9 +26,13 @@ const create = createRoute({
       description: "the new key, with `key` shown this once",
       content: { "application/json": { schema: CreatedApiKey } },
     },
-    403: problem("the calling key lacks keys:manage, or a scope asked for (`scope_not_held`)"),
-    422: problem("bad name or scopes"),
-    429: problem("the caller has its cap of live keys (`quota_exceeded`)"),
+    ...authErrors("keys:manage"),
+    ...jsonBodyErrors,
+    403: problem("the calling key lacks the keys:manage scope (`forbidden`), or a scope asked for (`scope_not_held`)"),
+    422: problem("bad name or scopes (`validation_failed`)"),
+    429: problem(
+      "too many requests (`rate_limited`, see Retry-After), or the caller has its cap of live keys (`quota_exceeded`)",
+    ),
   },
 });
 
@@ -35,10 +40,11 @@ const list = createRoute({
   middleware: [requireScope("keys:manage")] as const,
   method: "get",
   path: "/v1/keys",
+  operationId: "listApiKeys",
   summary: "The caller's API keys, newest first (never the keys themselves)",
   responses: {
     200: { description: "the keys", content: { "application/json": { schema: ApiKeyList } } },
-    403: problem("the calling key lacks keys:manage"),
+    ...authErrors("keys:manage"),
   },
 });
 
@@ -46,12 +52,14 @@ const revoke = createRoute({
   middleware: [requireScope("keys:manage")] as const,
   method: "delete",
   path: "/v1/keys/{id}",
+  operationId: "revokeApiKey",
   summary: "Revoke one of the caller's API keys: it stops working at once; revoking again is harmless",
   request: { params: KeyIdParam },
   responses: {
     200: { description: "the revoked key", content: { "application/json": { schema: ApiKeyInfo } } },
-    403: problem("the calling key lacks keys:manage"),
+    ...authErrors("keys:manage"),
     404: problem("no such key for this caller"),
+    422: problem("an id that is not a key id (`validation_failed`)"),
   },
 });
 

@@ -1,14 +1,45 @@
 import { z } from "@hono/zod-openapi";
-import { Problem } from "../../contracts";
+import { Problem, type Scope } from "../../contracts";
 import { IDEMPOTENCY_KEY_PATTERN } from "../services/idempotency";
 
 /** What every route declares alike: its problem+json answers, and the creating routes' header. */
 
+/**
+ * The problem+json body: one schema in the document (`#/components/schemas/Problem`), not a copy per
+ * answer. Made here from contracts' Problem: a schema made before @hono/zod-openapi extended zod
+ * (contracts may load first) has no `.openapi()`.
+ */
+const ProblemSchema = z.object(Problem.shape).openapi("Problem");
+
 /** A problem+json answer of a route, for its OpenAPI `responses`. */
 export const problem = (description: string) => ({
   description,
-  content: { "application/problem+json": { schema: Problem } },
+  content: { "application/problem+json": { schema: ProblemSchema } },
 });
+
+/**
+ * The answers of the middleware in front of every route behind the API key (worker/index.ts):
+ * `apiKeyAuth` (401), the route's `requireScope(scope)` or `requireAdmin()` (403, pass "admin") and
+ * `rateLimit` (429). Spread first into a route's `responses`; a route that refuses with one of these
+ * statuses itself declares that status after the spread, naming both causes.
+ */
+export const authErrors = (scope: Scope) => ({
+  401: problem(
+    "no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`)",
+  ),
+  403: problem(
+    scope === "admin"
+      ? "the caller is not an admin, or its key lacks the admin scope (`forbidden`)"
+      : `the calling key lacks the ${scope} scope (\`forbidden\`)`,
+  ),
+  429: problem("too many requests from this user (`rate_limited`); see Retry-After"),
+});
+
+/** What a route with a JSON body answers when it cannot read one (app.ts `badBody`). */
+export const jsonBodyErrors = {
+  400: problem("the body is not valid JSON (`invalid_json`)"),
+  415: problem("the body is not sent as `Content-Type: application/json` (`unsupported_content_type`)"),
+};
 
 /** The optional `Idempotency-Key` header of the routes that create something. */
 export const IdempotencyKeyHeader = z.object({

@@ -7,7 +7,7 @@ import { type Answer, withIdempotency } from "../services/idempotency";
 import { toResource } from "../services/job-resource";
 import { assertCanSubmit } from "../services/quotas";
 import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
-import { IdempotencyKeyHeader, problem } from "./shared";
+import { authErrors, IdempotencyKeyHeader, jsonBodyErrors, problem } from "./shared";
 
 const UploadIdParam = z.object({
   id: z
@@ -16,10 +16,13 @@ const UploadIdParam = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
+const badUploadId = problem("an id that is not an upload id (`validation_failed`)");
+
 const create = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/uploads",
+  operationId: "createUpload",
   summary:
     "Start a multipart upload, for files larger than one request should carry (up to MAX_MULTIPART_UPLOAD_BYTES)",
   description:
@@ -31,8 +34,16 @@ const create = createRoute({
   },
   responses: {
     201: { description: "the upload: part size and count", content: { "application/json": { schema: Upload } } },
-    413: problem("larger than multipart uploads may be"),
-    429: problem("a quota is used up"),
+    ...authErrors("jobs:write"),
+    ...jsonBodyErrors,
+    409: problem("a request with this Idempotency-Key is still running (`idempotency_in_progress`)"),
+    413: problem("larger than multipart uploads may be (`payload_too_large`)"),
+    422: problem(
+      "a bad body or Idempotency-Key (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
+    ),
+    429: problem(
+      "too many requests (`rate_limited`), or a quota is used up: open uploads or running and daily jobs (`quota_exceeded`); see Retry-After",
+    ),
   },
 });
 
@@ -40,11 +51,14 @@ const status = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "get",
   path: "/v1/uploads/{id}",
+  operationId: "getUpload",
   summary: "The upload: which parts arrived (to resume), and its job once completed",
   request: { params: UploadIdParam },
   responses: {
     200: { description: "the upload", content: { "application/json": { schema: Upload } } },
+    ...authErrors("jobs:write"),
     404: problem("no such upload for this caller"),
+    422: badUploadId,
   },
 });
 
@@ -52,6 +66,7 @@ const part = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "put",
   path: "/v1/uploads/{id}/parts/{n}",
+  operationId: "uploadPart",
   summary: "One part: exactly `part_size` bytes (the last part: the rest), as the raw body",
   request: {
     params: UploadIdParam.extend({
@@ -64,8 +79,12 @@ const part = createRoute({
   },
   responses: {
     200: { description: "the upload, with this part received", content: { "application/json": { schema: Upload } } },
+    ...authErrors("jobs:write"),
     404: problem("no such upload for this caller"),
-    422: problem("a part number or length that does not fit the upload"),
+    409: problem("the upload is completed (`invalid_transition`)"),
+    422: problem(
+      "an id that is not an upload id, or a part number or length that does not fit the upload (`validation_failed`)",
+    ),
   },
 });
 
@@ -73,6 +92,7 @@ const complete = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/uploads/{id}/complete",
+  operationId: "completeUpload",
   summary: "Assemble the parts, check the content as POST /v1/jobs does, and create the job",
   request: { params: UploadIdParam },
   responses: {
@@ -81,10 +101,17 @@ const complete = createRoute({
       content: { "application/json": { schema: JobResource } },
     },
     202: { description: "the job, queued", content: { "application/json": { schema: JobResource } } },
+    ...authErrors("jobs:write"),
     404: problem("no such upload for this caller (a refused upload is discarded)"),
-    415: problem("unsupported content, or content that contradicts the file name; the upload is discarded"),
-    422: problem("parts missing"),
-    429: problem("over a quota (quota_exceeded, with Retry-After): complete again later, the parts are kept"),
+    415: problem(
+      "unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`); the upload is discarded",
+    ),
+    422: problem(
+      "an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), or a language this deployment cannot work in (`language_unavailable`); refused options discard the upload",
+    ),
+    429: problem(
+      "too many requests (`rate_limited`), or over a quota (`quota_exceeded`): complete again later (see Retry-After), the parts are kept",
+    ),
   },
 });
 

@@ -4,14 +4,19 @@ import { newApp } from "../app";
 import { requireScope } from "../middleware/auth";
 import { measuredThroughput } from "../services/metrics";
 import { currentUsage, heldOpen, limitsFor } from "../services/quotas";
+import { authErrors } from "./shared";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/usage",
+  operationId: "getUsage",
   summary:
     "The caller's limits and quotas (its own if an admin set them), what it has used of them (running jobs, last 24 hours), upload size limits and measured throughput",
-  responses: { 200: { description: "limits and usage", content: { "application/json": { schema: Usage } } } },
+  responses: {
+    200: { description: "limits and usage", content: { "application/json": { schema: Usage } } },
+    ...authErrors("jobs:read"),
+  },
 });
 
 export const usageRoute = newApp().openapi(route, async (c) => {

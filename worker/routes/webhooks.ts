@@ -13,7 +13,7 @@ import {
   rotateSecret,
   sendTestEvent,
 } from "../services/webhooks";
-import { problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const EndpointIdParam = z.object({
   id: z
@@ -22,10 +22,13 @@ const EndpointIdParam = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
+const badEndpointId = problem("an id that is not an endpoint id (`validation_failed`)");
+
 const create = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks",
+  operationId: "createWebhookEndpoint",
   summary: "Register a webhook endpoint for job events; its signing secret is in this answer only",
   description:
     "Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must be https (http is accepted in development) and may not point at private, loopback, link-local or metadata addresses.",
@@ -35,8 +38,9 @@ const create = createRoute({
       description: "the endpoint, with `secret` shown this once",
       content: { "application/json": { schema: CreatedWebhookEndpoint } },
     },
-    403: problem("the calling key lacks webhooks:manage"),
-    422: problem("a URL the platform may not call, or bad events"),
+    ...authErrors("webhooks:manage"),
+    ...jsonBodyErrors,
+    422: problem("a URL the platform may not call, or bad events (`validation_failed`)"),
   },
 });
 
@@ -44,12 +48,14 @@ const list = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "get",
   path: "/v1/webhooks",
+  operationId: "listWebhookEndpoints",
   summary: "The caller's webhook endpoints (never their secrets)",
   responses: {
     200: {
       description: "the endpoints",
       content: { "application/json": { schema: z.object({ data: z.array(WebhookEndpoint) }) } },
     },
+    ...authErrors("webhooks:manage"),
   },
 });
 
@@ -57,15 +63,22 @@ const remove = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "delete",
   path: "/v1/webhooks/{id}",
+  operationId: "deleteWebhookEndpoint",
   summary: "Delete a webhook endpoint: nothing more is sent to it",
   request: { params: EndpointIdParam },
-  responses: { 204: { description: "deleted" }, 404: problem("no such endpoint for this caller") },
+  responses: {
+    204: { description: "deleted" },
+    ...authErrors("webhooks:manage"),
+    404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
+  },
 });
 
 const deliveries = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "get",
   path: "/v1/webhooks/{id}/deliveries",
+  operationId: "listWebhookDeliveries",
   summary: "The endpoint's last 100 delivery attempts, newest first: status, error, duration",
   request: { params: EndpointIdParam },
   responses: {
@@ -73,7 +86,9 @@ const deliveries = createRoute({
       description: "delivery attempts",
       content: { "application/json": { schema: z.object({ data: z.array(WebhookDelivery) }) } },
     },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
   },
 });
 
@@ -81,6 +96,7 @@ const rotate = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/rotate-secret",
+  operationId: "rotateWebhookSecret",
   summary: "A new signing secret (in this answer only); for 24 hours deliveries are signed with the old one too",
   request: { params: EndpointIdParam },
   responses: {
@@ -90,7 +106,9 @@ const rotate = createRoute({
         "application/json": { schema: CreatedWebhookEndpoint.extend({ previous_secret_until: z.string() }) },
       },
     },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
   },
 });
 
@@ -98,11 +116,14 @@ const enable = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/enable",
+  operationId: "enableWebhookEndpoint",
   summary: "Turn a disabled endpoint back on (its failure streak reset)",
   request: { params: EndpointIdParam },
   responses: {
     200: { description: "the endpoint", content: { "application/json": { schema: WebhookEndpoint } } },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
+    422: badEndpointId,
   },
 });
 
@@ -110,6 +131,7 @@ const resend = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/deliveries/{delivery_id}/resend",
+  operationId: "resendWebhookDelivery",
   summary: "Send a delivery's event again (same webhook-id, so receivers can deduplicate)",
   request: {
     params: EndpointIdParam.extend({
@@ -121,8 +143,10 @@ const resend = createRoute({
   },
   responses: {
     202: { description: "queued" },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint or delivery for this caller"),
-    409: problem("the endpoint is disabled"),
+    409: problem("the endpoint is disabled (`invalid_transition`)"),
+    422: problem("an id that is not an endpoint id, or a delivery id that is not one (`validation_failed`)"),
   },
 });
 
@@ -130,6 +154,7 @@ const test = createRoute({
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/test",
+  operationId: "sendWebhookTestEvent",
   summary: "Send a `webhook.test` event to the endpoint (signed like every delivery; logged in its deliveries)",
   request: { params: EndpointIdParam },
   responses: {
@@ -137,8 +162,10 @@ const test = createRoute({
       description: "queued",
       content: { "application/json": { schema: z.object({ event_id: z.string() }) } },
     },
+    ...authErrors("webhooks:manage"),
     404: problem("no such endpoint for this caller"),
-    409: problem("the endpoint is disabled"),
+    409: problem("the endpoint is disabled (`invalid_transition`)"),
+    422: badEndpointId,
   },
 });
 

@@ -3,18 +3,19 @@ import { AlertReport } from "../../../contracts";
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { evaluateAlerts } from "../../services/alerts";
-import { problem } from "../shared";
+import { authErrors } from "../shared";
 
 const route = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/alerts",
+  operationId: "getAlerts",
   summary: "Every operational alert with its value, threshold, whether it fires, and its runbook (admin)",
   description:
     'Thresholds come from ALERT_THRESHOLDS. The scheduled upkeep evaluates the same alerts every five minutes and logs the firing ones (`"msg":"alert firing"`).',
   responses: {
     200: { description: "the alerts, evaluated now", content: { "application/json": { schema: AlertReport } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
   },
 });
 

@@ -3,12 +3,13 @@ import { DeadLetterList, ErrorCode, ReplayOutcome, ReplayRequest } from "../../.
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { listDeadLetters, replayDeadLetters } from "../../services/dead-letters";
-import { problem } from "../shared";
+import { authErrors, jsonBodyErrors, problem } from "../shared";
 
 const listRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/dead-letters",
+  operationId: "listDeadLetters",
   summary: "Dead-lettered work, newest first (admin)",
   request: {
     query: z.object({
@@ -21,7 +22,8 @@ const listRoute = createRoute({
   },
   responses: {
     200: { description: "one page", content: { "application/json": { schema: DeadLetterList } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a bad query parameter (`validation_failed`)"),
   },
 });
 
@@ -29,6 +31,7 @@ const replayRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "post",
   path: "/v1/admin/dead-letters/replay",
+  operationId: "replayDeadLetters",
   summary: "Send dead-lettered jobs back to work: one record, one job, or every pending record of a code (admin)",
   description:
     "Only failed jobs whose failure another try could fix are replayed (each gets a fresh budget); " +
@@ -36,7 +39,9 @@ const replayRoute = createRoute({
   request: { body: { content: { "application/json": { schema: ReplayRequest } }, required: true } },
   responses: {
     200: { description: "what was replayed and skipped", content: { "application/json": { schema: ReplayOutcome } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    ...jsonBodyErrors,
+    422: problem("a body that is not exactly one of `id`, `job_id` or `error_code` (`validation_failed`)"),
   },
 });
 

@@ -3,12 +3,13 @@ import { Metrics } from "../../../contracts";
 import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { collectMetrics } from "../../services/metrics";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/metrics",
+  operationId: "getMetrics",
   summary: "Job outcomes, failures by code, retries, dead letters and latency percentiles per workload (admin)",
   description: "`format=prometheus` answers in the Prometheus text format (values over the window).",
   request: {
@@ -27,7 +28,8 @@ const route = createRoute({
       description: "metrics over the window",
       content: { "application/json": { schema: Metrics }, "text/plain": { schema: z.string() } },
     },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a bad window or format (`validation_failed`)"),
   },
 });
 

@@ -5,12 +5,13 @@ import { jobsCreatedSince, stuckJobIds } from "../../db/jobs-table";
 import { requireAdmin } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 
 const stuckRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/jobs/stuck",
+  operationId: "listStuckJobs",
   summary: "Jobs not terminal with no status change or progress for `older_than_s` (admin), with their live state",
   request: {
     query: z.object({
@@ -29,7 +30,8 @@ const stuckRoute = createRoute({
         },
       },
     },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a bad query parameter (`validation_failed`)"),
   },
 });
 
@@ -46,6 +48,7 @@ const usageRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/usage",
+  operationId: "getUserUsage",
   summary: "A user's jobs by status, pages, audio minutes and engine time over a window (admin)",
   request: {
     params: z.object({ user_id: z.string().max(64) }),
@@ -60,7 +63,8 @@ const usageRoute = createRoute({
   },
   responses: {
     200: { description: "usage", content: { "application/json": { schema: Usage } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    422: problem("a user id longer than 64 characters, or a bad window (`validation_failed`)"),
   },
 });
 

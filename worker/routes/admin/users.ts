@@ -4,7 +4,7 @@ import { newApp } from "../../app";
 import { requireAdmin } from "../../middleware/auth";
 import { limitSetting, setLimitOverrides } from "../../services/quotas";
 import { assertUserExists, usersWithEmail } from "../../services/users";
-import { problem } from "../shared";
+import { authErrors, jsonBodyErrors, problem } from "../shared";
 
 const params = z.object({ user_id: z.string().max(64) });
 
@@ -12,6 +12,7 @@ const findRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users",
+  operationId: "findUsersByEmail",
   summary: "Find a user by email, for the id the other admin routes take (admin)",
   request: { query: z.object({ email: z.string().trim().toLowerCase().min(1).max(320) }) },
   responses: {
@@ -19,8 +20,8 @@ const findRoute = createRoute({
       description: "the user with that email, or none",
       content: { "application/json": { schema: z.object({ data: z.array(AdminUser) }) } },
     },
-    403: problem("not an admin"),
-    422: problem("no email"),
+    ...authErrors("admin"),
+    422: problem("no email, or one longer than 320 characters (`validation_failed`)"),
   },
 });
 
@@ -28,13 +29,14 @@ const getRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/limits",
+  operationId: "getUserLimits",
   summary: "A user's own limits, set by an admin, and the limits that apply to the user with them (admin)",
   request: { params },
   responses: {
     200: { description: "the setting", content: { "application/json": { schema: UserLimitsSetting } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
     404: problem("no such user"),
-    422: problem("a user id longer than 64 characters"),
+    422: problem("a user id longer than 64 characters (`validation_failed`)"),
   },
 });
 
@@ -42,6 +44,7 @@ const putRoute = createRoute({
   middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/users/{user_id}/limits",
+  operationId: "setUserLimits",
   summary:
     "Set a user's own limits (admin): any of USER_LIMITS' fields, replacing what was set before; `{}` gives the user the limits everyone has. Effective at once: for new submissions, and for the user's jobs whose size is not known yet",
   request: {
@@ -50,9 +53,12 @@ const putRoute = createRoute({
   },
   responses: {
     200: { description: "the setting as now stored", content: { "application/json": { schema: UserLimitsSetting } } },
-    403: problem("not an admin"),
+    ...authErrors("admin"),
+    ...jsonBodyErrors,
     404: problem("no such user"),
-    422: problem("an unknown limit, a value that is not a positive number, or a user id longer than 64 characters"),
+    422: problem(
+      "an unknown limit, a value that is not a positive number, or a user id longer than 64 characters (`validation_failed`)",
+    ),
   },
 });
 

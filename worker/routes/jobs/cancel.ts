@@ -6,20 +6,23 @@ import { requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { toResource } from "../../services/job-resource";
 import { ownedJob } from "../../services/ownership";
-import { problem } from "../shared";
-import { JobIdParam } from "./schemas";
+import { authErrors, problem } from "../shared";
+import { badJobId, JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs/{id}/cancel",
+  operationId: "cancelJob",
   summary: "Cancel a queued or running job; work in flight stops and late results are discarded",
   description: "Canceling a canceled job again answers 200 with it unchanged.",
   request: { params: JobIdParam },
   responses: {
     200: { description: "the canceled job", content: { "application/json": { schema: JobResource } } },
+    ...authErrors("jobs:write"),
     404: problem("no such job for this caller"),
-    409: problem("the job already succeeded or failed"),
+    409: problem("the job already succeeded or failed (`invalid_transition`)"),
+    422: badJobId,
   },
 });
 

@@ -13,12 +13,13 @@ import { findIdenticalJob, newJobId, registerJob } from "../../services/job-serv
 import { assertLanguageAvailable } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
 import { storeSource } from "../../services/source-upload";
-import { IdempotencyKeyHeader, problem } from "../shared";
+import { authErrors, IdempotencyKeyHeader, problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs",
+  operationId: "createJob",
   summary: "Submit a file; the kind of work (OCR or A/V) is decided from its content",
   description:
     "Send `Idempotency-Key` to make retries safe: the same key with the same request returns the first answer " +
@@ -51,13 +52,17 @@ const route = createRoute({
       content: { "application/json": { schema: JobResource } },
     },
     202: { description: "accepted and queued", content: { "application/json": { schema: JobResource } } },
-    409: problem("a request with this Idempotency-Key is still running"),
-    400: problem("no file, or an empty one"),
-    401: problem("missing or bad API key"),
-    413: problem("file too large"),
+    ...authErrors("jobs:write"),
+    400: problem("no file (`file_missing`), or an empty one (`file_empty`)"),
+    409: problem("a request with this Idempotency-Key is still running (`idempotency_in_progress`)"),
+    413: problem("file too large (`payload_too_large`)"),
+    415: problem(
+      "unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`)",
+    ),
+    422: problem(
+      "a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
+    ),
     429: problem("too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After"),
-    415: problem("unsupported content"),
-    422: problem("bad options, or a language this deployment cannot work in (`language_unavailable`)"),
   },
 });
 

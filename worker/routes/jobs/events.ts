@@ -6,12 +6,13 @@ import { ApiError } from "../../errors";
 import { assertScope, authenticate, requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { ownedJob } from "../../services/ownership";
-import { problem } from "../shared";
-import { JobIdParam } from "./schemas";
+import { authErrors, problem } from "../shared";
+import { badJobId, JobIdParam } from "./schemas";
 
 const eventsRoute = createRoute({
   method: "get",
   path: "/v1/jobs/{id}/events",
+  operationId: "streamJobEvents",
   summary: "WebSocket: the job's state at once, then every status change and progress update",
   description:
     "Authenticate with `Authorization: Bearer <key>`, or (browsers) with `?ticket=` from POST /v1/jobs/{id}/events/ticket.",
@@ -21,8 +22,12 @@ const eventsRoute = createRoute({
   },
   responses: {
     101: { description: "switching to WebSocket" },
-    401: problem("no credentials, or a ticket that is unknown, used or expired"),
+    401: problem(
+      "no credentials, a key or session token that is not valid or has expired, or a ticket that is unknown, used or expired (`unauthorized`, `token_expired`)",
+    ),
+    403: problem("the calling key lacks the jobs:read scope (`forbidden`)"),
     404: problem("no such job for this caller"),
+    422: problem("an id that is not a job id, or a ticket longer than 64 characters (`validation_failed`)"),
     426: problem("not a WebSocket upgrade"),
   },
 });
@@ -31,6 +36,7 @@ const ticketRoute = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "post",
   path: "/v1/jobs/{id}/events/ticket",
+  operationId: "createJobEventsTicket",
   summary: "A single-use ticket (60 s) to open the job's WebSocket from a browser",
   request: { params: JobIdParam },
   responses: {
@@ -40,7 +46,9 @@ const ticketRoute = createRoute({
         "application/json": { schema: z.object({ ticket: z.string(), expires_at: z.string(), url: z.string() }) },
       },
     },
+    ...authErrors("jobs:read"),
     404: problem("no such job for this caller"),
+    422: badJobId,
   },
 });
 

@@ -5,12 +5,13 @@ import { decodeSnapshot } from "../../db/jobs-table";
 import { requireScope } from "../../middleware/auth";
 import { jobCountsQuery, jobListQuery } from "../../services/job-list";
 import { toResource } from "../../services/job-resource";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs",
+  operationId: "listJobs",
   summary: "The caller's jobs, newest first, with cursor pagination",
   request: {
     query: z.object({
@@ -23,7 +24,8 @@ const route = createRoute({
   },
   responses: {
     200: { description: "one page of jobs", content: { "application/json": { schema: JobList } } },
-    422: problem("bad query"),
+    ...authErrors("jobs:read"),
+    422: problem("a bad query parameter (`validation_failed`)"),
   },
 });
 
@@ -39,9 +41,11 @@ const countsRoute = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/counts",
+  operationId: "getJobCounts",
   summary: "How many of the caller's jobs are in each status",
   responses: {
     200: { description: "status → number of jobs", content: { "application/json": { schema: JobCounts } } },
+    ...authErrors("jobs:read"),
   },
 });
 

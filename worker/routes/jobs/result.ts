@@ -7,22 +7,25 @@ import { requireScope } from "../../middleware/auth";
 import { ocrMarkdown } from "../../services/ocr-markdown";
 import { ownedJob } from "../../services/ownership";
 import { ocrText, toSrt, toVtt, transcriptText } from "../../services/render-result";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}/result",
+  operationId: "getJobResult",
   summary: "The result of a succeeded job in one format",
   description:
     "OCR: txt, json, md (Markdown: paragraphs in reading order, headings, lists, simple tables), pdf (searchable). A/V: txt, json, srt, vtt.",
   request: { params: JobIdParam, query: z.object({ format: ResultFormat.default("txt") }) },
   responses: {
     200: { description: "the result in the asked format" },
-    400: problem("format not available for this kind of job"),
+    ...authErrors("jobs:read"),
+    400: problem("format not available for this kind of job (`format_not_available`)"),
     404: problem("no such job for this caller"),
-    409: problem("the job has not succeeded"),
+    409: problem("the job has not succeeded (`result_not_ready`)"),
+    422: problem("an id that is not a job id, or an unknown format (`validation_failed`)"),
   },
 });
 

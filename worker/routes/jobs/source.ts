@@ -4,13 +4,14 @@ import { newApp } from "../../app";
 import { ApiError } from "../../errors";
 import { requireScope } from "../../middleware/auth";
 import { ownedJob } from "../../services/ownership";
-import { problem } from "../shared";
+import { authErrors, problem } from "../shared";
 import { JobIdParam } from "./schemas";
 
 const route = createRoute({
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}/source",
+  operationId: "getJobSource",
   summary: "The uploaded file itself, as it was received (honours a single byte Range)",
   description: "What the web UI shows beside a result: the page images under their text, the recording to play.",
   request: {
@@ -20,8 +21,10 @@ const route = createRoute({
   responses: {
     200: { description: "the whole file" },
     206: { description: "the asked byte range" },
-    404: problem("no such job for this caller"),
+    ...authErrors("jobs:read"),
+    404: problem("no such job for this caller, or its file is no longer stored"),
     416: { description: "the range lies outside the file" },
+    422: problem("an id that is not a job id, or a Range header longer than 100 characters (`validation_failed`)"),
   },
 });
 
