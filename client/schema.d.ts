@@ -2134,6 +2134,44 @@ export interface operations {
                                 seconds_per_unit: number;
                                 jobs: number;
                             } | null;
+                            estimates: {
+                                curves: {
+                                    pdf: {
+                                        units: number;
+                                        seconds: number;
+                                        jobs: number;
+                                    }[];
+                                    image: {
+                                        units: number;
+                                        seconds: number;
+                                        jobs: number;
+                                    }[];
+                                    audio: {
+                                        units: number;
+                                        seconds: number;
+                                        jobs: number;
+                                    }[];
+                                    video: {
+                                        units: number;
+                                        seconds: number;
+                                        jobs: number;
+                                    }[];
+                                };
+                                queues: {
+                                    ocr: {
+                                        typical_wait_s: number | null;
+                                        queued: number;
+                                        processing: number;
+                                        job_s: number | null;
+                                    };
+                                    av: {
+                                        typical_wait_s: number | null;
+                                        queued: number;
+                                        processing: number;
+                                        job_s: number | null;
+                                    };
+                                };
+                            };
                         };
                         concurrent_jobs: number;
                         open_uploads: {

@@ -2,6 +2,7 @@ export * from "./api-keys";
 export * from "./dead-letter";
 export * from "./egress";
 export * from "./errors";
+export * from "./estimates";
 export * from "./flags";
 export * from "./job";
 export * from "./job-state-machine";

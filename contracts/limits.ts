@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Estimates } from "./estimates";
 
 /**
  * The limits of one user's use; any subset of them is a set of overrides (USER_LIMITS for everyone,
@@ -55,11 +56,15 @@ export type UserLimitsSetting = z.infer<typeof UserLimitsSetting>;
 
 const Rate = z.object({ seconds_per_unit: z.number().nonnegative(), jobs: z.number().int().positive() }).nullable();
 
-/** Measured processing time per page and per audio minute (recent succeeded jobs of all users). */
+/**
+ * Measured processing time per page and per audio minute (recent succeeded jobs of all users), and
+ * what estimates of a new job's time are made from (contracts/estimates).
+ */
 export const Throughput = z.object({
   window_s: z.number().int(),
   ocr_per_page: Rate,
   av_per_minute: Rate,
+  estimates: Estimates,
 });
 export type Throughput = z.infer<typeof Throughput>;
 

@@ -81,20 +81,31 @@ describe("quotas at submission", () => {
     await env.DB.prepare("DELETE FROM metric_events").run();
     const at = new Date().toISOString();
     const old = new Date(Date.now() - 8 * 86_400_000).toISOString();
-    const insert = (kind: string, status: string, ms: number, units: number | null, when = at) =>
+    const insert = (kind: string, status: string, ms: number, units: number | null, when = at, profile = "pdf") =>
       env.DB.prepare(
-        "INSERT INTO metric_events (name, kind, status, processing_ms, units, at) VALUES ('job_ended', ?, ?, ?, ?, ?)",
-      ).bind(kind, status, ms, units, when);
+        `INSERT INTO metric_events (name, kind, status, processing_ms, queue_wait_ms, units, profile, at)
+         VALUES ('job_ended', ?, ?, ?, 500, ?, ?, ?)`,
+      ).bind(kind, status, ms, units, profile, when);
     await env.DB.batch([
       insert("ocr", "succeeded", 10_000, 4),
       insert("ocr", "succeeded", 2_000, 1),
+      insert("ocr", "succeeded", 1_000, 1, at, "image"),
       insert("ocr", "failed", 90_000, 1),
       insert("ocr", "succeeded", 90_000, 1, old),
-      insert("av", "succeeded", 30_000, null),
+      insert("av", "succeeded", 30_000, null, at, "audio"),
     ]);
     const usage = Usage.parse(await (await SELF.fetch("https://api.test/v1/usage", { headers: auth })).json());
-    expect(usage.throughput.ocr_per_page).toEqual({ seconds_per_unit: 12 / 5, jobs: 2 });
+    expect(usage.throughput.ocr_per_page).toEqual({ seconds_per_unit: 13 / 6, jobs: 3 });
     expect(usage.throughput.av_per_minute).toBeNull();
+    // Per profile, a point per band of size; the queue's state per kind.
+    const { curves, queues } = usage.throughput.estimates;
+    expect(curves.pdf).toEqual([
+      { units: 1, seconds: 2, jobs: 1 },
+      { units: 4, seconds: 10, jobs: 1 },
+    ]);
+    expect(curves.image).toEqual([{ units: 1, seconds: 1, jobs: 1 }]);
+    expect(curves.audio).toEqual([]);
+    expect(queues.ocr).toMatchObject({ typical_wait_s: 0.5, job_s: 2 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { ACTIVE_STATUSES, Job, type JobStatus, TERMINAL_STATUSES } from "../../contracts";
+import { ACTIVE_STATUSES, JOB_KINDS, Job, type JobKind, type JobStatus, TERMINAL_STATUSES } from "../../contracts";
 
 /**
  * The D1 `jobs` table: the queryable mirror of each job's coordinator state (lists, counts, quotas,
@@ -95,6 +95,20 @@ export const usageSinceStatement = (db: D1Database, userId: string, since: strin
     .bind(userId, since, except, userId, since);
 
 /** How many jobs not ended have not changed since `before` (an alert's input). */
+/** Jobs of every user waiting to start and processing now, per kind (what a new job queues behind). */
+export async function activeJobsByKind(
+  db: D1Database,
+): Promise<Record<JobKind, { queued: number; processing: number }>> {
+  const { results } = await db
+    .prepare(`SELECT kind, status, count(*) AS n FROM jobs WHERE status IN (${ACTIVE}) GROUP BY kind, status`)
+    .all<{ kind: JobKind; status: JobStatus; n: number }>();
+  const count = (kind: JobKind, status: JobStatus) =>
+    results.find((r) => r.kind === kind && r.status === status)?.n ?? 0;
+  return Object.fromEntries(
+    JOB_KINDS.map((kind) => [kind, { queued: count(kind, "queued"), processing: count(kind, "processing") }]),
+  ) as Record<JobKind, { queued: number; processing: number }>;
+}
+
 export async function countStuckJobs(db: D1Database, before: string): Promise<number> {
   const row = await db
     .prepare(`SELECT count(*) AS n FROM jobs WHERE status IN (${ACTIVE}) AND updated_at < ?`)

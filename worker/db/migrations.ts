@@ -22,4 +22,5 @@ export const MIGRATIONS = [
   "0016_job_deletion.sql",
   "0017_webhook_delivery_event_index.sql",
   "0018_admin_scope.sql",
+  "0019_metric_profile.sql",
 ] as const;

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { SCOPES, type Scope } from "../../contracts/api-keys";
+import { PROFILES } from "../../contracts/estimates";
 import { JOB_KINDS, JOB_STATUSES } from "../../contracts/job";
 import type { LimitOverrides } from "../../contracts/limits";
 
@@ -196,6 +197,8 @@ export const metricEvents = sqliteTable(
     attempts: integer("attempts"),
     /** What a job ended with processed: pages (OCR) or audio minutes (A/V); throughput is processing_ms per unit. */
     units: real("units"),
+    /** What the job's file was, as estimates tell them apart: pdf, image, audio or video (contracts/estimates). */
+    profile: text("profile", { enum: PROFILES }),
     at: text("at").notNull(),
   },
   (t) => [index("metric_events_name_at_idx").on(t.name, t.at), index("metric_events_at_idx").on(t.at)],

@@ -1,13 +1,22 @@
 import {
+  type CurvePoint,
   createLogger,
+  curveOf,
   type ErrorCode,
   JOB_KINDS,
   type Job,
   type JobKind,
   type JobStatus,
+  kindOfProfile,
+  type MeasuredJob,
   type Metrics,
+  PROFILES,
+  type Profile,
+  profileOf,
+  queueStateOf,
   type Throughput,
 } from "../../contracts";
+import { activeJobsByKind } from "../db/jobs-table";
 
 export type MetricEvent =
   | { name: "job_ended"; job: Job }
@@ -38,6 +47,7 @@ export async function recordMetric(env: Env, event: MetricEvent): Promise<void> 
           processing_ms: ms(event.job.started_at, event.job.finished_at),
           attempts: event.job.attempts,
           units: unitsOf(event.job),
+          profile: profileOf(event.job.file.mime) as Profile | null,
         }
       : {
           kind: event.kind,
@@ -47,11 +57,12 @@ export async function recordMetric(env: Env, event: MetricEvent): Promise<void> 
           processing_ms: null,
           attempts: null,
           units: null,
+          profile: null,
         };
   try {
     await env.DB.prepare(
-      `INSERT INTO metric_events (name, kind, status, error_code, queue_wait_ms, processing_ms, attempts, units, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO metric_events (name, kind, status, error_code, queue_wait_ms, processing_ms, attempts, units, profile, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
       .bind(
         event.name,
@@ -62,6 +73,7 @@ export async function recordMetric(env: Env, event: MetricEvent): Promise<void> 
         row.processing_ms,
         row.attempts,
         row.units,
+        row.profile,
         at,
       )
       .run();
@@ -158,5 +170,35 @@ export async function measuredThroughput(db: D1Database, windowS = 7 * 86_400): 
     const row = results.find((r) => r.kind === kind);
     return row ? { seconds_per_unit: row.ms / 1000 / row.units, jobs: row.jobs } : null;
   };
-  return { window_s: windowS, ocr_per_page: per("ocr"), av_per_minute: per("av") };
+  const [measured, active] = await Promise.all([recentJobs(db, since), activeJobsByKind(db)]);
+  const of = (profile: Profile) => measured.filter((j) => j.profile === profile);
+  const ofKind = (kind: JobKind) => measured.filter((j) => kindOfProfile(j.profile) === kind);
+  return {
+    window_s: windowS,
+    ocr_per_page: per("ocr"),
+    av_per_minute: per("av"),
+    estimates: {
+      curves: Object.fromEntries(PROFILES.map((p) => [p, curveOf(of(p))])) as Record<Profile, CurvePoint[]>,
+      queues: { ocr: queueStateOf(ofKind("ocr"), active.ocr), av: queueStateOf(ofKind("av"), active.av) },
+    },
+  };
+}
+
+/** The most recent succeeded jobs with a size and a profile (at most `limit`), as estimates read them. */
+async function recentJobs(db: D1Database, since: string, limit = 2000): Promise<MeasuredJob[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT profile, units, processing_ms, queue_wait_ms FROM metric_events
+       WHERE name = 'job_ended' AND at >= ? AND status = 'succeeded' AND units > 0 AND processing_ms IS NOT NULL
+         AND profile IS NOT NULL
+       ORDER BY at DESC LIMIT ?`,
+    )
+    .bind(since, limit)
+    .all<{ profile: Profile; units: number; processing_ms: number; queue_wait_ms: number | null }>();
+  return results.map((r) => ({
+    profile: r.profile,
+    units: r.units,
+    processing_s: r.processing_ms / 1000,
+    wait_s: r.queue_wait_ms === null ? null : r.queue_wait_ms / 1000,
+  }));
 }

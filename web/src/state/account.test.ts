@@ -37,7 +37,18 @@ const { ApiError } = await import("../../../client");
 const usageBody = {
   limits: DEFAULT_LIMITS,
   uploads: { max_direct_bytes: 100 * 1024 ** 2, max_multipart_bytes: 5 * 1024 ** 3, part_bytes: 10 * 1024 ** 2 },
-  throughput: { window_s: 86400, ocr_per_page: null, av_per_minute: null },
+  throughput: {
+    window_s: 86400,
+    ocr_per_page: null,
+    av_per_minute: null,
+    estimates: {
+      curves: { pdf: [], image: [], audio: [], video: [] },
+      queues: {
+        ocr: { typical_wait_s: null, queued: 0, processing: 0, job_s: null },
+        av: { typical_wait_s: null, queued: 0, processing: 0, job_s: null },
+      },
+    },
+  },
   concurrent_jobs: 19,
   open_uploads: { count: 0, bytes: 0 },
   api_keys: 2,

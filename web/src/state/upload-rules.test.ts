@@ -10,6 +10,8 @@ const PNG = Uint8Array.from(
   (c) => c.charCodeAt(0),
 );
 
+const idle = { typical_wait_s: null, queued: 0, processing: 0, job_s: null };
+
 function usage(patch: Partial<Usage> = {}): Usage {
   return {
     limits: {
@@ -28,7 +30,15 @@ function usage(patch: Partial<Usage> = {}): Usage {
     api_keys: 1,
     day: { since: "2026-11-27T12:00:00Z", jobs: 0, pages: 90, audio_minutes: 0 },
     uploads,
-    throughput: { window_s: 604800, ocr_per_page: { seconds_per_unit: 2.5, jobs: 4 }, av_per_minute: null },
+    throughput: {
+      window_s: 604800,
+      ocr_per_page: { seconds_per_unit: 2.5, jobs: 4 },
+      av_per_minute: null,
+      estimates: {
+        curves: { pdf: [{ units: 2, seconds: 5, jobs: 4 }], image: [], audio: [], video: [] },
+        queues: { ocr: idle, av: idle },
+      },
+    },
     ...patch,
   };
 }
@@ -62,25 +72,38 @@ describe("checking a file before upload, by the API's rules", () => {
 });
 
 describe("assessing a file against limits and quotas", () => {
-  it("estimates from measured throughput, or says nothing when nothing was measured", () => {
-    expect(assess({ pages: 4 }, usage())).toEqual({
+  it("estimates from what jobs of the same profile took, or says nothing when none was measured", () => {
+    expect(assess({ pages: 4, profile: "pdf" }, usage())).toEqual({
       estimate_s: 10,
       errors: [],
       warnings: [],
       quota: { uses: 4, left: 10, unit: "pages" },
     });
-    expect(assess({ minutes: 3 }, usage()).estimate_s).toBeNull();
-    expect(
-      estimateSeconds({ minutes: 2 }, { ...usage().throughput, av_per_minute: { seconds_per_unit: 15, jobs: 1 } }),
-    ).toBe(30);
+    // Images are not PDFs: no image was measured.
+    expect(assess({ pages: 1, profile: "image" }, usage()).estimate_s).toBeNull();
+    expect(assess({ minutes: 3, profile: "audio" }, usage()).estimate_s).toBeNull();
+    const { throughput } = usage();
+    const busy = {
+      ...throughput,
+      estimates: {
+        curves: { ...throughput.estimates.curves, audio: [{ units: 1, seconds: 15, jobs: 1 }] },
+        // 4 queued behind 2 processing, 10 s each: 20 s before this one starts, after 1 s of typical wait.
+        queues: { ...throughput.estimates.queues, av: { typical_wait_s: 1, queued: 4, processing: 2, job_s: 10 } },
+      },
+    };
+    expect(estimateSeconds({ minutes: 2, profile: "audio" }, busy)).toBe(1 + 20 + 30);
   });
 
   it("flags a per-job limit as an error and what is left of today's quota as a warning", () => {
-    expect(assess({ pages: 60 }, usage()).errors).toEqual(["60 pages is over the limit of 50 pages per job."]);
-    expect(assess({ pages: 20 }, usage()).warnings).toEqual([
+    expect(assess({ pages: 60, profile: "pdf" }, usage()).errors).toEqual([
+      "60 pages is over the limit of 50 pages per job.",
+    ]);
+    expect(assess({ pages: 20, profile: "pdf" }, usage()).warnings).toEqual([
       "20 pages is more than is left of today's quota (10 pages).",
     ]);
-    expect(assess({ minutes: 45 }, usage()).errors).toEqual(["45 minutes is over the limit of 30 minutes per job."]);
+    expect(assess({ minutes: 45, profile: "audio" }, usage()).errors).toEqual([
+      "45 minutes is over the limit of 30 minutes per job.",
+    ]);
     const busy = usage({ concurrent_jobs: 20, day: { ...usage().day, jobs: 2000 } });
     expect(assess(null, busy).warnings).toHaveLength(2);
   });
@@ -88,7 +111,10 @@ describe("assessing a file against limits and quotas", () => {
 
 describe("assessing several files sent together", () => {
   it("counts the files before each one against what is left of the quota and the running jobs", () => {
-    const [first, second, third] = assessAll([{ pages: 6 }, { pages: 6 }, null], usage({ concurrent_jobs: 18 }));
+    const [first, second, third] = assessAll(
+      [{ pages: 6, profile: "pdf" }, { pages: 6, profile: "image" }, null],
+      usage({ concurrent_jobs: 18 }),
+    );
     expect(first?.warnings).toEqual([]);
     expect(second?.warnings).toEqual(["6 pages is more than is left of today's quota (4 pages)."]);
     expect(third?.warnings).toEqual(["20 jobs are running, the most at once; it will be refused until one ends."]);

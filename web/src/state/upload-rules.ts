@@ -1,3 +1,4 @@
+import { estimateJobSeconds, type Profile } from "../../../contracts/estimates";
 import { claimMismatch, detectFileKind, SNIFF_BYTES, unsupportedContentMessage } from "../../../contracts/file-kind";
 import type { Throughput, UploadLimits, Usage } from "../../../contracts/limits";
 import { formatBytes } from "../format/size";
@@ -38,8 +39,8 @@ export async function checkType(file: File, uploads: UploadLimits): Promise<Verd
   return { ok: true, kind: detected.kind, mime: detected.mime, inParts: file.size > uploads.max_direct_bytes };
 }
 
-/** A file's size in the units quotas count: pages (OCR) or audio minutes (A/V). */
-export type Measure = { pages: number } | { minutes: number };
+/** A file's size in the units quotas count: pages (OCR) or audio minutes (A/V), and its profile (for estimates). */
+export type Measure = ({ pages: number } | { minutes: number }) & { profile: Profile };
 
 export type Assessment = {
   /** Seconds of processing expected, or null while nothing has been measured. */
@@ -113,8 +114,8 @@ export function assessAll(measures: readonly (Measure | null)[], usage: Usage): 
   });
 }
 
+/** Seconds from sending until the job is done, from what jobs like it took (contracts/estimates). */
 export function estimateSeconds(measure: Measure, throughput: Throughput): number | null {
-  const rate = "pages" in measure ? throughput.ocr_per_page : throughput.av_per_minute;
-  if (!rate) return null;
-  return ("pages" in measure ? measure.pages : measure.minutes) * rate.seconds_per_unit;
+  const units = "pages" in measure ? measure.pages : measure.minutes;
+  return estimateJobSeconds(throughput.estimates, measure.profile, units);
 }

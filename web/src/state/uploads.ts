@@ -1,4 +1,5 @@
 import { computed, signal } from "@preact/signals";
+import { profileOf } from "../../../contracts/estimates";
 import { AUTO_LANGUAGE } from "../../../contracts/languages";
 import type { Usage } from "../../../contracts/limits";
 import type { Job } from "../api/client";
@@ -90,15 +91,16 @@ function reassess(current: Usage) {
 
 /** Pages of a PDF (PDF.js), 1 for an image, the duration of audio or video (the browser's own decoder). */
 export async function measureFile(file: File, mime: string): Promise<Measure | null> {
-  if (mime === "application/pdf") {
+  const profile = profileOf(mime);
+  if (profile === "pdf") {
     const pages = await countPdfPages(file);
-    return pages === null ? null : { pages };
+    return pages === null ? null : { pages, profile };
   }
   // A TIFF may hold many pages, which the browser cannot count: unknown until the runner reads it.
   if (mime === "image/tiff") return null;
-  if (mime.startsWith("image/")) return { pages: 1 };
-  const seconds = await mediaDuration(file, mime.startsWith("video/") ? "video" : "audio");
-  return seconds === null ? null : { minutes: seconds / 60 };
+  if (profile === "image") return { pages: 1, profile };
+  const seconds = await mediaDuration(file, profile);
+  return seconds === null ? null : { minutes: seconds / 60, profile };
 }
 
 function mediaDuration(file: File, tag: "audio" | "video"): Promise<number | null> {

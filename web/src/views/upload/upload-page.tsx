@@ -157,7 +157,7 @@ function UploadRow({ item }: { item: UploadItem }) {
         </div>
       )}
       {verdict?.ok && (
-        <p class="small" data-testid="upload-estimate">
+        <p class="small" data-testid="upload-estimate" data-estimate-s={assessment?.estimate_s ?? undefined}>
           {measure
             ? "pages" in measure
               ? pagesText(measure.pages)
@@ -165,7 +165,7 @@ function UploadRow({ item }: { item: UploadItem }) {
             : "Size unknown"}
           {" · "}
           {assessment?.estimate_s != null
-            ? `about ${formatSpan(assessment.estimate_s)} to process`
+            ? `done in ${assessment.estimate_s < 1 ? "" : "about "}${formatSpan(assessment.estimate_s)} once sent`
             : "no processing time measured yet"}
           {waiting(item) &&
             assessment?.quota &&
