@@ -29,6 +29,8 @@ export interface AppDeps {
   engineTimeoutMs: number;
   /** Address space each engine process may use. */
   engineMemoryBytes: number;
+  /** Niceness of engine processes (RunnerConfig.engineNice). */
+  engineNice: number;
   chunkSeconds: number;
   /** The most pixels one page may have (images) or be rendered at (PDF pages, by lowering the resolution). */
   maxPageMegapixels: number;
@@ -78,7 +80,7 @@ function partQuery<T extends z.ZodType>(
 
 /** The runner's HTTP API (see contracts/runner.ts). */
 export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }> {
-  const { pool, engineTimeoutMs, engineMemoryBytes, inventory } = deps;
+  const { pool, engineTimeoutMs, engineMemoryBytes, engineNice, inventory } = deps;
   const admission = new JobAdmission(deps.maxJobs);
   const ocrDeps = { ocr: deps.ocr, maxPagePixels: deps.maxPageMegapixels * 1_000_000 };
   const baseLog = deps.log ?? createLogger("runner");
@@ -121,7 +123,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     const upright = { rotatePages: c.req.query("rotate_pages") !== "false", deskew: c.req.query("deskew") !== "false" };
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language, requestId: id, log: jobLog(c) },
       async (job) => {
         const { result, pdf } = await recognizeDocument(job, mediaType, ocrDeps, {
           range: pages.value,
@@ -149,7 +151,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!span.ok) return problemResponse("validation_failed", id, span.detail);
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language, requestId: id, log: jobLog(c) },
       async (job) => {
         const result = await transcribeMedia(job, {
           speech: deps.speech,
@@ -172,7 +174,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     // The recognizer is elsewhere, so the language is its business, not the runner's.
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, engineMemoryBytes, language: "", requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language: "", requestId: id, log: jobLog(c) },
       (job) => streamSpeechChunks(job, deps.chunkSeconds, span.value),
     );
   });
@@ -194,7 +196,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     if (!selection.ok) return problemResponse("validation_failed", id, selection.detail);
     return streamJob(
       c.req.raw,
-      { pool, admission, engineTimeoutMs, engineMemoryBytes, language: "", requestId: id, log: jobLog(c) },
+      { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language: "", requestId: id, log: jobLog(c) },
       (job) => planParts(job, mediaType, { ...ocrDeps, pagesPerPart, secondsPerPart, selection: selection.value }),
     );
   });
@@ -233,6 +235,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
       pool,
       timeoutMs: engineTimeoutMs,
       memoryBytes: engineMemoryBytes,
+      nice: engineNice,
       requestSignal: c.req.raw.signal,
     });
     try {

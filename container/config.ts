@@ -19,6 +19,12 @@ const EnvSchema = z.object({
   ENGINE_TIMEOUT_SECONDS: optional(z.coerce.number().positive().default(600)),
   /** Address space each engine process may use (its CPU time is bounded by ENGINE_TIMEOUT_SECONDS). */
   ENGINE_MEMORY_MB: optional(z.coerce.number().int().min(64).default(4096)),
+  /**
+   * CPU priority of engine processes (nice, 0–19; their I/O goes at best-effort's lowest priority too
+   * unless 0): on a machine the runner shares with the API, the API keeps answering while the
+   * engines fill every core. 0 runs them as the runner itself.
+   */
+  ENGINE_NICE: optional(z.coerce.number().int().min(0).max(19).default(10)),
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
   /** Pixels one page may have: larger images are refused, larger PDF pages rendered at a lower resolution. */
   MAX_PAGE_MEGAPIXELS: optional(z.coerce.number().positive().default(150)),
@@ -44,6 +50,8 @@ export interface RunnerConfig {
   concurrency: number;
   engineTimeoutMs: number;
   engineMemoryBytes: number;
+  /** Niceness of engine processes (0: the runner's own). */
+  engineNice: number;
   /** Target length of the audio chunks recognized in parallel. */
   chunkSeconds: number;
   maxPageMegapixels: number;
@@ -70,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     RUNNER_CONCURRENCY,
     ENGINE_TIMEOUT_SECONDS,
     ENGINE_MEMORY_MB,
+    ENGINE_NICE,
     CHUNK_SECONDS,
     MAX_PAGE_MEGAPIXELS,
     RUNNER_MAX_JOBS,
@@ -83,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): RunnerConfi
     concurrency: RUNNER_CONCURRENCY,
     engineTimeoutMs: ENGINE_TIMEOUT_SECONDS * 1000,
     engineMemoryBytes: ENGINE_MEMORY_MB * 1024 * 1024,
+    engineNice: ENGINE_NICE,
     chunkSeconds: CHUNK_SECONDS,
     maxPageMegapixels: MAX_PAGE_MEGAPIXELS,
     maxJobs: RUNNER_MAX_JOBS ?? RUNNER_CONCURRENCY * 2,

@@ -17,6 +17,11 @@ export interface ExecOptions {
    */
   limits?: { memoryBytes: number; cpuSeconds: number };
   /**
+   * Runs the process at this niceness (`nice`), with its I/O at best-effort's lowest priority
+   * (`ionice -c 2 -n 7`); set before the program starts, so every thread it makes has it. 0: as the caller.
+   */
+  nice?: number;
+  /**
    * Called with each complete line the process writes to stderr, as it is written (progress reports);
    * returns true when the line says the process started its next unit of work.
    */
@@ -61,15 +66,19 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 /** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
 export const execFile: Run = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const { signal, timeoutMs, env, limits, onStderrLine, units = 1, maxStdoutBytes = MAX_STDOUT_BYTES } = options;
+    const { signal, timeoutMs, env, limits, nice = 0, onStderrLine, units = 1 } = options;
+    const maxStdoutBytes = options.maxStdoutBytes ?? MAX_STDOUT_BYTES;
     if (signal?.aborted) {
       reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
       return;
     }
-    const [program, argv] = limits
-      ? ["prlimit", [`--as=${limits.memoryBytes}`, `--cpu=${limits.cpuSeconds}`, "--", command, ...args]]
-      : [command, args];
-    const child = spawn(program, argv, {
+    // Each wrapper sets its part and execs the next, so the program itself runs with all of them.
+    const limited = limits
+      ? ["prlimit", `--as=${limits.memoryBytes}`, `--cpu=${limits.cpuSeconds}`, "--", command, ...args]
+      : [command, ...args];
+    const [program, ...argv] =
+      nice > 0 ? ["nice", "-n", String(nice), "ionice", "-c", "2", "-n", "7", ...limited] : limited;
+    const child = spawn(program as string, argv, {
       stdio: ["ignore", "pipe", "pipe"],
       env: env ? { ...process.env, ...env } : process.env,
     });

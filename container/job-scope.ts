@@ -10,6 +10,8 @@ export interface JobScopeOptions {
   timeoutMs: number;
   /** Address space each process may use, in bytes (CPU time is bounded by the timeout too). */
   memoryBytes: number;
+  /** Niceness of each process (ExecOptions.nice). */
+  nice: number;
   /** Fires when the client goes away. */
   requestSignal: AbortSignal;
 }
@@ -43,11 +45,14 @@ export class JobScope {
 
   /** Runs a process for this job: waits for a pool slot, applies the timeout, dies with the job. */
   readonly run: Run = (command, args, execOptions) => {
-    const { pool, timeoutMs, memoryBytes } = this.options;
+    const { pool, timeoutMs, memoryBytes, nice } = this.options;
     const signal = this.signal;
     // CPU time: the wall-clock limit for all the units of work the process is given.
     const limits = { memoryBytes, cpuSeconds: Math.ceil((timeoutMs * Math.max(1, execOptions?.units ?? 1)) / 1000) };
-    const started = pool.use(() => execFile(command, args, { ...execOptions, signal, timeoutMs, limits }), signal);
+    const started = pool.use(
+      () => execFile(command, args, { ...execOptions, signal, timeoutMs, limits, nice }),
+      signal,
+    );
     this.#running.add(started);
     const forget = () => this.#running.delete(started);
     started.then(forget, forget);

@@ -18,6 +18,7 @@ export interface JobStreamOptions {
   admission: JobAdmission;
   engineTimeoutMs: number;
   engineMemoryBytes: number;
+  engineNice: number;
   language: string;
   requestId: string;
   log: Logger;
@@ -33,7 +34,7 @@ const BUSY_RETRY_AFTER_S = 5;
  */
 export async function streamJob(
   request: Request,
-  { pool, admission, engineTimeoutMs, engineMemoryBytes, language, requestId, log }: JobStreamOptions,
+  { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language, requestId, log }: JobStreamOptions,
   work: (job: Job) => Promise<FinalEvent>,
 ): Promise<Response> {
   const leave = admission.tryEnter();
@@ -48,6 +49,7 @@ export async function streamJob(
       pool,
       timeoutMs: engineTimeoutMs,
       memoryBytes: engineMemoryBytes,
+      nice: engineNice,
       requestSignal: request.signal,
     });
   } catch (error) {

@@ -18,6 +18,7 @@ function main(): void {
     maxJobs: config.maxJobs,
     engineTimeoutMs: config.engineTimeoutMs,
     engineMemoryBytes: config.engineMemoryBytes,
+    engineNice: config.engineNice,
     chunkSeconds: config.chunkSeconds,
     maxPageMegapixels: config.maxPageMegapixels,
     ocr,

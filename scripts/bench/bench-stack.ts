@@ -21,13 +21,14 @@ export function createBenchKey(email = "bench@example.test"): string {
   return out.trim().split("\n").at(-1) as string;
 }
 
-/** The stack on `apiPort` (the runner on the next port), ready; `vars` override the Worker's. */
+/** The stack on `apiPort` (the runner on the next port), ready; `vars` override the Worker's, `runnerEnv` the runner's. */
 export async function startBenchStack(
   apiPort: number,
   log: (line: string) => void = () => {},
   vars: Record<string, string> = {},
+  runnerEnv: Record<string, string> = {},
 ) {
-  const stack = startStack({ apiPort, runnerPort: apiPort + 1, log, vars });
+  const stack = startStack({ apiPort, runnerPort: apiPort + 1, log, vars, runnerEnv });
   await waitUntilReady(stack.url, 180_000);
   return stack;
 }
