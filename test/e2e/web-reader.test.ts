@@ -7,7 +7,8 @@ import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 
 /**
  * The Pages tab as a reader, in Debian's Chromium against the stack as `npm run dev` starts it: the
- * text on a scanned page selected with the mouse and copied.
+ * text on a scanned page selected with the mouse and copied, and zoom with the boxes and the text
+ * following the page.
  */
 const EMAIL = "reader@example.test";
 /** Five scanned pages, two printed lines each. */
@@ -152,6 +153,36 @@ describe("the page view as a reader", () => {
     await expect.poll(() => tip.textContent()).toMatch(/^Total amount due is 1234 euros/);
     await page.keyboard.press("Escape");
     await expect.poll(() => tip.count()).toBe(0);
+  });
+
+  it("zooms in and out with the boxes and the text staying on their words", async () => {
+    const frame = pageSection(page, 1).locator(".results-page-frame");
+    const level = page.getByTestId("zoom-level");
+    expect(await level.textContent()).toBe("100%");
+    const fitted = (await frame.boundingBox())?.width ?? 0;
+
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    await expect.poll(() => level.textContent()).toBe("150%");
+    await expect.poll(async () => (await frame.boundingBox())?.width ?? 0).toBeCloseTo(fitted * 1.5, 0);
+    await checkAlignment(page, 1);
+    // The viewer scrolls across to the rest of the page; the window does not.
+    expect(await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")).toBeLessThanOrEqual(0);
+    const viewer = page.getByTestId("page-viewer");
+    expect(await viewer.evaluate((v) => v.scrollWidth > v.clientWidth)).toBe(true);
+    // The canvas is drawn again for the new size (sharp, not stretched).
+    const canvas = pageSection(page, 1).locator("canvas");
+    await expect
+      .poll(() => canvas.evaluate((c) => (c as unknown as { width: number }).width))
+      .toBeGreaterThanOrEqual(Math.floor(fitted * 1.5) - 2);
+
+    await page.getByRole("button", { name: "Fit width" }).click();
+    await page.getByRole("button", { name: "Zoom out" }).click();
+    await expect.poll(() => level.textContent()).toBe("75%");
+    await expect.poll(async () => (await frame.boundingBox())?.width ?? 0).toBeCloseTo(fitted * 0.75, 0);
+    await checkAlignment(page, 1);
+    await page.getByRole("button", { name: "Fit width" }).click();
+    await expect.poll(() => level.textContent()).toBe("100%");
   });
 
   it("logged no errors in the console", () => {

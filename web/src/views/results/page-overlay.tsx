@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { OcrPage } from "../../../../contracts/results";
 import { LOW_CONFIDENCE } from "../../state/results";
 import { percent } from "./common";
+import { useReader } from "./page-reader";
 import { caretAt, lineAt, offsetAt, stretchToBox, type TextPiece, textLayerItems } from "./text-layer";
 
 type Line = OcrPage["blocks"][number]["lines"][number];
@@ -133,6 +134,10 @@ function widthAt100(text: string): number {
   return measuring?.measureText(text).width ?? 0;
 }
 
+/** How near (px) to the viewer's edge a drag scrolls it, and by how much per move. */
+const AUTOSCROLL_EDGE = 32;
+const AUTOSCROLL_STEP = 24;
+
 /**
  * The page's text, invisible, each word over its box (as PDF viewers do): set as high as its box, in
  * a font size relative to the page's width (cqw), and stretched across to the box's width, so the
@@ -156,6 +161,7 @@ function TextLayer({
   onHover: (line: number | null) => void;
   onTap: (line: number | null) => void;
 }) {
+  const { viewer } = useReader();
   const items = useMemo(() => textLayerItems(page), [page]);
   const pieces = useMemo(() => items.filter((item): item is TextPiece => item.kind === "text"), [items]);
   const styles = useMemo(
@@ -187,6 +193,17 @@ function TextLayer({
     return at && node ? { node, offset: at.offset } : null;
   };
 
+  /** A drag near the viewer's edge scrolls it, so a selection can run past what is in view. */
+  const autoscroll = (event: MouseEvent) => {
+    const box = viewer.current;
+    if (!box) return;
+    const edges = box.getBoundingClientRect();
+    if (event.clientY > edges.bottom - AUTOSCROLL_EDGE) box.scrollTop += AUTOSCROLL_STEP;
+    else if (event.clientY < edges.top + AUTOSCROLL_EDGE) box.scrollTop -= AUTOSCROLL_STEP;
+    if (event.clientX > edges.right - AUTOSCROLL_EDGE) box.scrollLeft += AUTOSCROLL_STEP;
+    else if (event.clientX < edges.left + AUTOSCROLL_EDGE) box.scrollLeft -= AUTOSCROLL_STEP;
+  };
+
   const onMouseDown = (event: MouseEvent) => {
     if (event.button !== 0 || event.detail > 1 || pointer.current === "touch") return;
     const selection = getSelection();
@@ -202,6 +219,7 @@ function TextLayer({
     selection.setBaseAndExtent(anchor.node, anchor.offset, start.node, start.offset);
     endDrag.current?.();
     const move = (moved: MouseEvent) => {
+      autoscroll(moved);
       const to = caretFor(moved);
       if (to) selection.setBaseAndExtent(anchor.node, anchor.offset, to.node, to.offset);
     };

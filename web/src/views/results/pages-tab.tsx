@@ -1,4 +1,4 @@
-import type { PDFDocumentProxy, PDFPageProxy, RenderTask } from "pdfjs-dist";
+import type { PDFDocumentProxy } from "pdfjs-dist";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { OcrPage, OcrResult } from "../../../../contracts/results";
 import type { Job } from "../../api/client";
@@ -7,7 +7,9 @@ import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } 
 import { ErrorNotice } from "../components/error-notice";
 import { LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
 import { PageOverlay } from "./page-overlay";
+import { PageReader, useReader } from "./page-reader";
 import { turnedPlacement } from "./page-turn";
+import { PdfCanvas } from "./pdf-canvas";
 
 /** The pages of an OCR job with the recognized lines drawn over them. */
 export function PagesTab({ job, results }: { job: Job; results: JobResults }) {
@@ -91,14 +93,16 @@ function ImagePages({
   return (
     <>
       <Legend />
-      {pages.map((page, i) =>
-        // An image has one page; more would come from a multi-page format, which is not drawn.
-        i === 0 ? (
-          <PageFigure key={page.page} page={page} total={total} image={url} />
-        ) : (
-          <TextPage key={page.page} page={page} total={total} />
-        ),
-      )}
+      <PageReader>
+        {pages.map((page, i) =>
+          // An image has one page; more would come from a multi-page format, which is not drawn.
+          i === 0 ? (
+            <PageFigure key={page.page} page={page} total={total} image={url} />
+          ) : (
+            <TextPage key={page.page} page={page} total={total} />
+          ),
+        )}
+      </PageReader>
     </>
   );
 }
@@ -132,9 +136,11 @@ function PdfPages({
   return (
     <>
       <Legend />
-      {pages.map((page) => (
-        <PageFigure key={page.page} page={page} total={total} pdf={pdf.value.doc} />
-      ))}
+      <PageReader>
+        {pages.map((page) => (
+          <PageFigure key={page.page} page={page} total={total} pdf={pdf.value.doc} />
+        ))}
+      </PageReader>
     </>
   );
 }
@@ -180,7 +186,10 @@ function PageHeading({ page, total, id }: { page: OcrPage; total: number; id: st
   );
 }
 
-/** One page: its image (or PDF rendering) with its lines and its text over it, drawn once it nears the viewport. */
+/**
+ * One page: its image (or PDF rendering) with its lines and its text over it, drawn once it nears
+ * the reader's view, at the reader's zoom.
+ */
 function PageFigure({
   page,
   total,
@@ -194,7 +203,8 @@ function PageFigure({
 }) {
   const headingId = useId();
   const frame = useRef<HTMLDivElement>(null);
-  const near = useNearViewport(frame);
+  const { zoom, viewer } = useReader();
+  const near = useNearViewport(frame, "800px 0px", viewer);
   const [failure, setFailure] = useState<unknown>(null);
   const blank = page.width <= 0 || page.height <= 0;
   // A page the runner turned to read it: the upload is shown turned the same way, under its boxes.
@@ -221,80 +231,20 @@ function PageFigure({
           class="results-page-frame"
           style={{
             aspectRatio: `${page.width} / ${page.height}`,
-            // An image is not blown up past its own size; a PDF page fits the panel.
-            maxWidth: image && page.unit === "px" ? `${page.width}px` : undefined,
+            // At "Fit width", an image is not blown up past its own size; a PDF page fits the panel.
+            maxWidth: image && page.unit === "px" ? `calc(${page.width}px * var(--zoom, 1))` : undefined,
             overflow: turned ? "hidden" : undefined,
           }}
           data-rotation={turned ? String(turned.degrees) : undefined}
         >
           {image && <img src={image} alt={`Page ${page.page}`} draggable={false} style={sourceStyle} />}
-          {pdf && near && <PdfCanvas pdf={pdf} pageNumber={page.page} onError={setFailure} style={sourceStyle} />}
+          {pdf && near && (
+            <PdfCanvas pdf={pdf} pageNumber={page.page} zoom={zoom} onError={setFailure} style={sourceStyle} />
+          )}
           {near && <PageOverlay page={page} />}
         </div>
       )}
     </section>
-  );
-}
-
-/** The largest canvas drawn (browsers refuse larger ones, and memory adds up over pages). */
-const MAX_CANVAS_PIXELS = 16_000_000;
-
-/** A PDF page drawn by PDF.js at the width it is shown at (sharp on high-density screens). */
-function PdfCanvas({
-  pdf,
-  pageNumber,
-  onError,
-  style,
-}: {
-  pdf: PDFDocumentProxy;
-  pageNumber: number;
-  onError: (error: unknown) => void;
-  style?: Record<string, string>;
-}) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const [drawn, setDrawn] = useState(false);
-  useEffect(() => {
-    let cancelled = false;
-    let task: RenderTask | null = null;
-    let pdfPage: PDFPageProxy | null = null;
-    const element = canvas.current;
-    (async () => {
-      if (!element) return;
-      pdfPage = await pdf.getPage(pageNumber);
-      if (cancelled) return;
-      const natural = pdfPage.getViewport({ scale: 1 });
-      const shown = element.parentElement?.clientWidth || natural.width;
-      let scale = (shown * (window.devicePixelRatio || 1)) / natural.width;
-      const pixels = natural.width * natural.height * scale * scale;
-      if (pixels > MAX_CANVAS_PIXELS) scale *= Math.sqrt(MAX_CANVAS_PIXELS / pixels);
-      const viewport = pdfPage.getViewport({ scale });
-      element.width = Math.floor(viewport.width);
-      element.height = Math.floor(viewport.height);
-      task = pdfPage.render({ canvas: element, viewport });
-      await task.promise;
-      if (!cancelled) setDrawn(true);
-    })().catch((error: unknown) => {
-      if (!cancelled && (error as { name?: string } | null)?.name !== "RenderingCancelledException") onError(error);
-    });
-    return () => {
-      cancelled = true;
-      task?.cancel();
-      pdfPage?.cleanup();
-      // Free the canvas's memory now rather than when it is collected.
-      if (element) {
-        element.width = 0;
-        element.height = 0;
-      }
-    };
-  }, [pdf, pageNumber, onError]);
-  return (
-    <canvas
-      ref={canvas}
-      class={drawn ? "drawn" : undefined}
-      aria-label={`Page ${pageNumber}`}
-      role="img"
-      style={style}
-    />
   );
 }
 
