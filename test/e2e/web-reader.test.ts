@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OcrResult } from "../../contracts/results";
@@ -7,9 +9,10 @@ import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 
 /**
  * The Pages tab as a reader, in Debian's Chromium against the stack as `npm run dev` starts it: the
- * text on a scanned page selected with the mouse and copied, and zoom with the boxes and the text
- * following the page.
+ * text on a scanned page selected with the mouse and copied, zoom with the boxes and the text
+ * following the page, and thumbnails and a page jump.
  */
+const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
 const EMAIL = "reader@example.test";
 /** Five scanned pages, two printed lines each. */
 const PAGE_LINES = [
@@ -185,6 +188,47 @@ describe("the page view as a reader", () => {
     await expect.poll(() => level.textContent()).toBe("100%");
   });
 
+  it("goes to a page from its thumbnail or its number, and shows that page's text", async () => {
+    const thumbnails = page.getByRole("navigation", { name: "Page thumbnails" }).getByRole("button");
+    expect(await thumbnails.count()).toBe(PAGE_LINES.length);
+    // Thumbnails are drawn by PDF.js, small.
+    const drawn = page.getByRole("navigation", { name: "Page thumbnails" }).locator("canvas.drawn").first();
+    await drawn.waitFor();
+    expect(await drawn.evaluate((c) => c.getBoundingClientRect().width)).toBeLessThanOrEqual(64);
+
+    await page.getByRole("button", { name: "Page 4", exact: true }).click();
+    await expect.poll(() => shownPage(page)).toBe(4);
+    await expect.poll(() => visibleText(page, 4)).toBe(PAGE_LINES[3]?.join(" "));
+    expect(await page.getByRole("button", { name: "Page 4" }).getAttribute("aria-current")).toBe("page");
+    expect(await page.getByLabel("Go to page").inputValue()).toBe("4");
+
+    await page.getByLabel("Go to page").fill("2");
+    await page.getByLabel("Go to page").press("Enter");
+    await expect.poll(() => shownPage(page)).toBe(2);
+    await expect.poll(() => visibleText(page, 2)).toBe(PAGE_LINES[1]?.join(" "));
+    expect(await page.getByRole("button", { name: "Page 2" }).getAttribute("aria-current")).toBe("page");
+
+    // From the keyboard: the strip is one Tab stop (the current page), the arrow keys move along it.
+    expect(await thumbnails.evaluateAll((all) => all.map((b) => b.getAttribute("tabindex")))).toEqual([
+      "-1",
+      "0",
+      "-1",
+      "-1",
+      "-1",
+    ]);
+    await page.getByRole("button", { name: "Page 2" }).focus();
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => shownPage(page)).toBe(3);
+    await expect.poll(() => visibleText(page, 3)).toBe(PAGE_LINES[2]?.join(" "));
+    await pageSection(page, 3).locator("canvas.drawn").waitFor();
+    await page.screenshot({ path: join(SHOTS, "pages-reader.png") });
+    // Accessibility rules (axe-core, WCAG 2 A/AA) broken in a serious or critical way: none.
+    const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+  });
+
   it("logged no errors in the console", () => {
     expect(problems).toEqual([]);
   });
@@ -249,4 +293,27 @@ async function checkAlignment(page: Page, n: number) {
     at += line.words.length;
     expect(Math.abs((span?.left ?? 0) - (lineBoxes[i]?.left ?? 0)), `line ${i} left`).toBeLessThanOrEqual(2);
   }
+}
+
+/** The page at the top of the viewer. */
+async function shownPage(page: Page): Promise<number> {
+  return page.getByTestId("page-viewer").evaluate((viewer) => {
+    const top = viewer.getBoundingClientRect().top;
+    const sections = [...viewer.querySelectorAll("[data-page]")];
+    const shown = sections.filter((s) => s.getBoundingClientRect().top <= top + 4).at(-1) ?? sections[0];
+    return Number(shown?.getAttribute("data-page"));
+  });
+}
+
+/** The text of page `n`'s text layer, if it is in the viewer's view. */
+async function visibleText(page: Page, n: number): Promise<string> {
+  return pageSection(page, n).evaluate((section) => {
+    const viewer = section.closest('[data-testid="page-viewer"]');
+    const layer = section.querySelector('[data-testid="text-layer"]');
+    if (!viewer || !layer) return "";
+    const v = viewer.getBoundingClientRect();
+    const r = layer.getBoundingClientRect();
+    const inView = r.bottom > v.top && r.top < v.bottom;
+    return inView ? [...layer.querySelectorAll("span")].map((s) => s.textContent).join(" ") : "";
+  });
 }

@@ -7,9 +7,9 @@ import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } 
 import { ErrorNotice } from "../components/error-notice";
 import { LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
 import { PageOverlay } from "./page-overlay";
-import { PageReader, useReader } from "./page-reader";
+import { PageReader, THUMBNAIL_WIDTH, useReader } from "./page-reader";
 import { turnedPlacement } from "./page-turn";
-import { PdfCanvas } from "./pdf-canvas";
+import { PdfCanvas, PdfThumbnail } from "./pdf-canvas";
 
 /** The pages of an OCR job with the recognized lines drawn over them. */
 export function PagesTab({ job, results }: { job: Job; results: JobResults }) {
@@ -93,7 +93,7 @@ function ImagePages({
   return (
     <>
       <Legend />
-      <PageReader>
+      <PageReader pages={pages} total={total}>
         {pages.map((page, i) =>
           // An image has one page; more would come from a multi-page format, which is not drawn.
           i === 0 ? (
@@ -133,12 +133,17 @@ function PdfPages({
   if (pdf.state !== "ready") {
     return <Loading label="Loading the PDF…" received={results.sourceReceived.value} total={size} />;
   }
+  const doc = pdf.value.doc;
   return (
     <>
       <Legend />
-      <PageReader>
+      <PageReader
+        pages={pages}
+        total={total}
+        thumbnail={(pageNumber) => <PdfThumbnail pdf={doc} pageNumber={pageNumber} width={THUMBNAIL_WIDTH} />}
+      >
         {pages.map((page) => (
-          <PageFigure key={page.page} page={page} total={total} pdf={pdf.value.doc} />
+          <PageFigure key={page.page} page={page} total={total} pdf={doc} />
         ))}
       </PageReader>
     </>

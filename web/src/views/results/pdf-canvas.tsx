@@ -102,3 +102,24 @@ export function PdfCanvas({
     />
   );
 }
+
+/** A small drawing of a PDF page, `width` CSS pixels wide (a failure leaves it blank: the page says why). */
+export function PdfThumbnail({ pdf, pageNumber, width }: { pdf: PDFDocumentProxy; pageNumber: number; width: number }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [drawn, setDrawn] = useState(false);
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    const drawing = drawPage(pdf, pageNumber, width, element);
+    drawing.done
+      .then(() => {
+        if (!drawing.cancelled) setDrawn(true);
+      })
+      .catch(() => {});
+    return () => {
+      drawing.cancel();
+      free(element);
+    };
+  }, [pdf, pageNumber, width]);
+  return <canvas ref={canvas} class={drawn ? "drawn" : undefined} />;
+}
