@@ -10,7 +10,7 @@ import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 /**
  * The Pages tab as a reader, in Debian's Chromium against the stack as `npm run dev` starts it: the
  * text on a scanned page selected with the mouse and copied, zoom with the boxes and the text
- * following the page, and thumbnails and a page jump.
+ * following the page, thumbnails and a page jump, and the touch wording at a phone's size.
  */
 const SHOTS = join(import.meta.dirname, "../../docs/screenshots");
 const EMAIL = "reader@example.test";
@@ -230,6 +230,42 @@ describe("the page view as a reader", () => {
   });
 
   it("logged no errors in the console", () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("the page view on a phone", () => {
+  it("says to tap a line, not to hover over it, and fits the screen", async () => {
+    const phone = { width: 390, height: 844 };
+    // On a mobile viewport, innerWidth grows to what overflows: the phone's width is what counts.
+    const overflow = () => page.evaluate<number>(`document.documentElement.scrollWidth - ${phone.width}`);
+    const { context, page } = await signedIn({
+      viewport: phone,
+      hasTouch: true,
+      isMobile: true,
+      deviceScaleFactor: 2,
+    });
+    await openPages(page);
+    const legend = page.getByTestId("pages-legend");
+    expect(await legend.textContent()).toMatch(/Tap a line/);
+    expect(await legend.textContent()).not.toMatch(/Hover/);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    // A tap on a line shows its text.
+    const line = pageSection(page, 1).locator(".results-line").first();
+    await line.scrollIntoViewIfNeeded();
+    const box = await line.boundingBox();
+    if (!box) throw new Error("no line box");
+    await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => pageSection(page, 1).getByRole("tooltip").textContent()).toMatch(/^Invoice number 4711/);
+    await checkAlignment(page, 1);
+    // Zoomed in, the page scrolls inside its viewer; the screen still does not scroll sideways.
+    await page.getByRole("button", { name: "Zoom in" }).tap();
+    await expect.poll(() => page.getByTestId("zoom-level").textContent()).toBe("125%");
+    await expect
+      .poll(async () => (await pageSection(page, 1).locator("canvas").boundingBox())?.width ?? 0)
+      .toBeGreaterThan(phone.width);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await context.close();
     expect(problems).toEqual([]);
   });
 });

@@ -78,3 +78,17 @@ export function useNearViewport(
 
 /** "87%" */
 export const percent = (confidence: number): string => `${Math.round(confidence * 100)}%`;
+
+/** Whether the media query matches, kept up to date (false where matchMedia is missing). */
+export function useMediaQuery(query: string): boolean {
+  const [matches, setMatches] = useState(() => typeof matchMedia === "function" && matchMedia(query).matches);
+  useEffect(() => {
+    if (typeof matchMedia !== "function") return;
+    const list = matchMedia(query);
+    const update = () => setMatches(list.matches);
+    update();
+    list.addEventListener("change", update);
+    return () => list.removeEventListener("change", update);
+  }, [query]);
+  return matches;
+}

@@ -5,7 +5,7 @@ import type { Job } from "../../api/client";
 import { formatBytes } from "../../format/size";
 import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } from "../../state/results";
 import { ErrorNotice } from "../components/error-notice";
-import { LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
+import { LoadFailed, Loading, percent, useMediaQuery, useNearViewport, useObjectUrl } from "./common";
 import { PageOverlay } from "./page-overlay";
 import { PageReader, THUMBNAIL_WIDTH, useReader } from "./page-reader";
 import { turnedPlacement } from "./page-turn";
@@ -52,13 +52,19 @@ function Pages({ job, results, result }: { job: Job; results: JobResults; result
   );
 }
 
+/** Devices whose pointer cannot hover (phones, tablets): a line is tapped there. */
+const TOUCH = "(hover: none), (pointer: coarse)";
+
 function Legend() {
+  const touch = useMediaQuery(TOUCH);
   return (
     <p class="small muted results-legend" data-testid="pages-legend">
       <span class="legend-box" aria-hidden="true" /> a recognized line{" "}
       <span class="legend-box low" aria-hidden="true" /> recognized with low confidence (under {percent(LOW_CONFIDENCE)}
-      ). Hover over a line, or tab to a page's lines and move between them with the arrow keys, to see a line's text and
-      confidence; drag across the page to select its text and copy it.
+      ).{" "}
+      {touch
+        ? "Tap a line to see its text and confidence; touch and hold on the page to select its text and copy it."
+        : "Hover over a line, or tab to a page's lines and move between them with the arrow keys, to see a line's text and confidence; drag across the page to select its text and copy it."}
     </p>
   );
 }
