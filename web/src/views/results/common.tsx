@@ -46,8 +46,15 @@ export function useObjectUrl(blob: Blob | null): string | null {
   return url;
 }
 
-/** Whether the element is within `margin` of the viewport (true where IntersectionObserver is missing). */
-export function useNearViewport(ref: RefObject<Element | null>, margin = "800px 0px"): boolean {
+/**
+ * Whether the element is within `margin` of the viewport, or of the scrolling `root` it is shown in
+ * (true where IntersectionObserver is missing).
+ */
+export function useNearViewport(
+  ref: RefObject<Element | null>,
+  margin = "800px 0px",
+  root?: RefObject<Element | null>,
+): boolean {
   const [near, setNear] = useState(false);
   useEffect(() => {
     const element = ref.current;
@@ -61,13 +68,27 @@ export function useNearViewport(ref: RefObject<Element | null>, margin = "800px 
         const last = entries[entries.length - 1];
         if (last) setNear(last.isIntersecting);
       },
-      { rootMargin: margin },
+      { rootMargin: margin, root: root?.current ?? null },
     );
     observer.observe(element);
     return () => observer.disconnect();
-  }, [ref, margin]);
+  }, [ref, margin, root]);
   return near;
 }
 
 /** "87%" */
 export const percent = (confidence: number): string => `${Math.round(confidence * 100)}%`;
+
+/** Whether the media query matches, kept up to date (false where matchMedia is missing). */
+export function useMediaQuery(query: string): boolean {
+  const [matches, setMatches] = useState(() => typeof matchMedia === "function" && matchMedia(query).matches);
+  useEffect(() => {
+    if (typeof matchMedia !== "function") return;
+    const list = matchMedia(query);
+    const update = () => setMatches(list.matches);
+    update();
+    list.addEventListener("change", update);
+    return () => list.removeEventListener("change", update);
+  }, [query]);
+  return matches;
+}

@@ -1,12 +1,15 @@
-import type { PDFDocumentProxy, PDFPageProxy, RenderTask } from "pdfjs-dist";
-import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
+import type { PDFDocumentProxy } from "pdfjs-dist";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { OcrPage, OcrResult } from "../../../../contracts/results";
 import type { Job } from "../../api/client";
 import { formatBytes } from "../../format/size";
 import { type JobResults, LOW_CONFIDENCE, MAX_PAGE_SOURCE_BYTES, pageSourceOf } from "../../state/results";
 import { ErrorNotice } from "../components/error-notice";
-import { LoadFailed, Loading, percent, useNearViewport, useObjectUrl } from "./common";
+import { LoadFailed, Loading, percent, useMediaQuery, useNearViewport, useObjectUrl } from "./common";
+import { PageOverlay } from "./page-overlay";
+import { PageReader, THUMBNAIL_WIDTH, useReader } from "./page-reader";
 import { turnedPlacement } from "./page-turn";
+import { PdfCanvas, PdfThumbnail } from "./pdf-canvas";
 
 /** The pages of an OCR job with the recognized lines drawn over them. */
 export function PagesTab({ job, results }: { job: Job; results: JobResults }) {
@@ -49,13 +52,19 @@ function Pages({ job, results, result }: { job: Job; results: JobResults; result
   );
 }
 
+/** Devices whose pointer cannot hover (phones, tablets): a line is tapped there. */
+const TOUCH = "(hover: none), (pointer: coarse)";
+
 function Legend() {
+  const touch = useMediaQuery(TOUCH);
   return (
-    <p class="small muted results-legend">
+    <p class="small muted results-legend" data-testid="pages-legend">
       <span class="legend-box" aria-hidden="true" /> a recognized line{" "}
       <span class="legend-box low" aria-hidden="true" /> recognized with low confidence (under {percent(LOW_CONFIDENCE)}
-      ). Hover over a line, or tab to a page's lines and move between them with the arrow keys, to see a line's text and
-      confidence.
+      ).{" "}
+      {touch
+        ? "Tap a line to see its text and confidence; touch and hold on the page to select its text and copy it."
+        : "Hover over a line, or tab to a page's lines and move between them with the arrow keys, to see a line's text and confidence; drag across the page to select its text and copy it."}
     </p>
   );
 }
@@ -90,14 +99,16 @@ function ImagePages({
   return (
     <>
       <Legend />
-      {pages.map((page, i) =>
-        // An image has one page; more would come from a multi-page format, which is not drawn.
-        i === 0 ? (
-          <PageFigure key={page.page} page={page} total={total} image={url} />
-        ) : (
-          <TextPage key={page.page} page={page} total={total} />
-        ),
-      )}
+      <PageReader pages={pages} total={total}>
+        {pages.map((page, i) =>
+          // An image has one page; more would come from a multi-page format, which is not drawn.
+          i === 0 ? (
+            <PageFigure key={page.page} page={page} total={total} image={url} />
+          ) : (
+            <TextPage key={page.page} page={page} total={total} />
+          ),
+        )}
+      </PageReader>
     </>
   );
 }
@@ -128,12 +139,19 @@ function PdfPages({
   if (pdf.state !== "ready") {
     return <Loading label="Loading the PDF…" received={results.sourceReceived.value} total={size} />;
   }
+  const doc = pdf.value.doc;
   return (
     <>
       <Legend />
-      {pages.map((page) => (
-        <PageFigure key={page.page} page={page} total={total} pdf={pdf.value.doc} />
-      ))}
+      <PageReader
+        pages={pages}
+        total={total}
+        thumbnail={(pageNumber) => <PdfThumbnail pdf={doc} pageNumber={pageNumber} width={THUMBNAIL_WIDTH} />}
+      >
+        {pages.map((page) => (
+          <PageFigure key={page.page} page={page} total={total} pdf={doc} />
+        ))}
+      </PageReader>
     </>
   );
 }
@@ -179,7 +197,10 @@ function PageHeading({ page, total, id }: { page: OcrPage; total: number; id: st
   );
 }
 
-/** One page: its image (or PDF rendering) with its lines over it, drawn once it nears the viewport. */
+/**
+ * One page: its image (or PDF rendering) with its lines and its text over it, drawn once it nears
+ * the reader's view, at the reader's zoom.
+ */
 function PageFigure({
   page,
   total,
@@ -193,7 +214,8 @@ function PageFigure({
 }) {
   const headingId = useId();
   const frame = useRef<HTMLDivElement>(null);
-  const near = useNearViewport(frame);
+  const { zoom, viewer } = useReader();
+  const near = useNearViewport(frame, "800px 0px", viewer);
   const [failure, setFailure] = useState<unknown>(null);
   const blank = page.width <= 0 || page.height <= 0;
   // A page the runner turned to read it: the upload is shown turned the same way, under its boxes.
@@ -209,7 +231,7 @@ function PageFigure({
       }
     : undefined;
   return (
-    <section class="results-page" aria-labelledby={headingId} data-testid="result-page">
+    <section class="results-page" aria-labelledby={headingId} data-testid="result-page" data-page={page.page}>
       <PageHeading page={page} total={total} id={headingId} />
       {failure !== null && <ErrorNotice error={failure} title="This page could not be drawn" />}
       {blank ? (
@@ -220,191 +242,20 @@ function PageFigure({
           class="results-page-frame"
           style={{
             aspectRatio: `${page.width} / ${page.height}`,
-            // An image is not blown up past its own size; a PDF page fits the panel.
-            maxWidth: image && page.unit === "px" ? `${page.width}px` : undefined,
+            // At "Fit width", an image is not blown up past its own size; a PDF page fits the panel.
+            maxWidth: image && page.unit === "px" ? `calc(${page.width}px * var(--zoom, 1))` : undefined,
             overflow: turned ? "hidden" : undefined,
           }}
           data-rotation={turned ? String(turned.degrees) : undefined}
         >
           {image && <img src={image} alt={`Page ${page.page}`} draggable={false} style={sourceStyle} />}
-          {pdf && near && <PdfCanvas pdf={pdf} pageNumber={page.page} onError={setFailure} style={sourceStyle} />}
-          {near && <LineBoxes page={page} />}
+          {pdf && near && (
+            <PdfCanvas pdf={pdf} pageNumber={page.page} zoom={zoom} onError={setFailure} style={sourceStyle} />
+          )}
+          {near && <PageOverlay page={page} />}
         </div>
       )}
     </section>
-  );
-}
-
-/** The largest canvas drawn (browsers refuse larger ones, and memory adds up over pages). */
-const MAX_CANVAS_PIXELS = 16_000_000;
-
-/** A PDF page drawn by PDF.js at the width it is shown at (sharp on high-density screens). */
-function PdfCanvas({
-  pdf,
-  pageNumber,
-  onError,
-  style,
-}: {
-  pdf: PDFDocumentProxy;
-  pageNumber: number;
-  onError: (error: unknown) => void;
-  style?: Record<string, string>;
-}) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const [drawn, setDrawn] = useState(false);
-  useEffect(() => {
-    let cancelled = false;
-    let task: RenderTask | null = null;
-    let pdfPage: PDFPageProxy | null = null;
-    const element = canvas.current;
-    (async () => {
-      if (!element) return;
-      pdfPage = await pdf.getPage(pageNumber);
-      if (cancelled) return;
-      const natural = pdfPage.getViewport({ scale: 1 });
-      const shown = element.parentElement?.clientWidth || natural.width;
-      let scale = (shown * (window.devicePixelRatio || 1)) / natural.width;
-      const pixels = natural.width * natural.height * scale * scale;
-      if (pixels > MAX_CANVAS_PIXELS) scale *= Math.sqrt(MAX_CANVAS_PIXELS / pixels);
-      const viewport = pdfPage.getViewport({ scale });
-      element.width = Math.floor(viewport.width);
-      element.height = Math.floor(viewport.height);
-      task = pdfPage.render({ canvas: element, viewport });
-      await task.promise;
-      if (!cancelled) setDrawn(true);
-    })().catch((error: unknown) => {
-      if (!cancelled && (error as { name?: string } | null)?.name !== "RenderingCancelledException") onError(error);
-    });
-    return () => {
-      cancelled = true;
-      task?.cancel();
-      pdfPage?.cleanup();
-      // Free the canvas's memory now rather than when it is collected.
-      if (element) {
-        element.width = 0;
-        element.height = 0;
-      }
-    };
-  }, [pdf, pageNumber, onError]);
-  return (
-    <canvas
-      ref={canvas}
-      class={drawn ? "drawn" : undefined}
-      aria-label={`Page ${pageNumber}`}
-      role="img"
-      style={style}
-    />
-  );
-}
-
-type Line = OcrPage["blocks"][number]["lines"][number];
-
-const pct = (value: number, of: number) => `${Math.min(100, Math.max(0, (value / of) * 100))}%`;
-
-/** The line that a key moves focus to from line `at` of `count`, or null for other keys. */
-function lineAfterKey(key: string, at: number, count: number): number | null {
-  switch (key) {
-    case "ArrowDown":
-    case "ArrowRight":
-      return Math.min(at + 1, count - 1);
-    case "ArrowUp":
-    case "ArrowLeft":
-      return Math.max(at - 1, 0);
-    case "Home":
-      return 0;
-    case "End":
-      return count - 1;
-    default:
-      return null;
-  }
-}
-
-/**
- * The recognized lines as boxes over the page, placed in percent of the page's size (bbox units —
- * px or pt — are those of the page's width and height, so the boxes follow the page at any width).
- * Hovering, focusing or tapping a line shows its text and confidence. The page is one Tab stop (a
- * roving tabindex: the line focused last, the first at the start); the arrow keys move between its
- * lines, Home and End go to the first and last.
- */
-function LineBoxes({ page }: { page: OcrPage }) {
-  const lines = useMemo(() => page.blocks.flatMap((block) => block.lines), [page]);
-  const [active, setActive] = useState<number | null>(null);
-  const [stop, setStop] = useState(0);
-  const buttons = useRef<(HTMLButtonElement | null)[]>([]);
-  const tabStop = stop < lines.length ? stop : 0;
-  const shown = active === null ? undefined : lines[active];
-  const leave = (i: number) => setActive((at) => (at === i ? null : at));
-  const onKeyDown = (event: KeyboardEvent, i: number) => {
-    if (event.key === "Escape") {
-      setActive(null);
-      return;
-    }
-    const next = lineAfterKey(event.key, i, lines.length);
-    if (next === null) return;
-    event.preventDefault();
-    // Focusing the line makes it the Tab stop and shows its tooltip (onFocus).
-    buttons.current[next]?.focus();
-  };
-  if (lines.length === 0) return null;
-  return (
-    <div class="results-lines">
-      {lines.map((line, i) => {
-        const [x0, y0, x1, y1] = line.bbox;
-        const low = line.confidence < LOW_CONFIDENCE;
-        return (
-          <button
-            key={i}
-            ref={(element) => {
-              buttons.current[i] = element;
-            }}
-            type="button"
-            tabIndex={i === tabStop ? 0 : -1}
-            class={low ? "results-line low" : "results-line"}
-            style={{
-              left: pct(x0, page.width),
-              top: pct(y0, page.height),
-              width: pct(x1 - x0, page.width),
-              height: pct(y1 - y0, page.height),
-            }}
-            aria-label={`${line.text} (confidence ${percent(line.confidence)}${low ? ", low" : ""})`}
-            onMouseEnter={() => setActive(i)}
-            onMouseLeave={() => leave(i)}
-            onFocus={() => {
-              setStop(i);
-              setActive(i);
-            }}
-            onBlur={() => leave(i)}
-            onClick={() => setActive(i)}
-            onKeyDown={(e) => onKeyDown(e, i)}
-          />
-        );
-      })}
-      {shown && <LineTip line={shown} page={page} />}
-    </div>
-  );
-}
-
-/** The tooltip of a line: below it (above near the bottom), kept inside the page. */
-function LineTip({ line, page }: { line: Line; page: OcrPage }) {
-  const [x0, y0, x1, y1] = line.bbox;
-  const right = x0 / page.width > 0.5;
-  const above = y1 / page.height > 0.8;
-  const low = line.confidence < LOW_CONFIDENCE;
-  return (
-    <div
-      role="tooltip"
-      class="results-tip"
-      style={{
-        ...(right ? { right: pct(page.width - x1, page.width) } : { left: pct(x0, page.width) }),
-        ...(above ? { bottom: pct(page.height - y0, page.height) } : { top: pct(y1, page.height) }),
-      }}
-    >
-      <span class="results-tip-text">{line.text || "(no text)"}</span>
-      <span class={low ? "results-tip-confidence low" : "results-tip-confidence"}>
-        Confidence {percent(line.confidence)}
-        {low && " (low)"}
-      </span>
-    </div>
   );
 }
 
@@ -422,7 +273,7 @@ function TextPages({ pages, total }: { pages: OcrPage[]; total: number }) {
 function TextPage({ page, total }: { page: OcrPage; total: number }) {
   const headingId = useId();
   return (
-    <section class="results-page" aria-labelledby={headingId} data-testid="result-page">
+    <section class="results-page" aria-labelledby={headingId} data-testid="result-page" data-page={page.page}>
       <PageHeading page={page} total={total} id={headingId} />
       {page.text.trim() === "" ? (
         <p class="muted small">No text was found on this page.</p>
