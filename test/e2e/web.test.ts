@@ -243,7 +243,7 @@ describe("the web UI", () => {
     }
 
     await page.getByRole("tab", { name: "Pages" }).click();
-    await page.locator("canvas").first().waitFor();
+    await page.locator('[data-testid="result-page"] canvas.drawn').first().waitFor();
     await shot("job-pages");
     expect(await accessibilityProblems()).toEqual([]);
   });

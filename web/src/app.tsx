@@ -1,14 +1,16 @@
 import { useEffect, useRef } from "preact/hooks";
-import { LocationProvider, Route, Router, useLocation } from "preact-iso";
+import { LocationProvider, lazy, Route, Router, useLocation } from "preact-iso";
 import { CALLBACK_PATH } from "./api/oidc";
 import { session } from "./state/session";
 import { signOutEverywhere } from "./state/sign-in";
 import { type Theme, theme } from "./state/theme";
 import { AccountPage } from "./views/account/account-page";
 import { HistoryPage } from "./views/history/history-page";
-import { JobPage } from "./views/job/job-page";
 import { SignInPage } from "./views/sign-in-page";
 import { UploadPage } from "./views/upload/upload-page";
+
+/** A job's page (its results: viewers, page reader, transcript) loads when first opened, not with the app. */
+const JobPage = lazy(() => import("./views/job/job-page").then((m) => m.JobPage));
 
 const NAV = [
   { href: "/", label: "Upload" },

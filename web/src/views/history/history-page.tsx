@@ -29,16 +29,17 @@ import { usePageTitle } from "../components/page-title";
 
 export function HistoryPage() {
   usePageTitle("History");
-  const { query, route } = useLocation();
+  const { path, query, route } = useLocation();
   // The address names the filters and the page (a reload or a shared link opens the same list).
   useEffect(() => {
     void openAddress(query);
   }, []);
   // …and follows them as they change, without adding a step to the browser's history per key.
   const address = historyAddress();
+  // (Only while the address is History's: a page being opened from the list may still show this one.)
   useEffect(() => {
-    if (`${location.pathname}${location.search}` !== address) route(address, true);
-  }, [address, route]);
+    if (path === "/jobs" && `${location.pathname}${location.search}` !== address) route(address, true);
+  }, [path, address, route]);
   // What is typed shows at once; the list follows 300 ms after the last key.
   const typed = useSignal(query.q ?? "");
   const search = useRef<ReturnType<typeof setTimeout>>(undefined);
