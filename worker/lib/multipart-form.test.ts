@@ -47,7 +47,7 @@ describe("readForm", () => {
       let total = 0;
       for await (const chunk of file.stream) {
         total += chunk.length;
-        if (total >= 64 * KiB && !seenBeforeEnd) {
+        if (total >= 256 * KiB && !seenBeforeEnd) {
           seenBeforeEnd = total;
           resolveSeen();
         }
@@ -55,16 +55,17 @@ describe("readForm", () => {
       return { name: file.name, total };
     });
     body.send(fileHead("scan.png"));
-    for (let i = 0; i < 8; i++) body.send(new Uint8Array(16 * KiB).fill(i));
+    // (The file is handed on in pieces of 256 KiB.)
+    for (let i = 0; i < 8; i++) body.send(new Uint8Array(64 * KiB).fill(i));
     // The body is not finished, yet the file's bytes have reached its reader.
     await seen;
-    expect(seenBeforeEnd).toBeGreaterThanOrEqual(64 * KiB);
+    expect(seenBeforeEnd).toBeGreaterThanOrEqual(256 * KiB);
     body.send(`\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="options"\r\n\r\n{"language":"deu"}\r\n`);
     body.send(`--${BOUNDARY}--\r\n`);
     body.end();
     expect(await reading).toEqual({
       fields: { options: '{"language":"deu"}' },
-      file: { name: "scan.png", total: 128 * KiB },
+      file: { name: "scan.png", total: 512 * KiB },
     });
   });
 

@@ -6,6 +6,8 @@ export type FormFile = { name: string; type: string; stream: ReadableStream<Uint
 
 /** How many bytes of a file may wait for its reader before the body is read on (one R2 part is buffered apart). */
 const FILE_HIGH_WATER_MARK = 1024 * 1024;
+/** The file is handed on in pieces of this size (the last one shorter). */
+const FILE_PIECE_BYTES = 256 * 1024;
 const DASH = 0x2d;
 /** Text fields (the job's options) are small. */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -101,13 +103,30 @@ export async function readForm<T>(
         failed = true;
         wakeUp();
       });
+      // The body arrives in small pieces (kilobytes); each stream step costs about as much as copying
+      // a piece, so the file is handed on in pieces of FILE_PIECE_BYTES.
+      let piece: Uint8Array | undefined;
+      let pieceLength = 0;
+      const handOn = () => {
+        if (piece && pieceLength > 0) file?.enqueue(piece.subarray(0, pieceLength));
+        piece = undefined;
+        pieceLength = 0;
+      };
       return (chunk) => {
         if (fileCanceled || fileEnded) return;
         if (chunk === null) {
+          handOn();
           fileEnded = true;
           file?.close();
-        } else {
-          file?.enqueue(chunk);
+          return;
+        }
+        for (let at = 0; at < chunk.length; ) {
+          piece ??= new Uint8Array(FILE_PIECE_BYTES);
+          const take = Math.min(FILE_PIECE_BYTES - pieceLength, chunk.length - at);
+          piece.set(chunk.subarray(at, at + take), pieceLength);
+          pieceLength += take;
+          at += take;
+          if (pieceLength === FILE_PIECE_BYTES) handOn();
         }
       };
     },
@@ -119,13 +138,13 @@ export async function readForm<T>(
     },
   });
 
-  const reader = request.body.getReader();
+  const read = bodyReader(request.body);
   // Dashes that end a read wait for the next one: multipasta reads the closing "--" after a boundary
   // only when both dashes arrive in the same write.
   let heldDashes: Uint8Array | undefined;
   try {
     while (!error && !failed && !fileCanceled) {
-      const next = await reader.read();
+      const next = await read.next();
       if (next.done) {
         if (heldDashes) parser.write(heldDashes);
         parser.end();
@@ -161,18 +180,44 @@ export async function readForm<T>(
   }
   if (failed || fileCanceled) {
     // `onFile` refused the file (its type, its size…): the rest of the body is not wanted.
-    await reader.cancel().catch(() => {});
+    await read.cancel().catch(() => {});
     return { fields, file: await stored };
   }
   if (error || !done) {
     const reason = error ?? malformed("it ends before its closing boundary");
     if (file && !fileEnded && !fileCanceled) file.error(reason);
-    await reader.cancel(reason).catch(() => {});
+    await read.cancel(reason).catch(() => {});
     await stored?.catch(() => {});
     throw reason;
   }
   if (file && !fileEnded) file.error(malformed("the file part is not closed"));
   return { fields, file: await stored };
+}
+
+/** Bytes read from the body at a time: at least the first, into a buffer of the second. */
+const BODY_READ_MIN_BYTES = 64 * 1024;
+const BODY_READ_BYTES = 256 * 1024;
+
+/**
+ * Reads a request body in large pieces where the runtime can (workerd's `readAtLeast` on a BYOB
+ * reader), else as it comes. A body arrives in pieces of a few kilobytes, and each read costs about
+ * as much CPU as parsing the piece, so reading 64 KiB or more at a time saves most of it.
+ */
+function bodyReader(body: ReadableStream<Uint8Array>) {
+  try {
+    const reader = body.getReader({ mode: "byob" });
+    return {
+      next: () =>
+        typeof reader.readAtLeast === "function"
+          ? reader.readAtLeast(BODY_READ_MIN_BYTES, new Uint8Array(BODY_READ_BYTES))
+          : reader.read(new Uint8Array(BODY_READ_BYTES)),
+      cancel: (reason?: unknown) => reader.cancel(reason),
+    };
+  } catch {
+    // Not a byte stream: read as it comes.
+    const reader = body.getReader();
+    return { next: () => reader.read(), cancel: (reason?: unknown) => reader.cancel(reason) };
+  }
 }
 
 /**

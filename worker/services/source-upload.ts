@@ -44,7 +44,7 @@ export type StoredSource = { name: string; size: number; kind: JobKind; mime: st
 
 /**
  * Stores a direct upload at `key` as it streams in: its kind decided from its first bytes (refused
- * before anything is written), its SHA-256 computed on the way (Workers' DigestStream), and one part
+ * before anything is written), its SHA-256 computed on the way (Workers' DigestStream, a part at a time), and one part
  * buffer of at most `partBytes` in memory, reused from part to part. A file of up to `partBytes` is
  * one `put` (which R2 checks against the hash); a larger one an R2 multipart upload of `partBytes`
  * parts, aborted if anything fails. Over `maxBytes` it stops with `payload_too_large`.
@@ -80,7 +80,6 @@ export async function storeSource(
       size += chunk.length;
       if (size > limits.maxBytes)
         throw new ApiError("payload_too_large", `uploads are limited to ${limits.maxBytes} bytes`);
-      await hash.write(chunk);
       for (let at = 0; at < chunk.length; ) {
         if (filled === buffer.length && buffer.length < limits.partBytes) {
           const larger = new Uint8Array(Math.min(limits.partBytes, buffer.length * 2));
@@ -93,7 +92,9 @@ export async function storeSource(
         at += take;
         if (filled >= SNIFF_BYTES) await detect();
         if (filled === limits.partBytes) {
-          // A full part (R2 wants every part but the last of the same size); once sent, the buffer is free again.
+          // A full part (R2 wants every part but the last of the same size); once hashed and sent, the
+          // buffer is free again. Hashing a part at a time costs less than a chunk at a time.
+          await hash.write(buffer);
           upload ??= await files.createMultipartUpload(key, metadata());
           parts.push(await upload.uploadPart(parts.length + 1, buffer));
           filled = 0;
@@ -102,6 +103,7 @@ export async function storeSource(
     }
     if (size === 0) throw new ApiError("file_empty");
     await detect();
+    if (filled > 0) await hash.write(buffer.subarray(0, filled));
     await hash.close();
     const sha256 = toHex(await digest.digest);
     if (upload) {
