@@ -22,9 +22,11 @@ const EnvSchema = z.object({
   /**
    * CPU priority of engine processes (nice, 0–19; their I/O goes at best-effort's lowest priority too
    * unless 0): on a machine the runner shares with the API, the API keeps answering while the
-   * engines fill every core. 0 runs them as the runner itself.
+   * engines fill every core. 0 (the default) runs them as the runner itself: measured, a lower
+   * priority did not speed up the API (docs/PERFORMANCE.md), and it starves the engines beside any
+   * other busy process.
    */
-  ENGINE_NICE: optional(z.coerce.number().int().min(0).max(19).default(10)),
+  ENGINE_NICE: optional(z.coerce.number().int().min(0).max(19).default(0)),
   CHUNK_SECONDS: optional(z.coerce.number().min(5).default(60)),
   /** Pixels one page may have: larger images are refused, larger PDF pages rendered at a lower resolution. */
   MAX_PAGE_MEGAPIXELS: optional(z.coerce.number().positive().default(150)),

@@ -23,7 +23,7 @@ export async function startRunner(overrides: Partial<AppDeps> = {}): Promise<Run
     maxJobs: 16,
     engineTimeoutMs: 60_000,
     engineMemoryBytes: 4096 * 1024 * 1024,
-    engineNice: 10,
+    engineNice: 0,
     chunkSeconds: 60,
     maxPageMegapixels: 150,
     inventory: new EngineInventory(ocr, speech),

@@ -42,8 +42,8 @@ function Header() {
       </nav>
       <span class="spacer" />
       <label class="row small">
-        <span class="theme-label">Theme</span>
-        <select value={theme.value} onChange={(e) => (theme.value = e.currentTarget.value as Theme)}>
+        <span class="hide-narrow">Theme</span>
+        <select aria-label="Theme" value={theme.value} onChange={(e) => (theme.value = e.currentTarget.value as Theme)}>
           <option value="system">System</option>
           <option value="light">Light</option>
           <option value="dark">Dark</option>
