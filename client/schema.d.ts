@@ -659,7 +659,7 @@ export interface components {
             title: string;
             status: number;
             /** @enum {string} */
-            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
             detail?: string;
             request_id: string;
         };
@@ -852,17 +852,24 @@ export interface operations {
                                 deskew: boolean;
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
+                                /** @enum {string} */
+                                engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                                vocabulary?: string[];
+                                translate?: boolean;
+                                diarize?: boolean;
+                                /** @enum {string} */
+                                channels?: "mix" | "split";
                             };
                             progress: {
                                 done: number;
                                 total: number;
                                 /** @enum {string} */
-                                unit: "pages" | "chunks";
+                                unit: "pages" | "seconds" | "chunks";
                                 stage: string;
                             } | null;
                             error: {
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             } | null;
                             attempts: number;
@@ -888,7 +895,7 @@ export interface operations {
                                         end: number;
                                     };
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 }[];
                             } | null;
@@ -998,17 +1005,24 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
+                            /** @enum {string} */
+                            engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                            vocabulary?: string[];
+                            translate?: boolean;
+                            diarize?: boolean;
+                            /** @enum {string} */
+                            channels?: "mix" | "split";
                         };
                         progress: {
                             done: number;
                             total: number;
                             /** @enum {string} */
-                            unit: "pages" | "chunks";
+                            unit: "pages" | "seconds" | "chunks";
                             stage: string;
                         } | null;
                         error: {
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             message: string;
                         } | null;
                         attempts: number;
@@ -1034,7 +1048,7 @@ export interface operations {
                                     end: number;
                                 };
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             }[];
                         } | null;
@@ -1082,17 +1096,24 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
+                            /** @enum {string} */
+                            engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                            vocabulary?: string[];
+                            translate?: boolean;
+                            diarize?: boolean;
+                            /** @enum {string} */
+                            channels?: "mix" | "split";
                         };
                         progress: {
                             done: number;
                             total: number;
                             /** @enum {string} */
-                            unit: "pages" | "chunks";
+                            unit: "pages" | "seconds" | "chunks";
                             stage: string;
                         } | null;
                         error: {
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             message: string;
                         } | null;
                         attempts: number;
@@ -1118,7 +1139,7 @@ export interface operations {
                                     end: number;
                                 };
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             }[];
                         } | null;
@@ -1304,17 +1325,24 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
+                            /** @enum {string} */
+                            engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                            vocabulary?: string[];
+                            translate?: boolean;
+                            diarize?: boolean;
+                            /** @enum {string} */
+                            channels?: "mix" | "split";
                         };
                         progress: {
                             done: number;
                             total: number;
                             /** @enum {string} */
-                            unit: "pages" | "chunks";
+                            unit: "pages" | "seconds" | "chunks";
                             stage: string;
                         } | null;
                         error: {
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             message: string;
                         } | null;
                         attempts: number;
@@ -1340,7 +1368,7 @@ export interface operations {
                                     end: number;
                                 };
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             }[];
                         } | null;
@@ -1686,17 +1714,24 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
+                            /** @enum {string} */
+                            engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                            vocabulary?: string[];
+                            translate?: boolean;
+                            diarize?: boolean;
+                            /** @enum {string} */
+                            channels?: "mix" | "split";
                         };
                         progress: {
                             done: number;
                             total: number;
                             /** @enum {string} */
-                            unit: "pages" | "chunks";
+                            unit: "pages" | "seconds" | "chunks";
                             stage: string;
                         } | null;
                         error: {
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             message: string;
                         } | null;
                         attempts: number;
@@ -1722,7 +1757,7 @@ export interface operations {
                                     end: number;
                                 };
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             }[];
                         } | null;
@@ -2235,8 +2270,24 @@ export interface operations {
                     "application/json": {
                         /** @description Tesseract codes; several may be joined with `+` in a job's `language` */
                         ocr: string[];
-                        /** @description codes the caller's speech engine accepts, one per job */
+                        /** @description codes the caller's speech engines accept, one per job (or `auto`) */
                         av: string[];
+                        /** @description the speech engines this deployment has for the caller, each with its languages and abilities */
+                        speech_engines: {
+                            /** @enum {string} */
+                            name: "pocketsphinx" | "whisper" | "nova-3";
+                            default: boolean;
+                            /** @description codes this engine accepts in a job's `language` */
+                            languages: string[];
+                            /** @description `language: "auto"` finds the language (else the engine hears its one language) */
+                            detect_language: boolean;
+                            /** @description `translate: true`: English text from other languages */
+                            translate: boolean;
+                            /** @description `diarize: true`: speaker labels */
+                            diarize: boolean;
+                            /** @description `vocabulary` biases recognition (else the terms are reported unused) */
+                            vocabulary: boolean;
+                        }[];
                     };
                 };
             };
@@ -2292,6 +2343,13 @@ export interface operations {
                         deskew?: boolean;
                         /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                         pages?: string;
+                        /** @enum {string} */
+                        engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                        vocabulary?: string[];
+                        translate?: boolean;
+                        diarize?: boolean;
+                        /** @enum {string} */
+                        channels?: "mix" | "split";
                     };
                 };
             };
@@ -2594,17 +2652,24 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
+                            /** @enum {string} */
+                            engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                            vocabulary?: string[];
+                            translate?: boolean;
+                            diarize?: boolean;
+                            /** @enum {string} */
+                            channels?: "mix" | "split";
                         };
                         progress: {
                             done: number;
                             total: number;
                             /** @enum {string} */
-                            unit: "pages" | "chunks";
+                            unit: "pages" | "seconds" | "chunks";
                             stage: string;
                         } | null;
                         error: {
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             message: string;
                         } | null;
                         attempts: number;
@@ -2630,7 +2695,7 @@ export interface operations {
                                     end: number;
                                 };
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             }[];
                         } | null;
@@ -2678,17 +2743,24 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
+                            /** @enum {string} */
+                            engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                            vocabulary?: string[];
+                            translate?: boolean;
+                            diarize?: boolean;
+                            /** @enum {string} */
+                            channels?: "mix" | "split";
                         };
                         progress: {
                             done: number;
                             total: number;
                             /** @enum {string} */
-                            unit: "pages" | "chunks";
+                            unit: "pages" | "seconds" | "chunks";
                             stage: string;
                         } | null;
                         error: {
                             /** @enum {string} */
-                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                            code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                             message: string;
                         } | null;
                         attempts: number;
@@ -2714,7 +2786,7 @@ export interface operations {
                                     end: number;
                                 };
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             }[];
                         } | null;
@@ -3456,7 +3528,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                error_code?: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                error_code?: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                 job_id?: string;
                 /** @description true: only records not replayed yet */
                 pending?: "true" | "false";
@@ -3482,7 +3554,7 @@ export interface operations {
                             message_id: string;
                             attempts: number;
                             /** @enum {string|null} */
-                            error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled" | null;
+                            error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled" | null;
                             error_message: string | null;
                             stage: string;
                             enqueued_at: string | null;
@@ -3547,7 +3619,7 @@ export interface operations {
                     job_id: string;
                 } | {
                     /** @enum {string} */
-                    error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                    error_code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                 };
             };
         };
@@ -3960,17 +4032,24 @@ export interface operations {
                                 deskew: boolean;
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
+                                /** @enum {string} */
+                                engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+                                vocabulary?: string[];
+                                translate?: boolean;
+                                diarize?: boolean;
+                                /** @enum {string} */
+                                channels?: "mix" | "split";
                             };
                             progress: {
                                 done: number;
                                 total: number;
                                 /** @enum {string} */
-                                unit: "pages" | "chunks";
+                                unit: "pages" | "seconds" | "chunks";
                                 stage: string;
                             } | null;
                             error: {
                                 /** @enum {string} */
-                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                 message: string;
                             } | null;
                             attempts: number;
@@ -3996,7 +4075,7 @@ export interface operations {
                                         end: number;
                                     };
                                     /** @enum {string} */
-                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
+                                    code: "unauthorized" | "token_expired" | "forbidden" | "scope_not_held" | "not_found" | "validation_failed" | "language_unavailable" | "engine_unavailable" | "invalid_json" | "unsupported_content_type" | "file_missing" | "file_empty" | "payload_too_large" | "unsupported_media_type" | "media_type_mismatch" | "websocket_required" | "rate_limited" | "quota_exceeded" | "limit_exceeded" | "idempotency_key_reused" | "idempotency_in_progress" | "invalid_transition" | "result_not_ready" | "format_not_available" | "internal_error" | "not_ready" | "media_corrupt" | "media_no_content" | "pages_out_of_range" | "engine_failed" | "runner_unavailable" | "retries_exhausted" | "budget_exceeded" | "job_stalled";
                                     message: string;
                                 }[];
                             } | null;

@@ -178,6 +178,7 @@ describe("fan-out steps", () => {
     engine: "pocketsphinx",
     language: "eng",
     duration_s: start + 300,
+    warnings: [],
     segments: [{ start: start + 1, end: start + 2, text: `said at ${start + 1}`, words: [] }],
   });
 

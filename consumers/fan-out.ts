@@ -98,7 +98,7 @@ export async function handlePart(
         attempt,
         index,
         message.id,
-        event.unit === "pages" ? event.done : 0,
+        event.unit === "chunks" ? 0 : event.done,
       );
       if (!reported.ok) lease.abort();
     });

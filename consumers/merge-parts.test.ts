@@ -27,6 +27,7 @@ const av = (starts: number[], duration: number): AvResult => ({
   engine: "pocketsphinx",
   language: "eng",
   duration_s: duration,
+  warnings: [],
   segments: starts.map(segment),
 });
 

@@ -30,14 +30,32 @@ export function mergeParts(
     };
   }
   const avParts = parts as readonly AvResult[];
+  // With `language: "auto"` each part heard its own: the recording's is the one most speech was in.
+  const detected = first.detected_language === undefined ? undefined : mostSpeechIn(avParts);
   return {
     kind: "av",
     engine: first.engine,
-    language: first.language,
+    language: detected ?? first.language,
+    ...(detected === undefined ? {} : { detected_language: detected }),
+    ...(first.translated === undefined ? {} : { translated: first.translated }),
     duration_s: durationS ?? Math.max(...avParts.map((part) => part.duration_s)),
     segments: avParts.flatMap((part) => part.segments).sort((a, b) => a.start - b.start),
+    // Each part says the same of the engine and the options: one of each warning is enough.
+    warnings: [...new Map(avParts.flatMap((part) => part.warnings).map((w) => [w.message, w])).values()],
     ...failedParts,
   };
+}
+
+/** The language the parts heard in the most seconds of speech; null when none heard one. */
+function mostSpeechIn(parts: readonly AvResult[]): string | null {
+  const secondsIn = new Map<string, number>();
+  for (const part of parts) {
+    if (part.detected_language) {
+      const speech = part.segments.reduce((sum, segment) => sum + segment.end - segment.start, 0);
+      secondsIn.set(part.detected_language, (secondsIn.get(part.detected_language) ?? 0) + speech);
+    }
+  }
+  return [...secondsIn].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
 }
 
 /** The language the parts found for the most pages; null when none found one. */

@@ -42,6 +42,11 @@ export const ERRORS = {
     title: "This deployment cannot work in the language asked for",
     action: "Choose one of the languages named in the detail (GET /v1/languages lists them).",
   },
+  engine_unavailable: {
+    status: 422,
+    title: "No speech engine of this deployment can do what the options ask",
+    action: "Drop the option named in the detail, or choose an engine GET /v1/languages lists with that ability.",
+  },
   invalid_json: {
     status: 400,
     title: "The request body is not valid JSON",

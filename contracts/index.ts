@@ -17,5 +17,6 @@ export * from "./queue";
 export * from "./results";
 export * from "./retry-policy";
 export * from "./runner";
+export * from "./speech-engines";
 export * from "./uploads";
 export * from "./webhooks";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors";
+import { SpeechEngineChoice } from "./languages";
 import { PageSelection } from "./page-selection";
 import { JobParts } from "./parts";
 
@@ -52,15 +53,36 @@ export const JobOptions = z
     deskew: z.boolean().default(true),
     /** OCR: only these pages ("1-3,7"); all when absent. Results keep the pages' numbers in the document. */
     pages: PageSelection.optional(),
+    /**
+     * A/V: the speech engine (`auto`: the best this deployment has for the other options). One this
+     * deployment lacks, or one that cannot do what the other options ask, is refused (`engine_unavailable`).
+     */
+    engine: SpeechEngineChoice.optional(),
+    /** A/V: names and terms to listen for (Whisper's prompt, nova-3's key terms); the result says which went unused. */
+    vocabulary: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+    /** A/V: English text from speech in another language (Whisper's `translate` task). */
+    translate: z.boolean().optional(),
+    /** A/V: label who speaks when (`speaker` on segments; an engine that can is needed). */
+    diarize: z.boolean().optional(),
+    /**
+     * A/V: `split` transcribes each channel of a stereo or multichannel file on its own, as its own speaker
+     * (call recordings keep one party per channel); `mix` (the default) hears them mixed down.
+     */
+    channels: z.enum(["mix", "split"]).optional(),
   })
   .strict();
 export type JobOptions = z.infer<typeof JobOptions>;
 
+/** The options that apply to recordings only. */
+export const AV_ONLY_OPTIONS = ["engine", "vocabulary", "translate", "diarize", "channels"] as const;
+
 /** What in `options` does not apply to a job of `kind` (`validation_failed`); null when all of it does. */
 export function optionsMisfit(kind: JobKind, options: JobOptions): string | null {
-  return kind === "av" && options.pages !== undefined
-    ? "options.pages: page ranges apply to documents and images, not to audio or video"
-    : null;
+  if (kind === "av" && options.pages !== undefined) {
+    return "options.pages: page ranges apply to documents and images, not to audio or video";
+  }
+  const misfit = kind === "ocr" ? AV_ONLY_OPTIONS.find((name) => options[name] !== undefined) : undefined;
+  return misfit ? `options.${misfit}: applies to audio and video, not to documents and images` : null;
 }
 
 /**
@@ -72,10 +94,14 @@ export function fingerprintOptions({ rotate_pages, deskew, ...rest }: JobOptions
   return { ...rest, ...(rotate_pages ? {} : { rotate_pages }), ...(deskew ? {} : { deskew }) };
 }
 
+/** What progress counts: pages of a document, seconds of a recording (`chunks`: jobs made before seconds were counted). */
+export const ProgressUnit = z.enum(["pages", "seconds", "chunks"]);
+export type ProgressUnit = z.infer<typeof ProgressUnit>;
+
 export const JobProgress = z.object({
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
-  unit: z.enum(["pages", "chunks"]),
+  unit: ProgressUnit,
   stage: z.string(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;

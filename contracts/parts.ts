@@ -39,5 +39,6 @@ export function describeRange(range: PartRange): string {
   return `${clock(range.start)}–${clock(range.end)}`;
 }
 
-/** Units of work in a range, as progress counts them: pages for documents, one per span for recordings. */
-export const rangeUnits = (range: PartRange): number => (range.unit === "pages" ? range.last - range.first + 1 : 1);
+/** Units of work in a range, as progress counts them: pages for documents, whole seconds for recordings. */
+export const rangeUnits = (range: PartRange): number =>
+  range.unit === "pages" ? range.last - range.first + 1 : Math.max(1, Math.round(range.end - range.start));

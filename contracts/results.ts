@@ -95,13 +95,42 @@ export const AvWord = z.object({
   end: z.number(),
   confidence: z.number().min(0).max(1),
 });
-export const AvSegment = z.object({ start: z.number(), end: z.number(), text: z.string(), words: z.array(AvWord) });
+/**
+ * A stretch of speech a person reads as one unit: split at pauses and sentence ends (the API's
+ * segments run up to 30 s, most much shorter), never across speakers.
+ */
+export const AvSegment = z.object({
+  start: z.number(),
+  end: z.number(),
+  text: z.string(),
+  words: z.array(AvWord),
+  /** Who speaks ("Speaker 1", …), when known: with `diarize` or `channels: "split"`. */
+  speaker: z.string().optional(),
+  /** The channel (0-based) it was heard on, with `channels: "split"`. */
+  channel: z.number().int().nonnegative().optional(),
+});
+
+/** What a reader of a transcript should know about how it was made. */
+export const AvWarning = z.object({
+  code: z.enum(["language_not_detected", "vocabulary_unused"]),
+  message: z.string(),
+  /** With `vocabulary_unused`: the terms the engine could not use. */
+  terms: z.array(z.string()).optional(),
+});
+export type AvWarning = z.infer<typeof AvWarning>;
+
 export const AvResult = z.object({
   kind: z.literal("av"),
   engine: z.string(),
+  /** The language of the text (with `translate`, `eng`; with `language: "auto"`, the one heard). */
   language: z.string(),
+  /** With `language: "auto"` only: the language the engine heard, or null when it cannot tell (see warnings). */
+  detected_language: z.string().nullable().optional(),
+  /** True when the text is an English translation of the speech (`translate`). */
+  translated: z.boolean().optional(),
   duration_s: z.number(),
   segments: z.array(AvSegment),
+  warnings: z.array(AvWarning).default([]),
   /** Parts of a fanned-out job that failed for good: their spans have no segments above. */
   failed_parts: z.array(PartFailure).optional(),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors";
+import { ProgressUnit } from "./job";
 import { PartRange } from "./parts";
 import { AvResult, OcrResult } from "./results";
 
@@ -34,7 +35,7 @@ export const RunnerEvent = z.discriminatedUnion("type", [
     type: z.literal("progress"),
     done: z.number().int().nonnegative(),
     total: z.number().int().nonnegative(),
-    unit: z.enum(["pages", "chunks"]),
+    unit: ProgressUnit,
     stage: z.string(),
   }),
   z.object({
@@ -49,6 +50,8 @@ export const RunnerEvent = z.discriminatedUnion("type", [
     total: z.number().int().positive(),
     start_s: z.number().nonnegative(),
     end_s: z.number().nonnegative(),
+    /** With `channels=split`: the channel (0-based) this chunk is from; chunks of each channel come in time order. */
+    channel: z.number().int().nonnegative().optional(),
     /** 16 kHz mono 16-bit WAV, base64. */
     wav_base64: z.string(),
   }),

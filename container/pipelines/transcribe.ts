@@ -47,6 +47,7 @@ export async function transcribeMedia(job: Job, { speech, chunkSeconds, span }: 
     language: job.language,
     duration_s: toMs(offsetS + durationS),
     segments: segmentsPerChunk.flat().sort((a, b) => a.start - b.start),
+    warnings: [],
   };
 }
 

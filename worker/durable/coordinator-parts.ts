@@ -233,9 +233,9 @@ export class PartsLedger {
       ...job,
       updated_at: new Date().toISOString(),
       progress: {
-        done: fanOut.parts.reduce((sum, part) => sum + (pages ? part.done_units : part.state === "done" ? 1 : 0), 0),
-        total: pages ? fanOut.parts.reduce((sum, part) => sum + rangeUnits(part.range), 0) : fanOut.parts.length,
-        unit: pages ? "pages" : "chunks",
+        done: fanOut.parts.reduce((sum, part) => sum + part.done_units, 0),
+        total: fanOut.parts.reduce((sum, part) => sum + rangeUnits(part.range), 0),
+        unit: pages ? "pages" : "seconds",
         stage,
       },
     };

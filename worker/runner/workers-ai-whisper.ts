@@ -83,6 +83,7 @@ export async function transcribeWithWorkersAi(
         language: input.language,
         duration_s: event.duration_s,
         segments: segments.sort((a, b) => a.start - b.start),
+        warnings: [],
       };
     }
   }

@@ -2,8 +2,8 @@ import {
   type JobKind,
   type Languages,
   languageAvailable,
-  RUNNER_SPEECH_LANGUAGES,
-  WHISPER_LANGUAGES,
+  SPEECH_ENGINES,
+  type SpeechEngineName,
 } from "../../contracts";
 import type { Config } from "../config";
 import { ApiError } from "../errors";
@@ -23,10 +23,9 @@ export async function speechOnWorkersAi(env: Env, config: Config, userId: string
 
 /** The languages this deployment reads (OCR_LANGUAGES) and, for this user's speech engine, hears. */
 export async function languagesFor(env: Env, config: Config, userId: string): Promise<Languages> {
-  const av = (await speechOnWorkersAi(env, config, userId))
-    ? Object.keys(WHISPER_LANGUAGES).sort()
-    : [...RUNNER_SPEECH_LANGUAGES];
-  return { ocr: config.OCR_LANGUAGES, av };
+  const name: SpeechEngineName = (await speechOnWorkersAi(env, config, userId)) ? "whisper" : "pocketsphinx";
+  const engine = { name, default: true, ...SPEECH_ENGINES[name] };
+  return { ocr: config.OCR_LANGUAGES, av: engine.languages, speech_engines: [engine] };
 }
 
 /**

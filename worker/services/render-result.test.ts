@@ -9,6 +9,7 @@ const result: AvResult = {
   engine: "test",
   language: "eng",
   duration_s: 3725,
+  warnings: [],
   segments: [
     { start: 0.5, end: 1.75, text: "hello world", words: [word("hello", 0.5, 1), word("world", 1.1, 1.75)] },
     { start: 3723.2, end: 3724.999, text: "goodbye", words: [] },
