@@ -17,6 +17,7 @@ export * from "./queue";
 export * from "./results";
 export * from "./retry-policy";
 export * from "./runner";
+export * from "./segments";
 export * from "./speech-engines";
 export * from "./uploads";
 export * from "./webhooks";
