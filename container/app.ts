@@ -19,7 +19,7 @@ import { streamJob } from "./job-stream";
 import { isAvMediaType, isOcrMediaType, mediaTypeOf } from "./pipelines/media-types";
 import { recognizeDocument } from "./pipelines/ocr";
 import { planParts } from "./pipelines/plan";
-import { streamSpeechChunks, transcribeMedia } from "./pipelines/transcribe";
+import { type ChannelMode, streamSpeechChunks, transcribeMedia } from "./pipelines/transcribe";
 import type { ProcessPool } from "./pool";
 
 export interface AppDeps {
@@ -65,6 +65,12 @@ function selectionQuery(text: string | undefined): { ok: true; value?: PageRun[]
   return runs
     ? { ok: true, value: runs }
     : { ok: false, detail: `pages: "${text}" is not a list of pages such as "1-3,7"` };
+}
+
+/** `channels=mix|split` (default `mix`), or an error message. */
+function channelQuery(text: string | undefined): { ok: true; value: ChannelMode } | { ok: false; detail: string } {
+  if (text === undefined || text === "mix" || text === "split") return { ok: true, value: text ?? "mix" };
+  return { ok: false, detail: `channels: "${text}" is neither "mix" nor "split"` };
 }
 
 /** The part asked for in the query string (`fields` present), or an error message. */
@@ -149,6 +155,8 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     }
     const span = partQuery(SpanQuery, c.req.query(), ["start_s", "end_s"]);
     if (!span.ok) return problemResponse("validation_failed", id, span.detail);
+    const channels = channelQuery(c.req.query("channels"));
+    if (!channels.ok) return problemResponse("validation_failed", id, channels.detail);
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language, requestId: id, log: jobLog(c) },
@@ -157,6 +165,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
           speech: deps.speech,
           chunkSeconds: deps.chunkSeconds,
           span: span.value,
+          channels: channels.value,
         });
         return { type: "result", result };
       },
@@ -171,11 +180,13 @@ export function createApp(deps: AppDeps): Hono<{ Variables: RequestIdVariables }
     }
     const span = partQuery(SpanQuery, c.req.query(), ["start_s", "end_s"]);
     if (!span.ok) return problemResponse("validation_failed", id, span.detail);
+    const channels = channelQuery(c.req.query("channels"));
+    if (!channels.ok) return problemResponse("validation_failed", id, channels.detail);
     // The recognizer is elsewhere, so the language is its business, not the runner's.
     return streamJob(
       c.req.raw,
       { pool, admission, engineTimeoutMs, engineMemoryBytes, engineNice, language: "", requestId: id, log: jobLog(c) },
-      (job) => streamSpeechChunks(job, deps.chunkSeconds, span.value),
+      (job) => streamSpeechChunks(job, deps.chunkSeconds, { span: span.value, channels: channels.value }),
     );
   });
 

@@ -72,6 +72,25 @@ describe("execFile", () => {
     expect(stderr).toBe("Page 0 : a\nPage 1 : b\nno newline");
   });
 
+  it("hands over each stdout line as it is written, and still collects stdout whole", async () => {
+    const lines: string[] = [];
+    let firstLine = () => {};
+    const gotFirstLine = new Promise<void>((resolve) => (firstLine = resolve));
+    let finished = false;
+    const running = execFile("sh", ["-c", "printf 'é one\\ntw'; sleep 0.5; printf 'o\\n'"], {
+      onStdoutLine: (line) => {
+        lines.push(line);
+        firstLine();
+      },
+    });
+    running.then(() => (finished = true)).catch(() => {});
+    await gotFirstLine;
+    expect(finished).toBe(false);
+    const { stdout } = await running;
+    expect(lines).toEqual(["é one", "two"]);
+    expect(stdout.toString()).toBe("é one\ntwo\n");
+  });
+
   it("gives a process with several units of work the time limit for each unit, and in all units times it", async () => {
     const unitStarted = (line: string) => line === "next";
     // Four units of 0.15 s: 0.6 s in all, longer than one unit's 0.5 s limit.

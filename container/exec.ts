@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 
 export interface ExecOptions {
   /** Kills the process (SIGKILL) when it fires. */
@@ -26,6 +27,8 @@ export interface ExecOptions {
    * returns true when the line says the process started its next unit of work.
    */
   onStderrLine?: (line: string) => boolean;
+  /** Called with each complete line the process writes to stdout, as it is written (results as they come). */
+  onStdoutLine?: (line: string) => void;
   /** How many units of work (pages) the process is given: its time limits apply to each (default 1). */
   units?: number;
   /** Most bytes of stdout the caller expects (default 64 MiB); a process writing more is killed (`output_limit`). */
@@ -66,7 +69,7 @@ const MAX_STDOUT_BYTES = 64 * 1024 * 1024;
 /** Runs `command` with an argument array (never a shell), collecting stdout and the tail of stderr. */
 export const execFile: Run = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const { signal, timeoutMs, env, limits, nice = 0, onStderrLine, units = 1 } = options;
+    const { signal, timeoutMs, env, limits, nice = 0, onStderrLine, onStdoutLine, units = 1 } = options;
     const maxStdoutBytes = options.maxStdoutBytes ?? MAX_STDOUT_BYTES;
     if (signal?.aborted) {
       reject(new ExecError("aborted", command, "", "was not started: the job was aborted"));
@@ -86,7 +89,6 @@ export const execFile: Run = (command, args, options = {}) =>
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = "";
-    let partialLine = "";
     let stopReason: ExecFailure | undefined;
     let callbackError: unknown;
     const stop = (reason: ExecFailure) => {
@@ -94,25 +96,40 @@ export const execFile: Run = (command, args, options = {}) =>
       child.kill("SIGKILL");
     };
 
+    /** Calls `onLine` with each complete line of a stream's text; a throwing callback kills the process. */
+    const lineReader = (onLine: (line: string) => void) => {
+      let partialLine = "";
+      return (chunk: string) => {
+        const lines = (partialLine + chunk).split("\n");
+        partialLine = (lines.pop() ?? "").slice(-STDERR_TAIL_CHARS);
+        for (const line of lines) {
+          try {
+            onLine(line);
+          } catch (error) {
+            callbackError ??= error;
+            child.kill("SIGKILL");
+          }
+        }
+      };
+    };
+    const stdoutText = new StringDecoder("utf8");
+    const stdoutLines = onStdoutLine ? lineReader(onStdoutLine) : undefined;
+    const stderrLines = onStderrLine
+      ? lineReader((line) => {
+          if (onStderrLine(line)) restartUnitTimer();
+        })
+      : undefined;
+
     child.stdout.on("data", (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > maxStdoutBytes) stop("output_limit");
       else stdout.push(chunk);
+      stdoutLines?.(stdoutText.write(chunk));
     });
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
-      if (!onStderrLine) return;
-      const lines = (partialLine + chunk).split("\n");
-      partialLine = (lines.pop() ?? "").slice(-STDERR_TAIL_CHARS);
-      for (const line of lines) {
-        try {
-          if (onStderrLine(line)) restartUnitTimer();
-        } catch (error) {
-          callbackError ??= error;
-          child.kill("SIGKILL");
-        }
-      }
+      stderrLines?.(chunk);
     });
 
     const onAbort = () => stop("aborted");

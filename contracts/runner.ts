@@ -10,6 +10,7 @@ import { AvResult, OcrResult } from "./results";
  *   POST /v1/ocr?language=eng         body: the file (PDF or image), Content-Type: its sniffed MIME type
  *   POST /v1/transcribe?language=eng  body: the audio or video file, Content-Type: its sniffed MIME type
  *   POST /v1/audio-chunks             body: the audio or video file; for a speech engine outside the runner
+ *                                     (both take `channels=split`: each channel on its own, as its own speaker)
  *   POST /v1/plan?pages_per_part=10&seconds_per_part=600
  *                                     body: any file; how it splits into parts (fan-out)
  *   POST /v1/pdf/merge                body: multipart/form-data, PDFs in fields `file`, in order; answers the PDF

@@ -26,15 +26,17 @@ describe("parseSilences", () => {
 });
 
 describe("parseProbe", () => {
-  it("reads the duration and whether any stream is audio", () => {
-    const json = '{"streams":[{"codec_type":"video"},{"codec_type":"audio"}],"format":{"duration":"6.016000"}}';
-    expect(parseProbe(json)).toEqual({ durationS: 6.016, hasAudio: true });
+  it("reads the duration, whether any stream is audio, and the audio's channels", () => {
+    const json =
+      '{"streams":[{"codec_type":"video"},{"codec_type":"audio","channels":2}],"format":{"duration":"6.016000"}}';
+    expect(parseProbe(json)).toEqual({ durationS: 6.016, hasAudio: true, channels: 2 });
   });
 
   it("gives a null duration when the container has none", () => {
     expect(parseProbe('{"streams":[{"codec_type":"video"}],"format":{}}')).toEqual({
       durationS: null,
       hasAudio: false,
+      channels: 0,
     });
   });
 });

@@ -4,6 +4,8 @@ export interface MediaProbe {
   /** From the container; null when it does not say (e.g. streamed WebM recordings). */
   durationS: number | null;
   hasAudio: boolean;
+  /** Channels of the first audio stream (0 without audio). */
+  channels: number;
 }
 
 /** A stretch of time in seconds from the start (of a file, or of a decoded part of it). */
@@ -60,25 +62,31 @@ export const ffmpeg = {
   async probe(run: Run, inputPath: string, mediaType?: string): Promise<MediaProbe> {
     const { stdout } = await run("ffprobe", [
       ...["-v", "error", ...UPLOAD_INPUT_GUARDS, ...forcedDemuxer(mediaType)],
-      ...["-show_entries", "format=duration:stream=codec_type", "-of", "json", inputPath],
+      ...["-show_entries", "format=duration:stream=codec_type,channels", "-of", "json", inputPath],
     ]);
     return parseProbe(stdout.toString());
   },
 
   /**
    * Decodes the audio of `inputPath` (ffmpeg picks the main audio stream) into a speech-format WAV file;
-   * only `span` of it (seconds on the file's timeline) when given.
+   * only `span` of it (seconds on the file's timeline) when given; only `channel` (0-based) of it when
+   * given, else all channels mixed down.
    */
   async extractSpeechAudio(
     run: Run,
     inputPath: string,
     wavPath: string,
-    { span, mediaType }: { span?: TimeSpan | undefined; mediaType?: string } = {},
+    {
+      span,
+      mediaType,
+      channel,
+    }: { span?: TimeSpan | undefined; mediaType?: string; channel?: number | undefined } = {},
   ): Promise<void> {
     const seek = span ? ["-ss", String(span.start), "-t", String(span.end - span.start)] : [];
+    const pick = channel === undefined ? [] : ["-af", `pan=mono|c0=c${channel}`];
     await run("ffmpeg", [
       ...["-nostdin", "-v", "error", ...UPLOAD_INPUT_GUARDS, ...forcedDemuxer(mediaType), ...seek, "-i", inputPath],
-      ...["-vn", ...SPEECH_PCM, "-y", wavPath],
+      ...["-vn", ...pick, ...SPEECH_PCM, "-y", wavPath],
     ]);
   },
 
@@ -187,11 +195,16 @@ export const ffmpeg = {
 };
 
 export function parseProbe(json: string): MediaProbe {
-  const probe = JSON.parse(json) as { format?: { duration?: string }; streams?: { codec_type?: string }[] };
+  const probe = JSON.parse(json) as {
+    format?: { duration?: string };
+    streams?: { codec_type?: string; channels?: number }[];
+  };
   const duration = Number(probe.format?.duration);
+  const audio = (probe.streams ?? []).find((stream) => stream.codec_type === "audio");
   return {
     durationS: Number.isFinite(duration) && duration >= 0 ? duration : null,
-    hasAudio: (probe.streams ?? []).some((stream) => stream.codec_type === "audio"),
+    hasAudio: audio !== undefined,
+    channels: audio ? Math.max(1, audio.channels ?? 1) : 0,
   };
 }
 

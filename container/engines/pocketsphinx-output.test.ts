@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePocketsphinxTimes } from "./pocketsphinx-output";
+import { parsePocketsphinxTimes, utteranceEnd } from "./pocketsphinx-output";
 
 /** Real `pocketsphinx_continuous -time yes` output for two utterances, plus a noise-only utterance. */
 const OUTPUT = `the quick brown fox
@@ -43,5 +43,15 @@ describe("parsePocketsphinxTimes", () => {
 
   it("reads silence (no output) as no segments", () => {
     expect(parsePocketsphinxTimes("")).toEqual([]);
+  });
+});
+
+describe("utteranceEnd", () => {
+  it("reads how far into the audio an utterance's closing line got, and nothing from other lines", () => {
+    const ends = OUTPUT.split("\n").flatMap((line) => {
+      const end = utteranceEnd(line);
+      return end === null ? [] : [end];
+    });
+    expect(ends).toEqual([1.4, 9, 12.6]);
   });
 });

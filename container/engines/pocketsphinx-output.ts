@@ -42,3 +42,9 @@ export function parsePocketsphinxTimes(stdout: string): AvSegment[] {
   closeUtterance();
   return segments;
 }
+
+/** The end (seconds) of the utterance a `-time yes` line closes (`</s> start end probability`); null for other lines. */
+export function utteranceEnd(line: string): number | null {
+  const match = WORD_LINE.exec(line.trim());
+  return match && match[1] === "</s>" ? Number(match[3]) : null;
+}

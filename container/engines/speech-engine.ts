@@ -9,7 +9,8 @@ export interface SpeechEngine {
   version(run: Run): Promise<string>;
   /**
    * Transcribes headerless PCM (16 kHz, mono, s16le). Times are seconds from the start of that audio;
-   * segments come in time order.
+   * segments come in time order. `onHeard` is told, as recognition goes, how far into the audio it got
+   * (seconds), so progress moves within a chunk.
    */
-  transcribe(run: Run, rawPcmPath: string, language: string): Promise<AvSegment[]>;
+  transcribe(run: Run, rawPcmPath: string, language: string, onHeard?: (seconds: number) => void): Promise<AvSegment[]>;
 }

@@ -39,7 +39,8 @@ export async function planParts(
     const durationS = toMs(probe.durationS);
     return { type: "plan", pages: null, duration_s: durationS, parts: [{ unit: "seconds", start: 0, end: durationS }] };
   }
-  const { durationS, chunks } = await prepareSpeech(job, secondsPerPart);
+  const { durationS, tracks } = await prepareSpeech(job, secondsPerPart);
+  const chunks = tracks[0]?.chunks ?? [];
   return {
     type: "plan",
     pages: null,

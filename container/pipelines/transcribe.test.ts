@@ -26,16 +26,25 @@ const SENTENCES = [
 const SHORT_TALK = SENTENCES.slice(0, 5);
 /** Every sentence twice: about 70 s, so the default 60 s chunking cuts it in two. */
 const LONG_TALK = [...SENTENCES, ...SENTENCES];
+/** About three and a half minutes: long enough for several chunks and many segments. */
+const MINUTES_TALK = [...LONG_TALK, ...LONG_TALK, ...LONG_TALK];
+/** A call: one party on the left channel, the other answering on the right from this second on. */
+const CALL_LEFT = SENTENCES.slice(0, 2);
+const CALL_RIGHT = SENTENCES.slice(2, 4);
+const CALL_RIGHT_START_S = 10;
 /** Word error budget for flite speech; pocketsphinx gets these sentences nearly right. */
 const MAX_WER = 0.35;
 
 let fixtures: MediaFixtures;
 let runner: RunningRunner;
+/** A runner that never cuts a recording of these tests into chunks. */
+let wholeRunner: RunningRunner;
 const files: Record<string, string> = {};
 
 beforeAll(async () => {
   fixtures = new MediaFixtures(await mkdtemp(join(tmpdir(), "verbatim-av-test-")));
   runner = await startRunner();
+  wholeRunner = await startRunner({ chunkSeconds: 1000 });
   const spoken = await Promise.all(SENTENCES.map((sentence, index) => fixtures.speech(`s${index}.wav`, sentence)));
   const short = await fixtures.joinAudio("short.wav", spoken.slice(0, SHORT_TALK.length), 0.6);
   const longInputs = LONG_TALK.map((sentence) => spoken[SENTENCES.indexOf(sentence)] as string);
@@ -46,11 +55,18 @@ beforeAll(async () => {
     fixtures.silentVideo("no-audio.mp4", 2),
     fixtures.silence("silence.wav", 3),
   ]);
-  Object.assign(files, { mp3, mp4, long, noAudio, silence });
+  const [minutes, callLeft, callRight] = await Promise.all([
+    fixtures.joinAudio("minutes.wav", [long, long, long], 0.5),
+    fixtures.joinAudio("call-left.wav", spoken.slice(0, CALL_LEFT.length), 0.6),
+    fixtures.joinAudio("call-right.wav", spoken.slice(CALL_LEFT.length, CALL_LEFT.length + CALL_RIGHT.length), 0.6),
+  ]);
+  const call = await fixtures.twoPartyCall("call.wav", callLeft, callRight, CALL_RIGHT_START_S);
+  Object.assign(files, { mp3, mp4, long, noAudio, silence, minutes, call });
 });
 
 afterAll(async () => {
   await runner?.close();
+  await wholeRunner?.close();
   await rm(fixtures.dir, { recursive: true, force: true });
 });
 
@@ -82,6 +98,13 @@ function expectConsistentTimes(result: AvResult) {
   }
 }
 
+/** As expectConsistentTimes, for each channel's segments (channels are heard at once, so they overlap). */
+function expectConsistentTimesPerChannel(result: AvResult) {
+  for (const channel of new Set(result.segments.map((segment) => segment.channel))) {
+    expectConsistentTimes({ ...result, segments: result.segments.filter((segment) => segment.channel === channel) });
+  }
+}
+
 const transcript = (result: AvResult) => result.segments.map((segment) => segment.text).join(" ");
 
 describe("POST /v1/transcribe", () => {
@@ -93,10 +116,15 @@ describe("POST /v1/transcribe", () => {
     const probe = reply.events[0]?.event;
     expect(probe).toMatchObject({ type: "probe", pages: null });
     expect(probe?.type === "probe" && probe.duration_s).toBeGreaterThan(14);
-    expect(progressEvents(reply).map(({ done, total, unit }) => `${done}/${total} ${unit}`)).toEqual([
-      "0/1 chunks",
-      "1/1 chunks",
-    ]);
+    // Progress in seconds of audio, moving as utterances are recognized, not once per chunk.
+    const progress = progressEvents(reply);
+    const total = progress[0]?.total ?? 0;
+    expect(total).toBeGreaterThan(14);
+    expect(progress.every((event) => event.unit === "seconds" && event.total === total)).toBe(true);
+    expect(progress.map(({ done }) => done)).toEqual([...progress.map(({ done }) => done)].sort((a, b) => a - b));
+    expect(progress[0]?.done).toBe(0);
+    expect(progress.at(-1)?.done).toBe(total);
+    expect(progress.length).toBeGreaterThan(3);
 
     const result = resultOf(reply);
     expect(result).toMatchObject({ kind: "av", engine: "pocketsphinx", language: "eng" });
@@ -110,8 +138,14 @@ describe("POST /v1/transcribe", () => {
   it("cuts long audio into chunks at pauses, transcribes them in parallel and streams progress", async () => {
     const reply = await transcribe(files.long as string, "audio/wav");
     const progress = progressEvents(reply);
-    expect(progress[0]).toEqual({ type: "progress", done: 0, total: 2, unit: "chunks", stage: "transcribe" });
-    expect(progress.map(({ done }) => done)).toEqual([0, 1, 2]);
+    const total = progress[0]?.total ?? 0;
+    expect(progress[0]).toEqual({ type: "progress", done: 0, total, unit: "seconds", stage: "transcribe" });
+    expect(total).toBeGreaterThan(65);
+    expect(progress.at(-1)?.done).toBe(total);
+    // Two chunks, yet progress moves at least every 15 s of audio (or 10 % of it).
+    const steps = progress.slice(1).map((event, i) => event.done - (progress[i]?.done ?? 0));
+    expect(Math.max(...steps)).toBeLessThanOrEqual(Math.max(15, total * 0.1));
+    expect(Math.min(...steps)).toBeGreaterThan(0);
 
     const result = resultOf(reply);
     expect(result.duration_s).toBeGreaterThan(65);
@@ -156,6 +190,61 @@ describe("POST /v1/transcribe", () => {
     }
     // Parts cut at pauses: together they hold the whole talk.
     expect(wordErrorRate(LONG_TALK.join(" "), heard)).toBeLessThan(MAX_WER);
+  });
+
+  it("gives segments a person reads over minutes of speech, the same words chunked as whole", async () => {
+    const chunked = resultOf(await transcribe(files.minutes as string, "audio/wav"));
+    const whole = resultOf(
+      await postFile(`${wholeRunner.baseUrl}/v1/transcribe?language=eng`, files.minutes as string, "audio/wav"),
+    );
+    expect(chunked.duration_s).toBeGreaterThan(200);
+    for (const result of [chunked, whole]) {
+      expectConsistentTimes(result);
+      const lengths = result.segments.map((segment) => segment.end - segment.start).sort((a, b) => a - b);
+      expect(lengths.at(-1)).toBeLessThanOrEqual(30);
+      expect(lengths[Math.floor(lengths.length / 2)]).toBeLessThanOrEqual(12);
+      expect(wordErrorRate(MINUTES_TALK.join(" "), transcript(result))).toBeLessThan(MAX_WER);
+    }
+    // Chunks are cut at pauses: no word is cut in two or heard twice where they meet.
+    const words = (result: AvResult) => result.segments.flatMap((segment) => segment.words.map((word) => word.text));
+    expect(wordErrorRate(words(whole).join(" "), words(chunked).join(" "))).toBeLessThan(0.03);
+    expect(words(chunked).length).toBeGreaterThan(words(whole).length * 0.97);
+    expect(words(chunked).length).toBeLessThan(words(whole).length * 1.03);
+  });
+
+  it("with channels=split hears each party of a call on its own channel, as its own speaker", async () => {
+    const url = `${runner.baseUrl}/v1/transcribe?language=eng&channels=split`;
+    const reply = await postFile(url, files.call as string, "audio/wav");
+    const result = resultOf(reply);
+    expectConsistentTimesPerChannel(result);
+    const of = (speaker: string) => result.segments.filter((segment) => segment.speaker === speaker);
+    const [left, right] = [of("Speaker 1"), of("Speaker 2")];
+    expect(left.length + right.length).toBe(result.segments.length);
+    expect(left.every((segment) => segment.channel === 0)).toBe(true);
+    expect(right.every((segment) => segment.channel === 1)).toBe(true);
+    // Each party is heard only in its own time: the left speaks first, the right after CALL_RIGHT_START_S.
+    expect(Math.max(...left.map((segment) => segment.end))).toBeLessThan(CALL_RIGHT_START_S);
+    expect(Math.min(...right.map((segment) => segment.start))).toBeGreaterThan(CALL_RIGHT_START_S);
+    expect(wordErrorRate(CALL_LEFT.join(" "), left.map((s) => s.text).join(" "))).toBeLessThan(MAX_WER);
+    expect(wordErrorRate(CALL_RIGHT.join(" "), right.map((s) => s.text).join(" "))).toBeLessThan(MAX_WER);
+    // Progress counts the seconds of both channels.
+    const progress = progressEvents(reply);
+    expect(progress.at(-1)?.done).toBe(progress[0]?.total);
+    expect(progress[0]?.total).toBeGreaterThan(result.duration_s * 2 - 2);
+
+    // Mixed down (the default), the same call is one voice with no labels.
+    const mixed = resultOf(await transcribe(files.call as string, "audio/wav"));
+    expect(mixed.segments.some((segment) => segment.speaker !== undefined)).toBe(false);
+    expect(wordErrorRate([...CALL_LEFT, ...CALL_RIGHT].join(" "), transcript(mixed))).toBeLessThan(MAX_WER);
+  });
+
+  it("refuses a channels value it does not know", async () => {
+    const reply = await postFile(
+      `${runner.baseUrl}/v1/transcribe?language=eng&channels=both`,
+      files.call as string,
+      "audio/wav",
+    );
+    expect(reply.status).toBe(422);
   });
 
   it.each([
@@ -262,6 +351,13 @@ describe("POST /v1/audio-chunks", () => {
       heard += ` ${transcript(resultOf(transcribed))}`;
     }
     expect(wordErrorRate(LONG_TALK.join(" "), heard)).toBeLessThan(MAX_WER);
+  });
+
+  it("with channels=split sends each channel's chunks, labelled with their channel", async () => {
+    const reply = await postFile(`${runner.baseUrl}/v1/audio-chunks?channels=split`, files.call as string, "audio/wav");
+    const chunks = reply.events.flatMap(({ event }) => (event.type === "audio_chunk" ? [event] : []));
+    expect(chunks.map((chunk) => chunk.channel)).toEqual([0, 1]);
+    expect(chunks.every((chunk) => chunk.total === 2 && chunk.start_s === 0)).toBe(true);
   });
 
   it("answers a file without audio with media_no_content", async () => {

@@ -156,6 +156,30 @@ export class MediaFixtures {
     return out;
   }
 
+  /**
+   * A call recorded one party per channel: `left` on the left channel from the start, `right` on the
+   * right channel from `rightStartS` seconds, each silent elsewhere, as 16 kHz stereo WAV.
+   */
+  async twoPartyCall(name: string, left: string, right: string, rightStartS: number): Promise<string> {
+    const out = this.path(name);
+    const seconds = async (file: string) =>
+      Number(
+        (await exec("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file])).stdout,
+      );
+    const total = Math.max(await seconds(left), rightStartS + (await seconds(right))) + 0.5;
+    const delayMs = Math.round(rightStartS * 1000);
+    await exec("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-y", "-i", left, "-i", right],
+      ...[
+        "-filter_complex",
+        `[0:a]aresample=16000,apad=whole_dur=${total}[l];[1:a]aresample=16000,adelay=${delayMs},apad=whole_dur=${total}[r];` +
+          "[l][r]join=inputs=2:channel_layout=stereo[out]",
+      ],
+      ...["-map", "[out]", "-ar", "16000", out],
+    ]);
+    return out;
+  }
+
   /** An MP3 of TALK_SENTENCES spoken `repeats` times over (about 15 s each time): a long recording. */
   async talk(name: string, repeats: number): Promise<string> {
     const spoken = await Promise.all(TALK_SENTENCES.map((s, i) => this.speech(`${name}-${i}.wav`, s)));

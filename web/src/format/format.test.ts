@@ -39,6 +39,9 @@ describe("formatters", () => {
     expect(formatProgress({ done: 3, total: 12, unit: "pages", stage: "recognizing" })).toBe(
       "recognizing · 3 of 12 pages",
     );
+    expect(formatProgress({ done: 90, total: 245, unit: "seconds", stage: "transcribe" })).toBe(
+      "transcribe · 1:30 of 4:05",
+    );
     expect(explainError("media_corrupt").action).toMatch(/export or convert it again/);
     expect(explainError("no_such_code").title).toBe("Unexpected error");
   });

@@ -1,5 +1,6 @@
 import { ERRORS, type ErrorCode } from "../../../contracts/errors";
 import type { JobKind, JobStatus } from "../../../contracts/job";
+import { formatClock } from "./duration";
 
 /** What each kind of job is called. */
 export const KIND_LABELS: Record<JobKind, string> = { ocr: "Text (OCR)", av: "Transcript" };
@@ -13,10 +14,15 @@ export const STATUS_LABELS: Record<JobStatus, { label: string; tone: "neutral" |
   canceled: { label: "Canceled", tone: "neutral" },
 };
 
-/** Progress as people read it: "3 of 12 pages", "recognizing · 2 of 5 chunks". */
+/** Progress as people read it: "recognizing · 3 of 12 pages", "transcribe · 1:30 of 4:05" (seconds of audio). */
 export function formatProgress(progress: { done: number; total: number; unit: string; stage: string } | null): string {
   if (!progress) return "";
-  const count = progress.total > 0 ? `${progress.done} of ${progress.total} ${progress.unit}` : "";
+  const count =
+    progress.total <= 0
+      ? ""
+      : progress.unit === "seconds"
+        ? `${formatClock(progress.done)} of ${formatClock(progress.total)}`
+        : `${progress.done} of ${progress.total} ${progress.unit}`;
   return [progress.stage, count].filter(Boolean).join(" · ");
 }
 
