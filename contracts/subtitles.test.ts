@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AvSegment } from "./results";
-import { SUBTITLE_RULES, srtSubtitles, subtitleCues, vttSubtitles } from "./subtitles";
+import { srtSubtitles, subtitleCues, vttSubtitles } from "./subtitles";
 
 /** mulberry32: a tiny seeded PRNG, so a failing transcript can be made again from its seed. */
 function prng(seed: number) {
@@ -137,7 +137,12 @@ const inputWords = (segments: AvSegment[]) =>
       : s.text.split(" ").map((text) => ({ text, start: s.start, end: s.end, speaker: s.speaker, timed: false })),
   );
 
-const { maxLineChars, maxLines, minSeconds, maxSeconds, pauseSeconds } = SUBTITLE_RULES;
+/** The rules as stated, not read from SUBTITLE_RULES: loosening one there must fail here. */
+const maxLines = 2;
+const maxLineChars = 42;
+const minSeconds = 5 / 6;
+const maxSeconds = 7;
+const pauseSeconds = 0.7;
 /** Timestamps are whole milliseconds: a time may move by half of one either way. */
 const MS = 0.0011;
 
@@ -287,6 +292,16 @@ describe("subtitleCues", () => {
     ]);
     expect(linesOf([segment("Please send the quarterly report to the whole team of engineers")])).toEqual([
       ["Please send the quarterly report", "to the whole team of engineers"],
+    ]);
+  });
+
+  it("avoids a line of one word when a balanced break exists", () => {
+    expect(linesOf([segment("Right, we moved the costs into the new budget")])).toEqual([
+      ["Right, we moved the costs", "into the new budget"],
+    ]);
+    // Even when the other break is no natural one.
+    expect(linesOf([segment("Okay, we moved every single cost somewhere else")])).toEqual([
+      ["Okay, we moved every", "single cost somewhere else"],
     ]);
   });
 
