@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AvResult } from "../../contracts";
-import { ocrText, toCues, toSrt, toVtt, transcriptText } from "./render-result";
+import { ocrText, toSrt, toVtt, transcriptText } from "./render-result";
 
 const word = (text: string, start: number, end: number) => ({ text, start, end, confidence: 0.9 });
 
@@ -29,15 +29,65 @@ describe("subtitle rendering", () => {
     );
   });
 
-  it("splits long segments at word boundaries by length and by time", () => {
+  it("follows the subtitle rules of contracts/subtitles.ts: two lines of 42, 5/6 s to 7 s", () => {
     const words = Array.from({ length: 30 }, (_, i) => word(`word${i}`, i * 0.5, i * 0.5 + 0.4));
-    const cues = toCues([{ start: 0, end: 15, text: words.map((w) => w.text).join(" "), words }], 84, 6);
+    const srt = toSrt({
+      ...result,
+      segments: [{ start: 0, end: 15, text: words.map((w) => w.text).join(" "), words }],
+    });
+    const cues = srt.trimEnd().split("\n\n");
     expect(cues.length).toBeGreaterThan(2);
     for (const cue of cues) {
-      expect(cue.text.length).toBeLessThanOrEqual(84);
-      expect(cue.end - cue.start).toBeLessThanOrEqual(6);
+      const [, timing = "", ...lines] = cue.split("\n");
+      const [start = 0, end = 0] = timing.split(" --> ").map((t) => {
+        const [h, m, s] = t.replace(",", ".").split(":").map(Number);
+        return (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0);
+      });
+      expect(end - start).toBeLessThanOrEqual(7);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(42);
     }
-    expect(cues.map((c) => c.text).join(" ")).toBe(words.map((w) => w.text).join(" "));
+    expect(cues.flatMap((cue) => cue.split("\n").slice(2)).join(" ")).toBe(words.map((w) => w.text).join(" "));
+  });
+
+  it("stretches a short cue to 5/6 s, back into the silence before it where the recording ends", () => {
+    const short = (duration_s: number): AvResult => ({
+      ...result,
+      duration_s,
+      segments: [{ start: 2, end: 2.31, text: "Yes.", words: [word("Yes.", 2, 2.31)] }],
+    });
+    expect(toSrt(short(10))).toBe("1\n00:00:02,000 --> 00:00:02,833\nYes.\n");
+    expect(toVtt(short(2.5))).toBe("WEBVTT\n\n00:00:01.667 --> 00:00:02.500\nYes.\n");
+    expect(toVtt(short(2.31))).toBe("WEBVTT\n\n00:00:01.477 --> 00:00:02.310\nYes.\n");
+  });
+
+  it("names speakers: SRT where the speaker changes, WebVTT in a voice span per cue", () => {
+    const dialogue: AvResult = {
+      ...result,
+      duration_s: 10,
+      segments: [
+        { start: 0, end: 1, text: "Ready?", words: [word("Ready?", 0, 1)], speaker: "Speaker 1" },
+        { start: 2, end: 3, text: "Yes.", words: [word("Yes.", 2, 3)], speaker: "Speaker 2" },
+        {
+          start: 4,
+          end: 5,
+          text: "Let's go.",
+          words: [word("Let's", 4, 4.5), word("go.", 4.5, 5)],
+          speaker: "Speaker 2",
+        },
+      ],
+    };
+    expect(toSrt(dialogue)).toBe(
+      "1\n00:00:00,000 --> 00:00:01,000\nSpeaker 1: Ready?\n\n" +
+        "2\n00:00:02,000 --> 00:00:03,000\nSpeaker 2: Yes.\n\n" +
+        "3\n00:00:04,000 --> 00:00:05,000\nLet's go.\n",
+    );
+    expect(toVtt(dialogue)).toBe(
+      "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v Speaker 1>Ready?\n\n" +
+        "00:00:02.000 --> 00:00:03.000\n<v Speaker 2>Yes.\n\n" +
+        "00:00:04.000 --> 00:00:05.000\n<v Speaker 2>Let's go.\n",
+    );
+    expect(transcriptText(dialogue)).toBe("Speaker 1: Ready?\n\nSpeaker 2: Yes. Let's go.\n");
   });
 
   it("writes one line of text per segment", () => {
@@ -78,6 +128,19 @@ describe("plain text of a job with parts that failed", () => {
       ],
     });
     expect(text).toBe("hello world\n[10:00–20:00 not extracted: retries_exhausted]\ngoodbye\n");
+  });
+
+  it("marks a missing span between speakers' paragraphs", () => {
+    const text = transcriptText({
+      ...result,
+      segments: result.segments.map((s) => ({ ...s, speaker: "Speaker 1" })),
+      failed_parts: [
+        { part: 1, range: { unit: "seconds", start: 600, end: 1200 }, code: "retries_exhausted", message: "x" },
+      ],
+    });
+    expect(text).toBe(
+      "Speaker 1: hello world\n\n[10:00–20:00 not extracted: retries_exhausted]\n\nSpeaker 1: goodbye\n",
+    );
   });
 
   it("shows a missing span in subtitles as a cue over it", () => {

@@ -1,4 +1,5 @@
-import { type AvResult, type AvSegment, describeRange, type OcrResult, type PartFailure } from "../../contracts";
+import { type AvResult, describeRange, type OcrResult, type PartFailure } from "../../contracts";
+import { type FixedCue, srtSubtitles, vttSubtitles } from "../../contracts/subtitles";
 
 /** Where a part that failed for good would have been: a marker line, so the gap is seen in plain text. */
 const gapLine = (failure: PartFailure) => `[${describeRange(failure.range)} not extracted: ${failure.code}]`;
@@ -15,67 +16,46 @@ export function ocrText(result: OcrResult): string {
   return `${withGaps(pages, result.failed_parts).join("\n\n")}\n`;
 }
 
-export function transcriptText(result: AvResult): string {
-  const lines = result.segments.map((s) => ({ at: s.start, text: s.text }));
-  return `${withGaps(lines, result.failed_parts).join("\n")}\n`;
-}
-
-type Cue = { start: number; end: number; text: string };
-
 /**
- * Subtitle cues: a segment longer than a comfortable reading unit is split at word boundaries
- * (by the engine's word timings) into cues of at most `maxChars` characters and `maxSeconds`.
+ * One line per segment; when speakers are known, a paragraph per turn instead, starting with who
+ * speaks ("Speaker 1: …"), and a new one at each change of speaker.
  */
-export function toCues(segments: AvSegment[], maxChars = 84, maxSeconds = 6): Cue[] {
-  const cues: Cue[] = [];
-  for (const segment of segments) {
-    if (segment.words.length === 0) {
-      if (segment.text) cues.push({ start: segment.start, end: segment.end, text: segment.text });
+export function transcriptText(result: AvResult): string {
+  if (!result.segments.some((s) => s.speaker)) {
+    const lines = result.segments.map((s) => ({ at: s.start, text: s.text }));
+    return `${withGaps(lines, result.failed_parts).join("\n")}\n`;
+  }
+  const paragraphs: string[] = [];
+  // The speaker of the last paragraph, while a segment can continue it (not after a gap marker).
+  let open: { speaker: string | undefined } | null = null;
+  const items = [
+    ...result.segments.map((s) => ({ at: s.start, text: s.text.trim(), speaker: s.speaker, gap: false })),
+    ...(result.failed_parts ?? []).map((f) => ({ at: gapAt(f), text: gapLine(f), speaker: undefined, gap: true })),
+  ].sort((a, b) => a.at - b.at);
+  for (const item of items) {
+    if (item.text === "") continue;
+    if (!item.gap && open && open.speaker === item.speaker) {
+      paragraphs[paragraphs.length - 1] += ` ${item.text}`;
       continue;
     }
-    let current = null as Cue | null;
-    for (const word of segment.words) {
-      if (current && (current.text.length + 1 + word.text.length > maxChars || word.end - current.start > maxSeconds)) {
-        cues.push(current);
-        current = null;
-      }
-      current = current
-        ? { ...current, end: word.end, text: `${current.text} ${word.text}` }
-        : { start: word.start, end: word.end, text: word.text };
-    }
-    if (current) cues.push(current);
+    paragraphs.push(item.speaker && !item.gap ? `${item.speaker}: ${item.text}` : item.text);
+    open = item.gap ? null : { speaker: item.speaker };
   }
-  return cues;
+  return `${paragraphs.join("\n\n")}\n`;
 }
 
-function timestamp(seconds: number, separator: "," | "."): string {
-  const ms = Math.max(0, Math.round(seconds * 1000));
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
-}
-
-/** The cues, with one over each span of a part that failed for good, saying so while it plays. */
-function cuesWithGaps(result: AvResult): Cue[] {
-  const gaps = (result.failed_parts ?? []).flatMap((failure) =>
+/** A cue over each span of a part that failed for good, saying so while it plays. */
+const gapCues = (result: AvResult): FixedCue[] =>
+  (result.failed_parts ?? []).flatMap((failure) =>
     failure.range.unit === "seconds"
       ? [{ start: failure.range.start, end: failure.range.end, text: gapLine(failure) }]
       : [],
   );
-  return [...toCues(result.segments), ...gaps].sort((a, b) => a.start - b.start);
-}
 
-export function toSrt(result: AvResult): string {
-  return cuesWithGaps(result)
-    .map((cue, i) => `${i + 1}\n${timestamp(cue.start, ",")} --> ${timestamp(cue.end, ",")}\n${cue.text}\n`)
-    .join("\n");
-}
+/** Subtitles by the rules in contracts/subtitles.ts, with the speaker's name where it changes. */
+export const toSrt = (result: AvResult): string =>
+  srtSubtitles(result.segments, { fixed: gapCues(result), mediaEnd: result.duration_s });
 
-export function toVtt(result: AvResult): string {
-  const body = cuesWithGaps(result)
-    .map((cue) => `${timestamp(cue.start, ".")} --> ${timestamp(cue.end, ".")}\n${cue.text}\n`)
-    .join("\n");
-  return `WEBVTT\n\n${body}`;
-}
+/** WebVTT subtitles by the same rules, each cue of a known speaker in a voice span. */
+export const toVtt = (result: AvResult): string =>
+  vttSubtitles(result.segments, { fixed: gapCues(result), mediaEnd: result.duration_s });

@@ -93,15 +93,30 @@ describe("segmentAt", () => {
 });
 
 describe("toWebVtt", () => {
-  it("writes cues, skipping empty ones and escaping what would break a cue", () => {
+  it("writes the caption track by the subtitle rules, escaping what would break a cue", () => {
     expect(
       toWebVtt([
         { start: 0, end: 1.5, text: " Hello " },
+        // Shown, not dropped: joined to the words just before it.
         { start: 1.5, end: 1.5, text: "zero length" },
         { start: 2, end: 3, text: "   " },
-        { start: 3661.25, end: 3662, text: "a --> b\n\nc" },
+        { start: 3661.25, end: 3662, text: "a --> b\n\nc", speaker: "Speaker 1" },
       ]),
-    ).toBe("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello\n\n01:01:01.250 --> 01:01:02.000\na -> b\nc\n");
+    ).toBe(
+      "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello zero length\n\n01:01:01.250 --> 01:01:02.083\n<v Speaker 1>a --&gt; b c\n",
+    );
+  });
+
+  it("splits a long segment into cues of at most two lines of 42 characters", () => {
+    const text = "This is a long segment that goes on and on, well past what two lines of a caption can hold at once.";
+    const vtt = toWebVtt([{ start: 0, end: 6, text }]);
+    const cues = vtt.slice("WEBVTT\n\n".length).trimEnd().split("\n\n");
+    expect(cues.length).toBe(2);
+    for (const cue of cues) {
+      const lines = cue.split("\n").slice(1);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(42);
+    }
   });
 });
 

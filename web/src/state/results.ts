@@ -2,6 +2,7 @@ import { type Signal, signal } from "@preact/signals";
 import { type ResultFormat, resultFileName } from "../../../contracts/job";
 import type { PartFailure } from "../../../contracts/parts";
 import type { AvResult, AvSegment, OcrResult } from "../../../contracts/results";
+import { type SubtitleSegment, vttSubtitles } from "../../../contracts/subtitles";
 import { apiFetch, type Job } from "../api/client";
 import { copyText } from "../lib/clipboard";
 import { openPdf } from "../lib/pdf";
@@ -287,24 +288,7 @@ export function failedParts(job: Pick<Job, "parts">, data: Load<ResultData>): Pa
   return (job.parts?.failed ?? []) as PartFailure[];
 }
 
-/** The transcript as WebVTT captions, for the player's caption track. */
-export function toWebVtt(segments: readonly Pick<AvSegment, "start" | "end" | "text">[]): string {
-  const time = (seconds: number) => {
-    const ms = Math.max(0, Math.round(seconds * 1000));
-    const h = String(Math.floor(ms / 3_600_000)).padStart(2, "0");
-    const m = String(Math.floor(ms / 60_000) % 60).padStart(2, "0");
-    const s = String(Math.floor(ms / 1000) % 60).padStart(2, "0");
-    return `${h}:${m}:${s}.${String(ms % 1000).padStart(3, "0")}`;
-  };
-  const cues = segments
-    .filter((segment) => segment.text.trim() !== "" && segment.end > segment.start)
-    // "-->" would end a cue's timing line; a blank line would end the cue.
-    .map(
-      (s) =>
-        `${time(s.start)} --> ${time(s.end)}\n${s.text
-          .trim()
-          .replace(/-->/g, "->")
-          .replace(/\n\s*\n/g, "\n")}`,
-    );
-  return ["WEBVTT", ...cues].join("\n\n").concat("\n");
+/** The transcript as WebVTT captions for the player's caption track, by the same rules as the API's downloads. */
+export function toWebVtt(segments: readonly SubtitleSegment[]): string {
+  return vttSubtitles(segments);
 }
