@@ -3,17 +3,21 @@ import { access, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
-import { ApiError, createVerbatimClient, type Job } from "../client";
+import { ApiError, createVerbatimClient, type Job, type SubmitOptions } from "../client";
 
 const USAGE = `usage: npm run verbatim -- <command> [options]
 
   submit FILE [--wait] [--format F] [--out PATH] [--language L] [--pages P] [--no-rotate-pages]
-         [--no-deskew] [--idempotency-key K]
+         [--no-deskew] [--engine E] [--vocabulary TERM]... [--translate] [--diarize]
+         [--split-channels] [--idempotency-key K]
         upload FILE; with --wait, follow it to the end (progress on stderr) and print the job,
         or its result in format F (txt, json, md, pdf, srt, vtt) to stdout or PATH. L is a
-        language code (GET /v1/languages), or auto to find a document's. OCR reads only pages P
+        language code (GET /v1/languages), or auto to find it. OCR reads only pages P
         when given (e.g. 1-3,7), and turns pages upright and straightens them unless
-        --no-rotate-pages / --no-deskew
+        --no-rotate-pages / --no-deskew. A recording is heard by speech engine E (auto, or one
+        GET /v1/languages lists), listening for each --vocabulary TERM, translated to English
+        (--translate), with speakers labelled (--diarize), or each channel as its own speaker
+        (--split-channels)
   status JOB_ID                      print the job
   result JOB_ID --format F [--out PATH]
 
@@ -43,6 +47,11 @@ const { positionals, values } = (() => {
         pages: { type: "string" },
         "no-rotate-pages": { type: "boolean", default: false },
         "no-deskew": { type: "boolean", default: false },
+        engine: { type: "string" },
+        vocabulary: { type: "string", multiple: true },
+        translate: { type: "boolean", default: false },
+        diarize: { type: "boolean", default: false },
+        "split-channels": { type: "boolean", default: false },
         "idempotency-key": { type: "string" },
         help: { type: "boolean", default: false },
       },
@@ -117,6 +126,11 @@ try {
       ...(values.pages ? { pages: values.pages } : {}),
       ...(values["no-rotate-pages"] ? { rotatePages: false } : {}),
       ...(values["no-deskew"] ? { deskew: false } : {}),
+      ...(values.engine ? { engine: values.engine as SubmitOptions["engine"] } : {}),
+      ...(values.vocabulary ? { vocabulary: values.vocabulary } : {}),
+      ...(values.translate ? { translate: true } : {}),
+      ...(values.diarize ? { diarize: true } : {}),
+      ...(values["split-channels"] ? { channels: "split" as const } : {}),
       ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}),
       onUpload: (sent) => upload?.update(sent),
     });

@@ -38,25 +38,37 @@ export async function problemOf(res: Response, parsed?: unknown): Promise<Proble
 
 /**
  * How to submit a file: the job's `language`, OCR's `rotatePages` and `deskew` (on unless set to
- * false) and `pages` (only these, e.g. "1-3,7"), an `idempotencyKey` that makes a retry return the
- * same job, and `onUpload` to hear the bytes sent so far.
+ * false) and `pages` (only these, e.g. "1-3,7"), a recording's speech options (`engine`, `vocabulary`,
+ * `translate`, `diarize`, `channels`: see the API's job options), an `idempotencyKey` that makes a retry
+ * return the same job, and `onUpload` to hear the bytes sent so far.
  */
 export type SubmitOptions = {
   language?: string;
   rotatePages?: boolean;
   deskew?: boolean;
   pages?: string;
+  engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
+  vocabulary?: string[];
+  translate?: boolean;
+  diarize?: boolean;
+  channels?: "mix" | "split";
   idempotencyKey?: string;
   onUpload?: (sent: number, total: number) => void;
 };
 
 /** The job options a submission names (null when it names none: the API's defaults). */
-function jobOptionsOf({ language, rotatePages, deskew, pages }: SubmitOptions) {
+function jobOptionsOf(submit: SubmitOptions) {
+  const { language, rotatePages, deskew, pages, engine, vocabulary, translate, diarize, channels } = submit;
   const options = {
     ...(language ? { language } : {}),
     ...(pages ? { pages } : {}),
     ...(rotatePages === false ? { rotate_pages: false } : {}),
     ...(deskew === false ? { deskew: false } : {}),
+    ...(engine ? { engine } : {}),
+    ...(vocabulary?.length ? { vocabulary } : {}),
+    ...(translate ? { translate } : {}),
+    ...(diarize ? { diarize } : {}),
+    ...(channels ? { channels } : {}),
   };
   return Object.keys(options).length > 0 ? options : null;
 }
