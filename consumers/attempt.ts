@@ -2,7 +2,7 @@ import { isTerminal, type JobError, type Logger, type WorkMessage } from "../con
 import type { Config } from "../worker/config";
 import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "../worker/runner/runner-client";
 import type { RunnerEndpoint } from "../worker/runner/runner-endpoint";
-import { transcribeWithWorkersAi } from "../worker/runner/workers-ai-whisper";
+import { transcribeWithWhisper } from "../worker/runner/workers-ai-whisper";
 import type { coordinatorFor } from "../worker/services/coordinator";
 import { speechOnWorkersAi } from "../worker/services/languages";
 import { decideRetry, type RetryDecision } from "./retry-policy";
@@ -66,7 +66,7 @@ export async function extract(
 ) {
   const whisper = work.kind === "av" && (await speechOnWorkersAi(env, config, work.user_id));
   return whisper && env.AI
-    ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
+    ? { result: await transcribeWithWhisper(env.AI, endpoint, input, work.options, onProgress), pdf: null }
     : runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
 }
 
