@@ -150,6 +150,8 @@ export async function hearChunks(
   const tasks: Promise<void>[] = [];
   const running = new Set<Promise<void>>();
   let pending: AudioChunk[] = [];
+  // The first piece that failed: the attempt fails with it, without hearing (or decoding) the rest.
+  let failure: { error: unknown } | undefined;
 
   const launch = async (chunks: AudioChunk[]) => {
     // A slot first: the next piece waits (and the runner's stream with it) while the window is full.
@@ -175,14 +177,18 @@ export async function hearChunks(
     })();
     tasks.push(task);
     running.add(task);
-    // Settled tasks leave the window; their failures surface through `tasks` below.
+    // Settled tasks leave the window; the first failure stops the stream (and surfaces through `tasks`).
     void task.then(
       () => running.delete(task),
-      () => running.delete(task),
+      (error: unknown) => {
+        running.delete(task);
+        failure ??= { error };
+      },
     );
   };
 
   for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", input)) {
+    if (failure) throw failure.error;
     if (event.type === "probe") {
       await options.onProgress(event);
       await progress.probed(event.duration_s);

@@ -235,6 +235,18 @@ describe("transcribeWithWhisper", () => {
     ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
   });
 
+  it("stops at the first failed chunk instead of sending the rest of the recording", async () => {
+    const events = [...Array.from({ length: 12 }, (_, i) => audioChunk(i, 12, i * 60, i * 60 + 60)), end(720, 12)];
+    const { ai, calls } = recordingAi(({ input }) => {
+      if (chunkOf(input.audio) === 1) throw new Error("capacity");
+      return new Promise((r) => setTimeout(() => r(enAnswer), 20));
+    });
+    await expect(
+      transcribeWithWhisper(ai, fakeRunner(events), input(), { language: "eng" }, async () => {}),
+    ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
+    expect(calls.length).toBeLessThan(12);
+  });
+
   it.each(["xyz", "eng+deu"])("refuses the speech language %s as bad input, before any work", async (language) => {
     const { ai, calls } = recordingAi(() => enAnswer);
     const endpoint = fakeRunner([audioChunk(0, 1, 0, 60), end(60, 1)]);
