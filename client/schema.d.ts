@@ -249,7 +249,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The languages this deployment reads (OCR, Tesseract codes) and hears (A/V, for the caller's speech engine); a job asking for another is refused with 422 language_unavailable */
+        /**
+         * The languages this deployment reads (OCR, Tesseract codes) and hears (A/V), and the speech engines it has for the caller
+         * @description `speech_engines` lists each speech engine this deployment has for the caller (the runner's pocketsphinx always; Whisper and Deepgram nova-3 on Workers AI where they are on), in the order `engine: "auto"` prefers them, with its languages and what it can do (`detect_language`, `translate`, `diarize`, `vocabulary`); `default` marks the one `auto` picks when no option asks for more. `av` is the union of their languages. A job asking for a language no engine hears is refused with 422 `language_unavailable`; options no engine here can honour (an engine it lacks, `translate`, `diarize`) with 422 `engine_unavailable`.
+         */
         get: operations["getLanguages"];
         put?: never;
         post?: never;
@@ -1212,7 +1215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`) */
+            /** @description a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), speech options no speech engine of it can honour (`engine_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +2431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a bad body or Idempotency-Key (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`) */
+            /** @description a bad body or Idempotency-Key, or options that cannot apply to what the file name says it is (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), speech options no speech engine of it can honour (`engine_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2841,7 +2844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), or a language this deployment cannot work in (`language_unavailable`); refused options discard the upload */
+            /** @description an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or speech options no speech engine of it can honour (`engine_unavailable`); refused options discard the upload */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3864,7 +3867,7 @@ export interface operations {
                             enabled: boolean;
                             rollout_percent: number;
                             /** @enum {string} */
-                            name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
+                            name: "speech_workers_ai" | "speech_nova3" | "fan_out" | "reuse_identical" | "ui_page_view";
                             description: string;
                             updated_at: string | null;
                         }[];
@@ -3905,7 +3908,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
+                name: "speech_workers_ai" | "speech_nova3" | "fan_out" | "reuse_identical" | "ui_page_view";
             };
             cookie?: never;
         };
@@ -3928,7 +3931,7 @@ export interface operations {
                         enabled: boolean;
                         rollout_percent: number;
                         /** @enum {string} */
-                        name: "speech_workers_ai" | "fan_out" | "reuse_identical" | "ui_page_view";
+                        name: "speech_workers_ai" | "speech_nova3" | "fan_out" | "reuse_identical" | "ui_page_view";
                         description: string;
                         updated_at: string | null;
                     };

@@ -1,10 +1,22 @@
-import { isTerminal, type JobError, type Logger, type WorkMessage } from "../contracts";
+import {
+  AUTO_LANGUAGE,
+  type AvResult,
+  type AvWarning,
+  chooseSpeechEngine,
+  type ExtractionResult,
+  isTerminal,
+  type JobError,
+  type Logger,
+  type SpeechEngineName,
+  type WorkMessage,
+} from "../contracts";
 import type { Config } from "../worker/config";
 import { type RunnerInput, type RunnerProgress, runOnRunner, WorkError } from "../worker/runner/runner-client";
 import type { RunnerEndpoint } from "../worker/runner/runner-endpoint";
-import { transcribeWithWorkersAi } from "../worker/runner/workers-ai-whisper";
+import { transcribeWithNova3 } from "../worker/runner/workers-ai-nova3";
+import { transcribeWithWhisper } from "../worker/runner/workers-ai-whisper";
 import type { coordinatorFor } from "../worker/services/coordinator";
-import { speechOnWorkersAi } from "../worker/services/languages";
+import { speechEnginesFor } from "../worker/services/languages";
 import { decideRetry, type RetryDecision } from "./retry-policy";
 
 /** How often a consumer checks, between progress reports, that its job is still its to work on. */
@@ -50,12 +62,25 @@ export async function sourceInput(
             ...(work.options.pages === undefined ? {} : { pages: work.options.pages }),
           }
         : {}),
+      // Each channel on its own (the runner's engine, or the chunks it cuts for Workers AI).
+      ...(work.kind === "av" && work.options.channels === "split" ? { channels: "split" } : {}),
       ...query,
     },
   };
 }
 
-/** Runs OCR or transcription (on Workers AI when configured and flagged for the user, else on the runner). */
+/**
+ * The speech engine a recording's job runs on: `chooseSpeechEngine` again, from the job's options and
+ * the engines this deployment has for its user now, as submission chose it. Should a flag have been
+ * turned off since, the job fails with the same code submission would have refused it with.
+ */
+export async function speechEngineFor(env: Env, config: Config, work: WorkMessage): Promise<SpeechEngineName> {
+  const choice = chooseSpeechEngine(work.options, await speechEnginesFor(env, config, work.user_id));
+  if (!choice.ok) throw new WorkError(choice.code, choice.message, "permanent");
+  return choice.engine;
+}
+
+/** Runs OCR or transcription: on the runner, or with the speech engine on Workers AI the job's options choose. */
 export async function extract(
   env: Env,
   config: Config,
@@ -63,11 +88,62 @@ export async function extract(
   endpoint: RunnerEndpoint,
   input: RunnerInput & { language: string },
   onProgress: (event: RunnerProgress) => Promise<void>,
-) {
-  const whisper = work.kind === "av" && (await speechOnWorkersAi(env, config, work.user_id));
-  return whisper && env.AI
-    ? { result: await transcribeWithWorkersAi(env.AI, endpoint, input, onProgress), pdf: null }
-    : runOnRunner(endpoint, { ...input, kind: work.kind }, onProgress);
+): Promise<{ result: ExtractionResult; pdf: Uint8Array | null }> {
+  if (work.kind === "ocr") return runOnRunner(endpoint, { ...input, kind: "ocr" }, onProgress);
+  const engine = await speechEngineFor(env, config, work);
+  if (engine !== "pocketsphinx" && !env.AI) {
+    throw new WorkError("engine_unavailable", `${engine} needs the AI binding`, "permanent");
+  }
+  if (engine === "whisper" && env.AI) {
+    return { result: await transcribeWithWhisper(env.AI, endpoint, input, work.options, onProgress), pdf: null };
+  }
+  if (engine === "nova-3" && env.AI) {
+    // Speaker labels hold within one request: a fan-out part (up to 1.25 × FAN_OUT_SECONDS, as parts are
+    // cut at pauses near their target) or a shorter recording goes to nova-3 whole.
+    const diarizeSeconds = Math.ceil(config.FAN_OUT_SECONDS * 1.25);
+    const result = await transcribeWithNova3(env.AI, endpoint, input, work.options, onProgress, { diarizeSeconds });
+    return { result, pdf: null };
+  }
+  return transcribeOnRunner(endpoint, work, input, onProgress);
+}
+
+/**
+ * pocketsphinx, the runner's engine: it hears US English only, with a fixed language model. A job in
+ * `auto` is transcribed as English and says so; its vocabulary is reported unused.
+ */
+async function transcribeOnRunner(
+  endpoint: RunnerEndpoint,
+  work: WorkMessage,
+  input: RunnerInput & { language: string },
+  onProgress: (event: RunnerProgress) => Promise<void>,
+): Promise<{ result: AvResult; pdf: null }> {
+  const auto = work.options.language === AUTO_LANGUAGE;
+  const { result } = await runOnRunner(
+    endpoint,
+    { ...input, language: auto ? "eng" : input.language, kind: "av" },
+    onProgress,
+  );
+  if (result.kind !== "av")
+    throw new WorkError("internal_error", "the runner answered a recording with OCR", "permanent");
+  const warnings: AvWarning[] = [...result.warnings];
+  if (auto) {
+    warnings.push({
+      code: "language_not_detected",
+      message: "pocketsphinx hears English only; the recording was transcribed as English",
+    });
+  }
+  if (work.options.vocabulary) {
+    warnings.push({
+      code: "vocabulary_unused",
+      message:
+        "pocketsphinx's language model is fixed: it cannot be given terms to listen for (Whisper and nova-3 can, where this deployment has them)",
+      terms: [...work.options.vocabulary],
+    });
+  }
+  return {
+    result: { ...result, ...(auto ? { language: "eng", detected_language: null } : {}), warnings },
+    pdf: null,
+  };
 }
 
 /** Anything thrown while working, as a classified failure. */

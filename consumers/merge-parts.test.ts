@@ -59,6 +59,19 @@ describe("mergeParts", () => {
     expect(mergeParts([ocr([1])], [], null)).not.toHaveProperty("detected_language");
   });
 
+  it("with language auto, takes the language most speech was heard in; translated text stays English", () => {
+    const heard = (starts: number[], detected: string | null, translated?: boolean): AvResult => ({
+      ...av(starts, 600),
+      language: translated ? "eng" : (detected ?? "und"),
+      detected_language: detected,
+      ...(translated ? { translated } : {}),
+    });
+    const merged = mergeParts([heard([1], "eng"), heard([300, 310, 320], "deu")], [], 600);
+    expect(merged.kind === "av" && [merged.language, merged.detected_language]).toEqual(["deu", "deu"]);
+    const translated = mergeParts([heard([1], "deu", true), heard([300, 310], "deu", true)], [], 600);
+    expect(translated).toMatchObject({ language: "eng", detected_language: "deu", translated: true });
+  });
+
   it("orders segments by time and takes the job's duration", () => {
     const merged = mergeParts([av([600, 900], 1200), av([0, 300], 600)], [], 1200.5);
     expect(merged.kind === "av" && merged.segments.map((s) => s.start)).toEqual([0, 300, 600, 900]);

@@ -35,7 +35,8 @@ export function mergeParts(
   return {
     kind: "av",
     engine: first.engine,
-    language: detected ?? first.language,
+    // Translated text is English whatever was heard.
+    language: first.translated ? first.language : (detected ?? first.language),
     ...(detected === undefined ? {} : { detected_language: detected }),
     ...(first.translated === undefined ? {} : { translated: first.translated }),
     duration_s: durationS ?? Math.max(...avParts.map((part) => part.duration_s)),

@@ -11,6 +11,11 @@ export const FLAGS = {
       "Transcribe with Whisper on Workers AI (where SPEECH_ENGINE=workers-ai) instead of the runner's engine",
     default: { enabled: true, rollout_percent: 100 },
   },
+  speech_nova3: {
+    description:
+      "Offer Deepgram nova-3 on Workers AI (where SPEECH_ENGINE=workers-ai): speaker labels (diarize), key terms; picked by `auto` when the options need it",
+    default: { enabled: true, rollout_percent: 100 },
+  },
   fan_out: {
     description:
       "Split large jobs into parts (FAN_OUT_PAGES pages, FAN_OUT_SECONDS of audio) that run in parallel and retry alone",

@@ -54,6 +54,7 @@ describe("feature flags", () => {
     };
     expect(list.data.map((f) => Flag.parse(f).name)).toEqual([
       "speech_workers_ai",
+      "speech_nova3",
       "fan_out",
       "reuse_identical",
       "ui_page_view",
@@ -61,6 +62,7 @@ describe("feature flags", () => {
     const { auth } = await createUserWithKey();
     expect(await mine(auth)).toEqual({
       speech_workers_ai: true,
+      speech_nova3: true,
       fan_out: true,
       reuse_identical: true,
       ui_page_view: true,

@@ -39,7 +39,7 @@ const create = createRoute({
     409: problem("a request with this Idempotency-Key is still running (`idempotency_in_progress`)"),
     413: problem("larger than multipart uploads may be (`payload_too_large`)"),
     422: problem(
-      "a bad body or Idempotency-Key (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
+      "a bad body or Idempotency-Key, or options that cannot apply to what the file name says it is (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), speech options no speech engine of it can honour (`engine_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
     ),
     429: problem(
       "too many requests (`rate_limited`), or a quota is used up: open uploads or running and daily jobs (`quota_exceeded`); see Retry-After",
@@ -107,7 +107,7 @@ const complete = createRoute({
       "unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`); the upload is discarded",
     ),
     422: problem(
-      "an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), or a language this deployment cannot work in (`language_unavailable`); refused options discard the upload",
+      "an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or speech options no speech engine of it can honour (`engine_unavailable`); refused options discard the upload",
     ),
     429: problem(
       "too many requests (`rate_limited`), or over a quota (`quota_exceeded`): complete again later (see Retry-After), the parts are kept",

@@ -1,146 +1,260 @@
 import { describe, expect, it } from "vitest";
-import type { RunnerEvent } from "../../contracts";
+import { type RunnerEvent, segmentWords } from "../../contracts";
+import { audioChunk, fakeRunner, markersIn, recordingAi } from "../test/speech-doubles";
+import german from "./fixtures/whisper-de-translated.json";
+import english from "./fixtures/whisper-en.json";
+import japanese from "./fixtures/whisper-ja.json";
 import type { RunnerProgress } from "./runner-client";
-import type { RunnerEndpoint } from "./runner-endpoint";
-import { transcribeWithWorkersAi, WHISPER_MODEL, whisperSegments } from "./workers-ai-whisper";
+import { estimateTokens } from "./workers-ai-speech";
+import {
+  transcribeWithWhisper,
+  WHISPER_MODEL,
+  WHISPER_PROMPT_TOKENS,
+  whisperRequest,
+  whisperWords,
+} from "./workers-ai-whisper";
 
-// Workers AI has no local simulator: these are unit tests of the adapter's logic, with the model's
-// output shape taken from its published schema (Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output).
+// Workers AI has no local simulator: these are unit tests of the adapter with recorded answers shaped
+// exactly as the generated Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output says (the assignments check it).
+const enAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = english;
+const deAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = german;
+const jaAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = japanese;
 
-const whisperOutput = (text: string, start: number) => ({
-  text,
-  segments: [
-    {
-      start,
-      end: start + 1.5,
-      text: ` ${text}`,
-      avg_logprob: Math.log(0.8),
-      words: text
-        .split(" ")
-        .map((word, i) => ({ word: ` ${word}`, start: start + i * 0.5, end: start + i * 0.5 + 0.4 })),
-    },
-  ],
-});
+const input = () => ({ body: new Blob(["x"]).stream(), mime: "audio/mpeg", requestId: "r", language: "eng" });
+/** The marker of the chunk a Whisper call was sent (its WAV is base64 in `audio`). */
+const chunkOf = (audio: unknown) => markersIn(Uint8Array.from(atob(String(audio)), (c) => c.charCodeAt(0)))[0];
 
-describe("whisperSegments", () => {
-  it("moves segments and words onto the file's timeline with a probability as confidence", () => {
-    const [segment] = whisperSegments(whisperOutput("hello there", 1), 60);
-    expect(segment).toEqual({
-      start: 61,
-      end: 62.5,
-      text: "hello there",
-      words: [
-        { text: "hello", start: 61, end: 61.4, confidence: 0.8 },
-        { text: "there", start: 61.5, end: 61.9, confidence: 0.8 },
-      ],
+async function run(
+  events: RunnerEvent[],
+  options: Parameters<typeof transcribeWithWhisper>[3],
+  answer: (chunk: number) => unknown = () => enAnswer,
+) {
+  const { ai, calls } = recordingAi(({ input }) => answer(chunkOf(input.audio) as number));
+  const progress: RunnerProgress[] = [];
+  const endpoint = fakeRunner(events);
+  const result = await transcribeWithWhisper(ai, endpoint, input(), options, async (event) => {
+    progress.push(event);
+  });
+  return { result, calls, progress, urls: endpoint.urls };
+}
+
+describe("whisperRequest", () => {
+  it("sends voice activity detection, the language, and no task by default", () => {
+    expect(whisperRequest({ language: "eng" })).toEqual({ input: { vad_filter: true, language: "en" }, warnings: [] });
+  });
+
+  it('leaves the language out with "auto", for Whisper to find, and asks for the translate task', () => {
+    expect(whisperRequest({ language: "auto", translate: true }).input).toEqual({
+      vad_filter: true,
+      task: "translate",
     });
   });
 
-  it("drops empty segments and blank words", () => {
-    expect(whisperSegments({ text: "", segments: [{ start: 0, end: 1, text: "  ", words: [] }] }, 0)).toEqual([]);
-    expect(whisperSegments({ text: "" }, 0)).toEqual([]);
+  it("prompts with the vocabulary, and reports the terms past the prompt's limit as unused", () => {
+    expect(whisperRequest({ language: "eng", vocabulary: ["Verbatim", "Kubernetes"] })).toEqual({
+      input: { vad_filter: true, language: "en", initial_prompt: "Verbatim, Kubernetes" },
+      warnings: [],
+    });
+    const terms = Array.from({ length: 100 }, (_, i) => `Productname${i} Suite`);
+    const { input, warnings } = whisperRequest({ language: "eng", vocabulary: terms });
+    const prompt = String(input.initial_prompt);
+    expect(estimateTokens(prompt)).toBeLessThanOrEqual(WHISPER_PROMPT_TOKENS);
+    const used = prompt.split(", ");
+    expect(used).toEqual(terms.slice(0, used.length)); // the first ones listed are kept
+    expect(warnings).toEqual([
+      { code: "vocabulary_unused", message: expect.stringContaining("prompt"), terms: terms.slice(used.length) },
+    ]);
   });
 });
 
-describe("transcribeWithWorkersAi", () => {
-  const chunkStream = (events: RunnerEvent[]): RunnerEndpoint => ({
-    url: (path) => `http://runner${path}`,
-    fetch: async () =>
-      new Response(events.map((e) => `${JSON.stringify(e)}\n`).join(""), {
-        headers: { "content-type": "application/x-ndjson" },
-      }),
-  });
-  const chunk = (index: number, start: number): RunnerEvent => ({
-    type: "audio_chunk",
-    index,
-    total: 3,
-    start_s: start,
-    end_s: start + 60,
-    wav_base64: btoa(`chunk-${index}`),
+describe("whisperWords", () => {
+  it("takes Whisper's word timings, trimmed, with the segment's probability as confidence, and its language", () => {
+    const { words, language } = whisperWords(enAnswer);
+    expect(language).toBe("en");
+    expect(words.slice(0, 2)).toEqual([
+      { text: "Hello,", start: 0, end: 0.42, confidence: Math.exp(-0.105) },
+      { text: "everyone.", start: 0.46, end: 1.02, confidence: Math.exp(-0.105) },
+    ]);
+    expect(words.map((w) => w.text).join(" ")).toBe(
+      "Hello, everyone. Welcome to Verbatim. Today we transcribe Kubernetes talks.",
+    );
   });
 
-  it("recognizes every chunk, in any order, and returns segments in time order with progress", async () => {
-    const calls: Array<{ model: string; language?: string; audio: string }> = [];
-    const ai = {
-      run: async (model: string, input: { audio: string; language?: string }) => {
-        calls.push({ model, ...input });
-        const index = Number(atob(input.audio).split("-")[1]);
-        await new Promise((r) => setTimeout(r, (3 - index) * 10)); // later chunks finish first
-        return whisperOutput(`words of chunk ${index}`, 0);
-      },
-    } as unknown as Ai;
-    const endpoint = chunkStream([
-      { type: "probe", pages: null, duration_s: 180 },
-      chunk(0, 0),
-      chunk(1, 60),
-      chunk(2, 120),
-      { type: "audio_end", duration_s: 180, chunks: 3 },
+  it("keeps a segment that came back without word timings as one word, and drops blank ones", () => {
+    const output = {
+      text: " Yes.",
+      segments: [
+        { start: 1, end: 1.5, text: " Yes.", avg_logprob: 0 },
+        { start: 2, end: 3, text: "  ", words: [] },
+      ],
+    };
+    expect(whisperWords(output).words).toEqual([{ text: "Yes.", start: 1, end: 1.5, confidence: 1 }]);
+  });
+});
+
+describe("transcribeWithWhisper", () => {
+  const probe: RunnerEvent = { type: "probe", pages: null, duration_s: 125.4 };
+  const end = (duration: number, chunks: number): RunnerEvent => ({ type: "audio_end", duration_s: duration, chunks });
+
+  it("sends every chunk with the job's options, and segments the words on the file's timeline", async () => {
+    const { result, calls, urls } = await run(
+      [probe, audioChunk(0, 3, 0, 60), audioChunk(1, 3, 60, 120), audioChunk(2, 3, 120, 125.4), end(125.4, 3)],
+      { language: "eng", vocabulary: ["Verbatim"] },
+    );
+    expect(urls.map((url) => url.pathname)).toEqual(["/v1/audio-chunks"]);
+    expect(calls).toHaveLength(3);
+    for (const call of calls) {
+      expect(call.model).toBe(WHISPER_MODEL);
+      expect(call.input).toEqual({
+        vad_filter: true,
+        language: "en",
+        initial_prompt: "Verbatim",
+        audio: expect.any(String),
+      });
+    }
+    expect(calls.map((call) => chunkOf(call.input.audio)).sort()).toEqual([1, 2, 3]);
+    // The same words, on the timeline, as segmentWords makes them: a new segment at the 1.3 s pause.
+    const words = [0, 60, 120].flatMap((offset) =>
+      whisperWords(enAnswer).words.map(({ speaker: _, ...w }) => ({
+        ...w,
+        start: Math.round((w.start + offset) * 1000) / 1000,
+        end: Math.round((w.end + offset) * 1000) / 1000,
+      })),
+    );
+    expect(result.segments).toEqual(segmentWords(words));
+    expect(result.segments.slice(0, 3).map((s) => [s.start, s.end, s.text])).toEqual([
+      [0, 2.6, "Hello, everyone. Welcome to Verbatim."],
+      [3.9, 6.1, "Today we transcribe Kubernetes talks."],
+      [60, 62.6, "Hello, everyone. Welcome to Verbatim."],
     ]);
-    const progress: RunnerProgress[] = [];
-    const result = await transcribeWithWorkersAi(
-      ai,
-      endpoint,
-      { body: new Blob(["x"]).stream(), mime: "audio/mpeg", requestId: "r", language: "eng" },
-      async (e) => {
-        progress.push(e);
+    expect(result).toMatchObject({
+      kind: "av",
+      engine: `workers-ai:${WHISPER_MODEL}`,
+      language: "eng",
+      duration_s: 125.4,
+      warnings: [],
+    });
+    expect(result).not.toHaveProperty("detected_language");
+    expect(result).not.toHaveProperty("translated");
+  });
+
+  it("reports progress in seconds of audio recognized, out of the probed duration", async () => {
+    const { progress } = await run(
+      [probe, audioChunk(0, 3, 0, 60.4), audioChunk(1, 3, 60.4, 119.7), audioChunk(2, 3, 119.7, 125.4), end(125.4, 3)],
+      { language: "eng" },
+      // Later chunks finish first: the seconds add up in any order.
+      async (chunk) => {
+        await new Promise((r) => setTimeout(r, (3 - chunk) * 15));
+        return enAnswer;
       },
     );
-    expect(calls.map((c) => [c.model, c.language])).toEqual([
-      [WHISPER_MODEL, "en"],
-      [WHISPER_MODEL, "en"],
-      [WHISPER_MODEL, "en"],
+    expect(progress[0]).toEqual(probe);
+    const seconds = progress.slice(1).map((p) => (p.type === "progress" ? [p.done, p.total, p.unit] : p.type));
+    expect(seconds).toEqual([
+      [0, 125, "seconds"],
+      [6, 125, "seconds"], // 119.7–125.4
+      [65, 125, "seconds"], // + 60.4–119.7
+      [125, 125, "seconds"], // + 0–60.4
     ]);
-    expect(result.segments.map((s) => [s.start, s.text])).toEqual([
-      [0, "words of chunk 0"],
-      [60, "words of chunk 1"],
-      [120, "words of chunk 2"],
+  });
+
+  it('finds the language with "auto": the one heard in the most seconds, in the API\'s codes', async () => {
+    const { result, calls } = await run(
+      [probe, audioChunk(0, 3, 0, 60), audioChunk(1, 3, 60, 120), audioChunk(2, 3, 120, 125.4), end(125.4, 3)],
+      { language: "auto" },
+      (chunk) => (chunk === 3 ? deAnswer : enAnswer),
+    );
+    for (const call of calls) expect(call.input).not.toHaveProperty("language");
+    expect(result).toMatchObject({ language: "eng", detected_language: "eng", warnings: [] });
+  });
+
+  it("translates: the translate task, English text, and the language heard with auto", async () => {
+    const { result, calls } = await run([probe, audioChunk(0, 1, 0, 4.1), end(4.1, 1)], {
+      language: "auto",
+      translate: true,
+    });
+    expect(calls[0]?.input).toEqual({ vad_filter: true, task: "translate", audio: expect.any(String) });
+    expect(result).toMatchObject({ language: "eng", translated: true, detected_language: "eng" });
+    const fromGerman = await run(
+      [probe, audioChunk(0, 1, 0, 4.1), end(4.1, 1)],
+      { language: "deu", translate: true },
+      () => deAnswer,
+    );
+    expect(fromGerman.calls[0]?.input).toMatchObject({ task: "translate", language: "de" });
+    expect(fromGerman.result).toMatchObject({ language: "eng", translated: true });
+    expect(fromGerman.result).not.toHaveProperty("detected_language");
+    expect(fromGerman.result.segments.map((s) => s.text)).toEqual(["Good morning, the meeting begins."]);
+  });
+
+  it("names no language it does not list: detected_language null, und, and a warning naming Whisper's code", async () => {
+    const swahili = { ...enAnswer, transcription_info: { ...enAnswer.transcription_info, language: "sw" } };
+    const { result } = await run([probe, audioChunk(0, 1, 0, 6.4), end(6.4, 1)], { language: "auto" }, () => swahili);
+    expect(result).toMatchObject({ language: "und", detected_language: null });
+    expect(result.warnings).toEqual([{ code: "language_not_detected", message: expect.stringContaining('"sw"') }]);
+  });
+
+  it("joins the words of languages written without spaces without spaces", async () => {
+    const { result } = await run([probe, audioChunk(0, 1, 0, 3), end(3, 1)], { language: "auto" }, () => jaAnswer);
+    expect(result).toMatchObject({ language: "jpn", detected_language: "jpn" });
+    expect(result.segments.map((s) => s.text)).toEqual(["こんにちは、東京です。"]);
+  });
+
+  it("with channels split, labels each channel's words as its speaker and counts progress over the recording", async () => {
+    const { result, progress, urls } = await run(
+      [
+        { type: "probe", pages: null, duration_s: 100 },
+        audioChunk(0, 4, 0, 50, { channel: 0 }),
+        audioChunk(1, 4, 50, 100, { channel: 0 }),
+        audioChunk(2, 4, 0, 50, { channel: 1 }),
+        audioChunk(3, 4, 50, 100, { channel: 1 }),
+        end(100, 4),
+      ],
+      { language: "eng", channels: "split" },
+      (chunk) => (chunk <= 2 ? enAnswer : deAnswer),
+    );
+    expect(urls).toHaveLength(1);
+    const first = result.segments.filter((s) => s.start < 5);
+    expect(first.map((s) => [s.start, s.speaker, s.channel, s.text])).toEqual([
+      [0, "Speaker 1", 0, "Hello, everyone. Welcome to Verbatim."],
+      [0.2, "Speaker 2", 1, "Good morning, the meeting begins."],
+      [3.9, "Speaker 1", 0, "Today we transcribe Kubernetes talks."],
     ]);
-    expect(result).toMatchObject({ kind: "av", duration_s: 180, engine: `workers-ai:${WHISPER_MODEL}` });
-    expect(progress.map((p) => (p.type === "progress" ? p.done : "probe"))).toEqual(["probe", 1, 2, 3]);
+    const done = progress.flatMap((p) => (p.type === "progress" ? [p.done] : []));
+    expect(done.at(-1)).toBe(100);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(progress.every((p) => p.type !== "progress" || p.total === 100)).toBe(true);
   });
 
   it("fails the attempt when a middle chunk fails while later ones succeed (no gap in the transcript)", async () => {
-    const ai = {
-      run: async (_model: string, input: { audio: string }) => {
-        if (atob(input.audio) === "chunk-1") throw new Error("capacity");
-        return whisperOutput("fine", 0);
-      },
-    } as unknown as Ai;
-    const endpoint = chunkStream([
-      chunk(0, 0),
-      chunk(1, 60),
-      chunk(2, 120),
-      { type: "audio_end", duration_s: 180, chunks: 3 },
-    ]);
-    const input = { body: new Blob(["x"]).stream(), mime: "audio/wav", requestId: "r", language: "eng" };
-    await expect(transcribeWithWorkersAi(ai, endpoint, input, async () => {})).rejects.toMatchObject({
-      code: "engine_failed",
-      errorClass: "transient",
+    const events = [audioChunk(0, 3, 0, 60), audioChunk(1, 3, 60, 120), audioChunk(2, 3, 120, 180), end(180, 3)];
+    await expect(
+      run(events, { language: "eng" }, (chunk) => {
+        if (chunk === 2) throw new Error("capacity");
+        return enAnswer;
+      }),
+    ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
+  });
+
+  it("stops at the first failed chunk instead of sending the rest of the recording", async () => {
+    const events = [...Array.from({ length: 12 }, (_, i) => audioChunk(i, 12, i * 60, i * 60 + 60)), end(720, 12)];
+    const { ai, calls } = recordingAi(({ input }) => {
+      if (chunkOf(input.audio) === 1) throw new Error("capacity");
+      return new Promise((r) => setTimeout(() => r(enAnswer), 20));
     });
+    await expect(
+      transcribeWithWhisper(ai, fakeRunner(events), input(), { language: "eng" }, async () => {}),
+    ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
+    expect(calls.length).toBeLessThan(12);
   });
 
   it.each(["xyz", "eng+deu"])("refuses the speech language %s as bad input, before any work", async (language) => {
-    let asked = 0;
-    const ai = { run: async () => asked++ } as unknown as Ai;
-    const endpoint = chunkStream([chunk(0, 0), { type: "audio_end", duration_s: 60, chunks: 1 }]);
-    const input = { body: new Blob(["x"]).stream(), mime: "audio/wav", requestId: "r", language };
-    await expect(transcribeWithWorkersAi(ai, endpoint, input, async () => {})).rejects.toMatchObject({
+    const { ai, calls } = recordingAi(() => enAnswer);
+    const endpoint = fakeRunner([audioChunk(0, 1, 0, 60), end(60, 1)]);
+    await expect(transcribeWithWhisper(ai, endpoint, input(), { language }, async () => {})).rejects.toMatchObject({
       code: "validation_failed",
       errorClass: "input",
     });
-    expect(asked).toBe(0);
-  });
-
-  it("turns a model failure into a retryable engine_failed", async () => {
-    const ai = { run: async () => Promise.reject(new Error("capacity")) } as unknown as Ai;
-    const endpoint = chunkStream([chunk(0, 0), { type: "audio_end", duration_s: 60, chunks: 1 }]);
-    await expect(
-      transcribeWithWorkersAi(
-        ai,
-        endpoint,
-        { body: new Blob(["x"]).stream(), mime: "audio/wav", requestId: "r", language: "eng" },
-        async () => {},
-      ),
-    ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
+    expect(calls).toHaveLength(0);
+    expect(endpoint.urls).toHaveLength(0);
   });
 });

@@ -1,91 +1,119 @@
-import { type AvResult, type AvSegment, WHISPER_LANGUAGES } from "../../contracts";
-import { type RunnerInput, type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
+import { AUTO_LANGUAGE, type AvResult, type AvWarning, WHISPER_LANGUAGES } from "../../contracts";
+import type { RunnerInput, RunnerProgress } from "./runner-client";
+import { WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
+import {
+  fitTerms,
+  type HeardWord,
+  hearChunks,
+  type PieceResult,
+  type SpeechOptions,
+  transcript,
+  vocabularyUnused,
+} from "./workers-ai-speech";
 
 export const WHISPER_MODEL = "@cf/openai/whisper-large-v3-turbo";
+
+/**
+ * Whisper's prompt limit in tokens: its decoder holds 448 tokens, and a prompt keeps at most the last
+ * 448 / 2 - 1 of them (openai-whisper, faster-whisper), dropping the beginning without a word.
+ */
+export const WHISPER_PROMPT_TOKENS = 223;
 
 /** Chunks recognized at once; Workers AI queues beyond its own limits. */
 const IN_FLIGHT = 4;
 
-type WhisperOutput = Pick<Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output, "text" | "segments">;
+type WhisperInput = Ai_Cf_Openai_Whisper_Large_V3_Turbo_Input;
+type WhisperOutput = Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output;
 
 /**
- * Whisper's segments for one chunk, moved onto the file's timeline. Whisper gives no per-word
- * confidence; each word gets its segment's mean token probability, exp(avg_logprob).
+ * What is sent with every chunk: voice activity detection on (silence and noise are where Whisper
+ * makes text up); the vocabulary as `initial_prompt` (the terms that fit its limit, joined by commas,
+ * as a list of spellings to follow); `task: "translate"` for English text; the language, unless
+ * Whisper is to find it (`auto`).
  */
-export function whisperSegments(output: WhisperOutput, offsetS: number): AvSegment[] {
-  const at = (s: number | undefined) => Math.round(((s ?? 0) + offsetS) * 1000) / 1000;
-  return (output.segments ?? [])
-    .map((segment) => {
-      const confidence = Math.min(1, Math.max(0, Math.exp(segment.avg_logprob ?? 0)));
-      const words = (segment.words ?? [])
-        .filter((w) => (w.word ?? "").trim() !== "")
-        .map((w) => ({ text: (w.word ?? "").trim(), start: at(w.start), end: at(w.end), confidence }));
-      return { start: at(segment.start), end: at(segment.end), text: (segment.text ?? "").trim(), words };
-    })
-    .filter((segment) => segment.text !== "");
+export function whisperRequest(options: SpeechOptions): {
+  input: Omit<WhisperInput, "audio">;
+  warnings: AvWarning[];
+} {
+  const { used, unused } = fitTerms(options.vocabulary ?? [], WHISPER_PROMPT_TOKENS);
+  const input: Omit<WhisperInput, "audio"> = {
+    vad_filter: true,
+    ...(options.translate ? { task: "translate" } : {}),
+    ...(options.language === AUTO_LANGUAGE ? {} : { language: WHISPER_LANGUAGES[options.language] }),
+    ...(used.length > 0 ? { initial_prompt: used.join(", ") } : {}),
+  };
+  const warnings =
+    unused.length > 0
+      ? [
+          vocabularyUnused(
+            unused,
+            `Whisper's prompt holds about ${WHISPER_PROMPT_TOKENS} tokens: these terms did not fit and were not used (the first ones listed are kept)`,
+          ),
+        ]
+      : [];
+  return { input, warnings };
+}
+
+/**
+ * Whisper's words for one chunk (times relative to it). Whisper gives no per-word confidence; each word
+ * gets its segment's mean token probability, exp(avg_logprob). A segment without word timings (none
+ * came back) becomes one word spanning it, so its text is kept.
+ */
+export function whisperWords(output: WhisperOutput): PieceResult {
+  const words = (output.segments ?? []).flatMap((segment): HeardWord[] => {
+    const confidence = Math.min(1, Math.max(0, Math.exp(segment.avg_logprob ?? 0)));
+    const timed = (segment.words ?? [])
+      .map((w) => ({ text: (w.word ?? "").trim(), start: w.start ?? 0, end: w.end ?? w.start ?? 0, confidence }))
+      .filter((w) => w.text !== "");
+    if (timed.length > 0) return timed;
+    const text = (segment.text ?? "").trim();
+    return text === "" ? [] : [{ text, start: segment.start ?? 0, end: segment.end ?? segment.start ?? 0, confidence }];
+  });
+  return { words, language: output.transcription_info?.language };
 }
 
 /**
  * Transcription with Whisper on Workers AI: the runner decodes the file and cuts it at pauses; each
- * chunk goes to the model (a few at once) and the segments are put back on the file's timeline.
+ * chunk goes to the model (a few at once) with the job's options (`whisperRequest`), and the words are
+ * put back on the file's timeline and segmented.
  */
-export async function transcribeWithWorkersAi(
+export async function transcribeWithWhisper(
   ai: Ai,
   endpoint: RunnerEndpoint,
-  input: RunnerInput & { language: string },
+  input: RunnerInput,
+  options: SpeechOptions,
   onProgress: (event: RunnerProgress) => Promise<void>,
 ): Promise<AvResult> {
-  // One language, one the model knows: anything else fails the job as bad input (as the runner's own
-  // engine does), rather than being transcribed in whatever language the model guesses.
-  const language = WHISPER_LANGUAGES[input.language];
-  if (!language) {
+  // One language the model knows, or `auto`: anything else fails the job as bad input (as the runner's
+  // own engine does), rather than being transcribed in whatever language the model guesses.
+  if (options.language !== AUTO_LANGUAGE && !WHISPER_LANGUAGES[options.language]) {
     const supported = Object.keys(WHISPER_LANGUAGES).join(", ");
     throw new WorkError(
       "validation_failed",
-      `Unknown speech language "${input.language}"; supported: ${supported}`,
+      `Unknown speech language "${options.language}"; supported: ${supported}`,
       "input",
     );
   }
-  const tasks: Promise<void>[] = [];
-  const running = new Set<Promise<void>>();
-  const segments: AvSegment[] = [];
-  let done = 0;
-  for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", input)) {
-    if (event.type === "probe") await onProgress(event);
-    if (event.type === "audio_chunk") {
-      const task = (async () => {
-        let output: WhisperOutput;
-        try {
-          output = await ai.run(WHISPER_MODEL, { audio: event.wav_base64, language });
-        } catch (err) {
-          throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
-        }
-        segments.push(...whisperSegments(output, event.start_s));
-        done += 1;
-        await onProgress({ type: "progress", done, total: event.total, unit: "chunks", stage: "transcribe" });
-      })();
-      tasks.push(task);
-      running.add(task);
-      // Settled tasks leave the window; their failures surface through `tasks` below.
-      void task.then(
-        () => running.delete(task),
-        () => running.delete(task),
-      );
-      if (running.size >= IN_FLIGHT) await Promise.race(running).catch(() => undefined);
-    }
-    if (event.type === "audio_end") {
-      // Every chunk must be recognized: one failure fails the attempt, no gap in the transcript.
-      await Promise.all(tasks);
-      return {
-        kind: "av",
-        engine: `workers-ai:${WHISPER_MODEL}`,
-        language: input.language,
-        duration_s: event.duration_s,
-        segments: segments.sort((a, b) => a.start - b.start),
-        warnings: [],
-      };
-    }
-  }
-  throw new WorkError("engine_failed", "the runner's chunk stream ended early", "transient");
+  const request = whisperRequest(options);
+  const heard = await hearChunks(endpoint, input, {
+    inFlight: IN_FLIGHT,
+    onProgress,
+    recognize: async (piece) => {
+      let output: WhisperOutput;
+      try {
+        output = await ai.run(WHISPER_MODEL, { ...request.input, audio: piece.wavBase64() });
+      } catch (err) {
+        throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
+      }
+      return whisperWords(output);
+    },
+  });
+  return transcript(heard, {
+    engine: `workers-ai:${WHISPER_MODEL}`,
+    label: "Whisper",
+    options,
+    codes: WHISPER_LANGUAGES,
+    warnings: request.warnings,
+  });
 }

@@ -1,8 +1,14 @@
 import {
+  AUTO_LANGUAGE,
+  AV_ONLY_OPTIONS,
+  chooseSpeechEngine,
   type JobKind,
+  type JobOptions,
   type Languages,
   languageAvailable,
+  SPEECH_ENGINE_PREFERENCE,
   SPEECH_ENGINES,
+  type SpeechEngineAbilities,
   type SpeechEngineName,
 } from "../../contracts";
 import type { Config } from "../config";
@@ -10,39 +16,65 @@ import { ApiError } from "../errors";
 import { flagReader } from "./flags";
 
 /**
- * Whether this user's recordings are transcribed by Workers AI (Whisper) rather than by the
- * runner's engine: the deployment's choice (SPEECH_ENGINE, the AI binding) and the user's flag.
+ * The speech engines this deployment has for this user, in the order `auto` prefers them: the
+ * runner's pocketsphinx always; on Workers AI (SPEECH_ENGINE=workers-ai with the AI binding) Whisper
+ * behind the flag `speech_workers_ai` and Deepgram nova-3 behind `speech_nova3`. `default` marks the
+ * one `auto` picks when no option asks for more than the default language.
  */
-export async function speechOnWorkersAi(env: Env, config: Config, userId: string): Promise<boolean> {
-  return (
-    config.SPEECH_ENGINE === "workers-ai" &&
-    env.AI !== undefined &&
-    (await flagReader(env.DB, config).isEnabled("speech_workers_ai", userId))
-  );
+export async function speechEnginesFor(env: Env, config: Config, userId: string): Promise<SpeechEngineAbilities[]> {
+  const onWorkersAi = config.SPEECH_ENGINE === "workers-ai" && env.AI !== undefined;
+  const flags = flagReader(env.DB, config);
+  const [whisper, nova3] = onWorkersAi
+    ? await Promise.all([flags.isEnabled("speech_workers_ai", userId), flags.isEnabled("speech_nova3", userId)])
+    : [false, false];
+  const here = new Set<SpeechEngineName>([
+    "pocketsphinx",
+    ...(whisper ? (["whisper"] as const) : []),
+    ...(nova3 ? (["nova-3"] as const) : []),
+  ]);
+  const engines = SPEECH_ENGINE_PREFERENCE.filter((name) => here.has(name)).map((name) => ({
+    name,
+    default: false,
+    ...SPEECH_ENGINES[name],
+  }));
+  const picked = chooseSpeechEngine({ language: "eng" }, engines);
+  return engines.map((engine) => ({ ...engine, default: picked.ok && picked.engine === engine.name }));
 }
 
-/** The languages this deployment reads (OCR_LANGUAGES) and, for this user's speech engine, hears. */
+/** The languages this deployment reads (OCR_LANGUAGES) and, with the speech engines it has for this user, hears. */
 export async function languagesFor(env: Env, config: Config, userId: string): Promise<Languages> {
-  const name: SpeechEngineName = (await speechOnWorkersAi(env, config, userId)) ? "whisper" : "pocketsphinx";
-  const engine = { name, default: true, ...SPEECH_ENGINES[name] };
-  return { ocr: config.OCR_LANGUAGES, av: engine.languages, speech_engines: [engine] };
+  const speech_engines = await speechEnginesFor(env, config, userId);
+  const av = [...new Set(speech_engines.flatMap((engine) => engine.languages))].sort();
+  return { ocr: config.OCR_LANGUAGES, av, speech_engines };
 }
 
 /**
- * Refuses, at submission, work in a language this deployment cannot work in for a file of `kind`
- * (`language_unavailable`, naming the ones it can), instead of accepting a job that fails later.
- * Before the content is known (a multipart upload being created) `kind` may be both: the language
- * must then be one of either.
+ * Refuses, at submission, work this deployment cannot do for a file of `kind`, instead of accepting a
+ * job that fails later: a language it cannot work in (`language_unavailable`, naming the ones it can),
+ * and for recordings options no speech engine of it can honour (`engine_unavailable`, naming the
+ * engines it has; `chooseSpeechEngine` decides, as the consumer will). Before the content is known
+ * (a multipart upload being created) `kind` may be both: the language must then be one of either,
+ * and the speech engines are asked only when the job can only be a recording (A/V options, or a
+ * language only speech takes).
  */
-export async function assertLanguageAvailable(
+export async function assertJobPossible(
   env: Env,
   config: Config,
   userId: string,
   kind: JobKind | readonly JobKind[],
-  language: string,
+  options: JobOptions,
 ): Promise<void> {
   const kinds = typeof kind === "string" ? [kind] : kind;
   const available = await languagesFor(env, config, userId);
+  const { language } = options;
+  const avOnly =
+    AV_ONLY_OPTIONS.some((name) => options[name] !== undefined) ||
+    (language !== AUTO_LANGUAGE && !languageAvailable("ocr", language, available));
+  if (kinds.includes("av") && (kinds.length === 1 || avOnly)) {
+    const choice = chooseSpeechEngine(options, available.speech_engines);
+    if (!choice.ok) throw new ApiError(choice.code, choice.message);
+    return;
+  }
   if (kinds.some((k) => languageAvailable(k, language, available))) return;
   const lists = kinds.map((k) =>
     k === "ocr"

@@ -11,7 +11,7 @@ import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
 import { newJobId, registerJob } from "./job-service";
-import { assertLanguageAvailable } from "./languages";
+import { assertJobPossible } from "./languages";
 import { assertCanOpenUpload, assertCanSubmit } from "./quotas";
 import { assertAcceptable, sanitizeFileName } from "./source-upload";
 
@@ -73,13 +73,10 @@ export async function createUpload(
   // The content is not here yet: the name's extension says what it will be, or it may be either.
   const extension = input.fileName.split(".").pop()?.toLowerCase() ?? "";
   const claimed = JOB_KINDS.filter((kind) => extensionsFor(kind).includes(extension));
-  await assertLanguageAvailable(
-    env,
-    config,
-    input.userId,
-    claimed.length > 0 ? claimed : JOB_KINDS,
-    input.options.language,
-  );
+  // Options that cannot apply to what the name says it is are refused now, before any part is sent.
+  const misfit = claimed.length === 1 && claimed[0] ? optionsMisfit(claimed[0], input.options) : null;
+  if (misfit) throw new ApiError("validation_failed", misfit);
+  await assertJobPossible(env, config, input.userId, claimed.length > 0 ? claimed : JOB_KINDS, input.options);
   const jobId = newJobId();
   const multipart = await env.FILES.createMultipartUpload(sourceKey(jobId), {
     customMetadata: { user_id: input.userId, file_name: sanitizeFileName(input.fileName) },
@@ -189,7 +186,7 @@ export async function completeUpload(
   try {
     const misfit = optionsMisfit(detected.kind, options);
     if (misfit) throw new ApiError("validation_failed", misfit);
-    await assertLanguageAvailable(env, config, userId, detected.kind, options.language);
+    await assertJobPossible(env, config, userId, detected.kind, options);
   } catch (err) {
     await discard(env, row);
     throw err;

@@ -29,8 +29,11 @@ export async function createUserWithKey(
   return { userId, key, auth: { authorization: `Bearer ${key}` } };
 }
 
-/** The worker with these variables set (the configuration is read per environment object). */
-export function workerWith(vars: Record<string, string>) {
+/**
+ * The worker with these variables (or bindings, e.g. a fake `AI`) set; the configuration is read per
+ * environment object.
+ */
+export function workerWith(vars: Record<string, unknown>) {
   const configured = { ...env, ...vars } as unknown as Env;
   return (path: string, init: RequestInit = {}) =>
     worker.fetch(new Request(`https://api.test${path}`, init), configured, createExecutionContext());

@@ -10,7 +10,7 @@ import { coordinatorFor } from "../../services/coordinator";
 import { withIdempotency } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { findIdenticalJob, newJobId, registerJob } from "../../services/job-service";
-import { assertLanguageAvailable } from "../../services/languages";
+import { assertJobPossible } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
 import { storeSource } from "../../services/source-upload";
 import { authErrors, IdempotencyKeyHeader, problem } from "../shared";
@@ -60,7 +60,7 @@ const route = createRoute({
       "unsupported content (`unsupported_media_type`), or content that contradicts the file name (`media_type_mismatch`)",
     ),
     422: problem(
-      "a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
+      "a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), speech options no speech engine of it can honour (`engine_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
     ),
     429: problem("too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After"),
   },
@@ -93,7 +93,7 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
     const options = parseOptions(fields.options);
     const misfit = optionsMisfit(file.kind, options);
     if (misfit) throw new ApiError("validation_failed", misfit);
-    await assertLanguageAvailable(c.env, config, userId, file.kind, options.language);
+    await assertJobPossible(c.env, config, userId, file.kind, options);
     const reuse = reuseAsked && (await c.get("flags").isEnabled("reuse_identical", userId));
     const answer = await withIdempotency(
       c.env.DB,
