@@ -42,7 +42,7 @@ export async function transcribeMedia(
   const { run } = job;
   const { durationS, offsetS, tracks } = await prepareSpeech(job, chunkSeconds, { span, channels });
   const work = tracks.flatMap((track) => track.chunks.map((chunk) => ({ track, chunk })));
-  const progress = audioProgress(job, durationS * tracks.length, work.length);
+  const progress = audioProgress(job, durationS, tracks.length, work.length);
 
   const wordsPerChunk = await mapConcurrent(work, job.parallelism, async ({ track, chunk }, index) => {
     const rawPath = job.path(`chunk-${index}.pcm`);
@@ -76,17 +76,18 @@ export async function transcribeMedia(
 }
 
 /**
- * Progress in whole seconds of audio over `chunks` recognized in parallel: sent at the start, whenever it
- * moved by a step (10 s, or 5 % of a shorter recording), and as each chunk finishes.
+ * Progress in whole seconds of the recording over `chunks` recognized in parallel (of `tracks` channels
+ * heard on their own, each counting its share): sent at the start, whenever it moved by a step (10 s, or
+ * 5 % of a shorter recording), and as each chunk finishes. A fan-out part's total is its span.
  */
-function audioProgress(job: Job, totalSeconds: number, chunks: number) {
-  const total = Math.round(totalSeconds);
+function audioProgress(job: Job, durationS: number, tracks: number, chunks: number) {
+  const total = Math.round(durationS);
   const step = Math.max(1, Math.min(PROGRESS_STEP_S, total * 0.05));
   const heard = new Array<number>(chunks).fill(0);
   let finished = 0;
   let sent = 0;
   const send = (force: boolean) => {
-    const sum = heard.reduce((a, b) => a + b, 0);
+    const sum = heard.reduce((a, b) => a + b, 0) / tracks;
     const done = finished === chunks ? total : Math.min(total, Math.floor(sum));
     if (done < sent || (done === sent && !force) || (!force && done - sent < step)) return;
     sent = done;
