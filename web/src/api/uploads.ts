@@ -1,4 +1,5 @@
 import { problemOf } from "../../../client";
+import type { JobOptions } from "../../../contracts/job";
 import type { Upload } from "../../../contracts/uploads";
 import { USER_STORAGE_PREFIX } from "../state/session";
 import { API_URL, ApiError, api, authHeaders, type Job, unwrap } from "./client";
@@ -40,9 +41,10 @@ function send(
   });
 }
 
-/** What a job is asked for: its language (the API's defaults for the rest). */
 /** The job options an upload asks for (the API's defaults for what it leaves out). */
-export type SendOptions = { language?: string; pages?: string };
+export type SendOptions = Partial<
+  Pick<JobOptions, "language" | "pages" | "engine" | "vocabulary" | "translate" | "diarize" | "channels">
+>;
 
 export async function uploadWhole(
   file: File,

@@ -1,12 +1,12 @@
 import { computed, signal } from "@preact/signals";
 import { profileOf } from "../../../contracts/estimates";
-import { AUTO_LANGUAGE } from "../../../contracts/languages";
 import type { Usage } from "../../../contracts/limits";
 import type { Job } from "../api/client";
 import { type SendOptions, uploadInParts, uploadWhole } from "../api/uploads";
 import { countPdfPages } from "../lib/pdf";
-import { uploadLanguage } from "./languages";
+import { languages, uploadLanguage } from "./languages";
 import { clearOnSignOut } from "./session";
+import { speechChoices, uploadOptions } from "./speech-options";
 import { type Assessment, assessAll, checkType, type Measure, type Verdict } from "./upload-rules";
 import { loadUsage, usage, usageError } from "./usage";
 
@@ -146,18 +146,14 @@ async function refreshUsage() {
   if (current) reassess(current);
 }
 
-/**
- * The options the upload page's choices give a file of `kind`: the language (a recording chosen to be
- * detected automatically is heard in the API's default, as speech engines here are told theirs), and
- * the pages for documents.
- */
+/** The options the upload page's choices give a file of `kind` (see uploadOptions). */
 export function optionsFor(kind: "ocr" | "av"): SendOptions {
-  const language = uploadLanguage.value;
-  const pages = uploadPages.value.trim();
-  return {
-    ...(kind === "av" && language === AUTO_LANGUAGE ? {} : { language }),
-    ...(kind === "ocr" && pages ? { pages } : {}),
-  };
+  return uploadOptions(kind, {
+    language: uploadLanguage.value,
+    pages: uploadPages.value,
+    speech: speechChoices.value,
+    engines: languages.value?.speech_engines ?? [],
+  });
 }
 
 /** Sends every ready file. */

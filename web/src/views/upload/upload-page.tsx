@@ -11,6 +11,13 @@ import { KIND_LABELS } from "../../format/status";
 import { draggingFiles, takeDroppedFiles } from "../../lib/file-drop";
 import { languageName, languages, loadLanguages, uploadLanguage } from "../../state/languages";
 import {
+  chooseSpeech,
+  MAX_VOCABULARY_TERMS,
+  parseVocabulary,
+  speechChoices,
+  speechOffer,
+} from "../../state/speech-options";
+import {
   addFiles,
   canRetry,
   clearFinished,
@@ -36,6 +43,12 @@ const listed = (kind: JobKind) =>
 
 /** The page selection is empty (all pages) or one the API takes. */
 const pagesValid = computed(() => uploadPages.value.trim() === "" || parsePageSelection(uploadPages.value) !== null);
+/** The vocabulary's terms, or why the API would refuse them. */
+const vocabulary = computed(() => parseVocabulary(speechChoices.value.vocabulary));
+/** A recording waiting to be sent: the vocabulary must then be one the API takes. */
+const recordingReady = computed(() =>
+  uploadItems.value.some((item) => item.state === "ready" && item.verdict?.ok && item.verdict.kind === "av"),
+);
 
 export function UploadPage() {
   usePageTitle("Upload");
@@ -49,7 +62,11 @@ export function UploadPage() {
   const onFiles = (files: FileList | null) => {
     if (files && files.length > 0) void addFiles(Array.from(files));
   };
-  const canSend = readyCount.value > 0 && !sending.value && pagesValid.value;
+  const canSend =
+    readyCount.value > 0 &&
+    !sending.value &&
+    pagesValid.value &&
+    !(recordingReady.value && vocabulary.value.error !== null);
   return (
     <div class="stack">
       <h1>Upload</h1>
@@ -90,6 +107,7 @@ export function UploadPage() {
         <LanguageChoice />
         <PageChoice />
       </div>
+      <RecordingOptions />
 
       {uploadItems.value.length > 0 && (
         <section class="card stack" aria-labelledby="files-heading">
@@ -230,6 +248,10 @@ function LanguageChoice() {
   const codes = [...new Set([...available.ocr, ...available.av])].sort((a, b) =>
     languageName(a).localeCompare(languageName(b)),
   );
+  const detectsSpeech = speechOffer(available.speech_engines ?? [], speechChoices.value.engine).detectLanguage;
+  const detects = [available.ocr.length > 0 ? "documents" : null, detectsSpeech ? "recordings" : null].filter(
+    (what) => what !== null,
+  );
   return (
     <div class="field upload-language">
       <label for="upload-language">Language of the files</label>
@@ -240,7 +262,7 @@ function LanguageChoice() {
           uploadLanguage.value = e.currentTarget.value;
         }}
       >
-        {available.ocr.length > 0 && <option value={AUTO_LANGUAGE}>Detect automatically (documents)</option>}
+        {detects.length > 0 && <option value={AUTO_LANGUAGE}>Detect automatically ({detects.join(" and ")})</option>}
         {codes.map((code) => (
           <option key={code} value={code}>
             {languageName(code)} ({code})
@@ -251,7 +273,9 @@ function LanguageChoice() {
         Documents and images can be read in {available.ocr.length} languages here; recordings heard in{" "}
         {available.av.map(languageName).join(", ")}.
         {uploadLanguage.value === AUTO_LANGUAGE &&
-          ` Detected from each document's first pages; recordings are heard in ${languageName(available.av[0] ?? "eng")}.`}
+          (detectsSpeech
+            ? " Detected from each document's first pages and from each recording's speech."
+            : ` Detected from each document's first pages; recordings are heard in ${languageName(available.av[0] ?? "eng")}.`)}
       </p>
     </div>
   );
@@ -286,4 +310,101 @@ function PageChoice() {
       </p>
     </div>
   );
+}
+
+/**
+ * Options for recordings, as this deployment's speech engines offer them (GET /v1/languages): the
+ * engine when there is a choice, speaker labels and translation when an engine can, the two that
+ * every engine takes (channels as speakers, a vocabulary) always. Sent with recordings only.
+ */
+function RecordingOptions() {
+  const available = languages.value;
+  if (!available) return null;
+  const engines = available.speech_engines ?? [];
+  const choices = speechChoices.value;
+  const offer = speechOffer(engines, choices.engine);
+  const { terms, error } = vocabulary.value;
+  return (
+    <fieldset class="upload-recording" data-testid="recording-options">
+      <legend>Recordings (audio and video)</legend>
+      <div class="upload-recording-grid">
+        <div class="stack upload-recording-choices">
+          {offer.engines.length > 1 && (
+            <div class="field">
+              <label for="upload-engine">Speech engine</label>
+              <select
+                id="upload-engine"
+                value={choices.engine}
+                onChange={(e) => chooseSpeech({ engine: e.currentTarget.value as typeof choices.engine })}
+              >
+                <option value="auto">The best one for these options</option>
+                {engines.map((engine) => (
+                  <option key={engine.name} value={engine.name}>
+                    {engine.name}
+                    {engine.default ? " (default)" : ""}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          {offer.diarize && (
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={choices.diarize}
+                onChange={(e) => chooseSpeech({ diarize: e.currentTarget.checked })}
+              />
+              Label speakers
+            </label>
+          )}
+          {offer.translate && (
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={choices.translate}
+                onChange={(e) => chooseSpeech({ translate: e.currentTarget.checked })}
+              />
+              Translate to English
+            </label>
+          )}
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={choices.splitChannels}
+              onChange={(e) => chooseSpeech({ splitChannels: e.currentTarget.checked })}
+            />
+            Each channel is its own speaker (call recordings)
+          </label>
+        </div>
+        <div class="field upload-vocabulary">
+          <label for="upload-vocabulary">Vocabulary</label>
+          <textarea
+            id="upload-vocabulary"
+            rows={3}
+            value={choices.vocabulary}
+            aria-invalid={error !== null}
+            aria-describedby="upload-vocabulary-help"
+            placeholder={"Names and terms, one a line"}
+            onInput={(e) => chooseSpeech({ vocabulary: e.currentTarget.value })}
+          />
+          <p
+            id="upload-vocabulary-help"
+            class={`small ${error ? "error-text" : "muted"}`}
+            role={error ? "alert" : undefined}
+          >
+            {error ??
+              `Names and terms to listen for, one a line (up to ${MAX_VOCABULARY_TERMS}${terms.length > 0 ? `; ${terms.length} now` : ""}).${
+                offer.vocabulary ? "" : ` ${unusedBy(choices.engine, engines)} not use them; the result will say so.`
+              }`}
+          </p>
+        </div>
+      </div>
+    </fieldset>
+  );
+}
+
+/** Who would not use a vocabulary: the engine chosen, this deployment's one engine, or all of them. */
+function unusedBy(engine: string, engines: readonly { name: string }[]): string {
+  if (engine !== "auto") return `${engine} does`;
+  return engines.length === 1 ? `The speech engine here (${engines[0]?.name}) does` : "The speech engines here do";
 }
