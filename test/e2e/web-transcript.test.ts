@@ -99,10 +99,11 @@ const timesOf = (locator: ReturnType<typeof words>) =>
 
 describe("the transcript in the web UI", () => {
   it("offers for recordings only what this deployment's engines can do, and sends options only with recordings", async () => {
-    // 30 s of speech: four sentences with pauses between them, twice over (16 kHz WAV, exact to seek in).
+    // A minute of speech: four sentences with pauses between them, four times over (16 kHz WAV, exact to
+    // seek in); segments of up to 12 s, enough of them to make the list scroll.
     const spokenFiles = await Promise.all(TALK_SENTENCES.map((s, i) => stack.fixtures.speech(`s${i}.wav`, s)));
     const once = await stack.fixtures.joinAudio("once.wav", spokenFiles, 0.6);
-    const talk = await stack.fixtures.joinAudio("talk.wav", [once, once], 0.6);
+    const talk = await stack.fixtures.joinAudio("talk.wav", [once, once, once, once], 0.6);
     const scan = await stack.fixtures.textImage("note.png", ["A short note to read"]);
 
     const options = page.getByTestId("recording-options");
@@ -367,6 +368,48 @@ describe("the transcript in the web UI", () => {
     expect(await accessibilityProblems()).toEqual([]);
     await page.getByLabel("Theme").selectOption("light");
     await page.unroute(`**/v1/jobs/${jobId}/result?format=json`);
+  });
+
+  it("labels the parties of a call sent with each channel as its own speaker, from the runner's own result", async () => {
+    const left = await stack.fixtures.speech(
+      "call-left.wav",
+      "Good morning. I would like to order a new phone please.",
+    );
+    const right = await stack.fixtures.speech(
+      "call-right.wav",
+      "Certainly. The new phone will arrive on Monday morning.",
+    );
+    const call = await stack.fixtures.twoPartyCall("call.wav", left, right, 7);
+    await page.goto(stack.url);
+    const options = page.getByTestId("recording-options");
+    await options.waitFor();
+    await options.getByLabel("Vocabulary").fill("");
+    await options.getByLabel("Each channel is its own speaker (call recordings)").check();
+    await page.locator("#file-input").setInputFiles([call]);
+    await page.getByRole("button", { name: "Upload 1 file" }).click();
+    const link = page
+      .getByTestId("upload-item")
+      .filter({ hasText: "call.wav" })
+      .getByRole("link", { name: "Open job" });
+    await link.waitFor({ timeout: 60_000 });
+    const callId = ((await link.getAttribute("href")) ?? "").split("/").at(-1) ?? "";
+    const job = (await (await asUser(`/v1/jobs/${callId}`)).json()) as { options: JobOptions };
+    expect(job.options.channels).toBe("split");
+
+    await page.goto(`${stack.url}/jobs/${callId}`);
+    await page
+      .getByTestId("job-status")
+      .locator('[data-status="succeeded"]')
+      .waitFor({ timeout: STACK_WORK_MS * 3 });
+    await page.getByRole("tab", { name: "Transcript" }).click();
+    await words().first().waitFor();
+    // The left party speaks first, the right answers: one label at each change.
+    await expect.poll(() => page.getByTestId("speaker-label").allTextContents()).toEqual(["Speaker 1", "Speaker 2"]);
+    const secondParty = page
+      .locator("[data-segment]")
+      .filter({ has: page.getByTestId("speaker-label") })
+      .nth(1);
+    expect((await secondParty.textContent())?.toLowerCase()).toContain("monday");
   });
 
   it("offers the engine, speakers, translation and detection where the deployment's engines can, and checks the vocabulary", async () => {
