@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SpokenWord, segmentWords, wordsOf } from "./segments";
+import { type SpokenWord, segmentWords, speakerLabel, wordsOf } from "./segments";
 
 /** A small seeded generator (mulberry32), so the generated speech is the same on every run. */
 function random(seed: number): () => number {
@@ -41,7 +41,7 @@ describe("segmentWords", () => {
       const words = speech(seed, 600, punctuated);
       const segments = segmentWords(words);
       const lengths = segments.map((segment) => segment.end - segment.start);
-      expect(Math.max(...lengths)).toBeLessThanOrEqual(15);
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(12);
       expect(median(lengths)).toBeLessThanOrEqual(12);
       // Not one segment per word either: most hold a sentence or more.
       expect(median(segments.map((segment) => segment.words.length))).toBeGreaterThanOrEqual(4);
@@ -108,5 +108,32 @@ describe("segmentWords", () => {
   it("joins words without spaces where the language writes none", () => {
     const words = ["今日", "は"].map((text, i) => ({ text, start: i * 0.3, end: i * 0.3 + 0.2, confidence: 1 }));
     expect(segmentWords(words, "")[0]?.text).toBe("今日は");
+  });
+});
+
+describe("segmentWords at the edges", () => {
+  const word = (text: string, start: number, end: number): SpokenWord => ({ text, start, end, confidence: 1 });
+
+  it("gives nothing for no words, and one segment for one word", () => {
+    expect(segmentWords([])).toEqual([]);
+    expect(segmentWords([word("hello", 1, 1.5)])).toEqual([
+      { start: 1, end: 1.5, text: "hello", words: [{ text: "hello", start: 1, end: 1.5, confidence: 1 }] },
+    ]);
+  });
+
+  it("keeps words of no length, and a single word longer than a segment stands alone", () => {
+    const words = [word("a", 0, 0), word("b", 0, 0), word("long", 0.1, 20), word("c", 20.1, 20.3)];
+    const segments = segmentWords(words);
+    expect(wordsOf(segments).map((w) => w.text)).toEqual(["a", "b", "long", "c"]);
+    expect(segments.find((s) => s.text.includes("long"))?.words.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe("speakerLabel", () => {
+  it("names speakers one way: by channel, by the engine's number, or both", () => {
+    expect(speakerLabel({ channel: 0 })).toBe("Speaker 1");
+    expect(speakerLabel({ speaker: 2 })).toBe("Speaker 3");
+    expect(speakerLabel({ channel: 1, speaker: 0 })).toBe("Channel 2, Speaker 1");
+    expect(speakerLabel({})).toBeUndefined();
   });
 });

@@ -4,6 +4,22 @@ type AvWord = AvSegment["words"][number];
 /** A recognized word, with who said it when the engine knows (diarization, a split channel). */
 export type SpokenWord = AvWord & { speaker?: string; channel?: number };
 
+/**
+ * The one way speakers are named: `Speaker N` from 1 for a channel heard on its own (`channels: "split"`)
+ * or a speaker an engine told apart (`diarize`), `Channel C, Speaker N` with both.
+ */
+export function speakerLabel({
+  channel,
+  speaker,
+}: {
+  channel?: number | undefined;
+  speaker?: number | undefined;
+}): string | undefined {
+  if (channel !== undefined && speaker !== undefined) return `Channel ${channel + 1}, Speaker ${speaker + 1}`;
+  if (channel !== undefined) return `Speaker ${channel + 1}`;
+  return speaker === undefined ? undefined : `Speaker ${speaker + 1}`;
+}
+
 /** A segment longer than this is split again (at its best pause or sentence end near its middle). */
 export const SEGMENT_TARGET_SECONDS = 12;
 /** A pause at least this long always ends a segment. */
@@ -23,7 +39,11 @@ const CLAUSE_END = /[,;:，、；：]["'”’)\]]*$/;
 export function segmentWords(words: readonly SpokenWord[], separator = " "): AvSegment[] {
   // Channels are heard at once, so their words interleave in time: each channel is segmented on its own.
   const channels = new Map<number | undefined, SpokenWord[]>();
-  for (const word of words) channels.set(word.channel, [...(channels.get(word.channel) ?? []), word]);
+  for (const word of words) {
+    const channel = channels.get(word.channel);
+    if (channel) channel.push(word);
+    else channels.set(word.channel, [word]);
+  }
   return [...channels.values()]
     .flatMap((channel) => runsOf(channel).flatMap((run) => split(run)))
     .map((piece) => toSegment(piece, separator))

@@ -1,7 +1,7 @@
 import { readFile, rm } from "node:fs/promises";
 import type { AvResult } from "../../contracts/results";
 import type { RunnerEvent } from "../../contracts/runner";
-import { type SpokenWord, segmentWords, wordsOf } from "../../contracts/segments";
+import { type SpokenWord, segmentWords, speakerLabel, wordsOf } from "../../contracts/segments";
 import { ffmpeg, type TimeSpan } from "../engines/ffmpeg";
 import type { SpeechEngine } from "../engines/speech-engine";
 import { mapConcurrent } from "../map-concurrent";
@@ -54,7 +54,7 @@ export async function transcribeMedia(
     await rm(rawPath); // Chunks of a long recording add up to another copy of it.
     progress.finished(index, length);
     const voice =
-      track.channel === undefined ? {} : { channel: track.channel, speaker: `Speaker ${track.channel + 1}` };
+      track.channel === undefined ? {} : { channel: track.channel, speaker: speakerLabel({ channel: track.channel }) };
     return wordsOf(segments).map(
       (word): SpokenWord => ({
         ...word,

@@ -6,6 +6,7 @@ import {
   type RunnerEvent,
   type SpokenWord,
   segmentWords,
+  speakerLabel,
 } from "../../contracts";
 import { type RunnerInput, type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
@@ -77,14 +78,6 @@ export const vocabularyUnused = (terms: readonly string[], message: string): AvW
   message,
   terms: [...terms],
 });
-
-/** The speaker of a word: the channel's with `channels: "split"`, the model's number with `diarize`, or both. */
-function speakerLabel(channel: number | undefined, speaker: number | undefined): string | undefined {
-  if (channel !== undefined && speaker !== undefined) return `Channel ${channel + 1}, Speaker ${speaker + 1}`;
-  if (channel !== undefined) return `Speaker ${channel + 1}`;
-  if (speaker !== undefined) return `Speaker ${speaker + 1}`;
-  return undefined;
-}
 
 const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
@@ -160,7 +153,7 @@ export async function hearChunks(
     const task = (async () => {
       const heard = await options.recognize(piece);
       for (const word of heard.words) {
-        const speaker = speakerLabel(piece.channel, word.speaker);
+        const speaker = speakerLabel({ channel: piece.channel, speaker: word.speaker });
         words.push({
           text: word.text,
           start: toMs(word.start + piece.start_s),

@@ -223,10 +223,10 @@ describe("speakerTurns: who speaks, labelled where the speaker changes", () => {
     ]);
   });
 
-  it("names a channel when no speaker is given, and labels nothing without either", () => {
+  it("names a channel's speaker when no speaker is given, and labels nothing without either", () => {
     expect(speakerTurns([{ channel: 0 }, { channel: 1 }, { channel: 1 }])).toEqual([
-      { speaker: "Channel 1", colour: 0 },
-      { speaker: "Channel 2", colour: 1 },
+      { speaker: "Speaker 1", colour: 0 },
+      { speaker: "Speaker 2", colour: 1 },
       null,
     ]);
     expect(speakerTurns([{}, {}])).toEqual([null, null]);

@@ -1,4 +1,5 @@
 import type { AvSegment } from "../../../contracts/results";
+import { speakerLabel } from "../../../contracts/segments";
 import { findMatches, MAX_MATCHES, type MatchRange, type TextPiece } from "../lib/text-search";
 
 /**
@@ -168,10 +169,9 @@ export function segmentOfMatch(matches: TranscriptMatches, match: number): numbe
 /** How many colours speakers are told apart by (results.css: --speaker-0 … --speaker-5); more speakers reuse them. */
 export const SPEAKER_COLOURS = 6;
 
-/** Who speaks a segment: its speaker, else its channel (`channels: "split"`), else nobody known. */
+/** Who speaks a segment: its speaker, else its channel's (`channels: "split"`), else nobody known. */
 export function speakerOf(segment: Pick<AvSegment, "speaker" | "channel">): string | null {
-  if (segment.speaker) return segment.speaker;
-  return segment.channel === undefined ? null : `Channel ${segment.channel + 1}`;
+  return segment.speaker ?? speakerLabel({ channel: segment.channel }) ?? null;
 }
 
 /**
