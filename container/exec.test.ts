@@ -77,7 +77,7 @@ describe("execFile", () => {
     let firstLine = () => {};
     const gotFirstLine = new Promise<void>((resolve) => (firstLine = resolve));
     let finished = false;
-    const running = execFile("sh", ["-c", "printf 'é one\\ntw'; sleep 0.5; printf 'o\\n'"], {
+    const running = execFile("sh", ["-c", "printf 'é one\\ntw'; sleep 0.5; printf 'o\\nend'"], {
       onStdoutLine: (line) => {
         lines.push(line);
         firstLine();
@@ -87,8 +87,9 @@ describe("execFile", () => {
     await gotFirstLine;
     expect(finished).toBe(false);
     const { stdout } = await running;
-    expect(lines).toEqual(["é one", "two"]);
-    expect(stdout.toString()).toBe("é one\ntwo\n");
+    // The last line, without a newline, comes when the process ends.
+    expect(lines).toEqual(["é one", "two", "end"]);
+    expect(stdout.toString()).toBe("é one\ntwo\nend");
   });
 
   it("gives a process with several units of work the time limit for each unit, and in all units times it", async () => {

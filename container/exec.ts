@@ -96,40 +96,51 @@ export const execFile: Run = (command, args, options = {}) =>
       child.kill("SIGKILL");
     };
 
-    /** Calls `onLine` with each complete line of a stream's text; a throwing callback kills the process. */
-    const lineReader = (onLine: (line: string) => void) => {
+    /**
+     * Calls `onLine` with each complete line of a stream's text (`flush` hands over a last line without
+     * a newline); a throwing callback kills the process. A line is kept to its last `maxLine` characters
+     * (stderr's progress lines are short; stdout is bounded as a whole by `maxStdoutBytes`).
+     */
+    const lineReader = (onLine: (line: string) => void, maxLine: number) => {
       let partialLine = "";
-      return (chunk: string) => {
-        const lines = (partialLine + chunk).split("\n");
-        partialLine = (lines.pop() ?? "").slice(-STDERR_TAIL_CHARS);
-        for (const line of lines) {
-          try {
-            onLine(line);
-          } catch (error) {
-            callbackError ??= error;
-            child.kill("SIGKILL");
-          }
+      const deliver = (line: string) => {
+        try {
+          onLine(line);
+        } catch (error) {
+          callbackError ??= error;
+          child.kill("SIGKILL");
         }
+      };
+      return {
+        push(chunk: string) {
+          const lines = (partialLine + chunk).split("\n");
+          partialLine = (lines.pop() ?? "").slice(-maxLine);
+          for (const line of lines) deliver(line);
+        },
+        flush() {
+          if (partialLine) deliver(partialLine);
+          partialLine = "";
+        },
       };
     };
     const stdoutText = new StringDecoder("utf8");
-    const stdoutLines = onStdoutLine ? lineReader(onStdoutLine) : undefined;
+    const stdoutLines = onStdoutLine ? lineReader(onStdoutLine, maxStdoutBytes) : undefined;
     const stderrLines = onStderrLine
       ? lineReader((line) => {
           if (onStderrLine(line)) restartUnitTimer();
-        })
+        }, STDERR_TAIL_CHARS)
       : undefined;
 
     child.stdout.on("data", (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > maxStdoutBytes) stop("output_limit");
       else stdout.push(chunk);
-      stdoutLines?.(stdoutText.write(chunk));
+      stdoutLines?.push(stdoutText.write(chunk));
     });
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
-      stderrLines?.(chunk);
+      stderrLines?.push(chunk);
     });
 
     const onAbort = () => stop("aborted");
@@ -153,6 +164,9 @@ export const execFile: Run = (command, args, options = {}) =>
     });
     child.on("close", (code, killedBy) => {
       cleanUp();
+      // A last line of results without a newline is still results.
+      stdoutLines?.push(stdoutText.end());
+      stdoutLines?.flush();
       const tail = stderr.trim();
       if (callbackError !== undefined) reject(callbackError);
       else if (stopReason === "timeout") {

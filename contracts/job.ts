@@ -44,7 +44,7 @@ export const JobOptions = z
       .string()
       .regex(
         /^(auto|[a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?)*)$/,
-        "a Tesseract language code such as `eng` or `chi_sim`, several joined by `+`, or `auto` (OCR: find it)",
+        "a Tesseract language code such as `eng` or `chi_sim`, several joined by `+` (OCR), or `auto` (find it)",
       )
       .default("eng"),
     /** OCR: turn each page upright (0, 90, 180 or 270°) before reading it, as OCRmyPDF's `--rotate-pages`. */
@@ -57,18 +57,31 @@ export const JobOptions = z
      * A/V: the speech engine (`auto`: the best this deployment has for the other options). One this
      * deployment lacks, or one that cannot do what the other options ask, is refused (`engine_unavailable`).
      */
-    engine: SpeechEngineChoice.optional(),
+    engine: SpeechEngineChoice.optional().describe(
+      "A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.",
+    ),
     /** A/V: names and terms to listen for (Whisper's prompt, nova-3's key terms); the result says which went unused. */
     vocabulary: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
     /** A/V: English text from speech in another language (Whisper's `translate` task). */
-    translate: z.boolean().optional(),
+    translate: z
+      .boolean()
+      .optional()
+      .describe("A/V: English text from speech in another language (Whisper); refused where no engine can translate"),
     /** A/V: label who speaks when (`speaker` on segments; an engine that can is needed). */
-    diarize: z.boolean().optional(),
+    diarize: z
+      .boolean()
+      .optional()
+      .describe("A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can"),
     /**
      * A/V: `split` transcribes each channel of a stereo or multichannel file on its own, as its own speaker
      * (call recordings keep one party per channel); `mix` (the default) hears them mixed down.
      */
-    channels: z.enum(["mix", "split"]).optional(),
+    channels: z
+      .enum(["mix", "split"])
+      .optional()
+      .describe(
+        "A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down",
+      ),
   })
   .strict();
 export type JobOptions = z.infer<typeof JobOptions>;

@@ -104,10 +104,16 @@ export const AvSegment = z.object({
   end: z.number(),
   text: z.string(),
   words: z.array(AvWord),
-  /** Who speaks ("Speaker 1", …), when known: with `diarize` or `channels: "split"`. */
-  speaker: z.string().optional(),
-  /** The channel (0-based) it was heard on, with `channels: "split"`. */
-  channel: z.number().int().nonnegative().optional(),
+  speaker: z
+    .string()
+    .optional()
+    .describe('who speaks ("Speaker 1", "Channel 2, Speaker 1"), when known: with `diarize` or `channels: "split"`'),
+  channel: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('the channel (0-based) it was heard on, with `channels: "split"`'),
 });
 
 /** What a reader of a transcript should know about how it was made. */
@@ -124,13 +130,21 @@ export const AvResult = z.object({
   engine: z.string(),
   /** The language of the text (with `translate`, `eng`; with `language: "auto"`, the one heard). */
   language: z.string(),
-  /** With `language: "auto"` only: the language the engine heard, or null when it cannot tell (see warnings). */
-  detected_language: z.string().nullable().optional(),
-  /** True when the text is an English translation of the speech (`translate`). */
-  translated: z.boolean().optional(),
+  detected_language: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('with `language: "auto"` only: the language heard, or null when the engine cannot tell (see `warnings`)'),
+  translated: z
+    .boolean()
+    .optional()
+    .describe("true when the text is an English translation of the speech (`translate`)"),
   duration_s: z.number(),
   segments: z.array(AvSegment),
-  warnings: z.array(AvWarning).default([]),
+  warnings: z
+    .array(AvWarning)
+    .default([])
+    .describe("what a reader should know of how the transcript was made (a language not detected, vocabulary unused)"),
   /** Parts of a fanned-out job that failed for good: their spans have no segments above. */
   failed_parts: z.array(PartFailure).optional(),
 });

@@ -5,6 +5,7 @@ import {
   DEFAULT_SPEECH_CHOICES,
   parseVocabulary,
   type SpeechChoices,
+  speechConflict,
   speechOffer,
   speechOptions,
   uploadOptions,
@@ -147,5 +148,20 @@ describe("uploadOptions: each kind of file with its own options only", () => {
       vocabulary: ["Hono"],
     });
     expect(optionsMisfit("av", JobOptions.parse(sent))).toBeNull();
+  });
+});
+
+describe("speechConflict: choices no one engine here can do together", () => {
+  it("names what stands in the way, as the API would refuse it", () => {
+    expect(speechConflict(choices({ translate: true, diarize: true }), CLOUD, "deu")).toMatch(/options\.translate/);
+    expect(speechConflict(choices({ diarize: true }), CLOUD, "pol")).toMatch(/label speakers/);
+    expect(speechConflict(choices({ engine: "nova-3", translate: true }), CLOUD, "eng")).toBeNull();
+  });
+
+  it("lets through what one engine can do", () => {
+    expect(speechConflict(choices({ diarize: true }), CLOUD, "eng")).toBeNull();
+    expect(speechConflict(choices({ translate: true }), CLOUD, "pol")).toBeNull();
+    expect(speechConflict(choices({ splitChannels: true, vocabulary: "Acme" }), LOCAL, "eng")).toBeNull();
+    expect(speechConflict(choices(), [], "eng")).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import {
   type SpeechEngineChoice,
   type SpeechEngineName,
 } from "../../../contracts/languages";
+import { chooseSpeechEngine } from "../../../contracts/speech-engines";
 import { clearOnSignOut } from "./session";
 
 /**
@@ -118,6 +119,22 @@ export function speechOptions(
     ...(choices.splitChannels ? { channels: "split" as const } : {}),
     ...(terms.length > 0 && !error ? { vocabulary: terms } : {}),
   };
+}
+
+/**
+ * Why the API would refuse a recording sent with these choices (no engine here can do all of them at
+ * once, e.g. translate with one engine and label speakers with another), as the API would say it
+ * (`chooseSpeechEngine`, the API's own rule); null when one engine can.
+ */
+export function speechConflict(
+  choices: SpeechChoices,
+  engines: readonly SpeechEngineAbilities[],
+  language: string,
+): string | null {
+  if (engines.length === 0) return null;
+  const options = speechOptions(choices, engines, language);
+  const choice = chooseSpeechEngine({ ...options, language: options.language ?? "eng" }, engines);
+  return choice.ok ? null : choice.message;
 }
 
 /**

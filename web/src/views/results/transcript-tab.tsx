@@ -473,7 +473,7 @@ function TranscriptNotes({ result }: { result: AvResult }) {
           </p>
           <ul>
             {warnings.map((warning) => (
-              <li key={warning.code}>
+              <li key={warning.message}>
                 {warning.message}
                 {warning.terms && warning.terms.length > 0 && (
                   <span class="small muted"> (unused: {warning.terms.join(", ")})</span>

@@ -15,6 +15,7 @@ import {
   MAX_VOCABULARY_TERMS,
   parseVocabulary,
   speechChoices,
+  speechConflict,
   speechOffer,
 } from "../../state/speech-options";
 import {
@@ -45,6 +46,10 @@ const listed = (kind: JobKind) =>
 const pagesValid = computed(() => uploadPages.value.trim() === "" || parsePageSelection(uploadPages.value) !== null);
 /** The vocabulary's terms, or why the API would refuse them. */
 const vocabulary = computed(() => parseVocabulary(speechChoices.value.vocabulary));
+/** Why no engine here could take a recording with the options chosen (null when one can). */
+const speechConflictNow = computed(() =>
+  speechConflict(speechChoices.value, languages.value?.speech_engines ?? [], uploadLanguage.value),
+);
 /** A recording waiting to be sent: the vocabulary must then be one the API takes. */
 const recordingReady = computed(() =>
   uploadItems.value.some((item) => item.state === "ready" && item.verdict?.ok && item.verdict.kind === "av"),
@@ -66,7 +71,7 @@ export function UploadPage() {
     readyCount.value > 0 &&
     !sending.value &&
     pagesValid.value &&
-    !(recordingReady.value && vocabulary.value.error !== null);
+    !(recordingReady.value && (vocabulary.value.error !== null || speechConflictNow.value !== null));
   return (
     <div class="stack">
       <h1>Upload</h1>
@@ -366,6 +371,11 @@ function RecordingOptions() {
               />
               Translate to English
             </label>
+          )}
+          {speechConflictNow.value && (
+            <p class="small error-text" role="alert" data-testid="speech-conflict">
+              These options cannot go together here: {speechConflictNow.value}.
+            </p>
           )}
           <label class="check">
             <input
