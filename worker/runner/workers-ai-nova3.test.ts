@@ -234,6 +234,29 @@ describe("transcribeWithNova3", () => {
     });
   });
 
+  it("gives each call the attempt's signal, aborted at the first failure", async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const ai = {
+      run: async (_model: string, inputs: Record<string, unknown>, options?: AiOptions) => {
+        signals.push(options?.signal);
+        const [chunk] = await chunksOf({ model: NOVA3_MODEL, input: inputs });
+        if (chunk === 2) throw new Error("capacity");
+        // The others wait for an answer that never comes unless their call is aborted.
+        return new Promise((_, reject) =>
+          options?.signal?.addEventListener("abort", () => reject(options.signal?.reason)),
+        );
+      },
+    } as unknown as Ai;
+    const events = [probe, audioChunk(0, 3, 0, 60), audioChunk(1, 3, 60, 120), audioChunk(2, 3, 120, 150), end(150, 3)];
+    await expect(
+      transcribeWithNova3(ai, fakeRunner(events), input(), { language: "eng" }, async () => {}, {
+        diarizeSeconds: 750,
+      }),
+    ).rejects.toMatchObject({ code: "engine_failed", message: expect.stringContaining("capacity") });
+    expect(signals).toHaveLength(3);
+    expect(signals.every((signal) => signal?.aborted)).toBe(true);
+  });
+
   it("refuses a language nova-3 does not hear as bad input, before any work", async () => {
     const { ai, calls } = recordingAi(() => plainAnswer);
     const endpoint = fakeRunner([audioChunk(0, 1, 0, 60), end(60, 1)]);

@@ -147,13 +147,17 @@ export async function transcribeWithNova3(
     inFlight: diarize ? 1 : IN_FLIGHT,
     ...(diarize ? { joinUpToSeconds: diarizeSeconds } : {}),
     onProgress,
-    recognize: async (piece) => {
+    recognize: async (piece, signal) => {
       let answer: unknown;
       try {
-        answer = await ai.run(NOVA3_MODEL, {
-          ...request.input,
-          audio: { body: new Response(piece.wav()).body as ReadableStream, contentType: "audio/wav" },
-        });
+        answer = await ai.run(
+          NOVA3_MODEL,
+          {
+            ...request.input,
+            audio: { body: new Response(piece.wav()).body as ReadableStream, contentType: "audio/wav" },
+          },
+          { signal },
+        );
       } catch (err) {
         throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
       }

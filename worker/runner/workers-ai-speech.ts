@@ -86,9 +86,9 @@ const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
  * lengths), `total` the file's duration from the runner's probe. With `channels: "split"` every channel
  * covers the whole timeline and the runner sends them in turn, so the seconds are counted as the share
  * of all chunks recognized, of the stretch of the timeline the chunks cover: it still ends at the
- * recording's length and never goes back.
+ * recording's length and never goes back. Nothing is reported once `signal` has aborted.
  */
-function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>) {
+function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>, signal: AbortSignal) {
   let total = 0;
   let recognized = 0;
   let chunksDone = 0;
@@ -98,6 +98,7 @@ function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>) {
   let to = 0;
   const done = () => Math.round(split ? (chunksAll > 0 ? ((to - from) * chunksDone) / chunksAll : 0) : recognized);
   const send = async () => {
+    if (signal.aborted) return;
     const seconds = done();
     total = Math.max(total, seconds);
     await onProgress({ type: "progress", done: seconds, total, unit: "seconds", stage: "transcribe" });
@@ -126,6 +127,11 @@ function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>) {
  * once; pieces are single chunks, or with `joinUpToSeconds` consecutive chunks of one channel joined
  * into pieces of up to that length. Returns every word on the file's timeline (with its channel and
  * speaker), the languages heard with the seconds each was heard in, and the duration.
+ *
+ * One signal covers everything the attempt started: the runner's stream and every call `recognize`
+ * makes (it is given the signal). It aborts when the attempt is canceled (`input.signal`: the job was
+ * canceled, or its lease taken over) or at the first piece that fails; from then on no piece is sent,
+ * no word kept and no progress reported, and the attempt fails with the cancellation or that failure.
  */
 export async function hearChunks(
   endpoint: RunnerEndpoint,
@@ -133,88 +139,107 @@ export async function hearChunks(
   options: {
     inFlight: number;
     joinUpToSeconds?: number;
-    recognize: (piece: AudioPiece) => Promise<PieceResult>;
+    recognize: (piece: AudioPiece, signal: AbortSignal) => Promise<PieceResult>;
     onProgress: (event: RunnerProgress) => Promise<void>;
   },
 ): Promise<{ words: SpokenWord[]; languages: Map<string, number>; durationS: number }> {
-  const progress = secondsProgress(options.onProgress);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const cancel = () => controller.abort(input.signal?.reason);
+  if (input.signal?.aborted) cancel();
+  else input.signal?.addEventListener("abort", cancel, { once: true });
+  const stopped = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  const progress = secondsProgress(options.onProgress, signal);
   const words: SpokenWord[] = [];
   const languages = new Map<string, number>();
   const tasks: Promise<void>[] = [];
   const running = new Set<Promise<void>>();
   let pending: AudioChunk[] = [];
-  // The first piece that failed: the attempt fails with it, without hearing (or decoding) the rest.
-  let failure: { error: unknown } | undefined;
 
   const launch = async (chunks: AudioChunk[]) => {
     // A slot first: the next piece waits (and the runner's stream with it) while the window is full.
-    while (running.size >= options.inFlight) await Promise.race(running).catch(() => undefined);
+    while (running.size >= options.inFlight) {
+      await Promise.race([...running, stopped]);
+      signal.throwIfAborted();
+    }
     const piece = pieceOf(chunks);
     const task = (async () => {
-      const heard = await options.recognize(piece);
-      for (const word of heard.words) {
-        const speaker = speakerLabel({ channel: piece.channel, speaker: word.speaker });
-        words.push({
-          text: word.text,
-          start: toMs(word.start + piece.start_s),
-          end: toMs(word.end + piece.start_s),
-          confidence: word.confidence,
-          ...(speaker === undefined ? {} : { speaker }),
-          ...(piece.channel === undefined ? {} : { channel: piece.channel }),
-        });
+      try {
+        const heard = await options.recognize(piece, signal);
+        // Canceled, or another piece failed, meanwhile: nothing more of this attempt is kept or reported.
+        if (signal.aborted) return;
+        for (const word of heard.words) {
+          const speaker = speakerLabel({ channel: piece.channel, speaker: word.speaker });
+          words.push({
+            text: word.text,
+            start: toMs(word.start + piece.start_s),
+            end: toMs(word.end + piece.start_s),
+            confidence: word.confidence,
+            ...(speaker === undefined ? {} : { speaker }),
+            ...(piece.channel === undefined ? {} : { channel: piece.channel }),
+          });
+        }
+        if (heard.language) {
+          languages.set(heard.language, (languages.get(heard.language) ?? 0) + piece.end_s - piece.start_s);
+        }
+        await progress.finished(piece, chunks.length);
+      } catch (error) {
+        // The first failure is the attempt's (later ones, often its consequence, change nothing).
+        controller.abort(error);
       }
-      if (heard.language) {
-        languages.set(heard.language, (languages.get(heard.language) ?? 0) + piece.end_s - piece.start_s);
-      }
-      await progress.finished(piece, chunks.length);
     })();
     tasks.push(task);
     running.add(task);
-    // Settled tasks leave the window; the first failure stops the stream (and surfaces through `tasks`).
-    void task.then(
-      () => running.delete(task),
-      (error: unknown) => {
-        running.delete(task);
-        failure ??= { error };
-      },
-    );
+    // Settled tasks leave the window (a task never rejects: a failure aborts the signal instead).
+    void task.then(() => running.delete(task));
   };
 
-  for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", input)) {
-    if (failure) throw failure.error;
-    if (event.type === "probe") {
-      await options.onProgress(event);
-      await progress.probed(event.duration_s);
-    }
-    if (event.type === "audio_chunk") {
-      progress.seen(event);
-      const last = pending.at(-1);
-      const first = pending[0];
-      const joins =
-        options.joinUpToSeconds !== undefined &&
-        last !== undefined &&
-        first !== undefined &&
-        last.channel === event.channel &&
-        // Chunks of a channel cover its timeline without gaps; anything else starts a new piece.
-        Math.abs(event.start_s - last.end_s) < 0.01 &&
-        event.end_s - first.start_s <= options.joinUpToSeconds;
-      if (!joins && pending.length > 0) await launch(pending);
-      pending = joins ? [...pending, event] : [event];
-      // Nothing to join: the chunk goes at once.
-      if (options.joinUpToSeconds === undefined) {
-        await launch(pending);
-        pending = [];
+  try {
+    for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", { ...input, signal })) {
+      signal.throwIfAborted();
+      if (event.type === "probe") {
+        await options.onProgress(event);
+        await progress.probed(event.duration_s);
+      }
+      if (event.type === "audio_chunk") {
+        progress.seen(event);
+        const last = pending.at(-1);
+        const first = pending[0];
+        const joins =
+          options.joinUpToSeconds !== undefined &&
+          last !== undefined &&
+          first !== undefined &&
+          last.channel === event.channel &&
+          // Chunks of a channel cover its timeline without gaps; anything else starts a new piece.
+          Math.abs(event.start_s - last.end_s) < 0.01 &&
+          event.end_s - first.start_s <= options.joinUpToSeconds;
+        if (!joins && pending.length > 0) await launch(pending);
+        pending = joins ? [...pending, event] : [event];
+        // Nothing to join: the chunk goes at once.
+        if (options.joinUpToSeconds === undefined) {
+          await launch(pending);
+          pending = [];
+        }
+      }
+      if (event.type === "audio_end") {
+        if (pending.length > 0) await launch(pending);
+        // Every piece must be recognized: one failure fails the attempt, no gap in the transcript.
+        await Promise.race([Promise.all(tasks), stopped]);
+        signal.throwIfAborted();
+        words.sort((a, b) => a.start - b.start || (a.channel ?? 0) - (b.channel ?? 0));
+        return { words, languages, durationS: event.duration_s };
       }
     }
-    if (event.type === "audio_end") {
-      if (pending.length > 0) await launch(pending);
-      // Every piece must be recognized: one failure fails the attempt, no gap in the transcript.
-      await Promise.all(tasks);
-      words.sort((a, b) => a.start - b.start || (a.channel ?? 0) - (b.channel ?? 0));
-      return { words, languages, durationS: event.duration_s };
-    }
+    throw new WorkError("engine_failed", "the runner's chunk stream ended early", "transient");
+  } catch (err) {
+    // The runner's stream, aborted, ends with an AbortError: what the attempt fails with is the reason.
+    signal.throwIfAborted();
+    throw err;
+  } finally {
+    input.signal?.removeEventListener("abort", cancel);
+    // Ends the runner's stream and any call still under way, whichever way the attempt ended.
+    if (!signal.aborted) controller.abort();
   }
-  throw new WorkError("engine_failed", "the runner's chunk stream ended early", "transient");
 }
 
 function pieceOf(chunks: AudioChunk[]): AudioPiece {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type RunnerEvent, segmentWords } from "../../contracts";
-import { audioChunk, fakeRunner, markersIn, recordingAi } from "../test/speech-doubles";
+import { type AiCall, audioChunk, fakeRunner, markersIn, recordingAi } from "../test/speech-doubles";
 import german from "./fixtures/whisper-de-translated.json";
 import english from "./fixtures/whisper-en.json";
 import japanese from "./fixtures/whisper-ja.json";
@@ -23,6 +23,29 @@ const jaAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = japanese;
 const input = () => ({ body: new Blob(["x"]).stream(), mime: "audio/mpeg", requestId: "r", language: "eng" });
 /** The marker of the chunk a Whisper call was sent (its WAV is base64 in `audio`). */
 const chunkOf = (audio: unknown) => markersIn(Uint8Array.from(atob(String(audio)), (c) => c.charCodeAt(0)))[0];
+
+/** An `Ai` that records each call with the signal it was given (the third argument of `run`). */
+function signalAi(answer: (call: AiCall & { signal: AbortSignal | undefined }) => unknown) {
+  const calls: (AiCall & { signal: AbortSignal | undefined })[] = [];
+  const ai = {
+    run: async (model: string, input: Record<string, unknown>, options?: AiOptions) => {
+      const call = { model, input, signal: options?.signal };
+      calls.push(call);
+      return answer(call);
+    },
+  } as unknown as Ai;
+  return { ai, calls };
+}
+
+/** Resolves with `value` after `ms`, or rejects when `signal` aborts first (as Workers AI's fetch does). */
+const answerAfter = (ms: number, value: unknown, signal: AbortSignal | undefined) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(value), ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
 
 async function run(
   events: RunnerEvent[],
@@ -245,6 +268,64 @@ describe("transcribeWithWhisper", () => {
       transcribeWithWhisper(ai, fakeRunner(events), input(), { language: "eng" }, async () => {}),
     ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
     expect(calls.length).toBeLessThan(12);
+  });
+
+  it("stops at a cancellation: no call is sent and no progress reported after it, and the calls under way are aborted", async () => {
+    const events = [
+      probe,
+      ...Array.from({ length: 12 }, (_, i) => audioChunk(i, 12, i * 10, i * 10 + 10)),
+      end(120, 12),
+    ];
+    const cancel = new AbortController();
+    const progress: RunnerProgress[] = [];
+    let reportedBefore = -1;
+    const { ai, calls } = signalAi(() => {
+      if (calls.length === 2) {
+        cancel.abort();
+        reportedBefore = progress.length;
+      }
+      // An answer that ignores the signal: nothing of it may be kept or reported after the cancellation.
+      return new Promise((r) => setTimeout(() => r(enAnswer), 20));
+    });
+    await expect(
+      transcribeWithWhisper(
+        ai,
+        fakeRunner(events),
+        { ...input(), signal: cancel.signal },
+        { language: "eng" },
+        async (e) => {
+          progress.push(e);
+        },
+      ),
+    ).rejects.toMatchObject({ name: "AbortError" });
+    await new Promise((r) => setTimeout(r, 60)); // the calls under way answer meanwhile
+    expect(calls).toHaveLength(2);
+    expect(calls.every((call) => call.signal?.aborted)).toBe(true);
+    expect(progress).toHaveLength(reportedBefore);
+  });
+
+  it("aborts the calls under way at the first failure, and fails with that failure", async () => {
+    const events = [probe, ...Array.from({ length: 8 }, (_, i) => audioChunk(i, 8, i * 10, i * 10 + 10)), end(80, 8)];
+    const progress: RunnerProgress[] = [];
+    const { ai, calls } = signalAi(async ({ input, signal }) => {
+      if (chunkOf(input.audio) === 3) {
+        await new Promise((r) => setTimeout(r, 10));
+        throw new Error("capacity");
+      }
+      return answerAfter(chunkOf(input.audio) === 1 ? 0 : 2000, enAnswer, signal);
+    });
+    const started = Date.now();
+    await expect(
+      transcribeWithWhisper(ai, fakeRunner(events), input(), { language: "eng" }, async (e) => {
+        progress.push(e);
+      }),
+    ).rejects.toMatchObject({ code: "engine_failed", message: expect.stringContaining("capacity") });
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Chunk 1 answered at once, chunks 2–5 were under way (four at a time) when chunk 3 failed.
+    expect(calls.map((call) => chunkOf(call.input.audio))).toEqual([1, 2, 3, 4, 5]);
+    expect(calls.every((call) => call.signal?.aborted)).toBe(true);
+    const done = progress.flatMap((p) => (p.type === "progress" ? [p.done] : []));
+    expect(done).toEqual([0, 10]);
   });
 
   it.each(["xyz", "eng+deu"])("refuses the speech language %s as bad input, before any work", async (language) => {

@@ -99,10 +99,10 @@ export async function transcribeWithWhisper(
   const heard = await hearChunks(endpoint, input, {
     inFlight: IN_FLIGHT,
     onProgress,
-    recognize: async (piece) => {
+    recognize: async (piece, signal) => {
       let output: WhisperOutput;
       try {
-        output = await ai.run(WHISPER_MODEL, { ...request.input, audio: piece.wavBase64() });
+        output = await ai.run(WHISPER_MODEL, { ...request.input, audio: piece.wavBase64() }, { signal });
       } catch (err) {
         throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
       }
