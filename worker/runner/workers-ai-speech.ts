@@ -46,6 +46,23 @@ export interface PieceResult {
 const encoder = new TextEncoder();
 
 /**
+ * The words of `text` (split at white space) spread over [start, end] by their length in characters,
+ * for a model's text without word timings: each word's times are an estimate, the text is kept.
+ */
+export function spreadWords(text: string, start: number, end: number, confidence: number): HeardWord[] {
+  const words = text.split(/\s+/).filter((word) => word !== "");
+  const length = (word: string) => [...word].length;
+  const characters = words.reduce((sum, word) => sum + length(word), 0);
+  const perCharacter = characters > 0 ? Math.max(0, end - start) / characters : 0;
+  let at = 0;
+  return words.map((word) => {
+    const from = start + at * perCharacter;
+    at += length(word);
+    return { text: word, start: from, end: start + at * perCharacter, confidence };
+  });
+}
+
+/**
  * An upper estimate of the tokens a byte-pair tokenizer (Whisper's, Deepgram's) makes of `text`: per
  * word one for every 3 bytes of UTF-8 and one for the space or comma before it. English words take
  * fewer (about one per 4 letters), CJK characters about one each: the margin keeps a prompt within

@@ -4,12 +4,15 @@ import { type AiCall, audioChunk, fakeRunner, markersIn, recordingAi } from "../
 import german from "./fixtures/whisper-de-translated.json";
 import english from "./fixtures/whisper-en.json";
 import japanese from "./fixtures/whisper-ja.json";
+import segmentWithoutWords from "./fixtures/whisper-segment-without-words.json";
+import textOnly from "./fixtures/whisper-text-only.json";
 import type { RunnerProgress } from "./runner-client";
 import { estimateTokens } from "./workers-ai-speech";
 import {
   transcribeWithWhisper,
   WHISPER_MODEL,
   WHISPER_PROMPT_TOKENS,
+  WhisperOutput,
   whisperRequest,
   whisperWords,
 } from "./workers-ai-whisper";
@@ -19,6 +22,8 @@ import {
 const enAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = english;
 const deAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = german;
 const jaAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = japanese;
+const textOnlyAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = textOnly;
+const untimedAnswer: Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output = segmentWithoutWords;
 
 const input = () => ({ body: new Blob(["x"]).stream(), mime: "audio/mpeg", requestId: "r", language: "eng" });
 /** The marker of the chunk a Whisper call was sent (its WAV is base64 in `audio`). */
@@ -92,7 +97,7 @@ describe("whisperRequest", () => {
 
 describe("whisperWords", () => {
   it("takes Whisper's word timings, trimmed, with the segment's probability as confidence, and its language", () => {
-    const { words, language } = whisperWords(enAnswer);
+    const { words, language } = whisperWords(WhisperOutput.parse(enAnswer), 6.4);
     expect(language).toBe("en");
     expect(words.slice(0, 2)).toEqual([
       { text: "Hello,", start: 0, end: 0.42, confidence: Math.exp(-0.105) },
@@ -103,15 +108,33 @@ describe("whisperWords", () => {
     );
   });
 
-  it("keeps a segment that came back without word timings as one word, and drops blank ones", () => {
-    const output = {
-      text: " Yes.",
-      segments: [
-        { start: 1, end: 1.5, text: " Yes.", avg_logprob: 0 },
-        { start: 2, end: 3, text: "  ", words: [] },
-      ],
-    };
-    expect(whisperWords(output).words).toEqual([{ text: "Yes.", start: 1, end: 1.5, confidence: 1 }]);
+  /** Words with their times to the millisecond, as they are put on the timeline. */
+  const timed = (words: { text: string; start: number; end: number; confidence: number }[]) =>
+    words.map((w) => [w.text, Math.round(w.start * 1000) / 1000, Math.round(w.end * 1000) / 1000, w.confidence]);
+
+  it("spreads the words of a segment without word timings over the segment by their length, and drops blank ones", () => {
+    expect(timed(whisperWords(WhisperOutput.parse(untimedAnswer), 5).words)).toEqual([
+      ["Yes.", 0.1, 0.6, Math.exp(-0.1)],
+      // 16 letters over 2–3.6 s: 0.1 s a letter.
+      ["See", 2, 2.3, Math.exp(-0.2)],
+      ["you", 2.3, 2.6, Math.exp(-0.2)],
+      ["then,", 2.6, 3.1, Math.exp(-0.2)],
+      ["Anna.", 3.1, 3.6, Math.exp(-0.2)],
+    ]);
+  });
+
+  it("keeps the text of an answer without segments, its words spread over the piece by their length", () => {
+    const { words, language } = whisperWords(WhisperOutput.parse(textOnlyAnswer), 3.4);
+    expect(language).toBe("en");
+    // 17 letters over 3.4 s: 0.2 s a letter.
+    expect(timed(words)).toEqual([
+      ["Call", 0, 0.8, 1],
+      ["me", 0.8, 1.2, 1],
+      ["back", 1.2, 2, 1],
+      ["at", 2, 2.4, 1],
+      ["noon.", 2.4, 3.4, 1],
+    ]);
+    expect(whisperWords({ text: " ", segments: [] }, 3.4).words).toEqual([]);
   });
 });
 
@@ -138,7 +161,7 @@ describe("transcribeWithWhisper", () => {
     expect(calls.map((call) => chunkOf(call.input.audio)).sort()).toEqual([1, 2, 3]);
     // The same words, on the timeline, as segmentWords makes them: a new segment at the 1.3 s pause.
     const words = [0, 60, 120].flatMap((offset) =>
-      whisperWords(enAnswer).words.map(({ speaker: _, ...w }) => ({
+      whisperWords(enAnswer, 60).words.map(({ speaker: _, ...w }) => ({
         ...w,
         start: Math.round((w.start + offset) * 1000) / 1000,
         end: Math.round((w.end + offset) * 1000) / 1000,
@@ -256,6 +279,34 @@ describe("transcribeWithWhisper", () => {
         return enAnswer;
       }),
     ).rejects.toMatchObject({ code: "engine_failed", errorClass: "transient" });
+  });
+
+  it("puts the text of an answer without segments on the timeline", async () => {
+    const { result } = await run(
+      [probe, audioChunk(0, 2, 0, 3.4), audioChunk(1, 2, 3.4, 8), end(8, 2)],
+      { language: "eng" },
+      (chunk) => (chunk === 1 ? textOnlyAnswer : untimedAnswer),
+    );
+    expect(result.segments.map((s) => [s.start, s.end, s.text])).toEqual([
+      [0, 4.0, "Call me back at noon. Yes."],
+      [5.4, 7, "See you then, Anna."],
+    ]);
+  });
+
+  it("fails the attempt, to be retried, on an answer of another shape", async () => {
+    for (const malformed of [
+      { segments: [] },
+      { text: "Hi", segments: "none" },
+      { text: "Hi", segments: [{ words: [{ start: "0" }] }] },
+    ]) {
+      await expect(
+        run([probe, audioChunk(0, 1, 0, 60), end(60, 1)], { language: "eng" }, () => malformed),
+      ).rejects.toMatchObject({
+        code: "engine_failed",
+        errorClass: "transient",
+        message: expect.stringContaining("shape"),
+      });
+    }
   });
 
   it("stops at the first failed chunk instead of sending the rest of the recording", async () => {
