@@ -100,13 +100,16 @@ const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 /**
  * Progress in seconds of the recording: `done` is the audio recognized so far (the finished pieces'
- * lengths), `total` the file's duration from the runner's probe. With `channels: "split"` every channel
- * covers the whole timeline and the runner sends them in turn, so the seconds are counted as the share
- * of all chunks recognized, of the stretch of the timeline the chunks cover: it still ends at the
- * recording's length and never goes back. Nothing is reported once `signal` has aborted.
+ * lengths), `total` the file's duration from the runner's probe; when the probe could not tell it, the
+ * furthest end of a chunk seen so far (the runner streams chunks ahead of their recognition, so the
+ * total leads rather than equals what is done). With `channels: "split"` every channel covers the whole
+ * timeline and the runner sends them in turn, so the seconds are counted as the share of all chunks
+ * recognized, of the stretch of the timeline the chunks cover: it still ends at the recording's length
+ * and never goes back. Nothing is reported once `signal` has aborted.
  */
 function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>, signal: AbortSignal) {
   let total = 0;
+  let durationKnown = false;
   let recognized = 0;
   let chunksDone = 0;
   let chunksAll = 0;
@@ -122,10 +125,12 @@ function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>, s
   };
   return {
     async probed(durationS: number | null) {
-      total = Math.round(durationS ?? 0);
+      durationKnown = durationS !== null;
+      total = Math.max(total, Math.round(durationS ?? 0));
       await send();
     },
     seen(chunk: AudioChunk) {
+      if (!durationKnown) total = Math.max(total, Math.round(chunk.end_s));
       chunksAll = chunk.total;
       split ||= chunk.channel !== undefined;
       from = Math.min(from, chunk.start_s);

@@ -204,6 +204,31 @@ describe("transcribeWithWhisper", () => {
     ]);
   });
 
+  it("without a probed duration, counts out of the furthest chunk seen so far, never less than done", async () => {
+    const { progress } = await run(
+      [
+        { type: "probe", pages: null, duration_s: null },
+        audioChunk(0, 3, 0, 60),
+        audioChunk(1, 3, 60, 120),
+        audioChunk(2, 3, 120, 180.4),
+        end(180.4, 3),
+      ],
+      { language: "eng" },
+      async (chunk) => {
+        await new Promise((r) => setTimeout(r, chunk * 10));
+        return enAnswer;
+      },
+    );
+    const seconds = progress.flatMap((p) => (p.type === "progress" ? [[p.done, p.total]] : []));
+    // All three chunks were seen before the first was recognized: not "1:00 of 1:00", "2:00 of 2:00".
+    expect(seconds).toEqual([
+      [0, 0],
+      [60, 180],
+      [120, 180],
+      [180, 180],
+    ]);
+  });
+
   it('finds the language with "auto": the one heard in the most seconds, in the API\'s codes', async () => {
     const { result, calls } = await run(
       [probe, audioChunk(0, 3, 0, 60), audioChunk(1, 3, 60, 120), audioChunk(2, 3, 120, 125.4), end(125.4, 3)],
