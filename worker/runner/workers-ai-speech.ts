@@ -1,6 +1,7 @@
 import {
   AUTO_LANGUAGE,
   type AvResult,
+  type AvSegment,
   type AvWarning,
   type JobOptions,
   type RunnerEvent,
@@ -41,6 +42,16 @@ export type HeardWord = { text: string; start: number; end: number; confidence: 
 export interface PieceResult {
   words: HeardWord[];
   language?: string | undefined;
+}
+
+/** A word on the file's timeline, with the language its piece was heard in (the model's code), if it said. */
+export type TimelineWord = SpokenWord & { language?: string };
+
+/** What `hearChunks` heard of a file: its words, the languages heard with the seconds each was heard in, the duration. */
+export interface Heard {
+  words: TimelineWord[];
+  languages: Map<string, number>;
+  durationS: number;
 }
 
 const encoder = new TextEncoder();
@@ -147,8 +158,9 @@ function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>, s
 /**
  * Streams the file's chunks from the runner and has `recognize` hear each piece, at most `inFlight` at
  * once; pieces are single chunks, or with `joinUpToSeconds` consecutive chunks of one channel joined
- * into pieces of up to that length. Returns every word on the file's timeline (with its channel and
- * speaker), the languages heard with the seconds each was heard in, and the duration.
+ * into pieces of up to that length. Returns every word on the file's timeline (with its channel,
+ * speaker and piece's language), the languages heard with the seconds each was heard in, and the
+ * duration.
  *
  * One signal covers everything the attempt started: the runner's stream and every call `recognize`
  * makes (it is given the signal). It aborts when the attempt is canceled (`input.signal`: the job was
@@ -164,7 +176,7 @@ export async function hearChunks(
     recognize: (piece: AudioPiece, signal: AbortSignal) => Promise<PieceResult>;
     onProgress: (event: RunnerProgress) => Promise<void>;
   },
-): Promise<{ words: SpokenWord[]; languages: Map<string, number>; durationS: number }> {
+): Promise<Heard> {
   const controller = new AbortController();
   const { signal } = controller;
   const cancel = () => controller.abort(input.signal?.reason);
@@ -172,7 +184,7 @@ export async function hearChunks(
   else input.signal?.addEventListener("abort", cancel, { once: true });
   const stopped = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
   const progress = secondsProgress(options.onProgress, signal);
-  const words: SpokenWord[] = [];
+  const words: TimelineWord[] = [];
   const languages = new Map<string, number>();
   const tasks: Promise<void>[] = [];
   const running = new Set<Promise<void>>();
@@ -199,6 +211,7 @@ export async function hearChunks(
             confidence: word.confidence,
             ...(speaker === undefined ? {} : { speaker }),
             ...(piece.channel === undefined ? {} : { channel: piece.channel }),
+            ...(heard.language ? { language: heard.language } : {}),
           });
         }
         if (heard.language) {
@@ -327,8 +340,8 @@ export function joinWavs(wavs: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Languages written without spaces between words. */
-const UNSPACED = new Set(["jpn", "chi_sim", "chi_tra"]);
+/** Languages written without spaces between words (of those the speech engines hear). */
+const UNSPACED = new Set(["jpn", "chi_sim"]);
 
 /**
  * The transcript a model's words make, with what a reader should know: the language of the text (`eng`
@@ -336,9 +349,11 @@ const UNSPACED = new Set(["jpn", "chi_sim", "chi_tra"]);
  * and warnings. `codes` maps the API's language codes to the model's: a language the model names that
  * this deployment does not list is not guessed at: `detected_language` is then null, `language` is
  * `und` (ISO 639-2: undetermined), and the warning `language_not_detected` names the model's code.
+ * Words are joined as their language is written: the text's; with `auto` (untranslated), each
+ * piece's as heard in it (a Japanese answer in a mostly English recording keeps its words unspaced).
  */
 export function transcript(
-  heard: { words: SpokenWord[]; languages: Map<string, number>; durationS: number },
+  heard: Heard,
   context: {
     engine: string;
     /** The engine's name for messages ("Whisper"). */
@@ -372,9 +387,49 @@ export function transcript(
     ...(detected === undefined ? {} : { detected_language: detected }),
     ...(options.translate ? { translated: true } : {}),
     duration_s: heard.durationS,
-    segments: segmentWords(heard.words, UNSPACED.has(language) ? "" : " "),
+    segments:
+      options.language === AUTO_LANGUAGE && !options.translate
+        ? joinedAsHeard(segmentWords(heard.words), heard.words, (word) =>
+            UNSPACED.has((word.language && apiLanguage(word.language, context.codes)) || language),
+          )
+        : segmentWords(heard.words, UNSPACED.has(language) ? "" : " "),
     warnings,
   };
+}
+
+/**
+ * `segments`' texts joined word by word: no space between two words that are both `unspaced`, a space
+ * otherwise. `segments` are `segmentWords(words)`: it keeps each channel's words in order and cuts
+ * them into consecutive runs, so a channel's segments, in order, take its words in turn (a segment
+ * whose words do not match keeps its text).
+ */
+function joinedAsHeard(
+  segments: AvSegment[],
+  words: readonly TimelineWord[],
+  unspaced: (word: TimelineWord) => boolean,
+): AvSegment[] {
+  const channels = new Map<number | undefined, { words: TimelineWord[]; next: number }>();
+  for (const word of words) {
+    const channel = channels.get(word.channel);
+    if (channel) channel.words.push(word);
+    else channels.set(word.channel, { words: [word], next: 0 });
+  }
+  return segments.map((segment) => {
+    const channel = channels.get(segment.channel);
+    if (!channel) return segment;
+    const own = channel.words.slice(channel.next, channel.next + segment.words.length);
+    channel.next += segment.words.length;
+    if (own.length !== segment.words.length || own.some((word, i) => word.text !== segment.words[i]?.text)) {
+      return segment;
+    }
+    const text = own
+      .map((word, i) => {
+        const before = own[i - 1];
+        return before === undefined || (unspaced(before) && unspaced(word)) ? word.text : ` ${word.text}`;
+      })
+      .join("");
+    return { ...segment, text };
+  });
 }
 
 /** The API's code for a model's language code ("en", "en-US", "zh"), or null when this deployment does not list it. */

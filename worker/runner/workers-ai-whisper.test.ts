@@ -270,6 +270,30 @@ describe("transcribeWithWhisper", () => {
     expect(result.segments.map((s) => s.text)).toEqual(["こんにちは、東京です。"]);
   });
 
+  it('with "auto", joins each piece\'s words as the language heard in it is written', async () => {
+    // Mostly English with a Japanese piece, then mostly Japanese with an English piece.
+    const mostlyEnglish = { japanese: [0, 3], english: [10, 16.4], heard: "eng" } as const;
+    const mostlyJapanese = { japanese: [0, 30], english: [30, 36.4], heard: "jpn" } as const;
+    for (const { japanese, english, heard } of [mostlyEnglish, mostlyJapanese]) {
+      const { result } = await run(
+        [
+          probe,
+          audioChunk(0, 2, japanese[0], japanese[1]),
+          audioChunk(1, 2, english[0], english[1]),
+          end(english[1], 2),
+        ],
+        { language: "auto" },
+        (chunk) => (chunk === 1 ? jaAnswer : enAnswer),
+      );
+      expect(result.detected_language).toBe(heard);
+      expect(result.segments.map((s) => s.text)).toEqual([
+        "こんにちは、東京です。",
+        "Hello, everyone. Welcome to Verbatim.",
+        "Today we transcribe Kubernetes talks.",
+      ]);
+    }
+  });
+
   it("with channels split, labels each channel's words as its speaker and counts progress over the recording", async () => {
     const { result, progress, urls } = await run(
       [
