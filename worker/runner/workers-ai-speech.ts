@@ -31,7 +31,10 @@ export interface AudioPiece {
   channel: number | undefined;
   /** The WAV file of the piece (the chunk's own, or the chunks' audio joined into one). */
   wav: () => Uint8Array;
-  /** The first chunk's WAV as the runner sent it, base64 (Whisper takes base64). */
+  /**
+   * The chunk's WAV as the runner sent it, base64 (Whisper takes base64), for a piece of one chunk; a
+   * joined piece throws (its audio is `wav()`: one chunk's base64 would send part of it as all of it).
+   */
   wavBase64: () => string;
 }
 
@@ -284,7 +287,16 @@ function pieceOf(chunks: AudioChunk[]): AudioPiece {
     start_s: first.start_s,
     end_s: last.end_s,
     channel: first.channel,
-    wavBase64: () => first.wav_base64,
+    wavBase64: () => {
+      if (chunks.length > 1) {
+        throw new WorkError(
+          "internal_error",
+          "a piece of several chunks has no one WAV file as the runner sent it",
+          "permanent",
+        );
+      }
+      return first.wav_base64;
+    },
     wav: () =>
       chunks.length === 1
         ? fromBase64(first.wav_base64)
