@@ -80,6 +80,18 @@ describe("nova3Request", () => {
     ]);
   });
 
+  it("sends each key term once, as spelled", () => {
+    expect(nova3Request({ language: "eng", vocabulary: ["Acme", "Acme"] }).input.keyterm).toBe("Acme");
+    expect(nova3Request({ language: "eng", vocabulary: ["Acme", "acme", "Acme"] }).input.keyterm).toEqual([
+      "Acme",
+      "acme",
+    ]);
+    const many = Array.from({ length: 100 }, (_, i) => `Pharmaceutical compound number ${i % 40} extended release`);
+    const { input, warnings } = nova3Request({ language: "eng", vocabulary: many });
+    const reported = [...(input.keyterm as unknown as string[]), ...(warnings[0]?.terms ?? [])];
+    expect(reported).toEqual(many.slice(0, 40));
+  });
+
   it("reports the key terms past Deepgram's 500-token limit as unused", () => {
     const terms = Array.from({ length: 100 }, (_, i) => `Pharmaceutical compound number ${i} extended release`);
     const { input, warnings } = nova3Request({ language: "eng", vocabulary: terms });

@@ -89,12 +89,16 @@ export function estimateTokens(text: string): number {
     .reduce((sum, word) => sum + 1 + Math.ceil(encoder.encode(word).length / 3), 0);
 }
 
-/** The terms that fit in `budget` tokens, in the caller's order (a term too long is skipped, later ones may fit), and the rest. */
+/**
+ * The terms that fit in `budget` tokens, in the caller's order (a term too long is skipped, later ones
+ * may fit), and the rest; each term once (as spelled: "Acme" and "ACME" are two), so a repeated one
+ * neither spends the budget twice nor is listed twice.
+ */
 export function fitTerms(terms: readonly string[], budget: number): { used: string[]; unused: string[] } {
   const used: string[] = [];
   const unused: string[] = [];
   let spent = 0;
-  for (const term of terms) {
+  for (const term of new Set(terms)) {
     const cost = estimateTokens(term);
     if (spent + cost <= budget) {
       used.push(term);

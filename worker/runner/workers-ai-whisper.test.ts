@@ -83,6 +83,10 @@ describe("whisperRequest", () => {
       input: { vad_filter: true, language: "en", initial_prompt: "Verbatim, Kubernetes" },
       warnings: [],
     });
+    // Each term once, as spelled.
+    expect(whisperRequest({ language: "eng", vocabulary: ["Acme", "ACME", "Acme"] }).input.initial_prompt).toBe(
+      "Acme, ACME",
+    );
     const terms = Array.from({ length: 100 }, (_, i) => `Productname${i} Suite`);
     const { input, warnings } = whisperRequest({ language: "eng", vocabulary: terms });
     const prompt = String(input.initial_prompt);
