@@ -91,20 +91,34 @@ export async function extract(
 ): Promise<{ result: ExtractionResult; pdf: Uint8Array | null }> {
   if (work.kind === "ocr") return runOnRunner(endpoint, { ...input, kind: "ocr" }, onProgress);
   const engine = await speechEngineFor(env, config, work);
-  if (engine !== "pocketsphinx" && !env.AI) {
-    throw new WorkError("engine_unavailable", `${engine} needs the AI binding`, "permanent");
+  switch (engine) {
+    case "pocketsphinx":
+      return transcribeOnRunner(endpoint, work, input, onProgress);
+    case "whisper":
+      return {
+        result: await transcribeWithWhisper(aiBinding(env), endpoint, input, work.options, onProgress),
+        pdf: null,
+      };
+    case "nova-3": {
+      // Speaker labels hold within one request: a fan-out part (up to 1.25 × FAN_OUT_SECONDS, as parts are
+      // cut at pauses near their target) or a shorter recording goes to nova-3 whole.
+      const diarizeSeconds = Math.ceil(config.FAN_OUT_SECONDS * 1.25);
+      const result = await transcribeWithNova3(aiBinding(env), endpoint, input, work.options, onProgress, {
+        diarizeSeconds,
+      });
+      return { result, pdf: null };
+    }
   }
-  if (engine === "whisper" && env.AI) {
-    return { result: await transcribeWithWhisper(env.AI, endpoint, input, work.options, onProgress), pdf: null };
-  }
-  if (engine === "nova-3" && env.AI) {
-    // Speaker labels hold within one request: a fan-out part (up to 1.25 × FAN_OUT_SECONDS, as parts are
-    // cut at pauses near their target) or a shorter recording goes to nova-3 whole.
-    const diarizeSeconds = Math.ceil(config.FAN_OUT_SECONDS * 1.25);
-    const result = await transcribeWithNova3(env.AI, endpoint, input, work.options, onProgress, { diarizeSeconds });
-    return { result, pdf: null };
-  }
-  return transcribeOnRunner(endpoint, work, input, onProgress);
+}
+
+/**
+ * The AI binding, for an engine on Workers AI: speechEnginesFor offers those only where the binding is
+ * (and the configuration refuses SPEECH_ENGINE=workers-ai without it), so it is always there; this
+ * only tells TypeScript so, and says which promise broke should it ever be missing.
+ */
+function aiBinding(env: Env): Ai {
+  if (!env.AI) throw new Error("a speech engine on Workers AI was chosen without the AI binding (speechEnginesFor)");
+  return env.AI;
 }
 
 /**

@@ -72,6 +72,28 @@ describe("mergeParts", () => {
     expect(translated).toMatchObject({ language: "eng", detected_language: "deu", translated: true });
   });
 
+  it("with language auto, drops the parts' language_not_detected once the recording's language was found", () => {
+    const silent = "Whisper did not name the language it heard (no speech?)";
+    const heard = (start: number, detected: string | null): AvResult => ({
+      ...av([start], 1200),
+      language: detected ?? "und",
+      detected_language: detected,
+      warnings: detected ? [] : [{ code: "language_not_detected", message: silent }],
+    });
+    const unused = { code: "vocabulary_unused" as const, message: "did not fit", terms: ["Acme"] };
+    const found = mergeParts(
+      [heard(0, "deu"), { ...heard(600, null), warnings: [...heard(600, null).warnings, unused] }],
+      [],
+      1200,
+    );
+    expect(found).toMatchObject({ language: "deu", detected_language: "deu" });
+    expect(found.warnings).toEqual([unused]);
+    // None found one: the recording's language is not named, and the warning says so (once).
+    const none = mergeParts([heard(0, null), heard(600, null)], [], 1200);
+    expect(none).toMatchObject({ language: "und", detected_language: null });
+    expect(none.warnings).toEqual([{ code: "language_not_detected", message: silent }]);
+  });
+
   it("orders segments by time and takes the job's duration", () => {
     const merged = mergeParts([av([600, 900], 1200), av([0, 300], 600)], [], 1200.5);
     expect(merged.kind === "av" && merged.segments.map((s) => s.start)).toEqual([0, 300, 600, 900]);

@@ -41,8 +41,12 @@ export function mergeParts(
     ...(first.translated === undefined ? {} : { translated: first.translated }),
     duration_s: durationS ?? Math.max(...avParts.map((part) => part.duration_s)),
     segments: avParts.flatMap((part) => part.segments).sort((a, b) => a.start - b.start),
-    // Each part says the same of the engine and the options: one of each warning is enough.
-    warnings: [...new Map(avParts.flatMap((part) => part.warnings).map((w) => [w.message, w])).values()],
+    // Each part says the same of the engine and the options: one of each warning is enough. A part
+    // that named no language (silence, a language not listed) does not leave the recording's
+    // unnamed when the others found one: its language_not_detected goes then.
+    warnings: [...new Map(avParts.flatMap((part) => part.warnings).map((w) => [w.message, w])).values()].filter(
+      (w) => !(typeof detected === "string" && w.code === "language_not_detected"),
+    ),
     ...failedParts,
   };
 }

@@ -37,6 +37,20 @@ export function resultFileName(sourceName: string, format: ResultFormat): string
   return `${base}.${format === "pdf" ? "searchable.pdf" : format}`;
 }
 
+/**
+ * A term of a job's vocabulary: text a person could say, without control or format characters (line
+ * breaks, escapes, zero-width and direction marks), which would end up in Whisper's prompt, nova-3's
+ * request or the result's warnings unseen.
+ */
+const VocabularyTerm = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((term) => /^[^\p{Cc}\p{Cf}]+$/u.test(term), {
+    message: "a term must not hold control or format characters (line breaks, tabs, zero-width or direction marks)",
+  });
+
 /** Languages are Tesseract/ISO 639-2 style codes; the runner says which ones it has. */
 export const JobOptions = z
   .object({
@@ -61,7 +75,7 @@ export const JobOptions = z
       "A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.",
     ),
     /** A/V: names and terms to listen for (Whisper's prompt, nova-3's key terms); the result says which went unused. */
-    vocabulary: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+    vocabulary: z.array(VocabularyTerm).min(1).max(100).optional(),
     /** A/V: English text from speech in another language (Whisper's `translate` task). */
     translate: z
       .boolean()

@@ -80,6 +80,18 @@ describe("nova3Request", () => {
     ]);
   });
 
+  it("sends each key term once, as spelled", () => {
+    expect(nova3Request({ language: "eng", vocabulary: ["Acme", "Acme"] }).input.keyterm).toBe("Acme");
+    expect(nova3Request({ language: "eng", vocabulary: ["Acme", "acme", "Acme"] }).input.keyterm).toEqual([
+      "Acme",
+      "acme",
+    ]);
+    const many = Array.from({ length: 100 }, (_, i) => `Pharmaceutical compound number ${i % 40} extended release`);
+    const { input, warnings } = nova3Request({ language: "eng", vocabulary: many });
+    const reported = [...(input.keyterm as unknown as string[]), ...(warnings[0]?.terms ?? [])];
+    expect(reported).toEqual(many.slice(0, 40));
+  });
+
   it("reports the key terms past Deepgram's 500-token limit as unused", () => {
     const terms = Array.from({ length: 100 }, (_, i) => `Pharmaceutical compound number ${i} extended release`);
     const { input, warnings } = nova3Request({ language: "eng", vocabulary: terms });
@@ -232,6 +244,29 @@ describe("transcribeWithNova3", () => {
       errorClass: "transient",
       message: expect.stringContaining("shape"),
     });
+  });
+
+  it("gives each call the attempt's signal, aborted at the first failure", async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const ai = {
+      run: async (_model: string, inputs: Record<string, unknown>, options?: AiOptions) => {
+        signals.push(options?.signal);
+        const [chunk] = await chunksOf({ model: NOVA3_MODEL, input: inputs });
+        if (chunk === 2) throw new Error("capacity");
+        // The others wait for an answer that never comes unless their call is aborted.
+        return new Promise((_, reject) =>
+          options?.signal?.addEventListener("abort", () => reject(options.signal?.reason)),
+        );
+      },
+    } as unknown as Ai;
+    const events = [probe, audioChunk(0, 3, 0, 60), audioChunk(1, 3, 60, 120), audioChunk(2, 3, 120, 150), end(150, 3)];
+    await expect(
+      transcribeWithNova3(ai, fakeRunner(events), input(), { language: "eng" }, async () => {}, {
+        diarizeSeconds: 750,
+      }),
+    ).rejects.toMatchObject({ code: "engine_failed", message: expect.stringContaining("capacity") });
+    expect(signals).toHaveLength(3);
+    expect(signals.every((signal) => signal?.aborted)).toBe(true);
   });
 
   it("refuses a language nova-3 does not hear as bad input, before any work", async () => {

@@ -68,10 +68,17 @@ export type Nova3Output = z.infer<typeof Nova3Output>;
 /**
  * The input sent with every piece of audio: smart formatting and punctuation (numbers, dates, capitals:
  * text a person reads), speaker labels with `diarize`, the language or its detection (`auto`), and the
- * vocabulary as key terms. `keyterm` is typed as one string, but Deepgram takes one term per `keyterm`
- * parameter, repeated; Workers AI's Deepgram adapter turns an array into the repeated parameters (as
- * Cloudflare's own voice package sends them, cloudflare/agents#2004), so several terms go as an array
- * and a single one as the string the type names. Terms past Deepgram's 500-token limit are reported.
+ * vocabulary as key terms (each once). Terms past Deepgram's 500-token limit are reported.
+ *
+ * `keyterm` with several terms is unverified against the live service. The generated type says one
+ * string; Deepgram takes one term per `keyterm` query parameter, repeated. Several terms are sent as
+ * an array because Cloudflare's own voice package does so (cloudflare/agents#2004, which says the
+ * Workers AI Deepgram adapter was changed to accept an array and repeat the parameter upstream),
+ * and every other form loses terms: the first one alone drops the rest, and terms joined in one
+ * string become one long phrase to listen for. A single term goes as the string the type names. The
+ * tests cannot reach Workers AI: should the service refuse an array, nova-3 jobs with several terms
+ * fail (engine_failed); should it read it some other way (the first term, the array as a string),
+ * terms go unused without a warning. Check this first if nova-3 seems to ignore a vocabulary.
  */
 export function nova3Request(options: SpeechOptions): {
   input: Omit<Ai_Cf_Deepgram_Nova_3_Input, "audio">;
@@ -86,6 +93,7 @@ export function nova3Request(options: SpeechOptions): {
       ? { detect_language: true }
       : { language: NOVA3_LANGUAGES[options.language] as string }),
     ...(used.length === 1 ? { keyterm: used[0] } : {}),
+    // An array against the generated type, unverified against the live service (see above).
     ...(used.length > 1 ? { keyterm: used as unknown as string } : {}),
   };
   const warnings =
@@ -147,13 +155,17 @@ export async function transcribeWithNova3(
     inFlight: diarize ? 1 : IN_FLIGHT,
     ...(diarize ? { joinUpToSeconds: diarizeSeconds } : {}),
     onProgress,
-    recognize: async (piece) => {
+    recognize: async (piece, signal) => {
       let answer: unknown;
       try {
-        answer = await ai.run(NOVA3_MODEL, {
-          ...request.input,
-          audio: { body: new Response(piece.wav()).body as ReadableStream, contentType: "audio/wav" },
-        });
+        answer = await ai.run(
+          NOVA3_MODEL,
+          {
+            ...request.input,
+            audio: { body: new Response(piece.wav()).body as ReadableStream, contentType: "audio/wav" },
+          },
+          { signal },
+        );
       } catch (err) {
         throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
       }

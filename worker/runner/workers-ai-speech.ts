@@ -1,6 +1,7 @@
 import {
   AUTO_LANGUAGE,
   type AvResult,
+  type AvSegment,
   type AvWarning,
   type JobOptions,
   type RunnerEvent,
@@ -30,7 +31,10 @@ export interface AudioPiece {
   channel: number | undefined;
   /** The WAV file of the piece (the chunk's own, or the chunks' audio joined into one). */
   wav: () => Uint8Array;
-  /** The first chunk's WAV as the runner sent it, base64 (Whisper takes base64). */
+  /**
+   * The chunk's WAV as the runner sent it, base64 (Whisper takes base64), for a piece of one chunk; a
+   * joined piece throws (its audio is `wav()`: one chunk's base64 would send part of it as all of it).
+   */
   wavBase64: () => string;
 }
 
@@ -43,7 +47,34 @@ export interface PieceResult {
   language?: string | undefined;
 }
 
+/** A word on the file's timeline, with the language its piece was heard in (the model's code), if it said. */
+export type TimelineWord = SpokenWord & { language?: string };
+
+/** What `hearChunks` heard of a file: its words, the languages heard with the seconds each was heard in, the duration. */
+export interface Heard {
+  words: TimelineWord[];
+  languages: Map<string, number>;
+  durationS: number;
+}
+
 const encoder = new TextEncoder();
+
+/**
+ * The words of `text` (split at white space) spread over [start, end] by their length in characters,
+ * for a model's text without word timings: each word's times are an estimate, the text is kept.
+ */
+export function spreadWords(text: string, start: number, end: number, confidence: number): HeardWord[] {
+  const words = text.split(/\s+/).filter((word) => word !== "");
+  const length = (word: string) => [...word].length;
+  const characters = words.reduce((sum, word) => sum + length(word), 0);
+  const perCharacter = characters > 0 ? Math.max(0, end - start) / characters : 0;
+  let at = 0;
+  return words.map((word) => {
+    const from = start + at * perCharacter;
+    at += length(word);
+    return { text: word, start: from, end: start + at * perCharacter, confidence };
+  });
+}
 
 /**
  * An upper estimate of the tokens a byte-pair tokenizer (Whisper's, Deepgram's) makes of `text`: per
@@ -58,12 +89,16 @@ export function estimateTokens(text: string): number {
     .reduce((sum, word) => sum + 1 + Math.ceil(encoder.encode(word).length / 3), 0);
 }
 
-/** The terms that fit in `budget` tokens, in the caller's order (a term too long is skipped, later ones may fit), and the rest. */
+/**
+ * The terms that fit in `budget` tokens, in the caller's order (a term too long is skipped, later ones
+ * may fit), and the rest; each term once (as spelled: "Acme" and "ACME" are two), so a repeated one
+ * neither spends the budget twice nor is listed twice.
+ */
 export function fitTerms(terms: readonly string[], budget: number): { used: string[]; unused: string[] } {
   const used: string[] = [];
   const unused: string[] = [];
   let spent = 0;
-  for (const term of terms) {
+  for (const term of new Set(terms)) {
     const cost = estimateTokens(term);
     if (spent + cost <= budget) {
       used.push(term);
@@ -83,13 +118,16 @@ const toMs = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 /**
  * Progress in seconds of the recording: `done` is the audio recognized so far (the finished pieces'
- * lengths), `total` the file's duration from the runner's probe. With `channels: "split"` every channel
- * covers the whole timeline and the runner sends them in turn, so the seconds are counted as the share
- * of all chunks recognized, of the stretch of the timeline the chunks cover: it still ends at the
- * recording's length and never goes back.
+ * lengths), `total` the file's duration from the runner's probe; when the probe could not tell it, the
+ * furthest end of a chunk seen so far (the runner streams chunks ahead of their recognition, so the
+ * total leads rather than equals what is done). With `channels: "split"` every channel covers the whole
+ * timeline and the runner sends them in turn, so the seconds are counted as the share of all chunks
+ * recognized, of the stretch of the timeline the chunks cover: it still ends at the recording's length
+ * and never goes back. Nothing is reported once `signal` has aborted.
  */
-function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>) {
+function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>, signal: AbortSignal) {
   let total = 0;
+  let durationKnown = false;
   let recognized = 0;
   let chunksDone = 0;
   let chunksAll = 0;
@@ -98,16 +136,19 @@ function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>) {
   let to = 0;
   const done = () => Math.round(split ? (chunksAll > 0 ? ((to - from) * chunksDone) / chunksAll : 0) : recognized);
   const send = async () => {
+    if (signal.aborted) return;
     const seconds = done();
     total = Math.max(total, seconds);
     await onProgress({ type: "progress", done: seconds, total, unit: "seconds", stage: "transcribe" });
   };
   return {
     async probed(durationS: number | null) {
-      total = Math.round(durationS ?? 0);
+      durationKnown = durationS !== null;
+      total = Math.max(total, Math.round(durationS ?? 0));
       await send();
     },
     seen(chunk: AudioChunk) {
+      if (!durationKnown) total = Math.max(total, Math.round(chunk.end_s));
       chunksAll = chunk.total;
       split ||= chunk.channel !== undefined;
       from = Math.min(from, chunk.start_s);
@@ -124,8 +165,14 @@ function secondsProgress(onProgress: (event: RunnerProgress) => Promise<void>) {
 /**
  * Streams the file's chunks from the runner and has `recognize` hear each piece, at most `inFlight` at
  * once; pieces are single chunks, or with `joinUpToSeconds` consecutive chunks of one channel joined
- * into pieces of up to that length. Returns every word on the file's timeline (with its channel and
- * speaker), the languages heard with the seconds each was heard in, and the duration.
+ * into pieces of up to that length. Returns every word on the file's timeline (with its channel,
+ * speaker and piece's language), the languages heard with the seconds each was heard in, and the
+ * duration.
+ *
+ * One signal covers everything the attempt started: the runner's stream and every call `recognize`
+ * makes (it is given the signal). It aborts when the attempt is canceled (`input.signal`: the job was
+ * canceled, or its lease taken over) or at the first piece that fails; from then on no piece is sent,
+ * no word kept and no progress reported, and the attempt fails with the cancellation or that failure.
  */
 export async function hearChunks(
   endpoint: RunnerEndpoint,
@@ -133,88 +180,108 @@ export async function hearChunks(
   options: {
     inFlight: number;
     joinUpToSeconds?: number;
-    recognize: (piece: AudioPiece) => Promise<PieceResult>;
+    recognize: (piece: AudioPiece, signal: AbortSignal) => Promise<PieceResult>;
     onProgress: (event: RunnerProgress) => Promise<void>;
   },
-): Promise<{ words: SpokenWord[]; languages: Map<string, number>; durationS: number }> {
-  const progress = secondsProgress(options.onProgress);
-  const words: SpokenWord[] = [];
+): Promise<Heard> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const cancel = () => controller.abort(input.signal?.reason);
+  if (input.signal?.aborted) cancel();
+  else input.signal?.addEventListener("abort", cancel, { once: true });
+  const stopped = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  const progress = secondsProgress(options.onProgress, signal);
+  const words: TimelineWord[] = [];
   const languages = new Map<string, number>();
   const tasks: Promise<void>[] = [];
   const running = new Set<Promise<void>>();
   let pending: AudioChunk[] = [];
-  // The first piece that failed: the attempt fails with it, without hearing (or decoding) the rest.
-  let failure: { error: unknown } | undefined;
 
   const launch = async (chunks: AudioChunk[]) => {
     // A slot first: the next piece waits (and the runner's stream with it) while the window is full.
-    while (running.size >= options.inFlight) await Promise.race(running).catch(() => undefined);
+    while (running.size >= options.inFlight) {
+      await Promise.race([...running, stopped]);
+      signal.throwIfAborted();
+    }
     const piece = pieceOf(chunks);
     const task = (async () => {
-      const heard = await options.recognize(piece);
-      for (const word of heard.words) {
-        const speaker = speakerLabel({ channel: piece.channel, speaker: word.speaker });
-        words.push({
-          text: word.text,
-          start: toMs(word.start + piece.start_s),
-          end: toMs(word.end + piece.start_s),
-          confidence: word.confidence,
-          ...(speaker === undefined ? {} : { speaker }),
-          ...(piece.channel === undefined ? {} : { channel: piece.channel }),
-        });
+      try {
+        const heard = await options.recognize(piece, signal);
+        // Canceled, or another piece failed, meanwhile: nothing more of this attempt is kept or reported.
+        if (signal.aborted) return;
+        for (const word of heard.words) {
+          const speaker = speakerLabel({ channel: piece.channel, speaker: word.speaker });
+          words.push({
+            text: word.text,
+            start: toMs(word.start + piece.start_s),
+            end: toMs(word.end + piece.start_s),
+            confidence: word.confidence,
+            ...(speaker === undefined ? {} : { speaker }),
+            ...(piece.channel === undefined ? {} : { channel: piece.channel }),
+            ...(heard.language ? { language: heard.language } : {}),
+          });
+        }
+        if (heard.language) {
+          languages.set(heard.language, (languages.get(heard.language) ?? 0) + piece.end_s - piece.start_s);
+        }
+        await progress.finished(piece, chunks.length);
+      } catch (error) {
+        // The first failure is the attempt's (later ones, often its consequence, change nothing).
+        controller.abort(error);
       }
-      if (heard.language) {
-        languages.set(heard.language, (languages.get(heard.language) ?? 0) + piece.end_s - piece.start_s);
-      }
-      await progress.finished(piece, chunks.length);
     })();
     tasks.push(task);
     running.add(task);
-    // Settled tasks leave the window; the first failure stops the stream (and surfaces through `tasks`).
-    void task.then(
-      () => running.delete(task),
-      (error: unknown) => {
-        running.delete(task);
-        failure ??= { error };
-      },
-    );
+    // Settled tasks leave the window (a task never rejects: a failure aborts the signal instead).
+    void task.then(() => running.delete(task));
   };
 
-  for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", input)) {
-    if (failure) throw failure.error;
-    if (event.type === "probe") {
-      await options.onProgress(event);
-      await progress.probed(event.duration_s);
-    }
-    if (event.type === "audio_chunk") {
-      progress.seen(event);
-      const last = pending.at(-1);
-      const first = pending[0];
-      const joins =
-        options.joinUpToSeconds !== undefined &&
-        last !== undefined &&
-        first !== undefined &&
-        last.channel === event.channel &&
-        // Chunks of a channel cover its timeline without gaps; anything else starts a new piece.
-        Math.abs(event.start_s - last.end_s) < 0.01 &&
-        event.end_s - first.start_s <= options.joinUpToSeconds;
-      if (!joins && pending.length > 0) await launch(pending);
-      pending = joins ? [...pending, event] : [event];
-      // Nothing to join: the chunk goes at once.
-      if (options.joinUpToSeconds === undefined) {
-        await launch(pending);
-        pending = [];
+  try {
+    for await (const event of runnerEvents(endpoint, "/v1/audio-chunks", { ...input, signal })) {
+      signal.throwIfAborted();
+      if (event.type === "probe") {
+        await options.onProgress(event);
+        await progress.probed(event.duration_s);
+      }
+      if (event.type === "audio_chunk") {
+        progress.seen(event);
+        const last = pending.at(-1);
+        const first = pending[0];
+        const joins =
+          options.joinUpToSeconds !== undefined &&
+          last !== undefined &&
+          first !== undefined &&
+          last.channel === event.channel &&
+          // Chunks of a channel cover its timeline without gaps; anything else starts a new piece.
+          Math.abs(event.start_s - last.end_s) < 0.01 &&
+          event.end_s - first.start_s <= options.joinUpToSeconds;
+        if (!joins && pending.length > 0) await launch(pending);
+        pending = joins ? [...pending, event] : [event];
+        // Nothing to join: the chunk goes at once.
+        if (options.joinUpToSeconds === undefined) {
+          await launch(pending);
+          pending = [];
+        }
+      }
+      if (event.type === "audio_end") {
+        if (pending.length > 0) await launch(pending);
+        // Every piece must be recognized: one failure fails the attempt, no gap in the transcript.
+        await Promise.race([Promise.all(tasks), stopped]);
+        signal.throwIfAborted();
+        words.sort((a, b) => a.start - b.start || (a.channel ?? 0) - (b.channel ?? 0));
+        return { words, languages, durationS: event.duration_s };
       }
     }
-    if (event.type === "audio_end") {
-      if (pending.length > 0) await launch(pending);
-      // Every piece must be recognized: one failure fails the attempt, no gap in the transcript.
-      await Promise.all(tasks);
-      words.sort((a, b) => a.start - b.start || (a.channel ?? 0) - (b.channel ?? 0));
-      return { words, languages, durationS: event.duration_s };
-    }
+    throw new WorkError("engine_failed", "the runner's chunk stream ended early", "transient");
+  } catch (err) {
+    // The runner's stream, aborted, ends with an AbortError: what the attempt fails with is the reason.
+    signal.throwIfAborted();
+    throw err;
+  } finally {
+    input.signal?.removeEventListener("abort", cancel);
+    // Ends the runner's stream and any call still under way, whichever way the attempt ended.
+    if (!signal.aborted) controller.abort();
   }
-  throw new WorkError("engine_failed", "the runner's chunk stream ended early", "transient");
 }
 
 function pieceOf(chunks: AudioChunk[]): AudioPiece {
@@ -224,7 +291,16 @@ function pieceOf(chunks: AudioChunk[]): AudioPiece {
     start_s: first.start_s,
     end_s: last.end_s,
     channel: first.channel,
-    wavBase64: () => first.wav_base64,
+    wavBase64: () => {
+      if (chunks.length > 1) {
+        throw new WorkError(
+          "internal_error",
+          "a piece of several chunks has no one WAV file as the runner sent it",
+          "permanent",
+        );
+      }
+      return first.wav_base64;
+    },
     wav: () =>
       chunks.length === 1
         ? fromBase64(first.wav_base64)
@@ -280,8 +356,8 @@ export function joinWavs(wavs: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Languages written without spaces between words. */
-const UNSPACED = new Set(["jpn", "chi_sim", "chi_tra"]);
+/** Languages written without spaces between words (of those the speech engines hear). */
+const UNSPACED = new Set(["jpn", "chi_sim"]);
 
 /**
  * The transcript a model's words make, with what a reader should know: the language of the text (`eng`
@@ -289,9 +365,11 @@ const UNSPACED = new Set(["jpn", "chi_sim", "chi_tra"]);
  * and warnings. `codes` maps the API's language codes to the model's: a language the model names that
  * this deployment does not list is not guessed at: `detected_language` is then null, `language` is
  * `und` (ISO 639-2: undetermined), and the warning `language_not_detected` names the model's code.
+ * Words are joined as their language is written: the text's; with `auto` (untranslated), each
+ * piece's as heard in it (a Japanese answer in a mostly English recording keeps its words unspaced).
  */
 export function transcript(
-  heard: { words: SpokenWord[]; languages: Map<string, number>; durationS: number },
+  heard: Heard,
   context: {
     engine: string;
     /** The engine's name for messages ("Whisper"). */
@@ -325,9 +403,49 @@ export function transcript(
     ...(detected === undefined ? {} : { detected_language: detected }),
     ...(options.translate ? { translated: true } : {}),
     duration_s: heard.durationS,
-    segments: segmentWords(heard.words, UNSPACED.has(language) ? "" : " "),
+    segments:
+      options.language === AUTO_LANGUAGE && !options.translate
+        ? joinedAsHeard(segmentWords(heard.words), heard.words, (word) =>
+            UNSPACED.has((word.language && apiLanguage(word.language, context.codes)) || language),
+          )
+        : segmentWords(heard.words, UNSPACED.has(language) ? "" : " "),
     warnings,
   };
+}
+
+/**
+ * `segments`' texts joined word by word: no space between two words that are both `unspaced`, a space
+ * otherwise. `segments` are `segmentWords(words)`: it keeps each channel's words in order and cuts
+ * them into consecutive runs, so a channel's segments, in order, take its words in turn (a segment
+ * whose words do not match keeps its text).
+ */
+function joinedAsHeard(
+  segments: AvSegment[],
+  words: readonly TimelineWord[],
+  unspaced: (word: TimelineWord) => boolean,
+): AvSegment[] {
+  const channels = new Map<number | undefined, { words: TimelineWord[]; next: number }>();
+  for (const word of words) {
+    const channel = channels.get(word.channel);
+    if (channel) channel.words.push(word);
+    else channels.set(word.channel, { words: [word], next: 0 });
+  }
+  return segments.map((segment) => {
+    const channel = channels.get(segment.channel);
+    if (!channel) return segment;
+    const own = channel.words.slice(channel.next, channel.next + segment.words.length);
+    channel.next += segment.words.length;
+    if (own.length !== segment.words.length || own.some((word, i) => word.text !== segment.words[i]?.text)) {
+      return segment;
+    }
+    const text = own
+      .map((word, i) => {
+        const before = own[i - 1];
+        return before === undefined || (unspaced(before) && unspaced(word)) ? word.text : ` ${word.text}`;
+      })
+      .join("");
+    return { ...segment, text };
+  });
 }
 
 /** The API's code for a model's language code ("en", "en-US", "zh"), or null when this deployment does not list it. */

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { AUTO_LANGUAGE, type AvResult, type AvWarning, WHISPER_LANGUAGES } from "../../contracts";
 import type { RunnerInput, RunnerProgress } from "./runner-client";
 import { WorkError } from "./runner-client";
@@ -8,6 +9,7 @@ import {
   hearChunks,
   type PieceResult,
   type SpeechOptions,
+  spreadWords,
   transcript,
   vocabularyUnused,
 } from "./workers-ai-speech";
@@ -24,7 +26,42 @@ export const WHISPER_PROMPT_TOKENS = 223;
 const IN_FLIGHT = 4;
 
 type WhisperInput = Ai_Cf_Openai_Whisper_Large_V3_Turbo_Input;
-type WhisperOutput = Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output;
+
+/**
+ * Whisper's answer, shaped as the generated `Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output` (the
+ * `satisfies` keeps the two in step): parsing checks the answer instead of trusting the type, so an
+ * answer of another shape fails the attempt as `engine_failed` rather than as a TypeError.
+ */
+export const WhisperOutput = z.object({
+  transcription_info: z
+    .object({
+      language: z.string().optional(),
+      language_probability: z.number().optional(),
+      duration: z.number().optional(),
+      duration_after_vad: z.number().optional(),
+    })
+    .optional(),
+  text: z.string(),
+  word_count: z.number().optional(),
+  segments: z
+    .array(
+      z.object({
+        start: z.number().optional(),
+        end: z.number().optional(),
+        text: z.string().optional(),
+        temperature: z.number().optional(),
+        avg_logprob: z.number().optional(),
+        compression_ratio: z.number().optional(),
+        no_speech_prob: z.number().optional(),
+        words: z
+          .array(z.object({ word: z.string().optional(), start: z.number().optional(), end: z.number().optional() }))
+          .optional(),
+      }),
+    )
+    .optional(),
+  vtt: z.string().optional(),
+}) satisfies z.ZodType<Ai_Cf_Openai_Whisper_Large_V3_Turbo_Output>;
+export type WhisperOutput = z.infer<typeof WhisperOutput>;
 
 /**
  * What is sent with every chunk: voice activity detection on (silence and noise are where Whisper
@@ -56,21 +93,26 @@ export function whisperRequest(options: SpeechOptions): {
 }
 
 /**
- * Whisper's words for one chunk (times relative to it). Whisper gives no per-word confidence; each word
- * gets its segment's mean token probability, exp(avg_logprob). A segment without word timings (none
- * came back) becomes one word spanning it, so its text is kept.
+ * Whisper's words for a chunk of `durationS` seconds (times relative to it). Whisper gives no per-word
+ * confidence; each word gets its segment's mean token probability, exp(avg_logprob) (1 when none is
+ * given). Where word timings are missing the text is kept, its words spread by their length in
+ * characters: a segment without words over the segment's time, an answer without segments (its
+ * `text` only) over the whole chunk.
  */
-export function whisperWords(output: WhisperOutput): PieceResult {
-  const words = (output.segments ?? []).flatMap((segment): HeardWord[] => {
+export function whisperWords(output: WhisperOutput, durationS: number): PieceResult {
+  const language = output.transcription_info?.language;
+  const segments = output.segments ?? [];
+  if (segments.length === 0) return { words: spreadWords(output.text, 0, durationS, 1), language };
+  const words = segments.flatMap((segment): HeardWord[] => {
     const confidence = Math.min(1, Math.max(0, Math.exp(segment.avg_logprob ?? 0)));
     const timed = (segment.words ?? [])
       .map((w) => ({ text: (w.word ?? "").trim(), start: w.start ?? 0, end: w.end ?? w.start ?? 0, confidence }))
       .filter((w) => w.text !== "");
     if (timed.length > 0) return timed;
-    const text = (segment.text ?? "").trim();
-    return text === "" ? [] : [{ text, start: segment.start ?? 0, end: segment.end ?? segment.start ?? 0, confidence }];
+    const start = segment.start ?? 0;
+    return spreadWords(segment.text ?? "", start, Math.max(start, segment.end ?? durationS), confidence);
   });
-  return { words, language: output.transcription_info?.language };
+  return { words, language };
 }
 
 /**
@@ -99,14 +141,22 @@ export async function transcribeWithWhisper(
   const heard = await hearChunks(endpoint, input, {
     inFlight: IN_FLIGHT,
     onProgress,
-    recognize: async (piece) => {
-      let output: WhisperOutput;
+    recognize: async (piece, signal) => {
+      let answer: unknown;
       try {
-        output = await ai.run(WHISPER_MODEL, { ...request.input, audio: piece.wavBase64() });
+        answer = await ai.run(WHISPER_MODEL, { ...request.input, audio: piece.wavBase64() }, { signal });
       } catch (err) {
         throw new WorkError("engine_failed", `Workers AI: ${String(err)}`, "transient");
       }
-      return whisperWords(output);
+      const output = WhisperOutput.safeParse(answer);
+      if (!output.success) {
+        throw new WorkError(
+          "engine_failed",
+          `Whisper answered in an unexpected shape: ${z.prettifyError(output.error).slice(0, 300)}`,
+          "transient",
+        );
+      }
+      return whisperWords(output.data, piece.end_s - piece.start_s);
     },
   });
   return transcript(heard, {
