@@ -855,12 +855,20 @@ export interface operations {
                                 deskew: boolean;
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
-                                /** @enum {string} */
+                                /**
+                                 * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                                 * @enum {string}
+                                 */
                                 engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                                 vocabulary?: string[];
+                                /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                                 translate?: boolean;
+                                /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                                 diarize?: boolean;
-                                /** @enum {string} */
+                                /**
+                                 * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                                 * @enum {string}
+                                 */
                                 channels?: "mix" | "split";
                             };
                             progress: {
@@ -1008,12 +1016,20 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @enum {string}
+                             */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                             vocabulary?: string[];
+                            /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                             translate?: boolean;
+                            /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                             diarize?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                             * @enum {string}
+                             */
                             channels?: "mix" | "split";
                         };
                         progress: {
@@ -1099,12 +1115,20 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @enum {string}
+                             */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                             vocabulary?: string[];
+                            /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                             translate?: boolean;
+                            /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                             diarize?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                             * @enum {string}
+                             */
                             channels?: "mix" | "split";
                         };
                         progress: {
@@ -1328,12 +1352,20 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @enum {string}
+                             */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                             vocabulary?: string[];
+                            /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                             translate?: boolean;
+                            /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                             diarize?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                             * @enum {string}
+                             */
                             channels?: "mix" | "split";
                         };
                         progress: {
@@ -1717,12 +1749,20 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @enum {string}
+                             */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                             vocabulary?: string[];
+                            /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                             translate?: boolean;
+                            /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                             diarize?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                             * @enum {string}
+                             */
                             channels?: "mix" | "split";
                         };
                         progress: {
@@ -2346,12 +2386,20 @@ export interface operations {
                         deskew?: boolean;
                         /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                         pages?: string;
-                        /** @enum {string} */
+                        /**
+                         * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                         * @enum {string}
+                         */
                         engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                         vocabulary?: string[];
+                        /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                         translate?: boolean;
+                        /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                         diarize?: boolean;
-                        /** @enum {string} */
+                        /**
+                         * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                         * @enum {string}
+                         */
                         channels?: "mix" | "split";
                     };
                 };
@@ -2655,12 +2703,20 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @enum {string}
+                             */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                             vocabulary?: string[];
+                            /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                             translate?: boolean;
+                            /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                             diarize?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                             * @enum {string}
+                             */
                             channels?: "mix" | "split";
                         };
                         progress: {
@@ -2746,12 +2802,20 @@ export interface operations {
                             deskew: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @enum {string}
+                             */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                             vocabulary?: string[];
+                            /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                             translate?: boolean;
+                            /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                             diarize?: boolean;
-                            /** @enum {string} */
+                            /**
+                             * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                             * @enum {string}
+                             */
                             channels?: "mix" | "split";
                         };
                         progress: {
@@ -4035,12 +4099,20 @@ export interface operations {
                                 deskew: boolean;
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
-                                /** @enum {string} */
+                                /**
+                                 * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                                 * @enum {string}
+                                 */
                                 engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
                                 vocabulary?: string[];
+                                /** @description A/V: English text from speech in another language (Whisper); refused where no engine can translate */
                                 translate?: boolean;
+                                /** @description A/V: label who speaks when (`speaker` on segments; nova-3); refused where no engine can */
                                 diarize?: boolean;
-                                /** @enum {string} */
+                                /**
+                                 * @description A/V: `split` transcribes each channel (up to 8) on its own as its own speaker (call recordings); `mix` (the default) hears them mixed down
+                                 * @enum {string}
+                                 */
                                 channels?: "mix" | "split";
                             };
                             progress: {

@@ -5,8 +5,9 @@ const vocabulary = (...terms: string[]) => JobOptions.safeParse({ vocabulary: te
 
 describe("options.vocabulary", () => {
   it("takes names and terms in any script, trimmed", () => {
-    const parsed = vocabulary(" Acme Corp ", "Zürich", "東京", "Kubernetes\n");
-    expect(parsed.success && parsed.data.vocabulary).toEqual(["Acme Corp", "Zürich", "東京", "Kubernetes"]);
+    // क्‍ष: a Devanagari conjunct written with a zero-width joiner, as Hindi text may be.
+    const parsed = vocabulary(" Acme Corp ", "Zürich", "東京", "Kubernetes\n", "क्\u200Dष");
+    expect(parsed.success && parsed.data.vocabulary).toEqual(["Acme Corp", "Zürich", "東京", "Kubernetes", "क्\u200Dष"]);
   });
 
   it.each([

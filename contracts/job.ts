@@ -37,17 +37,22 @@ export function resultFileName(sourceName: string, format: ResultFormat): string
   return `${base}.${format === "pdf" ? "searchable.pdf" : format}`;
 }
 
+/** The most terms a job's `vocabulary` holds, and the longest term. */
+export const MAX_VOCABULARY_TERMS = 100;
+export const MAX_VOCABULARY_TERM_LENGTH = 100;
+
 /**
  * A term of a job's vocabulary: text a person could say, without control or format characters (line
- * breaks, escapes, zero-width and direction marks), which would end up in Whisper's prompt, nova-3's
- * request or the result's warnings unseen.
+ * breaks, escapes, zero-width spaces and direction marks), which would end up in Whisper's prompt,
+ * nova-3's request or the result's warnings unseen. The zero-width joiner and non-joiner are letters'
+ * business in Indic scripts (and emoji), so they are kept.
  */
 const VocabularyTerm = z
   .string()
   .trim()
   .min(1)
-  .max(100)
-  .refine((term) => /^[^\p{Cc}\p{Cf}]+$/u.test(term), {
+  .max(MAX_VOCABULARY_TERM_LENGTH)
+  .refine((term) => /^(?:[^\p{Cc}\p{Cf}]|[\u200C\u200D])+$/u.test(term), {
     message: "a term must not hold control or format characters (line breaks, tabs, zero-width or direction marks)",
   });
 
@@ -75,7 +80,7 @@ export const JobOptions = z
       "A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.",
     ),
     /** A/V: names and terms to listen for (Whisper's prompt, nova-3's key terms); the result says which went unused. */
-    vocabulary: z.array(VocabularyTerm).min(1).max(100).optional(),
+    vocabulary: z.array(VocabularyTerm).min(1).max(MAX_VOCABULARY_TERMS).optional(),
     /** A/V: English text from speech in another language (Whisper's `translate` task). */
     translate: z
       .boolean()

@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import type { JobOptions } from "../../../contracts/job";
+import { type JobOptions, MAX_VOCABULARY_TERM_LENGTH, MAX_VOCABULARY_TERMS } from "../../../contracts/job";
 import {
   AUTO_LANGUAGE,
   type SpeechEngineAbilities,
@@ -67,10 +67,6 @@ export function speechOffer(engines: readonly SpeechEngineAbilities[], engine: S
     vocabulary: reach.some((candidate) => candidate.vocabulary),
   };
 }
-
-/** The API's bounds on `vocabulary` (contracts/job.ts JobOptions). */
-export const MAX_VOCABULARY_TERMS = 100;
-export const MAX_VOCABULARY_TERM_LENGTH = 100;
 
 /** The terms of the vocabulary box (one a line, blank lines and repeats dropped), or why the API would refuse them. */
 export function parseVocabulary(text: string): { terms: string[]; error: string | null } {

@@ -1,7 +1,7 @@
 import { computed, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { extensionsFor } from "../../../../contracts/file-kind";
-import type { JobKind } from "../../../../contracts/job";
+import { type JobKind, MAX_VOCABULARY_TERMS } from "../../../../contracts/job";
 import { AUTO_LANGUAGE } from "../../../../contracts/languages";
 import { parsePageSelection } from "../../../../contracts/page-selection";
 import type { Job } from "../../api/client";
@@ -10,14 +10,7 @@ import { formatBytes } from "../../format/size";
 import { KIND_LABELS } from "../../format/status";
 import { draggingFiles, takeDroppedFiles } from "../../lib/file-drop";
 import { languageName, languages, loadLanguages, uploadLanguage } from "../../state/languages";
-import {
-  chooseSpeech,
-  MAX_VOCABULARY_TERMS,
-  parseVocabulary,
-  speechChoices,
-  speechConflict,
-  speechOffer,
-} from "../../state/speech-options";
+import { chooseSpeech, parseVocabulary, speechChoices, speechConflict, speechOffer } from "../../state/speech-options";
 import {
   addFiles,
   canRetry,
