@@ -323,14 +323,19 @@ describe("POST /v1/audio-chunks", () => {
     const reply = await postFile(`${runner.baseUrl}/v1/audio-chunks`, files.long as string, "audio/wav");
     expect(reply.status).toBe(200);
     const types = reply.events.map(({ event }) => event.type).join(" ");
-    expect(types).toBe("probe audio_chunk audio_chunk audio_end");
+    expect(types).toMatch(/^probe( audio_chunk)+ audio_end$/);
     const chunks = reply.events.flatMap(({ event }) => (event.type === "audio_chunk" ? [event] : []));
     const end = reply.events.at(-1)?.event;
     if (end?.type !== "audio_end") throw new Error(types);
-    expect(end.chunks).toBe(2);
+    expect(end.chunks).toBe(chunks.length);
     expect(chunks[0]?.start_s).toBe(0);
-    expect(chunks[1]?.start_s).toBe(chunks[0]?.end_s);
-    expect(chunks[1]?.end_s).toBeCloseTo(end.duration_s, 1);
+    for (const [i, chunk] of chunks.entries()) {
+      if (i > 0) expect(chunk.start_s).toBe(chunks[i - 1]?.end_s);
+      // Progress moves as chunks are recognized elsewhere: each at most 15 s, or 10 % of the recording.
+      expect(chunk.end_s - chunk.start_s).toBeLessThanOrEqual(Math.max(15, end.duration_s * 0.1) + 0.01);
+    }
+    expect(chunks.length).toBeGreaterThanOrEqual(5);
+    expect(chunks.at(-1)?.end_s).toBeCloseTo(end.duration_s, 1);
 
     // Each chunk is a WAV file that itself holds that stretch of speech.
     const dir = await mkdtemp(join(tmpdir(), "verbatim-chunks-"));
@@ -357,8 +362,14 @@ describe("POST /v1/audio-chunks", () => {
   it("with channels=split sends each channel's chunks, labelled with their channel", async () => {
     const reply = await postFile(`${runner.baseUrl}/v1/audio-chunks?channels=split`, files.call as string, "audio/wav");
     const chunks = reply.events.flatMap(({ event }) => (event.type === "audio_chunk" ? [event] : []));
-    expect(chunks.map((chunk) => chunk.channel)).toEqual([0, 1]);
-    expect(chunks.every((chunk) => chunk.total === 2 && chunk.start_s === 0)).toBe(true);
+    // Each channel's chunks in time order from the start, the left channel's first.
+    for (const channel of [0, 1]) {
+      const own = chunks.filter((chunk) => chunk.channel === channel);
+      expect(own[0]?.start_s).toBe(0);
+      for (const [i, chunk] of own.entries()) if (i > 0) expect(chunk.start_s).toBe(own[i - 1]?.end_s);
+    }
+    expect(chunks.map((chunk) => chunk.channel)).toEqual([...chunks.map((chunk) => chunk.channel)].sort());
+    expect(chunks.every((chunk) => chunk.total === chunks.length)).toBe(true);
   });
 
   it("answers a file without audio with media_no_content", async () => {

@@ -110,14 +110,21 @@ function audioProgress(job: Job, durationS: number, tracks: number, chunks: numb
 /**
  * For a speech engine outside the runner (Workers AI): the same decoding and pause-aligned cutting, with
  * each chunk sent as a WAV file in time order (each channel's in turn with `channels: "split"`, labelled
- * with their channel). The consumer recognizes them and puts the timeline together.
+ * with their channel). The consumer recognizes them and puts the timeline together. Its progress moves
+ * as chunks are recognized, so chunks are planned at 8 % of the recording (a cut may move a quarter of
+ * that to a pause: at most 10 %), at least 12 s (at most 15 s: long enough to hear well) and at most
+ * `chunkSeconds`.
  */
 export async function streamSpeechChunks(
   job: Job,
   chunkSeconds: number,
   { span, channels = "mix" }: { span?: TimeSpan | undefined; channels?: ChannelMode } = {},
 ): Promise<Extract<RunnerEvent, { type: "audio_end" }>> {
-  const { durationS, tracks, offsetS } = await prepareSpeech(job, chunkSeconds, { span, channels });
+  const { durationS, tracks, offsetS } = await prepareSpeech(job, chunkSeconds, {
+    span,
+    channels,
+    targetOf: (trackS) => Math.min(chunkSeconds, Math.max(12, trackS * 0.08)),
+  });
   const work = tracks.flatMap((track) => track.chunks.map((chunk) => ({ track, chunk })));
   for (const [index, { track, chunk }] of work.entries()) {
     const chunkPath = job.path(`chunk-${index}.wav`);
@@ -155,7 +162,16 @@ const MAX_SPLIT_CHANNELS = 8;
 export async function prepareSpeech(
   job: Job,
   chunkSeconds: number,
-  { span, channels = "mix" }: { span?: TimeSpan | undefined; channels?: ChannelMode } = {},
+  {
+    span,
+    channels = "mix",
+    targetOf = () => chunkSeconds,
+  }: {
+    span?: TimeSpan | undefined;
+    channels?: ChannelMode;
+    /** The chunk length wanted for a track of this many seconds (`chunkSeconds` unless given). */
+    targetOf?: (trackS: number) => number;
+  } = {},
 ): Promise<{ durationS: number; offsetS: number; tracks: SpeechTrack[] }> {
   const { run } = job;
   const probe = await decoding("The file could not be read", ffmpeg.probe(run, job.inputPath, job.mediaType));
@@ -182,7 +198,8 @@ export async function prepareSpeech(
         minSeconds: SILENCE_MIN_S,
         durationS: trackS,
       });
-      const chunks = planChunks(trackS, silences, { targetS: chunkSeconds, windowS: chunkSeconds / 4 });
+      const targetS = targetOf(trackS);
+      const chunks = planChunks(trackS, silences, { targetS, windowS: targetS / 4 });
       return { channel, wavPath, chunks };
     }),
   );
