@@ -439,9 +439,21 @@ describe("the web UI", () => {
     await expect.poll(() => page.getByTestId("job-row").count()).toBe(1);
     // The filters are in the address: a reload (or the link, shared) opens the same list.
     await expect.poll(() => new URL(page.url()).search).toBe("?q=invoice");
+    // Every address the page writes in place of its own from now on, to see it never drops the filters
+    // it was opened with, even for a moment (a test that reads the address then would see it without).
+    await page.addInitScript(`
+      window.written = [];
+      const replace = history.replaceState.bind(history);
+      history.replaceState = (data, unused, url) => {
+        window.written.push(String(url));
+        replace(data, unused, url);
+      };
+    `);
     await page.reload();
     await expect.poll(() => page.getByTestId("job-row").allTextContents()).toEqual([expect.stringMatching(/invoice/)]);
     expect(await page.getByLabel("Search by file name").inputValue()).toBe("invoice");
+    const written = await page.evaluate<string[]>("window.written");
+    expect(written.filter((url) => !url.includes("q=invoice"))).toEqual([]);
     // A search that finds nothing says so (not "no jobs yet") and offers to clear the filters.
     await page.getByLabel("Status", { exact: true }).selectOption("failed");
     await expect.poll(() => new URL(page.url()).search).toBe("?q=invoice&status=failed");

@@ -31,15 +31,22 @@ export function HistoryPage() {
   usePageTitle("History");
   const { path, query, route } = useLocation();
   // The address names the filters and the page (a reload or a shared link opens the same list).
+  const opened = useSignal(false);
   useEffect(() => {
     void openAddress(query);
+    opened.value = true;
   }, []);
-  // …and follows them as they change, without adding a step to the browser's history per key.
+  // …and follows them as they change, without adding a step to the browser's history per key: once the
+  // address was read (the first render's filters are those from before it, and writing them back would
+  // drop the address's own), and only while the address is History's (a page being opened from the list
+  // may still show this one).
   const address = historyAddress();
-  // (Only while the address is History's: a page being opened from the list may still show this one.)
+  // As this render saw them: the effect runs after the one above has already set `opened`.
+  const addressRead = opened.value;
   useEffect(() => {
+    if (!addressRead) return;
     if (path === "/jobs" && `${location.pathname}${location.search}` !== address) route(address, true);
-  }, [path, address, route]);
+  }, [addressRead, path, address, route]);
   // What is typed shows at once; the list follows 300 ms after the last key.
   const typed = useSignal(query.q ?? "");
   const search = useRef<ReturnType<typeof setTimeout>>(undefined);
