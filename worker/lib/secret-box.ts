@@ -1,3 +1,5 @@
+import { bytesFromBase64 } from "./base64";
+
 /**
  * Secrets the platform must be able to read back (webhook signing secrets) are kept encrypted with
  * AES-256-GCM under a key from configuration (WEBHOOK_SECRETS_KEY, 32 bytes, base64); the stored form
@@ -9,11 +11,11 @@ const b64url = {
       .replace(/\+/g, "-")
       .replace(/\//g, "_")
       .replace(/=+$/, ""),
-  decode: (text: string) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)),
+  decode: (text: string) => bytesFromBase64(text.replace(/-/g, "+").replace(/_/g, "/")),
 };
 
 async function importKey(keyBase64: string): Promise<CryptoKey> {
-  const raw = Uint8Array.from(atob(keyBase64), (c) => c.charCodeAt(0));
+  const raw = bytesFromBase64(keyBase64);
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 

@@ -1,5 +1,6 @@
 import { type ErrorCode, type ExtractionResult, type JobKind, type PdfMergeLayout, RunnerEvent } from "../../contracts";
 import type { ErrorClass } from "../../contracts/retry-policy";
+import { bytesFromBase64 } from "../lib/base64";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
 /** A failure while running a job: the code the job fails with, and its class, which decides on retries. */
@@ -111,7 +112,7 @@ export async function runOnRunner(
 ): Promise<{ result: ExtractionResult; pdf: Uint8Array | null }> {
   for await (const event of runnerEvents(endpoint, ROUTES[input.kind], input)) {
     if (event.type === "result") {
-      const pdf = event.pdf_base64 ? Uint8Array.from(atob(event.pdf_base64), (ch) => ch.charCodeAt(0)) : null;
+      const pdf = event.pdf_base64 ? bytesFromBase64(event.pdf_base64) : null;
       return { result: event.result, pdf };
     }
     if (event.type === "probe" || event.type === "progress") await onProgress(event);

@@ -9,6 +9,7 @@ import {
   segmentWords,
   speakerLabel,
 } from "../../contracts";
+import { bytesFromBase64 } from "../lib/base64";
 import { type RunnerInput, type RunnerProgress, runnerEvents, WorkError } from "./runner-client";
 import type { RunnerEndpoint } from "./runner-endpoint";
 
@@ -303,12 +304,10 @@ function pieceOf(chunks: AudioChunk[]): AudioPiece {
     },
     wav: () =>
       chunks.length === 1
-        ? fromBase64(first.wav_base64)
-        : joinWavs(chunks.map((chunk) => fromBase64(chunk.wav_base64))),
+        ? bytesFromBase64(first.wav_base64)
+        : joinWavs(chunks.map((chunk) => bytesFromBase64(chunk.wav_base64))),
   };
 }
-
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 
 /** The `fmt ` and `data` chunks of a RIFF/WAVE file. */
 function wavParts(wav: Uint8Array): { fmt: Uint8Array; data: Uint8Array } {
