@@ -1,6 +1,7 @@
 import type { RefObject } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useId, useState } from "preact/hooks";
 import { formatBytes } from "../../format/size";
+import { MAX_MATCHES } from "../../lib/text-search";
 import { ErrorNotice } from "../components/error-notice";
 
 /** A fetch under way, announced politely; with a byte count when its size is known. */
@@ -91,4 +92,60 @@ export function useMediaQuery(query: string): boolean {
     return () => list.removeEventListener("change", update);
   }, [query]);
   return matches;
+}
+
+/**
+ * The search box over a result (text, transcript): `input` as typed, searched as `query` (Enter
+ * searches at once, or steps to the next match once searched; Shift+Enter to the previous), with
+ * Previous/Next and "n of m" read out politely.
+ */
+export function SearchBox(props: {
+  label: string;
+  input: string;
+  query: string;
+  onInput: (text: string) => void;
+  onSearch: (text: string) => void;
+  onStep: (direction: 1 | -1) => void;
+  /** Matches found; `current` is the 0-based one shown. */
+  total: number;
+  current: number;
+  capped: boolean;
+  countTestId: string;
+}) {
+  const id = useId();
+  const { input, query, total } = props;
+  const count =
+    query === "" ? "" : total === 0 ? "No matches" : `${props.current + 1} of ${total}${props.capped ? "+" : ""}`;
+  return (
+    <div class="results-search">
+      <label for={id}>{props.label}</label>
+      <div class="row">
+        <input
+          id={id}
+          type="search"
+          class="grow"
+          value={input}
+          autocomplete="off"
+          spellcheck={false}
+          onInput={(e) => props.onInput(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key !== "Enter") return;
+            e.preventDefault();
+            if (query !== input) props.onSearch(input);
+            else props.onStep(e.shiftKey ? -1 : 1);
+          }}
+        />
+        <button type="button" onClick={() => props.onStep(-1)} disabled={total === 0}>
+          Previous
+        </button>
+        <button type="button" onClick={() => props.onStep(1)} disabled={total === 0}>
+          Next
+        </button>
+        <output class="results-count small muted" aria-live="polite" data-testid={props.countTestId}>
+          {count}
+        </output>
+      </div>
+      {props.capped && <p class="small muted">Only the first {MAX_MATCHES.toLocaleString()} matches are marked.</p>}
+    </div>
+  );
 }

@@ -1,8 +1,8 @@
-import { useEffect, useId, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { findMatches, MAX_MATCHES, splitAtMatches, stepMatch } from "../../lib/text-search";
 import type { JobResults } from "../../state/results";
 import { ErrorNotice } from "../components/error-notice";
-import { LoadFailed, Loading } from "./common";
+import { LoadFailed, Loading, SearchBox } from "./common";
 
 /** The txt result: searchable, copyable. */
 export function TextTab({ results }: { results: JobResults }) {
@@ -26,7 +26,6 @@ function TextViewer({ text, results }: { text: string; results: JobResults }) {
   const [current, setCurrent] = useState(-1);
   const copy = results.copy.value;
   const viewer = useRef<HTMLElement>(null);
-  const searchId = useId();
 
   useEffect(() => {
     const timer = setTimeout(() => setQuery(input), input === "" ? 0 : SEARCH_DELAY_MS);
@@ -51,42 +50,21 @@ function TextViewer({ text, results }: { text: string; results: JobResults }) {
 
   const step = (direction: 1 | -1) => setCurrent((at) => stepMatch(at, matches.length, direction));
 
-  const count =
-    query === "" ? "" : matches.length === 0 ? "No matches" : `${current + 1} of ${matches.length}${capped ? "+" : ""}`;
-
   return (
     <div class="stack">
       <div class="results-toolbar">
-        <div class="results-search">
-          <label for={searchId}>Search in text</label>
-          <div class="row">
-            <input
-              id={searchId}
-              type="search"
-              class="grow"
-              value={input}
-              autocomplete="off"
-              spellcheck={false}
-              onInput={(e) => setInput(e.currentTarget.value)}
-              onKeyDown={(e) => {
-                if (e.key !== "Enter") return;
-                e.preventDefault();
-                if (query !== input) setQuery(input);
-                else step(e.shiftKey ? -1 : 1);
-              }}
-            />
-            <button type="button" onClick={() => step(-1)} disabled={matches.length === 0}>
-              Previous
-            </button>
-            <button type="button" onClick={() => step(1)} disabled={matches.length === 0}>
-              Next
-            </button>
-            <output class="results-count small muted" aria-live="polite" data-testid="search-count">
-              {count}
-            </output>
-          </div>
-          {capped && <p class="small muted">Only the first {MAX_MATCHES.toLocaleString()} matches are marked.</p>}
-        </div>
+        <SearchBox
+          label="Search in text"
+          input={input}
+          query={query}
+          onInput={setInput}
+          onSearch={setQuery}
+          onStep={step}
+          total={matches.length}
+          current={current}
+          capped={capped}
+          countTestId="search-count"
+        />
         <div class="row">
           <button type="button" onClick={() => void results.copyText()}>
             Copy text

@@ -4,7 +4,7 @@ import type { AvResult, AvSegment } from "../../../../contracts/results";
 import type { Job } from "../../api/client";
 import { formatClock } from "../../format/duration";
 import { formatBytes } from "../../format/size";
-import { MAX_MATCHES, stepMatch, type TextPiece } from "../../lib/text-search";
+import { stepMatch, type TextPiece } from "../../lib/text-search";
 import { languageName } from "../../state/languages";
 import { type JobResults, MAX_MEDIA_SOURCE_BYTES, segmentAt, toWebVtt } from "../../state/results";
 import {
@@ -20,7 +20,7 @@ import {
   type WordRef,
   wordAt,
 } from "../../state/transcript";
-import { LoadFailed, Loading, useObjectUrl } from "./common";
+import { LoadFailed, Loading, SearchBox, useObjectUrl } from "./common";
 
 /**
  * The transcript beside the recording, read as in AssemblyAI's or Descript's players: the word being
@@ -81,7 +81,6 @@ function Transcript({ job, results, result }: { job: Job; results: JobResults; r
   const [input, setInput] = useState("");
   const [query, setQuery] = useState("");
   const [currentMatch, setCurrentMatch] = useState(-1);
-  const searchId = useId();
   const hintId = useId();
   useEffect(() => {
     const timer = setTimeout(() => setQuery(input), input === "" ? 0 : SEARCH_DELAY_MS);
@@ -233,13 +232,6 @@ function Transcript({ job, results, result }: { job: Job; results: JobResults; r
     <track kind="captions" src={captions} srclang={languageTag(result.language)} label="Transcript" />
   );
 
-  const count =
-    query === ""
-      ? ""
-      : matches.total === 0
-        ? "No matches"
-        : `${currentMatch + 1} of ${matches.total}${matches.capped ? "+" : ""}`;
-
   // A video sits beside its transcript where the screen is wide enough (results.css), not above it.
   return (
     <div class={video ? "results-av with-video" : "results-av stack"}>
@@ -276,38 +268,18 @@ function Transcript({ job, results, result }: { job: Job; results: JobResults; r
         <p class="muted">No speech was found in this recording.</p>
       ) : (
         <div class="stack results-av-transcript">
-          <div class="results-search">
-            <label for={searchId}>Search in transcript</label>
-            <div class="row">
-              <input
-                id={searchId}
-                type="search"
-                class="grow"
-                value={input}
-                autocomplete="off"
-                spellcheck={false}
-                onInput={(e) => setInput(e.currentTarget.value)}
-                onKeyDown={(e) => {
-                  if (e.key !== "Enter") return;
-                  e.preventDefault();
-                  if (query !== input) setQuery(input);
-                  else stepSearch(e.shiftKey ? -1 : 1);
-                }}
-              />
-              <button type="button" onClick={() => stepSearch(-1)} disabled={matches.total === 0}>
-                Previous
-              </button>
-              <button type="button" onClick={() => stepSearch(1)} disabled={matches.total === 0}>
-                Next
-              </button>
-              <output class="results-count small muted" aria-live="polite" data-testid="transcript-search-count">
-                {count}
-              </output>
-            </div>
-            {matches.capped && (
-              <p class="small muted">Only the first {MAX_MATCHES.toLocaleString()} matches are marked.</p>
-            )}
-          </div>
+          <SearchBox
+            label="Search in transcript"
+            input={input}
+            query={query}
+            onInput={setInput}
+            onSearch={setQuery}
+            onStep={stepSearch}
+            total={matches.total}
+            current={currentMatch}
+            capped={matches.capped}
+            countTestId="transcript-search-count"
+          />
           {hasWords && playable && (
             <p class="small muted results-hint" id={hintId}>
               Click a word to play from there. With the keyboard: Tab to the words, move with the arrow keys, and press
