@@ -40,14 +40,16 @@ describe("extraction consumer", () => {
     const result = await deliver("verbatim-ocr", message);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toHaveLength(1);
-    expect(result.retryMessages[0]?.delaySeconds ?? 0).toBeLessThanOrEqual(5);
+    // Back-pressure's backoff: the first delay is at most rate_limited's base (15 s by default).
+    expect(result.retryMessages[0]?.delaySeconds ?? 0).toBeLessThanOrEqual(15);
     const after = await coordinatorFor(env, job.id).get();
     expect(after).toMatchObject({ status: "queued", attempts: 1, error: { code: "runner_unavailable" } });
   });
 
   it("fails the job with retries_exhausted when the last allowed delivery fails too", async () => {
     const { job, message } = await queuedJob();
-    const result = await deliver("verbatim-ocr", message, 5); // transient errors get 5 deliveries by default
+    // An unreachable runner is back-pressure (rate_limited), which gets 10 deliveries by default.
+    const result = await deliver("verbatim-ocr", message, 10);
     expect(result.explicitAcks).toHaveLength(1);
     expect(result.retryMessages).toEqual([]);
     const after = await coordinatorFor(env, job.id).get();
@@ -226,7 +228,7 @@ describe("fan-out steps", () => {
   it("fails a part for good when its last delivery fails, and the job carries on", async () => {
     const { coordinator, message } = await fannedOutAv();
     const part = { ...message, fan_out: { step: "part" as const, attempt: 1, index: 2, range: SPANS[2] as PartRange } };
-    const result = await deliver("verbatim-av", part, 5);
+    const result = await deliver("verbatim-av", part, 10);
     expect(result.explicitAcks).toHaveLength(1);
     const job = await coordinator.get();
     expect(job?.status).toBe("processing");

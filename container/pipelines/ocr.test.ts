@@ -542,7 +542,11 @@ describe("POST /v1/ocr", () => {
     await writeFile(damaged, pdf);
     recognizedImages.length = 0;
     expect(finalEvent(await ocr(damaged, "application/pdf"))).toMatchObject({ type: "result" });
-    expect(recognizedImages).toEqual([expect.stringMatching(/-000\.tif$/)]);
+    // Read from poppler's decoding of the page's own image, not a rendering. Noise reads poorly, so
+    // orientation detection may (by its own judgement) have the page turned and read once more.
+    const [first, ...rereads] = recognizedImages;
+    expect(first).toMatch(/-000\.tif$/);
+    for (const path of rereads) expect(path).toMatch(/page-1-again/);
   });
 
   it("takes a page's own text layer instead of running OCR on it", async () => {

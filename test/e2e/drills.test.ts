@@ -15,7 +15,13 @@ import { type E2eStack, STACK_WORK_MS, startE2eStack } from "./stack";
 let stack: E2eStack;
 beforeAll(async () => {
   stack = await startE2eStack({
-    vars: { RETRY_POLICY: JSON.stringify({ transient: { base_seconds: 1, cap_seconds: 2 } }) },
+    vars: {
+      RETRY_POLICY: JSON.stringify({
+        transient: { base_seconds: 1, cap_seconds: 2 },
+        // A runner that takes no connection: its 10 deliveries span about 17 s, longer than a restart.
+        rate_limited: { base_seconds: 2, cap_seconds: 4 },
+      }),
+    },
   });
 });
 afterAll(() => stack?.stop());

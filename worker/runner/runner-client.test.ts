@@ -23,10 +23,10 @@ describe("runner answers → failure classes", () => {
     await expect(run(answering(() => new Response("{}", { status, headers })))).rejects.toMatchObject(expected);
   });
 
-  it("an unreachable runner is transient", async () => {
+  it("an unreachable runner is back-pressure, like a busy one: the work never started", async () => {
     await expect(run(answering(() => Promise.reject(new TypeError("connection refused"))))).rejects.toMatchObject({
       code: "runner_unavailable",
-      errorClass: "transient",
+      errorClass: "rate_limited",
     });
   });
 

@@ -20,6 +20,15 @@ export class WorkError extends Error {
 /** The runner says whether its failure may pass; if not, the file is at fault (its codes are input codes). */
 const runnerFailureClass = (retryable: boolean): ErrorClass => (retryable ? "transient" : "input");
 
+/**
+ * The runner took no connection (down, restarting, being deployed): the work never started, so like
+ * a busy runner's 503 it is back-pressure. It costs no attempt and waits with the longer backoff, so
+ * a runner restart does not use up a job's tries within seconds. A connection lost mid-job stays
+ * `transient`: the file may be what brought the runner down.
+ */
+const unreachable = (err: unknown) =>
+  new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, "rate_limited");
+
 export type RunnerProgress = Extract<RunnerEvent, { type: "probe" | "progress" }>;
 
 export type RunnerInput = {
@@ -54,7 +63,7 @@ export async function* runnerEvents(
     });
   } catch (err) {
     if (input.signal?.aborted) throw err;
-    throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, "transient");
+    throw unreachable(err);
   }
   if (!res.ok || !res.body) {
     const detail = `runner answered ${res.status}: ${(await res.text().catch(() => "")).slice(0, 500)}`;
@@ -162,7 +171,7 @@ export async function mergePdfsOnRunner(
       headers: { "x-request-id": requestId },
     });
   } catch (err) {
-    throw new WorkError("runner_unavailable", `runner not reachable: ${String(err)}`, "transient");
+    throw unreachable(err);
   }
   if (!res.ok) {
     const detail = `runner answered ${res.status} to a PDF merge: ${(await res.text().catch(() => "")).slice(0, 500)}`;
