@@ -11,6 +11,13 @@ const bin = (name: string) => resolve("node_modules/.bin", name);
 /** Local runs need no network: no usage metrics, and the simulated request.cf instead of a download. */
 const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
+/**
+ * The API's log lines already reach the supervisor's output. wrangler would also copy every line into
+ * a debug file of its own per start (under ~/.config/.wrangler/logs, kept 30 days, opened and closed
+ * per line): a second, unbounded copy of the logs. `WRANGLER_WRITE_LOGS=true` brings it back.
+ */
+const NO_DEBUG_LOG_FILE = { WRANGLER_WRITE_LOGS: "false" };
+
 /** Runs wrangler to completion (for one-shot commands such as migrations), failing loudly. */
 export function wrangler(args: string[]): string {
   const run = spawnSync(bin("wrangler"), [...args, "--persist-to", stateDir()], {
@@ -109,7 +116,11 @@ export function startStack({
           ...(assets ? ["--assets", assets] : []),
           "--show-interactive-dev-session=false",
         ],
-        { env: { ...process.env, ...OFFLINE }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+        {
+          env: { ...NO_DEBUG_LOG_FILE, ...process.env, ...OFFLINE },
+          stdio: ["ignore", "pipe", "pipe"],
+          detached: true,
+        },
       ),
     );
   const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;

@@ -44,6 +44,10 @@ const FULL_PAGE = values.page === "full";
 /** Nicenesses to compare; empty: the runner's default only. */
 const NICE = values["engine-nice"] ? values["engine-nice"].split(",").map(Number) : [null];
 
+const API_PORT = 29187;
+/** The API's processes: the Worker's workerd (one thread: the Worker, its Durable Objects, the local R2, D1 and Queues), wrangler's proxy (another workerd) and wrangler's Node process. */
+type ApiProcess = "worker" | "proxy" | "node";
+const API_PROCESSES: ApiProcess[] = ["worker", "proxy", "node"];
 const work = benchWorkDir("load");
 let stack: Awaited<ReturnType<typeof startBenchStack>> | null = null;
 try {
@@ -85,17 +89,25 @@ try {
   const latencies: Record<string, string | number>[] = [];
   for (const nice of NICE) {
     const niceName = nice === null ? "default" : String(nice);
-    stack = await startBenchStack(29187, () => {}, {}, nice === null ? {} : { ENGINE_NICE: String(nice) });
+    stack = await startBenchStack(API_PORT, () => {}, {}, nice === null ? {} : { ENGINE_NICE: String(nice) });
     const url = stack.url;
     const clients = keys.map((token) => createVerbatimClient({ baseUrl: url, token }));
 
     // The API's own CPU per MB uploaded: its processes' time (wrangler's and workerd's), for the upload
-    // alone (10 pages sent at once by 10 users, the runner stopped so no job starts), then through each
-    // job's end (10 pages one after another, each followed to its end).
+    // alone (10 pages sent at once by 10 users, the runner stopped so no job gets past its first
+    // delivery, which finds the runner down), then through each job's end (10 pages one after
+    // another, each followed to its end).
     const apiGroup = stack.api.child?.pid ?? 0;
     const megabytes = (10 * note.size) / 1e6;
+    const cpu = () => groupCpuSeconds(apiGroup, API_PORT);
+    /** ms of CPU per MB since `from`: in all, and by process. */
+    const perMb = (from: ReturnType<typeof cpu>) => {
+      const now = cpu();
+      const ms = (key: "total" | ApiProcess) => (((now[key] - from[key]) / megabytes) * 1000).toFixed(0);
+      return `${ms("total")} ms (${API_PROCESSES.map((p) => `${p} ${ms(p)}`).join(", ")})`;
+    };
     await stack.stopRunner();
-    let before = groupCpuSeconds(apiGroup);
+    let before = cpu();
     const uploads = await Promise.all(
       clients.slice(0, 10).map(async (client) => {
         const t = performance.now();
@@ -103,15 +115,15 @@ try {
         return { client, id: job.id, ms: performance.now() - t };
       }),
     );
-    const uploadCpu = (groupCpuSeconds(apiGroup) - before) / megabytes;
+    const uploadCpu = perMb(before);
     stack.startRunner();
     for (const { client, id } of uploads) await client.follow(id);
-    before = groupCpuSeconds(apiGroup);
+    before = cpu();
     for (let i = 0; i < 10; i++) await clients[0]?.follow((await clients[0].submit(note, pageName)).id);
-    const jobCpu = (groupCpuSeconds(apiGroup) - before) / megabytes;
+    const jobCpu = perMb(before);
     const alone = percentiles(uploads.map((u) => u.ms));
     console.log(
-      `bench: engines at niceness ${niceName}; API CPU per MB: ${(uploadCpu * 1000).toFixed(0)} ms for the upload alone, ${(jobCpu * 1000).toFixed(0)} ms through the job's end; 10 uploads at once, no job running: p50 ${alone.p50.toFixed(0)} ms, p95 ${alone.p95.toFixed(0)} ms`,
+      `bench: engines at niceness ${niceName}; API CPU per MB: ${uploadCpu} for the upload alone, ${jobCpu} through the job's end; 10 uploads at once, no job running: p50 ${alone.p50.toFixed(0)} ms, p95 ${alone.p95.toFixed(0)} ms`,
     );
 
     for (const users of LEVELS) {
@@ -261,17 +273,23 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** CPU seconds (user and system) used so far by the processes of a process group, from /proc. */
-function groupCpuSeconds(group: number): number {
-  let ticks = 0;
+/** CPU seconds (user and system) used so far by the processes of a process group, from /proc, in all and by process. */
+function groupCpuSeconds(group: number, apiPort: number): { total: number } & Record<ApiProcess, number> {
+  const seconds = { total: 0, worker: 0, proxy: 0, node: 0 };
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       // Fields after the command's closing parenthesis: state, ppid, pgrp, …; utime and stime are the 12th and 13th.
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").at(-1)?.split(" ") ?? [];
-      if (Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+      if (Number(fields[2]) !== group) continue;
+      const used = (Number(fields[11]) + Number(fields[12])) / 100;
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      // wrangler's proxy listens on the API's port; the Worker's workerd on a port of its own.
+      const kind = command.includes("workerd") ? (command.includes(`:${apiPort}\0`) ? "proxy" : "worker") : "node";
+      seconds.total += used;
+      seconds[kind] += used;
     } catch {
       // the process ended meanwhile
     }
   }
-  return ticks / 100;
+  return seconds;
 }
