@@ -1,5 +1,5 @@
 import createClient from "openapi-fetch";
-import type { paths } from "./schema";
+import type { components, paths } from "./schema";
 
 /**
  * The typed client of the Verbatim API: every route, its parameters and its answers come from the
@@ -9,7 +9,8 @@ import type { paths } from "./schema";
 export type { paths };
 export type Job = paths["/v1/jobs/{id}"]["get"]["responses"][200]["content"]["application/json"];
 export type JobEvent = { seq: number; type: "snapshot" | "status" | "progress"; job: Job };
-export type Problem = { code: string; title: string; status: number; detail?: string; request_id: string };
+/** RFC 9457 problem details, as the API answers every refusal and failure (its `code` is stable). */
+export type Problem = components["schemas"]["Problem"];
 
 /** A refused or failed request, with the API's problem (its stable `code` and `request_id`). */
 export class ApiError extends Error {
@@ -29,6 +30,7 @@ export async function problemOf(res: Response, parsed?: unknown): Promise<Proble
   return body?.code
     ? body
     : {
+        type: "urn:verbatim:error:internal_error",
         code: "internal_error",
         title: res.statusText,
         status: res.status,

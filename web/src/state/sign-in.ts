@@ -1,5 +1,6 @@
 import { signal } from "@preact/signals";
 import { problemOf } from "../../../client";
+import { problemType } from "../../../contracts/errors";
 import { API_URL, ApiError } from "../api/client";
 import { endSessionUrl, finishSignIn, OIDC, startSignIn } from "../api/oidc";
 import { session, signOut } from "./session";
@@ -17,7 +18,7 @@ export const providerSignIn = OIDC ? { host: OIDC.issuer.host } : null;
 function failure(err: unknown, title: string, code: "unauthorized" | "not_ready" = "unauthorized"): ApiError {
   if (err instanceof ApiError) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  return new ApiError({ code, title, detail, status: 0, request_id: "" });
+  return new ApiError({ type: problemType(code), code, title, detail, status: 0, request_id: "" });
 }
 
 /**
