@@ -16,6 +16,7 @@ const developmentOnly = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 const signIn = createRoute({
+  tags: ["Sessions"],
   middleware: [developmentOnly] as const,
   hide: true,
   method: "post",
@@ -28,6 +29,7 @@ const signIn = createRoute({
 });
 
 const jwks = createRoute({
+  tags: ["Sessions"],
   middleware: [developmentOnly] as const,
   hide: true,
   method: "get",

@@ -6,6 +6,7 @@ import { setFlag } from "../services/flags";
 import { authErrors, jsonBodyErrors, problem } from "./shared";
 
 const mine = createRoute({
+  tags: ["Flags"],
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/flags",
@@ -21,6 +22,7 @@ const mine = createRoute({
 });
 
 const list = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/flags",
@@ -33,6 +35,7 @@ const list = createRoute({
 });
 
 const set = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/flags/{name}",

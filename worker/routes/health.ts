@@ -13,6 +13,7 @@ let cached: { at: number; readiness: Readiness } | null = null;
 export const health = newApp()
   .openapi(
     createRoute({
+      tags: ["Health"],
       method: "get",
       path: "/healthz",
       operationId: "getLiveness",
@@ -26,6 +27,7 @@ export const health = newApp()
   )
   .openapi(
     createRoute({
+      tags: ["Health"],
       method: "get",
       path: "/readyz",
       operationId: "getReadiness",

@@ -15,6 +15,7 @@ const KeyIdParam = z.object({
 });
 
 const create = createRoute({
+  tags: ["API keys"],
   middleware: [requireScope("keys:manage")] as const,
   method: "post",
   path: "/v1/keys",
@@ -37,6 +38,7 @@ const create = createRoute({
 });
 
 const list = createRoute({
+  tags: ["API keys"],
   middleware: [requireScope("keys:manage")] as const,
   method: "get",
   path: "/v1/keys",
@@ -49,6 +51,7 @@ const list = createRoute({
 });
 
 const revoke = createRoute({
+  tags: ["API keys"],
   middleware: [requireScope("keys:manage")] as const,
   method: "delete",
   path: "/v1/keys/{id}",

@@ -6,6 +6,7 @@ import { languagesFor } from "../services/languages";
 import { authErrors } from "./shared";
 
 const route = createRoute({
+  tags: ["Languages"],
   // What a job may ask for: the companion of submitting one.
   middleware: [requireScope("jobs:write")] as const,
   method: "get",

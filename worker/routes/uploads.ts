@@ -19,6 +19,7 @@ const UploadIdParam = z.object({
 const badUploadId = problem("an id that is not an upload id (`validation_failed`)");
 
 const create = createRoute({
+  tags: ["Uploads"],
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/uploads",
@@ -48,6 +49,7 @@ const create = createRoute({
 });
 
 const status = createRoute({
+  tags: ["Uploads"],
   middleware: [requireScope("jobs:write")] as const,
   method: "get",
   path: "/v1/uploads/{id}",
@@ -63,6 +65,7 @@ const status = createRoute({
 });
 
 const part = createRoute({
+  tags: ["Uploads"],
   middleware: [requireScope("jobs:write")] as const,
   method: "put",
   path: "/v1/uploads/{id}/parts/{n}",
@@ -89,6 +92,7 @@ const part = createRoute({
 });
 
 const complete = createRoute({
+  tags: ["Uploads"],
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/uploads/{id}/complete",

@@ -7,6 +7,7 @@ import { currentUsage, heldOpen, limitsFor } from "../services/quotas";
 import { authErrors } from "./shared";
 
 const route = createRoute({
+  tags: ["Usage"],
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/usage",

@@ -25,6 +25,7 @@ const EndpointIdParam = z.object({
 const badEndpointId = problem("an id that is not an endpoint id (`validation_failed`)");
 
 const create = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks",
@@ -45,6 +46,7 @@ const create = createRoute({
 });
 
 const list = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "get",
   path: "/v1/webhooks",
@@ -60,6 +62,7 @@ const list = createRoute({
 });
 
 const remove = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "delete",
   path: "/v1/webhooks/{id}",
@@ -75,6 +78,7 @@ const remove = createRoute({
 });
 
 const deliveries = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "get",
   path: "/v1/webhooks/{id}/deliveries",
@@ -93,6 +97,7 @@ const deliveries = createRoute({
 });
 
 const rotate = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/rotate-secret",
@@ -113,6 +118,7 @@ const rotate = createRoute({
 });
 
 const enable = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/enable",
@@ -128,6 +134,7 @@ const enable = createRoute({
 });
 
 const resend = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/deliveries/{delivery_id}/resend",
@@ -151,6 +158,7 @@ const resend = createRoute({
 });
 
 const test = createRoute({
+  tags: ["Webhooks"],
   middleware: [requireScope("webhooks:manage")] as const,
   method: "post",
   path: "/v1/webhooks/{id}/test",

@@ -6,6 +6,7 @@ import { evaluateAlerts } from "../../services/alerts";
 import { authErrors } from "../shared";
 
 const route = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/alerts",

@@ -6,6 +6,7 @@ import { listDeadLetters, replayDeadLetters } from "../../services/dead-letters"
 import { authErrors, jsonBodyErrors, problem } from "../shared";
 
 const listRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/dead-letters",
@@ -28,6 +29,7 @@ const listRoute = createRoute({
 });
 
 const replayRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "post",
   path: "/v1/admin/dead-letters/replay",

@@ -6,6 +6,7 @@ import { collectMetrics } from "../../services/metrics";
 import { authErrors, problem } from "../shared";
 
 const route = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/metrics",

@@ -8,6 +8,7 @@ import { toResource } from "../../services/job-resource";
 import { authErrors, problem } from "../shared";
 
 const stuckRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/jobs/stuck",
@@ -45,6 +46,7 @@ const Usage = z.object({
 });
 
 const usageRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/usage",

@@ -9,6 +9,7 @@ import { authErrors, jsonBodyErrors, problem } from "../shared";
 const params = z.object({ user_id: z.string().max(64) });
 
 const findRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users",
@@ -26,6 +27,7 @@ const findRoute = createRoute({
 });
 
 const getRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "get",
   path: "/v1/admin/users/{user_id}/limits",
@@ -41,6 +43,7 @@ const getRoute = createRoute({
 });
 
 const putRoute = createRoute({
+  tags: ["Admin"],
   middleware: [requireAdmin()] as const,
   method: "put",
   path: "/v1/admin/users/{user_id}/limits",

@@ -10,6 +10,7 @@ import { authErrors, problem } from "../shared";
 import { badJobId, JobIdParam } from "./schemas";
 
 const route = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs/{id}/cancel",

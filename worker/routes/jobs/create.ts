@@ -16,6 +16,7 @@ import { storeSource } from "../../services/source-upload";
 import { authErrors, IdempotencyKeyHeader, problem } from "../shared";
 
 const route = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:write")] as const,
   method: "post",
   path: "/v1/jobs",

@@ -7,6 +7,7 @@ import { authErrors, problem } from "../shared";
 import { badJobId, JobIdParam } from "./schemas";
 
 const route = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:write")] as const,
   method: "delete",
   path: "/v1/jobs/{id}",

@@ -10,6 +10,7 @@ import { authErrors, problem } from "../shared";
 import { badJobId, JobIdParam } from "./schemas";
 
 const eventsRoute = createRoute({
+  tags: ["Jobs"],
   method: "get",
   path: "/v1/jobs/{id}/events",
   operationId: "streamJobEvents",
@@ -33,6 +34,7 @@ const eventsRoute = createRoute({
 });
 
 const ticketRoute = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:read")] as const,
   method: "post",
   path: "/v1/jobs/{id}/events/ticket",

@@ -8,6 +8,7 @@ import { authErrors, problem } from "../shared";
 import { badJobId, JobIdParam } from "./schemas";
 
 const route = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}",

@@ -8,6 +8,7 @@ import { toResource } from "../../services/job-resource";
 import { authErrors, problem } from "../shared";
 
 const route = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs",
@@ -38,6 +39,7 @@ export const listJobsRoute = newApp().openapi(route, async (c) => {
 });
 
 const countsRoute = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/counts",

@@ -11,6 +11,7 @@ import { authErrors, problem } from "../shared";
 import { JobIdParam } from "./schemas";
 
 const route = createRoute({
+  tags: ["Jobs"],
   middleware: [requireScope("jobs:read")] as const,
   method: "get",
   path: "/v1/jobs/{id}/result",
