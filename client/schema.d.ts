@@ -765,6 +765,8 @@ export interface operations {
             /** @description no credentials, a key or session token that is not valid or has expired, or a ticket that is unknown, used or expired (`unauthorized`, `token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -930,6 +932,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -957,6 +961,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1197,6 +1203,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1251,6 +1259,8 @@ export interface operations {
             /** @description too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1286,6 +1296,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1304,6 +1316,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1425,6 +1439,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1461,6 +1477,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1490,6 +1508,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1535,6 +1555,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1575,6 +1597,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1620,6 +1644,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1658,6 +1684,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1701,6 +1729,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1822,6 +1852,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1867,6 +1899,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1902,6 +1936,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1938,6 +1974,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1977,6 +2015,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1995,6 +2035,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2051,6 +2093,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2087,6 +2131,8 @@ export interface operations {
             /** @description too many requests (`rate_limited`, see Retry-After), or the caller has its cap of live keys (`quota_exceeded`) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2126,6 +2172,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2162,6 +2210,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2269,6 +2319,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2287,6 +2339,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2337,6 +2391,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2355,6 +2411,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2437,6 +2495,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2491,6 +2551,8 @@ export interface operations {
             /** @description too many requests (`rate_limited`), or a quota is used up: open uploads or running and daily jobs (`quota_exceeded`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2532,6 +2594,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2568,6 +2632,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2610,6 +2676,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2655,6 +2723,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2875,6 +2945,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2920,6 +2992,8 @@ export interface operations {
             /** @description too many requests (`rate_limited`), or over a quota (`quota_exceeded`): complete again later (see Retry-After), the parts are kept */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2960,6 +3034,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2978,6 +3054,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3043,6 +3121,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3079,6 +3159,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3108,6 +3190,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3144,6 +3228,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3187,6 +3273,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3223,6 +3311,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3263,6 +3353,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3299,6 +3391,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3329,6 +3423,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3374,6 +3470,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3407,6 +3505,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3452,6 +3552,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3497,6 +3599,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3533,6 +3637,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3564,6 +3670,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3582,6 +3690,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3636,6 +3746,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3663,6 +3775,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3719,6 +3833,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3755,6 +3871,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3816,6 +3934,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3843,6 +3963,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3885,6 +4007,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3903,6 +4027,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3941,6 +4067,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3959,6 +4087,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4013,6 +4143,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4049,6 +4181,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4175,6 +4309,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4202,6 +4338,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4244,6 +4382,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4271,6 +4411,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4310,6 +4452,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4337,6 +4481,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4393,6 +4539,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4429,6 +4577,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4508,6 +4658,8 @@ export interface operations {
             /** @description no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`) */
             401: {
                 headers: {
+                    /** @description The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4553,6 +4705,8 @@ export interface operations {
             /** @description too many requests from this user (`rate_limited`); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -44,8 +44,25 @@ describe("the OpenAPI document", () => {
         op: op.operationId,
         unauthorized: documented,
       });
-      if (documented) expect(res.headers.get("content-type")).toBe("application/problem+json");
+      if (documented) {
+        expect(res.headers.get("content-type")).toBe("application/problem+json");
+        // The challenge it sends is declared with the answer.
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="verbatim"/);
+        expect(Object.keys((op.responses["401"] as { headers?: object }).headers ?? {})).toEqual(["WWW-Authenticate"]);
+      }
       await res.body?.cancel();
+    }
+  });
+
+  it("declares Retry-After on every 429", () => {
+    for (const op of operations.filter((o) => "429" in o.responses)) {
+      expect({
+        op: op.operationId,
+        headers: Object.keys((op.responses["429"] as { headers?: object }).headers ?? {}),
+      }).toEqual({
+        op: op.operationId,
+        headers: ["Retry-After"],
+      });
     }
   });
 

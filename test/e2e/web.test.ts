@@ -691,7 +691,7 @@ describe("the web UI", () => {
     await reader.locator(".auth-container input").first().fill(stack.key);
     await reader.locator(".auth-btn-wrapper button.authorize").click();
     await reader.locator(".auth-btn-wrapper button.btn-done").click();
-    await reader.locator("#operations-default-getUsage").click();
+    await reader.locator("#operations-Usage-getUsage").click();
     await reader.getByRole("button", { name: "Try it out" }).click();
     await reader.getByRole("button", { name: "Execute" }).click();
     await reader.locator(".live-responses-table tbody .response-col_status").first().waitFor();

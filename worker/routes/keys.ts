@@ -5,7 +5,7 @@ import { ApiError } from "../errors";
 import { requireScope } from "../middleware/auth";
 import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys";
 import { assertCanCreateKey } from "../services/quotas";
-import { authErrors, jsonBodyErrors, problem } from "./shared";
+import { authErrors, jsonBodyErrors, problem, tooManyRequests } from "./shared";
 
 const KeyIdParam = z.object({
   id: z
@@ -31,7 +31,7 @@ const create = createRoute({
     ...jsonBodyErrors,
     403: problem("the calling key lacks the keys:manage scope (`forbidden`), or a scope asked for (`scope_not_held`)"),
     422: problem("bad name or scopes (`validation_failed`)"),
-    429: problem(
+    429: tooManyRequests(
       "too many requests (`rate_limited`, see Retry-After), or the caller has its cap of live keys (`quota_exceeded`)",
     ),
   },

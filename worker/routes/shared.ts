@@ -11,11 +11,36 @@ import { IDEMPOTENCY_KEY_PATTERN } from "../services/idempotency";
  */
 const ProblemSchema = z.object(Problem.shape).openapi("Problem");
 
-/** A problem+json answer of a route, for its OpenAPI `responses`. */
-export const problem = (description: string) => ({
+type ResponseHeaders = Record<
+  string,
+  { description: string; schema: { type: "integer" | "string"; minimum?: number } }
+>;
+
+/** A problem+json answer of a route, for its OpenAPI `responses`, with the headers it may carry. */
+export const problem = (description: string, headers?: ResponseHeaders) => ({
   description,
+  ...(headers ? { headers } : {}),
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
+
+/** A 401, with its Bearer challenge. */
+export const unauthorized = (description: string) =>
+  problem(description, {
+    "WWW-Authenticate": {
+      description:
+        'The Bearer challenge (RFC 6750): `Bearer realm="verbatim"`, with `error="invalid_token"` when a credential was sent',
+      schema: { type: "string" },
+    },
+  });
+
+/** A 429: the rate limit and the quotas that free up with time say when to come back. */
+export const tooManyRequests = (description: string) =>
+  problem(description, {
+    "Retry-After": {
+      description: "Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas)",
+      schema: { type: "integer", minimum: 1 },
+    },
+  });
 
 /**
  * The answers of the middleware in front of every route behind the API key (worker/index.ts):
@@ -24,7 +49,7 @@ export const problem = (description: string) => ({
  * statuses itself declares that status after the spread, naming both causes.
  */
 export const authErrors = (scope: Scope) => ({
-  401: problem(
+  401: unauthorized(
     "no credentials, or an API key or session token that is not valid (`unauthorized`), or an expired session token (`token_expired`)",
   ),
   403: problem(
@@ -32,7 +57,7 @@ export const authErrors = (scope: Scope) => ({
       ? "the caller is not an admin, or its key lacks the admin scope (`forbidden`)"
       : `the calling key lacks the ${scope} scope (\`forbidden\`)`,
   ),
-  429: problem("too many requests from this user (`rate_limited`); see Retry-After"),
+  429: tooManyRequests("too many requests from this user (`rate_limited`); see Retry-After"),
 });
 
 /** What a route with a JSON body answers when it cannot read one (app.ts `badBody`). */

@@ -7,7 +7,7 @@ import { type Answer, withIdempotency } from "../services/idempotency";
 import { toResource } from "../services/job-resource";
 import { assertCanSubmit } from "../services/quotas";
 import { completeUpload, createUpload, getUpload, newUploadId, putPart } from "../services/uploads";
-import { authErrors, IdempotencyKeyHeader, jsonBodyErrors, problem } from "./shared";
+import { authErrors, IdempotencyKeyHeader, jsonBodyErrors, problem, tooManyRequests } from "./shared";
 
 const UploadIdParam = z.object({
   id: z
@@ -42,7 +42,7 @@ const create = createRoute({
     422: problem(
       "a bad body or Idempotency-Key, or options that cannot apply to what the file name says it is (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), speech options no speech engine of it can honour (`engine_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
     ),
-    429: problem(
+    429: tooManyRequests(
       "too many requests (`rate_limited`), or a quota is used up: open uploads or running and daily jobs (`quota_exceeded`); see Retry-After",
     ),
   },
@@ -113,7 +113,7 @@ const complete = createRoute({
     422: problem(
       "an id that is not an upload id, parts missing, or options that do not fit the content (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), or speech options no speech engine of it can honour (`engine_unavailable`); refused options discard the upload",
     ),
-    429: problem(
+    429: tooManyRequests(
       "too many requests (`rate_limited`), or over a quota (`quota_exceeded`): complete again later (see Retry-After), the parts are kept",
     ),
   },

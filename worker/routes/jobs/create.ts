@@ -13,7 +13,7 @@ import { findIdenticalJob, newJobId, registerJob } from "../../services/job-serv
 import { assertJobPossible } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
 import { storeSource } from "../../services/source-upload";
-import { authErrors, IdempotencyKeyHeader, problem } from "../shared";
+import { authErrors, IdempotencyKeyHeader, problem, tooManyRequests } from "../shared";
 
 const route = createRoute({
   tags: ["Jobs"],
@@ -63,7 +63,9 @@ const route = createRoute({
     422: problem(
       "a body that is not a multipart form, bad options (`validation_failed`), a language this deployment cannot work in (`language_unavailable`), speech options no speech engine of it can honour (`engine_unavailable`), or an Idempotency-Key sent before with another request (`idempotency_key_reused`)",
     ),
-    429: problem("too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After"),
+    429: tooManyRequests(
+      "too many requests (`rate_limited`), or a quota is used up (`quota_exceeded`); see Retry-After",
+    ),
   },
 });
 

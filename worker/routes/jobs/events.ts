@@ -6,7 +6,7 @@ import { ApiError } from "../../errors";
 import { assertScope, authenticate, requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { ownedJob } from "../../services/ownership";
-import { authErrors, problem } from "../shared";
+import { authErrors, problem, unauthorized } from "../shared";
 import { badJobId, JobIdParam } from "./schemas";
 
 const eventsRoute = createRoute({
@@ -23,7 +23,7 @@ const eventsRoute = createRoute({
   },
   responses: {
     101: { description: "switching to WebSocket" },
-    401: problem(
+    401: unauthorized(
       "no credentials, a key or session token that is not valid or has expired, or a ticket that is unknown, used or expired (`unauthorized`, `token_expired`)",
     ),
     403: problem("the calling key lacks the jobs:read scope (`forbidden`)"),
