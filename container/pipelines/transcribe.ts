@@ -78,7 +78,7 @@ export async function transcribeMedia(
 /**
  * Progress in whole seconds of the recording over `chunks` recognized in parallel (of `tracks` channels
  * heard on their own, each counting its share): sent at the start, whenever it moved by a step (10 s, or
- * 5 % of a shorter recording), and as each chunk finishes. A fan-out part's total is its span.
+ * 5 % of a shorter recording), and as each chunk finishes if it moved at all. A fan-out part's total is its span.
  */
 function audioProgress(job: Job, durationS: number, tracks: number, chunks: number) {
   const total = Math.round(durationS);
@@ -89,7 +89,8 @@ function audioProgress(job: Job, durationS: number, tracks: number, chunks: numb
   const send = (force: boolean) => {
     const sum = heard.reduce((a, b) => a + b, 0) / tracks;
     const done = finished === chunks ? total : Math.min(total, Math.floor(sum));
-    if (done < sent || (done === sent && !force) || (!force && done - sent < step)) return;
+    // Only news: a chunk that ends where its words already brought progress sends nothing.
+    if (done <= sent || (!force && done - sent < step)) return;
     sent = done;
     job.emit({ type: "progress", done, total, unit: "seconds", stage: "transcribe" });
   };
