@@ -809,6 +809,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listJobs: {
@@ -963,6 +972,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1267,6 +1285,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJobCounts: {
@@ -1318,6 +1345,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1485,6 +1521,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteJob: {
@@ -1557,6 +1602,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1652,6 +1706,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getJobSource: {
@@ -1731,6 +1794,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1907,6 +1979,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createJobEventsTicket: {
@@ -1982,6 +2063,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listApiKeys: {
@@ -2037,6 +2127,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2139,6 +2238,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -2212,6 +2320,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2347,6 +2464,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getLanguages: {
@@ -2413,6 +2539,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2559,6 +2694,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getUpload: {
@@ -2634,6 +2778,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2725,6 +2878,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3000,6 +3162,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listWebhookEndpoints: {
@@ -3056,6 +3227,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3167,6 +3347,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteWebhookEndpoint: {
@@ -3230,6 +3419,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3319,6 +3517,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     enableWebhookEndpoint: {
@@ -3393,6 +3600,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3478,6 +3694,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     sendWebhookTestEvent: {
@@ -3554,6 +3779,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3645,6 +3879,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCallerFlags: {
@@ -3692,6 +3935,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3777,6 +4029,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3879,6 +4140,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getMetrics: {
@@ -3971,6 +4241,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getAlerts: {
@@ -4035,6 +4314,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listFlags: {
@@ -4089,6 +4377,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4183,6 +4480,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4346,6 +4652,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getUserUsage: {
@@ -4419,6 +4734,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     findUsersByEmail: {
@@ -4483,6 +4807,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4579,6 +4912,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4707,6 +5049,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again; sent when waiting helps (the rate limit, time-bound quotas) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later */
+            default: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

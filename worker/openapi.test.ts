@@ -54,6 +54,15 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("declares the problem+json answer for a fault on our side on every operation behind authentication", () => {
+    for (const op of operations.filter((o) => "401" in o.responses)) {
+      expect({ op: op.operationId, declared: "default" in op.responses }).toEqual({
+        op: op.operationId,
+        declared: true,
+      });
+    }
+  });
+
   it("declares Retry-After on every 429", () => {
     for (const op of operations.filter((o) => "429" in o.responses)) {
       expect({

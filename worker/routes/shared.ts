@@ -42,6 +42,13 @@ export const tooManyRequests = (description: string) =>
     },
   });
 
+/** What any route may answer beyond what it declares: a fault on our side. */
+export const unexpectedErrors = {
+  default: problem(
+    "a fault on our side (`internal_error`, 500): the answer's `request_id` finds it in the logs; try again later",
+  ),
+};
+
 /**
  * The answers of the middleware in front of every route behind the API key (worker/index.ts):
  * `apiKeyAuth` (401), the route's `requireScope(scope)` or `requireAdmin()` (403, pass "admin") and
@@ -58,6 +65,7 @@ export const authErrors = (scope: Scope) => ({
       : `the calling key lacks the ${scope} scope (\`forbidden\`)`,
   ),
   429: tooManyRequests("too many requests from this user (`rate_limited`); see Retry-After"),
+  ...unexpectedErrors,
 });
 
 /** What a route with a JSON body answers when it cannot read one (app.ts `badBody`). */

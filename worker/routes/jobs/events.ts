@@ -6,7 +6,7 @@ import { ApiError } from "../../errors";
 import { assertScope, authenticate, requireScope } from "../../middleware/auth";
 import { coordinatorFor } from "../../services/coordinator";
 import { ownedJob } from "../../services/ownership";
-import { authErrors, problem, unauthorized } from "../shared";
+import { authErrors, problem, unauthorized, unexpectedErrors } from "../shared";
 import { badJobId, JobIdParam } from "./schemas";
 
 const eventsRoute = createRoute({
@@ -30,6 +30,7 @@ const eventsRoute = createRoute({
     404: problem("no such job for this caller"),
     422: problem("an id that is not a job id, or a ticket longer than 64 characters (`validation_failed`)"),
     426: problem("not a WebSocket upgrade"),
+    ...unexpectedErrors,
   },
 });
 
