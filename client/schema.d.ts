@@ -867,7 +867,7 @@ export interface operations {
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                                 /**
-                                 * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                                 * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                                  * @enum {string}
                                  */
                                 engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -1041,7 +1041,7 @@ export interface operations {
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
-                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                              * @enum {string}
                              */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -1140,7 +1140,7 @@ export interface operations {
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
-                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                              * @enum {string}
                              */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -1403,7 +1403,7 @@ export interface operations {
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
-                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                              * @enum {string}
                              */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -1852,7 +1852,7 @@ export interface operations {
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
-                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                              * @enum {string}
                              */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -2580,7 +2580,7 @@ export interface operations {
                         /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                         pages?: string;
                         /**
-                         * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                         * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                          * @enum {string}
                          */
                         engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -2936,7 +2936,7 @@ export interface operations {
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
-                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                              * @enum {string}
                              */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -3035,7 +3035,7 @@ export interface operations {
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
-                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                             * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                              * @enum {string}
                              */
                             engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";
@@ -4540,7 +4540,7 @@ export interface operations {
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                                 /**
-                                 * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
+                                 * @description A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.
                                  * @enum {string}
                                  */
                                 engine?: "auto" | "pocketsphinx" | "whisper" | "nova-3";

@@ -70,9 +70,10 @@ export async function sourceInput(
 }
 
 /**
- * The speech engine a recording's job runs on: `chooseSpeechEngine` again, from the job's options and
- * the engines this deployment has for its user now, as submission chose it. Should a flag have been
- * turned off since, the job fails with the same code submission would have refused it with.
+ * The speech engine a recording's job runs on: the one its options name (submission settles `auto`
+ * to the engine it chose, settleJobOptions), checked by `chooseSpeechEngine` against the engines this
+ * deployment has for its user now. Should a flag have been turned off since, the job fails with the
+ * code submission would now refuse it with; it never moves to another engine half-way.
  */
 export async function speechEngineFor(env: Env, config: Config, work: WorkMessage): Promise<SpeechEngineName> {
   const choice = chooseSpeechEngine(work.options, await speechEnginesFor(env, config, work.user_id));

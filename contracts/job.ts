@@ -73,11 +73,12 @@ export const JobOptions = z
     /** OCR: only these pages ("1-3,7"); all when absent. Results keep the pages' numbers in the document. */
     pages: PageSelection.optional(),
     /**
-     * A/V: the speech engine (`auto`: the best this deployment has for the other options). One this
-     * deployment lacks, or one that cannot do what the other options ask, is refused (`engine_unavailable`).
+     * A/V: the speech engine (`auto`: the best this deployment has for the other options; a job's
+     * options then name the one chosen, which all its parts and attempts run on). One this deployment
+     * lacks, or one that cannot do what the other options ask, is refused (`engine_unavailable`).
      */
     engine: SpeechEngineChoice.optional().describe(
-      "A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options. One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.",
+      "A/V: the speech engine; `auto` (the default) takes the best this deployment has for the other options, and the job's options then name it (every part and retry of the job runs on it). One it lacks, or one that cannot do what they ask, is refused (422 engine_unavailable). GET /v1/languages lists the engines and their abilities.",
     ),
     /** A/V: names and terms to listen for (Whisper's prompt, nova-3's key terms); the result says which went unused. */
     vocabulary: z.array(VocabularyTerm).min(1).max(MAX_VOCABULARY_TERMS).optional(),

@@ -132,10 +132,15 @@ describe("the transcript in the web UI", () => {
     jobId = await idOf("talk.wav");
     const optionsOf = async (id: string) =>
       ((await (await asUser(`/v1/jobs/${id}`)).json()) as { options: JobOptions }).options;
-    // The recording: the vocabulary typed, and nothing left at its default (engine, speakers, channels).
+    // The recording: the vocabulary typed, nothing left at its default (speakers, channels), and the
+    // engine the API settled at submission (the only one here).
     const recording = await optionsOf(jobId);
-    expect(recording).toMatchObject({ language: "eng", vocabulary: ["Verbatim", "Cloudflare"] });
-    for (const name of ["engine", "translate", "diarize", "channels"] as const) expect(recording[name]).toBeUndefined();
+    expect(recording).toMatchObject({
+      language: "eng",
+      vocabulary: ["Verbatim", "Cloudflare"],
+      engine: "pocketsphinx",
+    });
+    for (const name of ["translate", "diarize", "channels"] as const) expect(recording[name]).toBeUndefined();
     // The document: none of the recording's options.
     const document = await optionsOf(await idOf("note.png"));
     expect(document.language).toBe("eng");

@@ -49,21 +49,23 @@ export async function languagesFor(env: Env, config: Config, userId: string): Pr
 }
 
 /**
- * Refuses, at submission, work this deployment cannot do for a file of `kind`, instead of accepting a
- * job that fails later: a language it cannot work in (`language_unavailable`, naming the ones it can),
- * and for recordings options no speech engine of it can honour (`engine_unavailable`, naming the
- * engines it has; `chooseSpeechEngine` decides, as the consumer will). Before the content is known
+ * The options a job of `kind` runs with, decided at submission; work this deployment cannot do is
+ * refused instead of accepted to fail later: a language it cannot work in (`language_unavailable`,
+ * naming the ones it can), and for recordings options no speech engine of it can honour
+ * (`engine_unavailable`, naming the engines it has; `chooseSpeechEngine` decides). A recording's
+ * `engine` is settled here: `auto` (or none) becomes the engine chosen, kept in the job's options,
+ * so every part and every attempt of the job runs on that one engine. Before the content is known
  * (a multipart upload being created) `kind` may be both: the language must then be one of either,
- * and the speech engines are asked only when the job can only be a recording (A/V options, or a
- * language only speech takes).
+ * the speech engines are asked only when the job can only be a recording (A/V options, or a
+ * language only speech takes), and the options come back as they were (settled on completion).
  */
-export async function assertJobPossible(
+export async function settleJobOptions(
   env: Env,
   config: Config,
   userId: string,
   kind: JobKind | readonly JobKind[],
   options: JobOptions,
-): Promise<void> {
+): Promise<JobOptions> {
   const kinds = typeof kind === "string" ? [kind] : kind;
   const available = await languagesFor(env, config, userId);
   const { language } = options;
@@ -73,9 +75,9 @@ export async function assertJobPossible(
   if (kinds.includes("av") && (kinds.length === 1 || avOnly)) {
     const choice = chooseSpeechEngine(options, available.speech_engines);
     if (!choice.ok) throw new ApiError(choice.code, choice.message);
-    return;
+    return kinds.length === 1 ? { ...options, engine: choice.engine } : options;
   }
-  if (kinds.some((k) => languageAvailable(k, language, available))) return;
+  if (kinds.some((k) => languageAvailable(k, language, available))) return options;
   const lists = kinds.map((k) =>
     k === "ocr"
       ? `OCR: ${available.ocr.join(", ")} (several may be joined with +)`

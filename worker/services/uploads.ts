@@ -11,7 +11,7 @@ import { ApiError } from "../errors";
 import { sha256HexOfStream } from "../lib/stream-digest";
 import { coordinatorFor } from "./coordinator";
 import { newJobId, registerJob } from "./job-service";
-import { assertJobPossible } from "./languages";
+import { settleJobOptions } from "./languages";
 import { assertCanOpenUpload, assertCanSubmit } from "./quotas";
 import { assertAcceptable, sanitizeFileName } from "./source-upload";
 
@@ -76,7 +76,8 @@ export async function createUpload(
   // Options that cannot apply to what the name says it is are refused now, before any part is sent.
   const misfit = claimed.length === 1 && claimed[0] ? optionsMisfit(claimed[0], input.options) : null;
   if (misfit) throw new ApiError("validation_failed", misfit);
-  await assertJobPossible(env, config, input.userId, claimed.length > 0 ? claimed : JOB_KINDS, input.options);
+  // Checked now; a recording's engine is settled on completion, once the content is known.
+  await settleJobOptions(env, config, input.userId, claimed.length > 0 ? claimed : JOB_KINDS, input.options);
   const jobId = newJobId();
   const multipart = await env.FILES.createMultipartUpload(sourceKey(jobId), {
     customMetadata: { user_id: input.userId, file_name: sanitizeFileName(input.fileName) },
@@ -182,11 +183,12 @@ export async function completeUpload(
     await discard(env, row);
     throw err;
   }
-  const options = JobOptions.parse(JSON.parse(row.options));
+  const asked = JobOptions.parse(JSON.parse(row.options));
+  let options: JobOptions;
   try {
-    const misfit = optionsMisfit(detected.kind, options);
+    const misfit = optionsMisfit(detected.kind, asked);
     if (misfit) throw new ApiError("validation_failed", misfit);
-    await assertJobPossible(env, config, userId, detected.kind, options);
+    options = await settleJobOptions(env, config, userId, detected.kind, asked);
   } catch (err) {
     await discard(env, row);
     throw err;

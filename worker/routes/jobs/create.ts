@@ -10,7 +10,7 @@ import { coordinatorFor } from "../../services/coordinator";
 import { withIdempotency } from "../../services/idempotency";
 import { toResource } from "../../services/job-resource";
 import { findIdenticalJob, newJobId, registerJob } from "../../services/job-service";
-import { assertJobPossible } from "../../services/languages";
+import { settleJobOptions } from "../../services/languages";
 import { assertCanSubmit } from "../../services/quotas";
 import { storeSource } from "../../services/source-upload";
 import { authErrors, IdempotencyKeyHeader, problem, tooManyRequests } from "../shared";
@@ -93,10 +93,10 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
       }),
     );
     if (!file) throw new ApiError("file_missing");
-    const options = parseOptions(fields.options);
-    const misfit = optionsMisfit(file.kind, options);
+    const asked = parseOptions(fields.options);
+    const misfit = optionsMisfit(file.kind, asked);
     if (misfit) throw new ApiError("validation_failed", misfit);
-    await assertJobPossible(c.env, config, userId, file.kind, options);
+    const options = await settleJobOptions(c.env, config, userId, file.kind, asked);
     const reuse = reuseAsked && (await c.get("flags").isEnabled("reuse_identical", userId));
     const answer = await withIdempotency(
       c.env.DB,
@@ -105,7 +105,7 @@ export const createJobRoute = newApp().openapi(route, async (c) => {
         key: idempotencyKey,
         id: stagedId,
         // What the caller asked for (not what a flag made of it), so a retry matches across flag changes.
-        fingerprint: () => sha256Hex(JSON.stringify([file.sha256, file.name, fingerprintOptions(options), reuseAsked])),
+        fingerprint: () => sha256Hex(JSON.stringify([file.sha256, file.name, fingerprintOptions(asked), reuseAsked])),
       },
       async (jobId, resumed) => {
         // Taking over a claim whose request died: its job may exist already; never make a second one.

@@ -55,14 +55,16 @@ describe("speech options at submission, where the runner's pocketsphinx is the o
     ["channels mix", { channels: "mix" }],
     ["pocketsphinx by name", { engine: "pocketsphinx" }],
     ["engine auto, translate and diarize false", { engine: "auto", translate: false, diarize: false }],
-  ])("accepts %s, and hands the options to the work", async (_, options) => {
+  ])("accepts %s, and hands the options to the work, the engine settled", async (_, options) => {
     const { auth } = await createUserWithKey();
     const sent = captureSends(env.AV_QUEUE);
     const res = await submit(local, auth, options);
     expect(res.status, await res.clone().text()).toBe(202);
-    expect(JobResource.parse(await res.json()).options).toMatchObject(options);
+    // The only engine here: the job's options name it, whether they named it, `auto` or nothing.
+    const settled = { ...options, engine: "pocketsphinx" };
+    expect(JobResource.parse(await res.json()).options).toMatchObject(settled);
     const [message] = sent().map((body) => WorkMessage.parse(body));
-    expect(message?.options).toMatchObject(options);
+    expect(message?.options).toMatchObject(settled);
   });
 
   it.each([
@@ -125,6 +127,48 @@ describe("speech options at submission, with speech on Workers AI", () => {
       const res = await submit(onWorkersAi, auth, options);
       expect(res.status, `${JSON.stringify(options)}: ${await res.clone().text()}`).toBe(202);
     }
+  });
+
+  it("settles `auto` at submission: the job and its work name the engine chosen, once for all its parts and attempts", async () => {
+    const { auth } = await createUserWithKey();
+    const sent = captureSends(env.AV_QUEUE);
+    for (const [options, engine] of [
+      [{}, "whisper"],
+      [{ engine: "auto", language: "pol" }, "whisper"],
+      [{ diarize: true }, "nova-3"],
+      [{ engine: "pocketsphinx" }, "pocketsphinx"],
+    ] as const) {
+      const res = await submit(onWorkersAi, auth, options);
+      expect(res.status, await res.clone().text()).toBe(202);
+      const job = JobResource.parse(await res.json());
+      expect(job.options.engine, JSON.stringify(options)).toBe(engine);
+      const message = sent()
+        .map((body) => WorkMessage.parse(body))
+        .find((work) => work.job_id === job.id);
+      expect(message?.options.engine).toBe(engine);
+    }
+  });
+
+  it("settles `auto` when a multipart upload completes, once its content is known to be a recording", async () => {
+    const { auth } = await createUserWithKey();
+    captureSends(env.AV_QUEUE);
+    // A WAV header and padding: what sniffing reads says it is a recording.
+    const file = new Uint8Array(6 * 1024 * 1024);
+    file.set(tinyWav());
+    const created = await startUpload(onWorkersAi, auth, "upload", { language: "auto" });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    for (const [n, bytes] of [file.subarray(0, 5 * 1024 * 1024), file.subarray(5 * 1024 * 1024)].entries()) {
+      const part = await onWorkersAi(`/v1/uploads/${id}/parts/${n + 1}`, {
+        method: "PUT",
+        body: bytes,
+        headers: { ...auth, "content-length": String(bytes.length) },
+      });
+      expect(part.status).toBe(200);
+    }
+    const done = await onWorkersAi(`/v1/uploads/${id}/complete`, { method: "POST", headers: auth });
+    expect(done.status, await done.clone().text()).toBe(202);
+    expect(JobResource.parse(await done.json()).options).toMatchObject({ language: "auto", engine: "whisper" });
   });
 
   it("refuses what none of its engines can do, naming what each can", async () => {
