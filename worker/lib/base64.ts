@@ -1,7 +1,10 @@
-/** `Uint8Array.fromBase64` (ES2026, native in workerd), which TypeScript's libraries do not declare yet. */
+/** `Uint8Array.fromBase64` and `toBase64` (ES2026, native in workerd), which TypeScript's libraries do not declare yet. */
 declare global {
   interface Uint8ArrayConstructor {
     fromBase64(text: string, options?: { alphabet?: "base64" | "base64url" }): Uint8Array<ArrayBuffer>;
+  }
+  interface Uint8Array {
+    toBase64(options?: { alphabet?: "base64" | "base64url"; omitPadding?: boolean }): string;
   }
 }
 

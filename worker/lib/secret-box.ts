@@ -6,12 +6,8 @@ import { bytesFromBase64 } from "./base64";
  * is `v1.<iv>.<ciphertext>`, base64url.
  */
 const b64url = {
-  encode: (bytes: Uint8Array) =>
-    btoa(String.fromCharCode(...bytes))
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_")
-      .replace(/=+$/, ""),
-  decode: (text: string) => bytesFromBase64(text.replace(/-/g, "+").replace(/_/g, "/")),
+  encode: (bytes: Uint8Array) => bytes.toBase64({ alphabet: "base64url", omitPadding: true }),
+  decode: (text: string) => Uint8Array.fromBase64(text, { alphabet: "base64url" }),
 };
 
 async function importKey(keyBase64: string): Promise<CryptoKey> {

@@ -177,7 +177,7 @@ export async function recordDelivery(
 /** How long a rotated-out secret keeps signing, so receivers can switch without missing a delivery. */
 const ROTATION_OVERLAP_MS = 86_400_000;
 
-const newSecret = () => `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+const newSecret = () => `whsec_${crypto.getRandomValues(new Uint8Array(32)).toBase64()}`;
 
 /**
  * A new signing secret for the endpoint (returned this once). For 24 hours deliveries carry a
