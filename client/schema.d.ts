@@ -860,10 +860,10 @@ export interface operations {
                             options: {
                                 /** @default eng */
                                 language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
+                                /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                                rotate_pages?: boolean;
+                                /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                                deskew?: boolean;
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                                 /**
@@ -1034,10 +1034,10 @@ export interface operations {
                         options: {
                             /** @default eng */
                             language: string;
-                            /** @default true */
-                            rotate_pages: boolean;
-                            /** @default true */
-                            deskew: boolean;
+                            /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            rotate_pages?: boolean;
+                            /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            deskew?: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
@@ -1133,10 +1133,10 @@ export interface operations {
                         options: {
                             /** @default eng */
                             language: string;
-                            /** @default true */
-                            rotate_pages: boolean;
-                            /** @default true */
-                            deskew: boolean;
+                            /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            rotate_pages?: boolean;
+                            /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            deskew?: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
@@ -1396,10 +1396,10 @@ export interface operations {
                         options: {
                             /** @default eng */
                             language: string;
-                            /** @default true */
-                            rotate_pages: boolean;
-                            /** @default true */
-                            deskew: boolean;
+                            /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            rotate_pages?: boolean;
+                            /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            deskew?: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
@@ -1845,10 +1845,10 @@ export interface operations {
                         options: {
                             /** @default eng */
                             language: string;
-                            /** @default true */
-                            rotate_pages: boolean;
-                            /** @default true */
-                            deskew: boolean;
+                            /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            rotate_pages?: boolean;
+                            /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            deskew?: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
@@ -2573,9 +2573,9 @@ export interface operations {
                     options?: {
                         /** @default eng */
                         language?: string;
-                        /** @default true */
+                        /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
                         rotate_pages?: boolean;
-                        /** @default true */
+                        /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
                         deskew?: boolean;
                         /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                         pages?: string;
@@ -2929,10 +2929,10 @@ export interface operations {
                         options: {
                             /** @default eng */
                             language: string;
-                            /** @default true */
-                            rotate_pages: boolean;
-                            /** @default true */
-                            deskew: boolean;
+                            /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            rotate_pages?: boolean;
+                            /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            deskew?: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
@@ -3028,10 +3028,10 @@ export interface operations {
                         options: {
                             /** @default eng */
                             language: string;
-                            /** @default true */
-                            rotate_pages: boolean;
-                            /** @default true */
-                            deskew: boolean;
+                            /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            rotate_pages?: boolean;
+                            /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                            deskew?: boolean;
                             /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                             pages?: string;
                             /**
@@ -4533,10 +4533,10 @@ export interface operations {
                             options: {
                                 /** @default eng */
                                 language: string;
-                                /** @default true */
-                                rotate_pages: boolean;
-                                /** @default true */
-                                deskew: boolean;
+                                /** @description OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                                rotate_pages?: boolean;
+                                /** @description OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out */
+                                deskew?: boolean;
                                 /** @description OCR: only these pages, e.g. "1-3,7" (1-based); read, counted and returned alone, under their numbers in the document. Pages past its end fail the job with `pages_out_of_range`. */
                                 pages?: string;
                                 /**

@@ -57,8 +57,8 @@ export async function sourceInput(
       // OCR's page handling; the runner turns and straightens pages unless told not to.
       ...(work.kind === "ocr"
         ? {
-            rotate_pages: String(work.options.rotate_pages),
-            deskew: String(work.options.deskew),
+            rotate_pages: String(work.options.rotate_pages !== false),
+            deskew: String(work.options.deskew !== false),
             ...(work.options.pages === undefined ? {} : { pages: work.options.pages }),
           }
         : {}),

@@ -66,10 +66,23 @@ export const JobOptions = z
         "a Tesseract language code such as `eng` or `chi_sim`, several joined by `+` (OCR), or `auto` (find it)",
       )
       .default("eng"),
-    /** OCR: turn each page upright (0, 90, 180 or 270°) before reading it, as OCRmyPDF's `--rotate-pages`. */
-    rotate_pages: z.boolean().default(true),
-    /** OCR: straighten each page's skew before reading it, as OCRmyPDF's `--deskew`. */
-    deskew: z.boolean().default(true),
+    /**
+     * OCR: turn each page upright (0, 90, 180 or 270°) before reading it, as OCRmyPDF's `--rotate-pages`;
+     * on unless false (a document's job says so, settled at submission; a recording's leaves it out).
+     */
+    rotate_pages: z
+      .boolean()
+      .optional()
+      .describe(
+        "OCR: turn each page upright (0, 90, 180 or 270°) before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out",
+      ),
+    /** OCR: straighten each page's skew before reading it, as OCRmyPDF's `--deskew`; on unless false. */
+    deskew: z
+      .boolean()
+      .optional()
+      .describe(
+        "OCR: straighten each page's skew before reading it; on unless `false`. A document's job says `true` or `false`; a recording's leaves it out",
+      ),
     /** OCR: only these pages ("1-3,7"); all when absent. Results keep the pages' numbers in the document. */
     pages: PageSelection.optional(),
     /**
@@ -124,7 +137,7 @@ export function optionsMisfit(kind: JobKind, options: JobOptions): string | null
  * again with its key still matches the fingerprint stored before they existed.
  */
 export function fingerprintOptions({ rotate_pages, deskew, ...rest }: JobOptions): Partial<JobOptions> {
-  return { ...rest, ...(rotate_pages ? {} : { rotate_pages }), ...(deskew ? {} : { deskew }) };
+  return { ...rest, ...(rotate_pages === false ? { rotate_pages } : {}), ...(deskew === false ? { deskew } : {}) };
 }
 
 /** What progress counts: pages of a document, seconds of a recording (`chunks`: jobs made before seconds were counted). */

@@ -3,7 +3,7 @@ import {
   AV_ONLY_OPTIONS,
   chooseSpeechEngine,
   type JobKind,
-  type JobOptions,
+  JobOptions,
   type Languages,
   languageAvailable,
   SPEECH_ENGINE_PREFERENCE,
@@ -54,7 +54,9 @@ export async function languagesFor(env: Env, config: Config, userId: string): Pr
  * naming the ones it can), and for recordings options no speech engine of it can honour
  * (`engine_unavailable`, naming the engines it has; `chooseSpeechEngine` decides). A recording's
  * `engine` is settled here: `auto` (or none) becomes the engine chosen, kept in the job's options,
- * so every part and every attempt of the job runs on that one engine. Before the content is known
+ * so every part and every attempt of the job runs on that one engine; a document's page handling
+ * (`rotate_pages`, `deskew`) is named, on unless turned off, and a recording's left out (it has no
+ * pages). Before the content is known
  * (a multipart upload being created) `kind` may be both: the language must then be one of either,
  * the speech engines are asked only when the job can only be a recording (A/V options, or a
  * language only speech takes), and the options come back as they were (settled on completion).
@@ -75,13 +77,26 @@ export async function settleJobOptions(
   if (kinds.includes("av") && (kinds.length === 1 || avOnly)) {
     const choice = chooseSpeechEngine(options, available.speech_engines);
     if (!choice.ok) throw new ApiError(choice.code, choice.message);
-    return kinds.length === 1 ? { ...options, engine: choice.engine } : options;
+    return kinds.length === 1 ? settled("av", { ...options, engine: choice.engine }) : options;
   }
-  if (kinds.some((k) => languageAvailable(k, language, available))) return options;
+  if (kinds.some((k) => languageAvailable(k, language, available))) {
+    return kinds.length === 1 && kinds[0] ? settled(kinds[0], options) : options;
+  }
   const lists = kinds.map((k) =>
     k === "ocr"
       ? `OCR: ${available.ocr.join(", ")} (several may be joined with +)`
       : `speech: ${available.av.join(", ")} (one per job)`,
   );
   throw new ApiError("language_unavailable", `"${language}" is not available here; available for ${lists.join("; ")}`);
+}
+
+/**
+ * The page handling a job of `kind` runs with: a document's turns and straightens its pages unless
+ * told not to, and its options say so; a recording has no pages, and its options leave both out.
+ * Parsed again so the keys come in the contract's order (identical jobs are found by their options).
+ */
+function settled(kind: JobKind, { rotate_pages, deskew, ...rest }: JobOptions): JobOptions {
+  return JobOptions.parse(
+    kind === "ocr" ? { ...rest, rotate_pages: rotate_pages ?? true, deskew: deskew ?? true } : rest,
+  );
 }

@@ -67,6 +67,31 @@ describe("speech options at submission, where the runner's pocketsphinx is the o
     expect(message?.options).toMatchObject(settled);
   });
 
+  it("leaves page handling out of a recording's options, and names it in a document's", async () => {
+    const { auth } = await createUserWithKey();
+    captureSends(env.AV_QUEUE);
+    captureSends(env.OCR_QUEUE);
+    const optionsOf = async (res: Response) => {
+      expect(res.status, await res.clone().text()).toBe(202);
+      return JobResource.parse(await res.json()).options;
+    };
+    for (const sent of [{}, { rotate_pages: false, deskew: false }]) {
+      const recording = await optionsOf(await submit(local, auth, sent));
+      expect(recording).not.toHaveProperty("rotate_pages");
+      expect(recording).not.toHaveProperty("deskew");
+    }
+    expect(await optionsOf(await submit(local, auth, {}, TINY_PNG, "scan.png"))).toEqual({
+      language: "eng",
+      rotate_pages: true,
+      deskew: true,
+    });
+    expect(await optionsOf(await submit(local, auth, { deskew: false }, TINY_PNG, "scan.png"))).toEqual({
+      language: "eng",
+      rotate_pages: true,
+      deskew: false,
+    });
+  });
+
   it.each([
     ["engine", { engine: "pocketsphinx" }],
     ["vocabulary", { vocabulary: ["Acme"] }],
