@@ -129,6 +129,20 @@ export const ffmpeg = {
     return { pixels: new Uint8Array(stdout), width, height: Math.floor(stdout.length / width) };
   },
 
+  /** A page image in shades of grey at its full size, as raw bytes (one per pixel, rows top to bottom). */
+  async grayPicture(run: Run, imagePath: string): Promise<{ pixels: Uint8Array; width: number; height: number }> {
+    const { stdout } = await run("ffmpeg", [
+      ...["-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", imagePath],
+      ...["-frames:v", "1", "-vf", "format=gray", "-c:v", "pgm", "-f", "image2pipe", "pipe:1"],
+    ]);
+    // A binary PGM: "P5", width, height and the largest value (255), each ended by one white-space byte.
+    const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(stdout.subarray(0, 64).toString("latin1"));
+    if (!header) throw new Error("ffmpeg gave no 8-bit PGM");
+    const [all, width, height] = header as unknown as [string, string, string];
+    const pixels = new Uint8Array(stdout.buffer, stdout.byteOffset + all.length, Number(width) * Number(height));
+    return { pixels, width: Number(width), height: Number(height) };
+  },
+
   /**
    * A page image turned upright: `quarterTurns` quarter turns clockwise, then `degrees` clockwise
    * (the canvas grows to hold the whole page, the new corners white), as an uncompressed PNM the

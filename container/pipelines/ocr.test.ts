@@ -542,10 +542,11 @@ describe("POST /v1/ocr", () => {
     await writeFile(damaged, pdf);
     recognizedImages.length = 0;
     expect(finalEvent(await ocr(damaged, "application/pdf"))).toMatchObject({ type: "result" });
-    // Read from poppler's decoding of the page's own image, not a rendering. Noise reads poorly, so
+    // Read from poppler's decoding of the page's own image, not a rendering (or from an evenly lit
+    // copy of that decoding, named after it: the noise is lit unevenly). Noise reads poorly, so
     // orientation detection may (by its own judgement) have the page turned and read once more.
     const [first, ...rereads] = recognizedImages;
-    expect(first).toMatch(/-000\.tif$/);
+    expect(first).toMatch(/-000\.tif(-even-[\w-]+\.pgm)?$/);
     for (const path of rereads) expect(path).toMatch(/page-1-again/);
   });
 

@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { imageSizeFromFile } from "image-size/fromFile";
 import { AUTO_LANGUAGE } from "../../contracts/languages";
 import { describeSelection, lastSelectedPage, type PageRun, pagesOf, runsWithin } from "../../contracts/page-selection";
@@ -7,6 +8,7 @@ import { ffmpeg } from "../engines/ffmpeg";
 import { identifyLanguage, languagesInScript, spansScripts } from "../engines/language-id";
 import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
+import { flattenLight, paperEvenness } from "../engines/lighting";
 import type { OcrEngine } from "../engines/ocr-engine";
 import { onlyImagePlacement } from "../engines/pdf-content";
 import { type GrayPicture, type PngShape, pngDataThumbnail, pngFileOf, pngShapeOf } from "../engines/pdf-image-stream";
@@ -237,7 +239,31 @@ export function checkedSelection(selection: readonly PageRun[] | undefined, page
 }
 
 /** A page image to read: as prepared, the turn that makes it upright, and the image the engine reads. */
-type PageToRead = Extract<PreparedPage, { image: string }> & { turn: Turn; read: string };
+type ImagePage = Extract<PreparedPage, { image: string }>;
+type PageToRead = ImagePage & { turn: Turn; read: string };
+
+/**
+ * Pages whose darkest paper is darker than this share of their brightest (`paperEvenness`) are lit
+ * unevenly (phone photos). Tesseract's one threshold for the whole page reads none of the words of a
+ * page whose paper measures 0.71 (35 % darker at one edge), and all of them at 0.84; a flatbed scan
+ * measures about 1.
+ */
+const MIN_EVEN_LIGHT = 0.85;
+
+/**
+ * The page with its thumbnail (to measure its turn), and, when it is lit unevenly, as if evenly lit:
+ * a grey copy with its paper made white everywhere (`flattenLight`), which is what is read, measured
+ * and, for an image, shown in the searchable PDF.
+ */
+async function evenlyLit(job: Job, page: ImagePage): Promise<ImagePage> {
+  const thumbnail = page.thumbnail ?? (await ffmpeg.grayThumbnail(job.run, page.image, THUMBNAIL_WIDTH));
+  if (paperEvenness(thumbnail) >= MIN_EVEN_LIGHT) return { ...page, thumbnail };
+  const flat = flattenLight(await ffmpeg.grayPicture(job.run, page.image));
+  const image = job.path(`${basename(page.image)}-even-${crypto.randomUUID()}.pgm`);
+  await writeFile(image, Buffer.concat([Buffer.from(`P5\n${flat.width} ${flat.height}\n255\n`), flat.pixels]));
+  if (page.temporary) await rm(page.image, { force: true });
+  return { ...page, image, temporary: true, grey: true, thumbnail: flattenLight(thumbnail) };
+}
 
 /**
  * One batch of consecutive pages: each page made ready in turn (its text layer taken, or its image
@@ -263,9 +289,14 @@ async function recognizeBatch(
       continue;
     }
     // Measuring the page is an improvement, not a requirement: what it cannot read, the engine judges.
-    const turn = await plannedTurn(job, ocr, prepared, upright).catch(orElse(() => NO_TURN));
-    const read = isTurned(turn) ? await turnedImage(job, prepared, turn, `page-${pageNumber}`) : prepared.image;
-    toRead.push({ ...prepared, turn, read });
+    const page = await evenlyLit(job, prepared).catch(orElse(() => prepared));
+    const turn = page.thumbnail
+      ? await plannedTurn(job, ocr, { image: page.image, thumbnail: page.thumbnail }, upright).catch(
+          orElse(() => NO_TURN),
+        )
+      : NO_TURN;
+    const read = isTurned(turn) ? await turnedImage(job, page, turn, `page-${pageNumber}`) : page.image;
+    toRead.push({ ...page, turn, read });
   }
   const first = await readPages(job, ocr, toRead, { isPdf, pageDone, language });
 

@@ -91,3 +91,19 @@ describe("pages read upright", () => {
     }
   });
 });
+
+describe("pages photographed, lit unevenly", () => {
+  it.each([
+    ["light falling off towards one edge", "edge", 0],
+    ["light falling off towards the corners", "corner", 0],
+    ["a shadow across one side", "shadow", 0],
+    ["light falling off towards one edge, skewed 3°", "edge", 3],
+    ["a shadow across one side, skewed −3°", "shadow", -3],
+  ] as const)("reads a phone photo of a page with %s", async (_, light, degrees) => {
+    const page = await fixtures.photographedPage(`photo-${light}-${degrees}.jpg`, LETTER, light, degrees);
+    const { result } = resultOf(await ocr(page, "image/jpeg"));
+    const [read] = result.pages;
+    expect(characterErrorRate(EXPECTED, read?.text ?? ""), read?.text).toBeLessThan(0.02);
+    expect(read?.skew_deg).toBeCloseTo(-degrees, 0);
+  });
+});

@@ -52,12 +52,12 @@ const MIN_ORIENTATION_CONFIDENCE = 2;
 export async function plannedTurn(
   job: Job,
   ocr: OcrEngine,
-  page: { image: string; thumbnail?: GrayPicture },
+  page: { image: string; thumbnail: GrayPicture },
   options: UprightOptions,
 ): Promise<Turn> {
   if (!options.deskew && !options.rotatePages) return NO_TURN;
   const imagePath = page.image;
-  const thumbnail = page.thumbnail ?? (await ffmpeg.grayThumbnail(job.run, imagePath, THUMBNAIL_WIDTH));
+  const { thumbnail } = page;
   let skew = measureSkew(thumbnail.pixels, thumbnail.width, thumbnail.height);
   let quarterTurns = 0;
   if (skew.vertical && options.rotatePages) {

@@ -70,6 +70,37 @@ export class MediaFixtures {
   }
 
   /**
+   * `lines` photographed with a phone rather than scanned (A4 at 150 dpi, JPEG): the paper lit
+   * unevenly — light falling off towards the right edge (`edge`, 45 % darker there), towards the
+   * corners (`corner`), or a hand's shadow across one side (`shadow`) — a little out of focus, with
+   * sensor noise, turned `degrees` clockwise.
+   */
+  async photographedPage(
+    name: string,
+    lines: readonly string[],
+    light: "edge" | "corner" | "shadow",
+    degrees = 0,
+  ): Promise<string> {
+    const out = this.path(name);
+    const annotations = lines.flatMap((line, index) => ["-annotate", `+120+${160 + index * 44}`, line]);
+    const lighting = {
+      edge: ["-size", "1754x1240", "gradient:white-gray55", "-rotate", "90"],
+      corner: ["-size", "1240x1754", "radial-gradient:white-gray40"],
+      shadow: ["-size", "1240x1754", "xc:white", "-fill", "gray45", "-draw", "polygon 700,0 1240,0 1240,1754 450,1754"],
+    }[light];
+    await exec("convert", [
+      ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "25", "-fill", "black"],
+      ...annotations,
+      ...["(", ...lighting, ...(light === "shadow" ? ["-blur", "0x30"] : []), ")"],
+      ...["-compose", "multiply", "-composite", "-blur", "0x0.8", "-attenuate", "0.3", "+noise", "Gaussian"],
+      ...["-background", "white", "-rotate", String(degrees), "+repage", "-alpha", "off"],
+      ...["-units", "PixelsPerInch", "-density", "150", "-quality", "80"],
+      out,
+    ]);
+    return out;
+  }
+
+  /**
    * A two-column printed page (A4 at 150 dpi): a title across the top in large type, then `left`'s
    * paragraphs down the left column and `right`'s down the right one (12 pt lines; a blank line
    * between paragraphs).
