@@ -5,6 +5,7 @@ import { AUTO_LANGUAGE } from "../../contracts/languages";
 import { describeSelection, lastSelectedPage, type PageRun, pagesOf, runsWithin } from "../../contracts/page-selection";
 import { meanWordConfidence, type OcrPage, type OcrResult, ocrWarnings } from "../../contracts/results";
 import { ffmpeg } from "../engines/ffmpeg";
+import { declaredDpi } from "../engines/image-resolution";
 import { identifyLanguage, languagesInScript, spansScripts } from "../engines/language-id";
 import type { PageLayout } from "../engines/layout";
 import { libtiff } from "../engines/libtiff";
@@ -60,7 +61,10 @@ type PreparedPage =
   | {
       page: number;
       image: string;
-      /** The resolution the image is at, when the engine cannot read it from the file (our renders). */
+      /**
+       * The resolution the image is at: of our renders, which do not say it, and of an image, what its
+       * file declares, which the copies made of it (turned, evened) no longer do.
+       */
       dpi?: number;
       /** The image is ours (rendered or extracted) and is deleted once recognized. */
       temporary: boolean;
@@ -553,7 +557,9 @@ async function planImage(job: Job, mediaType: ImageType, { maxPagePixels }: OcrD
         false,
       );
     }
-    return { page: pageNumber, image, temporary: false };
+    // What the file declares, for the copies made of it (turned, evened), which lose it.
+    const dpi = await declaredDpi(job.run, original, mediaType).catch(orElse(() => undefined));
+    return { page: pageNumber, image, temporary: false, ...(dpi === undefined ? {} : { dpi }) };
   };
   return { pageCount: imagePaths.length, prepare };
 }

@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OcrResult } from "../../contracts/results";
 import { LETTER, MediaFixtures, pdfText } from "../../test/support/media-fixtures";
@@ -13,6 +15,7 @@ import { type RunningRunner, startRunner } from "../testing/runner-harness";
  * Each is read upright, and says how it was turned.
  */
 const EXPECTED = LETTER.join("\n");
+const run = promisify(execFile);
 
 let fixtures: MediaFixtures;
 let runner: RunningRunner;
@@ -105,5 +108,25 @@ describe("pages photographed, lit unevenly", () => {
     const [read] = result.pages;
     expect(characterErrorRate(EXPECTED, read?.text ?? ""), read?.text).toBeLessThan(0.02);
     expect(read?.skew_deg).toBeCloseTo(-degrees, 0);
+  });
+});
+
+describe("the searchable PDF of a page read from a copy", () => {
+  it.each([
+    ["turned (a scan skewed 4°)", () => fixtures.scannedPage("size-skewed.png", LETTER, 4), "image/png"],
+    [
+      "evened (a phone photo with a shadow)",
+      () => fixtures.photographedPage("size-photo.jpg", LETTER, "shadow"),
+      "image/jpeg",
+    ],
+  ])("keeps the page at the image's resolution when it was %s", async (_, make, contentType) => {
+    const { result, pdf } = resultOf(await ocr(await make(), contentType));
+    const saved = fixtures.path(`size-${contentType.replace("/", "-")}.pdf`);
+    await writeFile(saved, pdf);
+    const size = /Page size:\s+([\d.]+) x ([\d.]+) pts/.exec((await run("pdfinfo", [saved])).stdout);
+    // The images are at 150 dpi: a page of w × h pixels is w × 72 / 150 points wide.
+    const [page] = result.pages;
+    expect(Number(size?.[1])).toBeCloseTo(((page?.width ?? 0) * 72) / 150, 0);
+    expect(Number(size?.[2])).toBeCloseTo(((page?.height ?? 0) * 72) / 150, 0);
   });
 });
