@@ -20,7 +20,8 @@ import { printTable } from "./report";
  *       turns and straightens pages by default.
  * And the same document with a text layer (no OCR needed), and a document of pages scanned askew and
  * turned (3°, −7°, 180°, 90°, 270°, 5°), read by Verbatim and by (b), with each one's word error rate,
- * and (a) on the same pages before they were turned (the engine's floor for that document).
+ * and (a) on the same pages before they were turned (the engine's floor for that document); and
+ * pages photographed with a phone, lit unevenly (a shadow, light falling off), read by Verbatim and (b).
  * Prints the median of `runs` runs and the ratios; goals: platform ≤ 1.25× (a) and ≤ 0.5× (b) at equal
  * or better word error rate. Needs `ocrmypdf` (scripts/setup-system.sh --bench).
  * `--log FILE` keeps the stack's log lines (each stage with its duration) to see where the time goes.
@@ -85,6 +86,18 @@ try {
     turnedImages.push(out);
   }
   const turnedScan = await fixtures.scannedPdf("turned.pdf", turnedImages);
+  // Pages photographed with a phone, lit unevenly (JPEGs at 150 dpi, embedded in the PDF as they are).
+  const PHOTOS = [
+    ["edge", 0],
+    ["corner", 0],
+    ["shadow", 0],
+    ["edge", 3],
+  ] as const;
+  const photoImages = await Promise.all(
+    PHOTOS.map(([light, degrees], i) => fixtures.photographedPage(`photo-${i}.jpg`, linesOf(i), light, degrees)),
+  );
+  const photoScan = await fixtures.scannedPdf("photos.pdf", photoImages);
+  const photoReference = PHOTOS.map((_, i) => linesOf(i).join("\n")).join("\n");
   const turnedReference = TURNS.map((_, i) => linesOf(i % PAGES).join("\n")).join("\n");
   const textLayer = await fixtures.textPdf(
     "typed.pdf",
@@ -161,9 +174,12 @@ try {
     turnedPlatform: [],
     turnedOcrmypdf: [],
     turnedRaw: [],
+    photoPlatform: [],
+    photoOcrmypdf: [],
   };
   let uprightText = "";
   const turnedErrors = { platform: 0, ocrmypdf: 0 };
+  const photoErrors = { platform: 0, ocrmypdf: 0 };
   for (let r = 0; r < RUNS; r++) {
     console.log(`bench: run ${r + 1} of ${RUNS}`);
     results.raw?.push(await time(raw(images, rawText)));
@@ -178,6 +194,10 @@ try {
     // The raw engine's floor for that document: the same pages as they were before being turned.
     results.turnedRaw?.push(await time(raw(TURNS.map((_, i) => images[i % images.length] as string))));
     turnedErrors.ocrmypdf = wordErrorRate(turnedReference, ocrmypdfText);
+    results.photoPlatform?.push(await time(platform(photoScan, `photos-${r}.pdf`)));
+    photoErrors.platform = wordErrorRate(photoReference, platformText);
+    results.photoOcrmypdf?.push(await time(ocrmypdf(photoScan)));
+    photoErrors.ocrmypdf = wordErrorRate(photoReference, ocrmypdfText);
   }
   const [a, a2, b, p, t] = [results.raw, results.rawLists, results.ocrmypdf, results.platform, results.textLayer].map(
     (xs) => median(xs ?? []),
@@ -220,6 +240,18 @@ try {
   ]);
   console.log(
     `goal: Verbatim ≤ 0.5× (b) at equal or better word error rate: ${((tp ?? 0) / (tb ?? 1)).toFixed(2)}×; the raw engine alone on the upright pages: ${((ta ?? 0) / (tb ?? 1)).toFixed(2)}× (b)`,
+  );
+  const [pp, pb] = [results.photoPlatform, results.photoOcrmypdf].map((xs) => median(xs ?? []));
+  printTable(
+    `${PHOTOS.length} pages photographed, lit unevenly (${PHOTOS.map(([light, degrees]) => `${light} ${degrees}°`).join(", ")}), median of ${RUNS} runs`,
+    [
+      {
+        "": "(b) OCRmyPDF --rotate-pages --deskew",
+        seconds: (pb ?? 0).toFixed(1),
+        "word error rate": photoErrors.ocrmypdf.toFixed(3),
+      },
+      { "": "Verbatim", seconds: (pp ?? 0).toFixed(1), "word error rate": photoErrors.platform.toFixed(3) },
+    ],
   );
   mkdirSync("docs/performance", { recursive: true });
   writeFileSync(
