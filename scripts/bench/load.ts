@@ -24,8 +24,10 @@ import { percentiles, printTable } from "./report";
  * Prints latency percentiles per request type, jobs per minute and 5xx counts. With several
  * `--engine-nice` values (e.g. `0,10`), the whole run is repeated on a fresh stack whose runner starts
  * its engines at each niceness, so the API's latency with engines at the API's own priority and
- * below it are measured on the same machine in one run. Before the scenario it measures the API
- * processes' CPU time per MB uploaded (10 pages sent one after another, each followed to its end).
+ * below it are measured on the same machine in one run. Before the scenario, the opening burst with no
+ * engine running: each of the most users sends a page at once, the runner stopped (their latency, and
+ * the API processes' CPU time per MB uploaded), then the CPU per MB through the job's end (10 pages
+ * one after another, each followed to its end).
  * Writes a chart of throughput against users to docs/performance/load.svg (`note` pages only).
  */
 const run = promisify(execFile);
@@ -94,36 +96,38 @@ try {
     const clients = keys.map((token) => createVerbatimClient({ baseUrl: url, token }));
 
     // The API's own CPU per MB uploaded: its processes' time (wrangler's and workerd's), for the upload
-    // alone (10 pages sent at once by 10 users, the runner stopped so no job gets past its first
-    // delivery, which finds the runner down), then through each job's end (10 pages one after
-    // another, each followed to its end).
+    // alone (a page sent at once by each of the most users of the run, the runner stopped so no job
+    // gets past its first delivery, which finds the runner down: the scenario's opening burst with no
+    // engine running), then through each job's end (10 pages one after another, each followed to its end).
     const apiGroup = stack.api.child?.pid ?? 0;
-    const megabytes = (10 * note.size) / 1e6;
+    const burst = clients.length;
+    const megabytes = (burst * note.size) / 1e6;
+    const jobMegabytes = (10 * note.size) / 1e6;
     const cpu = () => groupCpuSeconds(apiGroup, API_PORT);
     /** ms of CPU per MB since `from`: in all, and by process. */
-    const perMb = (from: ReturnType<typeof cpu>) => {
+    const perMb = (from: ReturnType<typeof cpu>, mb: number) => {
       const now = cpu();
-      const ms = (key: "total" | ApiProcess) => (((now[key] - from[key]) / megabytes) * 1000).toFixed(0);
+      const ms = (key: "total" | ApiProcess) => (((now[key] - from[key]) / mb) * 1000).toFixed(0);
       return `${ms("total")} ms (${API_PROCESSES.map((p) => `${p} ${ms(p)}`).join(", ")})`;
     };
     await stack.stopRunner();
     let before = cpu();
     const uploads = await Promise.all(
-      clients.slice(0, 10).map(async (client) => {
+      clients.map(async (client) => {
         const t = performance.now();
         const job = await client.submit(note, pageName);
         return { client, id: job.id, ms: performance.now() - t };
       }),
     );
-    const uploadCpu = perMb(before);
+    const uploadCpu = perMb(before, megabytes);
     stack.startRunner();
     for (const { client, id } of uploads) await client.follow(id);
     before = cpu();
     for (let i = 0; i < 10; i++) await clients[0]?.follow((await clients[0].submit(note, pageName)).id);
-    const jobCpu = perMb(before);
+    const jobCpu = perMb(before, jobMegabytes);
     const alone = percentiles(uploads.map((u) => u.ms));
     console.log(
-      `bench: engines at niceness ${niceName}; API CPU per MB: ${uploadCpu} for the upload alone, ${jobCpu} through the job's end; 10 uploads at once, no job running: p50 ${alone.p50.toFixed(0)} ms, p95 ${alone.p95.toFixed(0)} ms`,
+      `bench: engines at niceness ${niceName}; API CPU per MB: ${uploadCpu} for the upload alone, ${jobCpu} through the job's end; ${burst} uploads at once, no engine running: p50 ${alone.p50.toFixed(0)} ms, p95 ${alone.p95.toFixed(0)} ms`,
     );
 
     for (const users of LEVELS) {
