@@ -22,6 +22,12 @@ describe("paper lit unevenly", () => {
     expect(paperEvenness(page((x) => (x > 400 ? 0.5 : 1)))).toBeLessThan(0.6);
   });
 
+  it("takes a dark band, or a dark-mode screen, for what it is, not for shade", () => {
+    // A title band over the top fifth of the page, at an eighth of the paper's brightness.
+    expect(paperEvenness(page((_, y) => (y < 160 ? 0.125 : 1)))).toBeCloseTo(1, 2);
+    expect(paperEvenness(page(() => 0.12))).toBeCloseTo(1, 2);
+  });
+
   it("makes the paper white everywhere and keeps the ink dark", () => {
     const flat = flattenLight(page((x) => 1 - (0.45 * x) / 600));
     const at = (x: number, y: number) => flat.pixels[y * flat.width + x] ?? -1;

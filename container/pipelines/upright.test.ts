@@ -114,6 +114,22 @@ describe("pages photographed, lit unevenly", () => {
   });
 });
 
+describe("pages with a dark title band (white on dark)", () => {
+  it.each([
+    ["evenly lit, left as it is", "even"],
+    ["lit unevenly, evened around the band", "edge"],
+  ] as const)("reads the title and the text of one %s", async (_, light) => {
+    const title = "Annual Report of the Company";
+    const page = await fixtures.photographedPage(`band-${light}.jpg`, LETTER, light, 0, { titleBand: title });
+    const { result } = resultOf(await ocr(page, "image/jpeg"));
+    const [read] = result.pages;
+    const lines = (read?.text ?? "").split("\n").filter((line) => line.trim() !== "");
+    expect(lines, read?.text).toContain(title);
+    const body = lines.slice(lines.indexOf(title) + 1).join("\n");
+    expect(characterErrorRate(EXPECTED, body), read?.text).toBeLessThan(0.02);
+  });
+});
+
 describe("the searchable PDF of a page read from a copy", () => {
   it.each([
     ["turned (a scan skewed 4°)", () => fixtures.scannedPage("size-skewed.png", LETTER, 4), "image/png"],

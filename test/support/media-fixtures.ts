@@ -71,28 +71,54 @@ export class MediaFixtures {
 
   /**
    * `lines` photographed with a phone rather than scanned (A4 at 150 dpi, JPEG): the paper lit
-   * unevenly — light falling off towards the right edge (`edge`, 45 % darker there), towards the
-   * corners (`corner`), or a hand's shadow across one side (`shadow`) — a little out of focus, with
-   * sensor noise, turned `degrees` clockwise.
+   * evenly (`even`) or not — light falling off towards the right edge (`edge`, 45 % darker there),
+   * towards the corners (`corner`), or a hand's shadow across one side (`shadow`) — a little out of
+   * focus, with sensor noise, turned `degrees` clockwise; with `titleBand`, that title in white on a
+   * dark band across the top.
    */
   async photographedPage(
     name: string,
     lines: readonly string[],
-    light: "edge" | "corner" | "shadow",
+    light: "even" | "edge" | "corner" | "shadow",
     degrees = 0,
+    { titleBand }: { titleBand?: string } = {},
   ): Promise<string> {
     const out = this.path(name);
-    const annotations = lines.flatMap((line, index) => ["-annotate", `+120+${160 + index * 44}`, line]);
+    const top = titleBand === undefined ? 160 : 340;
+    const annotations = lines.flatMap((line, index) => ["-annotate", `+120+${top + index * 44}`, line]);
     const lighting = {
+      even: ["-size", "1240x1754", "xc:white"],
       edge: ["-size", "1754x1240", "gradient:white-gray55", "-rotate", "90"],
       corner: ["-size", "1240x1754", "radial-gradient:white-gray40"],
       shadow: ["-size", "1240x1754", "xc:white", "-fill", "gray45", "-draw", "polygon 700,0 1240,0 1240,1754 450,1754"],
     }[light];
+    // A dark band across the top with the title in white on it (a report's cover, a form's header).
+    const band =
+      titleBand === undefined
+        ? []
+        : [
+            ...["-fill", "#202020", "-draw", "rectangle 0,0 1240,270", "-fill", "white", "-pointsize", "40"],
+            ...["-annotate", "+120+150", titleBand, "-fill", "black", "-pointsize", "25"],
+          ];
     await exec("convert", [
       ...["-size", "1240x1754", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "25", "-fill", "black"],
+      ...band,
       ...annotations,
       ...["(", ...lighting, ...(light === "shadow" ? ["-blur", "0x30"] : []), ")"],
-      ...["-compose", "multiply", "-composite", "-blur", "0x0.8", "-attenuate", "0.3", "+noise", "Gaussian"],
+      // The same noise every time (-seed), so a page reads the same from run to run.
+      ...[
+        "-compose",
+        "multiply",
+        "-composite",
+        "-blur",
+        "0x0.8",
+        "-seed",
+        "26",
+        "-attenuate",
+        "0.3",
+        "+noise",
+        "Gaussian",
+      ],
       ...["-background", "white", "-rotate", String(degrees), "+repage", "-alpha", "off"],
       ...["-units", "PixelsPerInch", "-density", "150", "-quality", "80"],
       out,
