@@ -51,9 +51,9 @@ function brightPaper(levels: Float64Array): number {
 /**
  * How evenly a page is lit, from a grey picture of it: the darkest paper against the brightest, each
  * the 10th and 90th percentile of its tiles of paper; tiles far darker than any shade (a dark title
- * band, a table header, light marks on a dark ground) are no paper and do not count. A flatbed scan is about 1; a phone photo with a shadow, or light falling
- * off towards an edge, 0.6 and less. 1 when too little of the page is paper to tell (a dark-mode
- * screen).
+ * band, a table header, light marks on a dark ground) are no paper and do not count. A flatbed scan
+ * is about 1; a phone photo with a shadow, or light falling off towards an edge, 0.6 and less. 1 when
+ * too little of the page is paper to tell.
  */
 export function paperEvenness(picture: GrayPicture): number {
   const { levels } = paperLevels(picture);
@@ -68,8 +68,8 @@ export function paperEvenness(picture: GrayPicture): number {
  * `picture` as if evenly lit (a scanner app's "document" look): each pixel divided by the paper's
  * brightness around it (its tile's, blended smoothly from tile to tile), so that paper is white
  * everywhere and ink keeps its contrast against it. Tiles far darker than any shade (a dark band)
- * are left as they are, or, beside paper, evened as that paper is; a tile all of dark ink with nothing lighter (a solid fill larger than a tile) is taken
- * for paper in shade, and washed out.
+ * are left as they are, or, beside paper, evened as that paper is; a lighter solid fill larger than a
+ * tile is taken for paper in shade, and washed out.
  */
 export function flattenLight(picture: GrayPicture): GrayPicture {
   const { pixels, width, height } = picture;

@@ -56,10 +56,10 @@ export async function languagesFor(env: Env, config: Config, userId: string): Pr
  * `engine` is settled here: `auto` (or none) becomes the engine chosen, kept in the job's options,
  * so every part and every attempt of the job runs on that one engine; a document's page handling
  * (`rotate_pages`, `deskew`) is named, on unless turned off, and a recording's left out (it has no
- * pages). Before the content is known
- * (a multipart upload being created) `kind` may be both: the language must then be one of either,
- * the speech engines are asked only when the job can only be a recording (A/V options, or a
- * language only speech takes), and the options come back as they were (settled on completion).
+ * pages). Before the content is known (a multipart upload being created) `kind` may be both: the
+ * language must then be one of either, the speech engines are asked only when the job can only be a
+ * recording (A/V options, or a language only speech takes), and the options come back as they were
+ * (settled on completion).
  */
 export async function settleJobOptions(
   env: Env,
